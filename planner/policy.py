@@ -24,6 +24,7 @@ __all__ = [
     "critical_ratio",
     "cycle_service_safety_factor",
     "discrete_fill_rate_reorder_point",
+    "discrete_periodic_fill_rate_level",
     "economic_order_quantity",
     "empirical_expected_shortage",
     "empirical_fill_rate_reorder_point",
@@ -263,6 +264,31 @@ def discrete_fill_rate_reorder_point(
     level = 0
     # shortage per cycle is non-increasing in s; walk up from 0 (slow movers: few steps)
     while negative_binomial_loss(level, mean, var) - negative_binomial_loss(level + q, mean, var) > allowed:
+        level += 1
+    return level
+
+
+def discrete_periodic_fill_rate_level(
+    fill_rate: float, lead_mean: float, lead_variance: float, cycle_mean: float, cycle_variance: float
+) -> int:
+    """Smallest order-up-to level S of an (R, S) system whose expected shortage per review cycle,
+    n_{L+R}(S) - n_L(S), is at most (1 - P2) x the mean demand per review period, with Poisson or
+    negative binomial demand over the lead time L and over L + R   [SPT chapter 6, (R, S) system,
+    P2 rule; discrete loss functions as in FoSCT Appendix C].
+
+    >>> discrete_periodic_fill_rate_level(0.95, 3.0, 3.0, 5.0, 5.0)   # S = 8 -> 0.117 > 0.1 = 0.05 x 2
+    9
+    """
+    _check_probability(fill_rate, "fill_rate")
+    review_demand = cycle_mean - lead_mean
+    if cycle_mean <= 0 or review_demand <= 0:
+        return 0
+    allowed = (1 - fill_rate) * review_demand
+    level = 0
+    while (
+        negative_binomial_loss(level, cycle_mean, cycle_variance) - negative_binomial_loss(level, lead_mean, lead_variance)
+        > allowed
+    ):
         level += 1
     return level
 

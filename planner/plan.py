@@ -1,0 +1,665 @@
+"""Forecast sample paths + inventory positions + supply terms -> the restock plan.
+
+``make_plan`` is the one entry point. Per SKU, at the location it sells from (``own`` or ``fbt``):
+
+* lead-time demand is read off the forecast's joint sample paths over the supplier lead time (one lead
+  time drawn per path from the supplier's spread or min/max) plus, for FBT SKUs, the transit and FBT
+  receiving days, plus the review period; campaigns inside that window are in the paths;
+* the order-up-to level S meets the SKU's service target (by ABC class): a cycle service level
+  P(D_{L+R} <= S), or a fill rate through the expected shortage per review cycle (planner.policy);
+  slow movers use the Poisson / negative binomial formulas on the paths' mean and variance;
+* stock in the own warehouse is transferred to FBT first; the supplier order brings the network
+  position up to S, plus what campaigns beyond the lead time need when their order-by date falls
+  before the next review; quantities are rounded to MOQ and case pack, optionally raised to the EOQ
+  and capped at a max days of cover, then a budget cap keeps the lines that avoid the most expected
+  lost margin per unit of money;
+* projected inventory per day (without action, and with this plan), stockout dates, and alerts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from forecast.models.base import SamplePaths
+from planner import policy
+from planner.positions import scheduled_receipts
+
+DEFAULT_CLASS_LEVELS = {"A": 0.98, "B": 0.95, "C": 0.90}
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    """Planning knobs (shop.toml and the CLI map to these).
+
+    service_level        target when a SKU's class has none in ``class_service_levels``
+    service_measure      'cycle' (P(no stockout per cycle)) or 'fill_rate' (share of demand served, type 2)
+    class_service_levels target per ABC class (A: top 80 % of forecast revenue, B: next 15 %, C: rest)
+    review_period_days   days between planning runs (R)
+    horizon_days         projection and alert horizon
+    fbt_receiving_days   days FBT takes to receive an inbound shipment
+    receiving_buffer_days extra days stock must be in place before a campaign starts
+    default_lead_time_days when neither the product nor its supplier gives one
+    budget_cap           money for this cycle's purchases (None: no cap)
+    fbt_inbound_capacity units FBT accepts inbound this cycle (None: no cap)
+    max_cover_days       an order never lifts cover above this many days of mean demand (MOQ excepted)
+    overstock_days       cover beyond this is an overstock alert
+    no_sale_days         no sale for this many days (needs history) is a clearance alert
+    use_eoq              raise orders to the EOQ (ordering cost from product/supplier)
+    holding_cost_rate    yearly holding cost as a share of unit cost (for the EOQ)
+    slow_mover_units     mean demand over lead time + review below this -> discrete formulas
+    seed                 seed of the lead-time draws
+    """
+
+    service_level: float = 0.95
+    service_measure: Literal["cycle", "fill_rate"] = "fill_rate"
+    class_service_levels: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_CLASS_LEVELS))
+    review_period_days: int = 7
+    horizon_days: int = 90
+    fbt_receiving_days: int = 5
+    receiving_buffer_days: int = 2
+    default_lead_time_days: float = 14.0
+    budget_cap: float | None = None
+    fbt_inbound_capacity: float | None = None
+    max_cover_days: float | None = 120.0
+    overstock_days: float = 120.0
+    no_sale_days: int = 60
+    use_eoq: bool = False
+    holding_cost_rate: float = 0.25
+    slow_mover_units: float = 20.0
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.service_measure not in ("cycle", "fill_rate"):
+            raise ValueError(f"service_measure must be 'cycle' or 'fill_rate'; got {self.service_measure!r}")
+        for name, level in {"service_level": self.service_level, **self.class_service_levels}.items():
+            if not 0 < level < 1:
+                raise ValueError(f"service level {name} must be strictly between 0 and 1; got {level}")
+
+
+@dataclass
+class Plan:
+    """The plan's frames. ``plan``: one row per SKU at its selling location; ``orders``: supplier order
+    lines (grouped by supplier); ``transfers``: own -> FBT moves; ``alerts``; ``projected``: inventory
+    per SKU and day, without action and with this plan."""
+
+    plan: pd.DataFrame
+    orders: pd.DataFrame
+    transfers: pd.DataFrame
+    alerts: pd.DataFrame
+    projected: pd.DataFrame
+
+
+# ---------------------------------------------------------------------------------------- inputs
+
+def explode_bundles(paths: SamplePaths, bundles: pd.DataFrame | None) -> SamplePaths:
+    """Demand paths with every bundle's demand moved onto its components (times the kit quantity)."""
+    if bundles is None or len(bundles) == 0:
+        return paths
+    skus = [str(s) for s in paths.skus]
+    bundle_skus = set(bundles["bundle_sku"].astype(str))
+    components = sorted(set(bundles["component_sku"].astype(str)) - set(skus))
+    keep = [s for s in skus if s not in bundle_skus]
+    out_skus = keep + components
+    index = {s: i for i, s in enumerate(out_skus)}
+    values = np.zeros((len(out_skus),) + paths.values.shape[1:], dtype=np.float32)
+    source = {s: i for i, s in enumerate(skus)}
+    for i, s in enumerate(keep):
+        values[i] = paths.values[source[s]]
+    for row in bundles.itertuples(index=False):
+        bundle, component = str(row.bundle_sku), str(row.component_sku)
+        if bundle in source and component in index:
+            values[index[component]] += paths.values[source[bundle]] * float(row.quantity)
+    return SamplePaths(skus=np.array(out_skus, dtype=object), start=paths.start, values=values)
+
+
+def expand_campaigns(campaigns: pd.DataFrame | None, products: pd.DataFrame) -> pd.DataFrame:
+    """One row per campaign and featured SKU (campaign_id, type, start, end, sku, location).
+
+    Accepts the calendar as in docs/inputs.md (``skus``: ``all``, ``category:NAME`` or ``A;B``) or
+    already expanded with a ``sku`` column."""
+    columns = ["campaign_id", "type", "start", "end", "sku", "location"]
+    if campaigns is None or len(campaigns) == 0:
+        return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c in ("start", "end") else "object") for c in columns})
+    frame = campaigns.copy()
+    if "sku" not in frame.columns:
+        rows = []
+        for record in frame.to_dict("records"):
+            spec = str(record.get("skus", "")).strip()
+            if spec.lower() == "all":
+                featured = products["sku"].astype(str).tolist()
+            elif spec.lower().startswith("category:"):
+                name = spec.split(":", 1)[1].strip().lower()
+                featured = products.loc[products["category"].astype(str).str.lower() == name, "sku"].astype(str).tolist()
+            else:
+                featured = [s.strip() for s in spec.split(";") if s.strip()]
+            rows.extend({**record, "sku": sku} for sku in featured)
+        frame = pd.DataFrame(rows) if rows else pd.DataFrame(columns=list(frame.columns) + ["sku"])
+    if "location" not in frame.columns:
+        frame["location"] = None
+    frame["start"] = pd.to_datetime(frame["start"])
+    frame["end"] = pd.to_datetime(frame["end"])
+    frame["sku"] = frame["sku"].astype(str)
+    return frame[columns].reset_index(drop=True)
+
+
+def supply_terms(products: pd.DataFrame, suppliers: pd.DataFrame | None, settings: PlanSettings) -> pd.DataFrame:
+    """Per SKU: the product's terms, else its supplier's, else the shop default."""
+    terms = products.copy()
+    terms["sku"] = terms["sku"].astype(str)
+    spec = {"lead_time_days": settings.default_lead_time_days, "lead_time_sd_days": 0.0, "lead_time_min_days": np.nan,
+            "lead_time_max_days": np.nan, "ordering_cost": 0.0, "transit_days": 0.0}
+    if suppliers is not None and len(suppliers):
+        sup = suppliers.copy()
+        sup["supplier"] = sup["supplier"].astype(str)
+        sup = sup[[c for c in ["supplier", *spec] if c in sup.columns]].add_suffix("_supplier")
+        terms = terms.merge(sup, left_on="supplier", right_on="supplier_supplier", how="left")
+    for column, default in spec.items():
+        value = pd.to_numeric(terms[column], errors="coerce") if column in terms.columns else pd.Series(np.nan, index=terms.index)
+        if f"{column}_supplier" in terms.columns:
+            value = value.fillna(pd.to_numeric(terms[f"{column}_supplier"], errors="coerce"))
+        terms[column] = value.fillna(default).astype(float)
+    for column, default in (("moq", 1), ("case_pack", 1)):
+        value = pd.to_numeric(terms[column], errors="coerce") if column in terms.columns else pd.Series(np.nan, index=terms.index)
+        terms[column] = value.fillna(default).clip(lower=1).astype(int)
+    for column in ("unit_cost", "price"):
+        terms[column] = pd.to_numeric(terms[column], errors="coerce").fillna(0.0).astype(float)
+    fulfillment = terms["fulfillment"] if "fulfillment" in terms.columns else pd.Series("own", index=terms.index)
+    terms["location"] = fulfillment.fillna("own").astype(str).str.strip().str.lower()
+    status = terms["status"] if "status" in terms.columns else pd.Series("active", index=terms.index)
+    terms["status"] = status.fillna("active").astype(str).str.lower()
+    if "name" not in terms.columns:
+        terms["name"] = terms["sku"]
+    is_fbt = terms["location"].eq("fbt")
+    terms["transit_days"] = terms["transit_days"].where(is_fbt, 0.0)
+    terms["receiving_days"] = np.where(is_fbt, float(settings.fbt_receiving_days), 0.0)
+    return terms.drop(columns=[c for c in terms.columns if c.endswith("_supplier")]).reset_index(drop=True)
+
+
+def sample_lead_times(terms: pd.DataFrame, n_paths: int, rng: np.random.Generator) -> np.ndarray:
+    """Whole-day supplier lead times per SKU and path (n_sku, n_paths): triangular(min, mean, max) when a
+    min/max is given, else normal(mean, sd) rounded, at least 1 day."""
+    mean = terms["lead_time_days"].to_numpy(float)[:, None]
+    sd = terms["lead_time_sd_days"].to_numpy(float)[:, None]
+    low = terms["lead_time_min_days"].to_numpy(float)[:, None]
+    high = terms["lead_time_max_days"].to_numpy(float)[:, None]
+    shape = (len(terms), n_paths)
+    draws = mean + sd * rng.standard_normal(shape)
+    has_range = np.isfinite(low) & np.isfinite(high) & (high > low)
+    if has_range.any():
+        u = rng.random(shape)
+        lo, hi = np.where(has_range, low, 0.0), np.where(has_range, high, 1.0)
+        mode = np.clip(mean, lo, hi)
+        cut = (mode - lo) / (hi - lo)
+        triangular = np.where(u < cut, lo + np.sqrt(u * (hi - lo) * (mode - lo)), hi - np.sqrt((1 - u) * (hi - lo) * (hi - mode)))
+        draws = np.where(has_range, triangular, draws)
+    return np.maximum(np.rint(draws), 1).astype(int)
+
+
+def classify_abc(revenue: pd.Series, shares: tuple[float, float] = (0.8, 0.95)) -> pd.Series:
+    """A for the SKUs making the first 80 % of revenue, B for the next 15 %, C for the rest (a SKU is in
+    the class where its revenue starts, so A covers at least 80 %)."""
+    order = revenue.sort_values(ascending=False)
+    total = order.sum()
+    if total <= 0:
+        return pd.Series("C", index=revenue.index)
+    before = (order.cumsum() - order) / total  # revenue share of the SKUs ranked above
+    classes = np.where(before < shares[0], "A", np.where(before < shares[1], "B", "C"))
+    return pd.Series(classes, index=order.index).reindex(revenue.index)
+
+
+# ---------------------------------------------------------------------------------------- the plan
+
+def _demand_matrix(paths: SamplePaths, skus: list[str]) -> np.ndarray:
+    """(n_sku, n_paths, horizon) demand for ``skus`` in that order; zeros for SKUs without a forecast."""
+    index = {str(s): i for i, s in enumerate(paths.skus)}
+    rows = np.array([index.get(s, -1) for s in skus])
+    values = np.zeros((len(skus),) + paths.values.shape[1:], dtype=np.float32)
+    found = rows >= 0
+    values[found] = paths.values[rows[found]]
+    return values
+
+
+def _order_up_to(
+    lead: np.ndarray, cycle: np.ndarray, target: float, measure: str, slow_units: float
+) -> tuple[float, float, str]:
+    """(order-up-to S, reorder point s, method) from lead-time and lead-time + review demand samples."""
+    review = max(float(cycle.mean() - lead.mean()), 1e-9)
+    if cycle.mean() < slow_units:
+        lm, lv, cm, cv = float(lead.mean()), float(lead.var()), float(cycle.mean()), float(cycle.var())
+        family = "negative binomial" if cv > cm * 1.05 else "Poisson"
+        if measure == "cycle":
+            level = policy.negative_binomial_reorder_point(cm, cv, target)
+            reorder = policy.negative_binomial_reorder_point(lm, lv, target)
+        else:
+            level = policy.discrete_periodic_fill_rate_level(target, lm, lv, cm, cv)
+            reorder = policy.discrete_fill_rate_reorder_point(target, review, lm, lv) if lm > 0 else 0
+        return float(level), float(reorder), family
+    if measure == "cycle":
+        return (math.ceil(policy.empirical_reorder_point(cycle, target)),
+                math.ceil(policy.empirical_reorder_point(lead, target)), "sample paths")
+    level = policy.empirical_fill_rate_reorder_point(lead, target, review, cycle_demand_samples=cycle)
+    reorder = policy.empirical_fill_rate_reorder_point(lead, target, review)
+    return float(level), float(reorder), "sample paths"
+
+
+def _service_words(target: float, measure: str, cls: str) -> str:
+    kind = "fill rate" if measure == "fill_rate" else "cycle service"
+    return f"{target:.0%} {kind} (class {cls})"
+
+
+def make_plan(
+    paths: SamplePaths,
+    positions: pd.DataFrame,
+    products: pd.DataFrame,
+    suppliers: pd.DataFrame | None,
+    purchase_orders: pd.DataFrame | None,
+    campaigns: pd.DataFrame | None,
+    bundles: pd.DataFrame | None,
+    settings: PlanSettings | None = None,
+    today: pd.Timestamp | str | None = None,
+    inventory: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
+) -> Plan:
+    """Plan safety stock, reorder points, orders, transfers and alerts for every active product.
+
+    ``positions`` is planner.positions.inventory_positions(...); ``inventory`` (optional) adds in-transit
+    receipts to the projection; ``history`` (optional, sku/date/units) drives the no-sale alert.
+    ``today`` defaults to the day before the paths start.
+    """
+    settings = settings or PlanSettings()
+    today = pd.Timestamp(today).normalize() if today is not None else pd.Timestamp(paths.start) - pd.Timedelta(days=1)
+    first = (pd.Timestamp(paths.start).normalize() - today).days - 1  # path day index of "today + 1"
+    paths = explode_bundles(paths, bundles)
+    terms = supply_terms(products, suppliers, settings)
+    bundle_skus = set() if bundles is None or len(bundles) == 0 else set(bundles["bundle_sku"].astype(str))
+    terms = terms[terms["status"].ne("discontinued") & ~terms["sku"].isin(bundle_skus)].reset_index(drop=True)
+    skus = terms["sku"].tolist()
+    n = len(skus)
+    R = int(settings.review_period_days)
+    demand = _demand_matrix(paths, skus)
+    if first > 0:
+        demand = demand[:, :, first:]
+    n_paths, horizon = demand.shape[1], demand.shape[2]
+    # float32 holds whole units exactly up to 16 million: enough, and half the memory of float64
+    cumulative = np.concatenate([np.zeros((n, n_paths, 1), np.float32), np.cumsum(demand, axis=2, dtype=np.float32)], axis=2)
+    daily_mean = demand.mean(axis=1)  # (n, horizon)
+    rng = np.random.default_rng(settings.seed)
+
+    # --- positions at the selling location and upstream (everything else: own warehouse, 3PL)
+    pos = positions.copy()
+    pos["sku"] = pos["sku"].astype(str)
+    pos = pos.merge(terms[["sku", "location"]].rename(columns={"location": "selling"}), on="sku", how="inner")
+    at_selling = pos[pos["location"] == pos["selling"]].set_index("sku")
+    upstream = pos[pos["location"] != pos["selling"]].groupby("sku")[["available", "position"]].sum()
+    selling_position = at_selling["position"].reindex(skus).fillna(0.0).to_numpy()
+    selling_available = at_selling["available"].reindex(skus).fillna(0.0).to_numpy()
+    upstream_available = upstream["available"].reindex(skus).fillna(0.0).clip(lower=0).to_numpy()
+    upstream_position = upstream["position"].reindex(skus).fillna(0.0).to_numpy()
+
+    # --- classes and targets
+    revenue = pd.Series(daily_mean.sum(axis=1) * terms["price"].to_numpy(), index=skus)
+    classes = classify_abc(revenue)
+    targets = np.array([settings.class_service_levels.get(c, settings.service_level) for c in classes])
+
+    # --- lead-time demand per path with sampled lead times
+    fixed = (terms["transit_days"] + terms["receiving_days"]).round().astype(int).to_numpy()
+    supplier_lead = sample_lead_times(terms, n_paths, rng)
+    lead_days = np.minimum(supplier_lead + fixed[:, None], horizon)
+    cycle_days = np.minimum(lead_days + R, horizon)
+    rows, cols = np.arange(n)[:, None], np.arange(n_paths)[None, :]
+    lead_demand = cumulative[rows, cols, lead_days]
+    cycle_demand = cumulative[rows, cols, cycle_days]
+    mean_lead = terms["lead_time_days"].to_numpy() + fixed
+    expected_arrival_days = np.rint(mean_lead).astype(int)
+
+    # --- campaigns
+    camp = expand_campaigns(campaigns, products)
+    camp = camp[camp["sku"].isin(skus) & (camp["end"] >= today)].copy()
+    sku_index = {s: i for i, s in enumerate(skus)}
+    camp["i"] = camp["sku"].map(sku_index)
+    camp["start_day"] = ((camp["start"].dt.normalize() - today).dt.days - 1).clip(lower=0)
+    camp["end_day"] = ((camp["end"].dt.normalize() - today).dt.days - 1).clip(lower=0)  # inclusive
+    baseline = _baseline_daily(daily_mean, camp, horizon)
+    camp["uplift"] = [
+        float(daily_mean[r.i, r.start_day:r.end_day + 1].sum() - baseline[r.i] * (r.end_day - r.start_day + 1))
+        if r.start_day < horizon else 0.0 for r in camp.itertuples()
+    ]
+
+    campaigns_of = {i: group for i, group in camp.groupby("i")}
+    no_campaigns = camp.iloc[:0]
+    term_rows = terms.to_dict("records")
+    plan_rows, order_rows, transfer_rows = [], [], []
+    for i, sku in enumerate(skus):
+        t = term_rows[i]
+        mine = campaigns_of.get(i, no_campaigns)
+        target, cls = float(targets[i]), classes.iloc[i]
+        level, reorder, method = _order_up_to(lead_demand[i], cycle_demand[i], target, settings.service_measure,
+                                              settings.slow_mover_units)
+        mean_cycle = float(cycle_demand[i].mean())
+        network = selling_position[i] + upstream_position[i]
+        reasons_campaign = []
+        window_end = int(np.ceil(lead_days[i].mean())) + R
+        in_window = mine[mine["start_day"] < window_end]
+        for r in in_window.itertuples():
+            reasons_campaign.append(f"{r.campaign_id} {str(r.type).replace('_', ' ')} {r.uplift:+.0f}")
+
+        # campaigns beyond the window whose order-by date comes before the next review
+        campaign_level, campaign_note = level, ""
+        for r in mine[mine["start_day"] >= window_end].itertuples():
+            order_by = _order_by(r.start, t, settings)
+            if order_by < today + pd.Timedelta(days=R) and r.end_day < horizon:
+                need = math.ceil(policy.empirical_reorder_point(cumulative[i, :, r.end_day + 1], target))
+                if need > campaign_level:
+                    campaign_level = need
+                    campaign_note = (f"; pre-build for {r.campaign_id} ({str(r.type).replace('_', ' ')} "
+                                     f"{r.start:%Y-%m-%d}, {r.uplift:+.0f}) order by {order_by:%Y-%m-%d}")
+        target_level = max(level, campaign_level)
+
+        # transfers own -> FBT for what the selling location needs before a supplier order could land
+        transfer = 0.0
+        if t["location"] == "fbt" and upstream_available[i] > 0:
+            transfer_days = int(fixed[i]) + R
+            transfer_level = math.ceil(policy.empirical_reorder_point(cumulative[i, :, min(transfer_days, horizon)], target))
+            transfer_level = max(transfer_level, _campaign_stock_before(mine, i, cumulative, target, fixed[i], horizon))
+            want = transfer_level - selling_position[i]
+            if want > 0:
+                cases = math.ceil(want / t["case_pack"]) * t["case_pack"]
+                transfer = float(min(cases, upstream_available[i]))
+        need = target_level - network
+        eoq = None
+        annual = float(daily_mean[i].mean()) * 365
+        if settings.use_eoq and t["unit_cost"] > 0 and annual > 0:
+            eoq = policy.economic_order_quantity(t["ordering_cost"], annual, settings.holding_cost_rate * t["unit_cost"])
+        cap = None
+        if settings.max_cover_days is not None:
+            cap = settings.max_cover_days * float(daily_mean[i].mean()) - network
+        quantity = policy.round_order_quantity(need, int(t["moq"]), int(t["case_pack"]), eoq, cap)
+        safety = level - mean_cycle
+        service = _service_words(target, settings.service_measure, cls)
+        plan_rows.append({
+            "sku": sku, "location": t["location"], "supplier": t["supplier"], "class": cls, "service_target": target,
+            "service_measure": settings.service_measure, "method": method,
+            "lead_time_days": float(mean_lead[i]), "review_period_days": R,
+            "forecast_lead_review": round(mean_cycle, 1), "safety_stock": round(safety, 1),
+            "reorder_point": reorder, "order_up_to": target_level, "position": selling_position[i],
+            "upstream_position": upstream_position[i], "transfer_in": transfer, "order_quantity": quantity,
+        })
+        if transfer > 0:
+            transfer_rows.append({
+                "sku": sku, "from_location": "own", "to_location": "fbt", "quantity": transfer,
+                "ship_by": today, "expected_receipt": today + pd.Timedelta(days=int(fixed[i])),
+                "reason": (f"FBT position {selling_position[i]:.0f} below {transfer_level} needed over "
+                           f"{int(fixed[i])} days transit+receiving + {R}-day review; own warehouse has "
+                           f"{upstream_available[i]:.0f}"),
+                "priority": float(t["price"] - t["unit_cost"]) * _expected_short(cycle_demand[i], selling_position[i], transfer),
+            })
+        if quantity > 0:
+            incl = f" (incl. {', '.join(reasons_campaign)})" if reasons_campaign else ""
+            lead_words = (f"{t['lead_time_days']:.0f}-day lead time" +
+                          (f" + {fixed[i]} days transit/FBT receiving" if fixed[i] else ""))
+            cases = quantity // int(t["case_pack"])
+            reason = (f"forecast {mean_cycle:.0f} units over {lead_words} + {R}-day review{incl}, "
+                      f"safety stock {max(safety, 0):.0f} for {service}, position {network:.0f} -> order "
+                      f"{quantity} = {cases} cases of {int(t['case_pack'])}{campaign_note}")
+            if quantity > math.ceil(max(need, 0)) and int(t["moq"]) > need:
+                reason += f" (MOQ {int(t['moq'])})"
+            margin = float(t["price"] - t["unit_cost"])
+            order_rows.append({
+                "supplier": t["supplier"], "sku": sku, "name": t["name"],
+                "location": "own" if t["location"] == "fbt" else t["location"],
+                "quantity": quantity, "case_pack": int(t["case_pack"]), "cases": cases,
+                "unit_cost": float(t["unit_cost"]), "value": quantity * float(t["unit_cost"]),
+                "order_by": today, "expected_arrival": today + pd.Timedelta(days=int(round(t["lead_time_days"]))),
+                "lost_margin_avoided": margin * _expected_short(cycle_demand[i], network, quantity),
+                "reason": reason,
+            })
+
+    plan = pd.DataFrame(plan_rows)
+    orders = pd.DataFrame(order_rows, columns=_ORDER_COLUMNS)
+    transfers = pd.DataFrame(transfer_rows, columns=_TRANSFER_COLUMNS)
+    alerts: list[dict] = []
+    orders, cut = _apply_budget(orders, terms, settings.budget_cap)
+    alerts.extend(cut)
+    transfers, capped = _apply_inbound_capacity(transfers, settings.fbt_inbound_capacity)
+    alerts.extend(capped)
+    plan["order_quantity"] = plan["sku"].map(orders.groupby("sku")["quantity"].sum()).fillna(0).astype(int)
+    plan["transfer_in"] = plan["sku"].map(transfers.groupby("sku")["quantity"].sum()).fillna(0.0)
+
+    projected = _project(today, skus, terms, daily_mean, selling_available, inventory, purchase_orders, orders,
+                         transfers, fixed, settings)
+    out = (projected["on_hand_no_action"] <= 0) & (projected["expected_demand"] > 0)
+    stockout = projected[out].groupby("sku")["date"].min()
+    plan["stockout_date"] = plan["sku"].map(stockout)
+    plan["cover_days"] = [(selling_position[i] + upstream_position[i]) / max(daily_mean[i].mean(), 1e-9) for i in range(n)]
+    still_upstream = upstream_available - plan["transfer_in"].to_numpy()
+    alerts.extend(_alerts(today, plan, terms, camp, cumulative, daily_mean, baseline, targets, projected, fixed,
+                          selling_available, still_upstream, history, settings))
+    alerts_frame = pd.DataFrame(alerts, columns=["sku", "location", "kind", "date", "message"])
+    orders = orders.sort_values(["supplier", "sku"]).reset_index(drop=True)
+    return Plan(plan=plan, orders=orders, transfers=transfers.drop(columns="priority").reset_index(drop=True),
+                alerts=alerts_frame, projected=projected)
+
+
+_ORDER_COLUMNS = ["supplier", "sku", "name", "location", "quantity", "case_pack", "cases", "unit_cost", "value",
+                  "order_by", "expected_arrival", "lost_margin_avoided", "reason"]
+_TRANSFER_COLUMNS = ["sku", "from_location", "to_location", "quantity", "ship_by", "expected_receipt", "reason",
+                     "priority"]
+
+
+def _expected_short(samples: np.ndarray, position: float, quantity: float) -> float:
+    """Expected units short over the cycle avoided by adding ``quantity`` to ``position``."""
+    return float(np.maximum(samples - position, 0).mean() - np.maximum(samples - position - quantity, 0).mean())
+
+
+def _baseline_daily(daily_mean: np.ndarray, camp: pd.DataFrame, horizon: int) -> np.ndarray:
+    """Mean daily demand on days without a campaign for the SKU (all days if every day has one)."""
+    mask = np.ones(daily_mean.shape, dtype=bool)
+    for r in camp.itertuples():
+        mask[r.i, r.start_day:min(r.end_day + 1, horizon)] = False
+    counts = mask.sum(axis=1)
+    sums = np.where(mask, daily_mean, 0).sum(axis=1)
+    return np.where(counts > 0, sums / np.maximum(counts, 1), daily_mean.mean(axis=1))
+
+
+def _order_by(start: pd.Timestamp, t: pd.Series, settings: PlanSettings) -> pd.Timestamp:
+    """Campaign start - supplier lead time - transit - receiving - buffer."""
+    days = t["lead_time_days"] + t["transit_days"] + t["receiving_days"] + settings.receiving_buffer_days
+    return pd.Timestamp(start).normalize() - pd.Timedelta(days=math.ceil(days))
+
+
+def _campaign_stock_before(mine: pd.DataFrame, i: int, cumulative: np.ndarray, target: float, transfer_days: int,
+                           horizon: int) -> int:
+    """Stock the selling location needs for the campaigns a transfer sent today would reach in time."""
+    need = 0
+    for r in mine.itertuples():
+        if r.start_day >= transfer_days and r.end_day < horizon:
+            need = max(need, math.ceil(policy.empirical_reorder_point(cumulative[i, :, r.end_day + 1], target)))
+    return need
+
+
+def _apply_budget(orders: pd.DataFrame, terms: pd.DataFrame, budget: float | None) -> tuple[pd.DataFrame, list[dict]]:
+    """Keep the lines with the most expected lost margin avoided per unit of money until the budget is
+    spent (greedy knapsack); a line that does not fit whole is cut to the whole cases that fit, if that
+    still meets the MOQ."""
+    if budget is None or orders.empty or orders["value"].sum() <= budget:
+        return orders, []
+    ranked = orders.assign(ratio=orders["lost_margin_avoided"] / orders["value"].where(orders["value"] > 0, np.nan))
+    ranked = ranked.sort_values("ratio", ascending=False, na_position="first")
+    moq = terms.set_index("sku")["moq"]
+    left, kept, alerts = float(budget), [], []
+    for row in ranked.to_dict("records"):
+        if row["value"] <= left:
+            kept.append(row)
+            left -= row["value"]
+            continue
+        cases = int(left // (row["unit_cost"] * row["case_pack"])) if row["unit_cost"] > 0 else row["cases"]
+        quantity = cases * row["case_pack"]
+        if quantity >= moq.get(row["sku"], 1) and quantity > 0:
+            row.update(quantity=quantity, cases=cases, value=quantity * row["unit_cost"])
+            row["reason"] += f"; cut to {quantity} by the budget cap {budget:,.0f}"
+            kept.append(row)
+            left -= row["value"]
+        else:
+            alerts.append({"sku": row["sku"], "location": row["location"], "kind": "budget_cut", "date": row["order_by"],
+                           "message": (f"order of {row['quantity']} ({row['value']:,.0f}) left out by the budget cap "
+                                       f"{budget:,.0f}; it avoids an expected {row['lost_margin_avoided']:,.0f} of lost margin")})
+    frame = pd.DataFrame(kept, columns=list(orders.columns) + ["ratio"]).drop(columns="ratio")
+    return frame, alerts
+
+
+def _apply_inbound_capacity(transfers: pd.DataFrame, capacity: float | None) -> tuple[pd.DataFrame, list[dict]]:
+    """Keep the transfers that avoid the most lost margin until FBT's inbound capacity is used."""
+    if capacity is None or transfers.empty or transfers["quantity"].sum() <= capacity:
+        return transfers, []
+    ranked = transfers.sort_values("priority", ascending=False)
+    left, kept, alerts = float(capacity), [], []
+    for row in ranked.to_dict("records"):
+        take = min(row["quantity"], left)
+        if take < row["quantity"]:
+            alerts.append({"sku": row["sku"], "location": "fbt", "kind": "fbt_capacity", "date": row["ship_by"],
+                           "message": f"transfer cut from {row['quantity']:.0f} to {take:.0f} by FBT inbound capacity {capacity:.0f}"})
+        if take > 0:
+            row["quantity"] = take
+            kept.append(row)
+            left -= take
+    return pd.DataFrame(kept, columns=transfers.columns), alerts
+
+
+def _project(today, skus, terms, daily_mean, available, inventory, purchase_orders, orders, transfers, fixed,
+             settings) -> pd.DataFrame:
+    """Expected on hand per SKU and day at the selling location, without action and with this plan."""
+    n, horizon = daily_mean.shape
+    dates = pd.date_range(today + pd.Timedelta(days=1), periods=horizon, freq="D")
+    receipts = np.zeros((n, horizon))
+    planned = np.zeros((n, horizon))
+    index = {s: i for i, s in enumerate(skus)}
+    selling = terms.set_index("sku")["location"]
+
+    def add(target, sku, date, quantity):
+        i = index.get(sku)
+        day = (pd.Timestamp(date).normalize() - today).days - 1
+        if i is not None and day < horizon:
+            target[i, max(day, 0)] += quantity
+
+    if inventory is not None or purchase_orders is not None:
+        inv = inventory if inventory is not None else pd.DataFrame(columns=["sku", "location", "on_hand"])
+        sched = scheduled_receipts(inv, purchase_orders, today, {"fbt": settings.fbt_receiving_days})
+        for r in sched.itertuples():
+            if selling.get(r.sku) == r.location:
+                add(receipts, r.sku, r.date, r.quantity)
+    for r in transfers.itertuples():
+        add(planned, r.sku, r.expected_receipt, r.quantity)
+    for r in orders.itertuples():
+        i = index.get(r.sku)
+        if i is not None:
+            add(planned, r.sku, r.expected_arrival + pd.Timedelta(days=int(fixed[i])), r.quantity)
+    no_action = _lost_sales_stock(available, receipts, daily_mean)
+    with_plan = _lost_sales_stock(available, receipts + planned, daily_mean)
+    return pd.DataFrame({
+        "sku": np.repeat(skus, horizon), "location": np.repeat(selling.reindex(skus).to_numpy(), horizon),
+        "date": np.tile(dates.values, n), "expected_demand": daily_mean.reshape(-1).round(2),
+        "receipts": receipts.reshape(-1), "on_hand_no_action": no_action.reshape(-1).round(1),
+        "on_hand_with_plan": with_plan.reshape(-1).round(1),
+    })
+
+
+def _lost_sales_stock(start: np.ndarray, receipts: np.ndarray, demand: np.ndarray) -> np.ndarray:
+    """End-of-day stock with lost sales: x_t = max(x_{t-1} + receipts_t - demand_t, 0)."""
+    stock = np.empty_like(demand, dtype=float)
+    level = np.maximum(np.asarray(start, dtype=float), 0.0)
+    for day in range(demand.shape[1]):
+        level = np.maximum(level + receipts[:, day] - demand[:, day], 0.0)
+        stock[:, day] = level
+    return stock
+
+
+def _alerts(today, plan, terms, camp, cumulative, daily_mean, baseline, targets, projected, fixed, available,
+            upstream_available, history, settings) -> list[dict]:
+    alerts = []
+    horizon = daily_mean.shape[1]
+    by_sku = terms.set_index("sku")
+    with_plan = projected.pivot(index="sku", columns="date", values="on_hand_with_plan")
+    dates = pd.date_range(today + pd.Timedelta(days=1), periods=horizon, freq="D")
+    for row in plan.itertuples():
+        i = row.Index
+        t = by_sku.loc[row.sku]
+        arrival = today + pd.Timedelta(days=int(round(t["lead_time_days"] + fixed[i])))
+        if pd.notna(row.stockout_date) and row.stockout_date < arrival:
+            gap = (arrival - row.stockout_date).days
+            action = (f"transfer from own warehouse ({upstream_available[i]:.0f} there)" if upstream_available[i] > 0
+                      else "expedite the order or find stock elsewhere")
+            alerts.append({"sku": row.sku, "location": row.location, "kind": "stockout_before_arrival",
+                           "date": row.stockout_date,
+                           "message": (f"runs out around {row.stockout_date:%Y-%m-%d}; an order placed today lands "
+                                       f"{arrival:%Y-%m-%d} (~{gap} days without stock): {action}")})
+        daily = max(float(daily_mean[i].mean()), 1e-9)
+        if row.cover_days > settings.overstock_days and (row.position + row.upstream_position) > 0:
+            excess = (row.position + row.upstream_position) - settings.overstock_days * daily
+            alerts.append({"sku": row.sku, "location": row.location, "kind": "overstock", "date": today,
+                           "message": (f"{row.cover_days:.0f} days of cover (> {settings.overstock_days:.0f}); "
+                                       f"{excess:.0f} units beyond it tie up {excess * t['unit_cost']:,.0f}")})
+    if history is not None and len(history):
+        sold = history[pd.to_numeric(history["units"]) > 0].groupby(history["sku"].astype(str))["date"].max()
+        seen = set(history["sku"].astype(str))  # a SKU without history is new, not dead stock
+        for row in plan.itertuples():
+            last = sold.get(row.sku)
+            stock = row.position + row.upstream_position
+            in_history = row.sku in seen
+            if stock > 0 and in_history and (last is None or (today - pd.Timestamp(last)).days > settings.no_sale_days):
+                when = "no sale in the history" if last is None else f"last on {pd.Timestamp(last):%Y-%m-%d}"
+                value = stock * by_sku.loc[row.sku, "unit_cost"]
+                alerts.append({"sku": row.sku, "location": row.location, "kind": "no_sales", "date": today,
+                               "message": f"no sale in {settings.no_sale_days}+ days ({when}): clearance candidate, {stock:.0f} units tie up {value:,.0f}"})
+    for r in camp.itertuples():
+        t = by_sku.loc[r.sku]
+        i, target = int(r.i), float(targets[int(r.i)])
+        if r.start_day >= horizon:
+            continue
+        end = min(r.end_day, horizon - 1)
+        need_by_end = math.ceil(policy.empirical_reorder_point(cumulative[i, :, end + 1], target))
+        order_by = _order_by(r.start, t, settings)
+        location = r.location if isinstance(r.location, str) and r.location else t["location"]
+        if r.type == "ad":
+            out = with_plan.loc[r.sku]
+            out = out[(out <= 0) & (out.index >= max(r.start.normalize(), dates[0])) & (out.index <= r.end)]
+            if len(out):
+                back = with_plan.loc[r.sku]
+                last_out = out.index[-1]
+                back = back[(back.index > last_out) & (back > 0)]
+                until = f"until the restock lands ({back.index[0]:%Y-%m-%d})" if len(back) else "until stock is back"
+                alerts.append({"sku": r.sku, "location": location, "kind": "ad_into_stockout", "date": out.index[0],
+                               "message": (f"ad {r.campaign_id} runs to {r.end:%Y-%m-%d} but stock runs out around "
+                                           f"{out.index[0]:%Y-%m-%d}: pause or cut the ad from then {until}")})
+            continue
+        if order_by < today:
+            start_day = int(r.start_day)
+            before = float(with_plan.loc[r.sku].iloc[start_day - 1]) if start_day > 0 else float(available[i])
+            expected_in_window = float(cumulative[i, :, end + 1].mean() - cumulative[i, :, start_day].mean())
+            quantile_window = need_by_end - float(cumulative[i, :, start_day].mean())
+            stock_at_start = max(before, 0.0)
+            if stock_at_start < quantile_window:
+                options = [f"with this plan ~{stock_at_start:.0f} in stock at the start covers {min(stock_at_start / max(expected_in_window, 1e-9), 1):.0%} of the expected {expected_in_window:.0f}"]
+                if t["location"] == "fbt" and upstream_available[i] > 0 and fixed[i] <= start_day - settings.receiving_buffer_days:
+                    options.append(f"transfer up to {min(upstream_available[i], quantile_window - stock_at_start):.0f} from own warehouse now")
+                days_left = (r.start.normalize() - today).days - settings.receiving_buffer_days - fixed[i]
+                if days_left > 0:
+                    options.append(f"expedite: the supplier must deliver within {days_left} days (usual {t['lead_time_days']:.0f})")
+                if stock_at_start > 0:
+                    options.append(f"or cap the campaign's featured quantity at ~{stock_at_start:.0f}")
+                alerts.append({"sku": r.sku, "location": location, "kind": "campaign_not_covered", "date": r.start.normalize(),
+                               "message": (f"{r.campaign_id} ({str(r.type).replace('_', ' ')}, {r.start:%Y-%m-%d}) needs "
+                                           f"~{quantile_window:.0f} at {location} by then; order-by date was "
+                                           f"{order_by:%Y-%m-%d}: " + "; ".join(options))})
+        after = min(end + 1, horizon - 1)
+        leftover = float(with_plan.loc[r.sku].iloc[after])
+        cover = leftover / max(float(baseline[i]), 1e-9)
+        if leftover > 0 and cover > settings.overstock_days:
+            alerts.append({"sku": r.sku, "location": location, "kind": "post_campaign_overhang", "date": dates[after],
+                           "message": (f"after {r.campaign_id} ~{leftover:.0f} units expected left = {cover:.0f} days of "
+                                       f"normal sales ({leftover * t['unit_cost']:,.0f} tied up)")})
+    return alerts

@@ -1,0 +1,262 @@
+"""make_plan on a small seeded shop: sample paths built here (Poisson / NB draws, campaign spikes planted)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.models.base import SamplePaths
+from planner.plan import PlanSettings, classify_abc, explode_bundles, make_plan, sample_lead_times, supply_terms
+from planner.positions import inventory_positions
+
+TODAY = pd.Timestamp("2026-11-22")
+P, H = 200, 90
+LIVE_DAY = 22  # path day index of the creator livestream (2026-12-15)
+
+
+def day(n: int, hours: int = 0) -> pd.Timestamp:
+    """Date of path day n (path day 0 is tomorrow)."""
+    return TODAY + pd.Timedelta(days=n + 1, hours=hours)
+
+
+def build_paths(spike: int = 140, seed: int = 0, serum_rate: float = 5.0) -> SamplePaths:
+    rng = np.random.default_rng(seed)
+    values = np.zeros((4, P, H), np.float32)
+    values[0] = rng.poisson(serum_rate, (P, H))
+    values[0, :, LIVE_DAY] += rng.poisson(spike, P) if spike else 0
+    values[1] = rng.poisson(0.3, (P, H))
+    values[2] = rng.negative_binomial(0.5, 0.5 / 0.7, (P, H))  # mean 0.2, overdispersed
+    values[3] = rng.poisson(1.0, (P, H))
+    return SamplePaths(np.array(["SERUM", "TONER", "MASK", "KIT"], dtype=object), day(0), values)
+
+
+@pytest.fixture
+def shop():
+    products = pd.DataFrame({
+        "sku": ["SERUM", "TONER", "MASK", "KIT"], "name": ["Serum", "Toner", "Mask", "Kit"], "category": "beauty",
+        "unit_cost": [85.0, 40.0, 20.0, 120.0], "price": [249.0, 120.0, 60.0, 399.0],
+        "supplier": ["GZ", "GZ", "BKK", "GZ"],
+        "lead_time_days": [28, None, None, None], "lead_time_sd_days": [4, None, None, None],
+        "moq": [48, 1, 100, 1], "case_pack": [24, 6, 50, 1], "fulfillment": ["fbt", "own", "own", "fbt"],
+    })
+    suppliers = pd.DataFrame({
+        "supplier": ["GZ", "BKK"], "lead_time_days": [21, 7], "lead_time_min_days": [None, 5],
+        "lead_time_max_days": [None, 12], "transit_days": [2, 0],
+    })
+    inventory = pd.DataFrame({
+        "sku": ["SERUM", "SERUM", "TONER", "MASK"], "location": ["fbt", "own", "own", "own"],
+        "on_hand": [60, 100, 5, 900],
+    })
+    purchase_orders = pd.DataFrame({"po_id": ["PO-1"], "sku": ["TONER"], "quantity": [6],
+                                    "expected_arrival": [day(4)], "location": ["own"]})
+    campaigns = pd.DataFrame({
+        "campaign_id": ["LIVE-2026-12-15", "AD-TONER"], "type": ["livestream_creator", "ad"],
+        "start": [day(LIVE_DAY, 19), day(0)], "end": [day(LIVE_DAY, 22), day(39)], "skus": ["SERUM", "TONER"],
+    })
+    bundles = pd.DataFrame({"bundle_sku": ["KIT", "KIT"], "component_sku": ["SERUM", "TONER"], "quantity": [1, 1]})
+    return dict(products=products, suppliers=suppliers, inventory=inventory, purchase_orders=purchase_orders,
+                campaigns=campaigns, bundles=bundles)
+
+
+def run(shop, paths=None, settings=None, **changes):
+    data = {**shop, **changes}
+    positions = inventory_positions(data["inventory"], data["purchase_orders"], TODAY, 90)
+    return make_plan(paths or build_paths(), positions, data["products"], data["suppliers"], data["purchase_orders"],
+                     data["campaigns"], data["bundles"], settings or PlanSettings(), TODAY,
+                     inventory=data["inventory"], history=data.get("history"))
+
+
+def row(frame, sku):
+    return frame.set_index("sku").loc[sku]
+
+
+def test_order_line_reason_names_forecast_campaign_safety_stock_and_cases(shop):
+    plan = run(shop)
+    serum = row(plan.orders, "SERUM")
+    assert serum["supplier"] == "GZ" and serum["location"] == "own"
+    assert serum["quantity"] % 24 == 0 and serum["quantity"] >= 48
+    assert serum["cases"] * 24 == serum["quantity"]
+    assert serum["value"] == serum["quantity"] * 85
+    reason = serum["reason"]
+    assert "28-day lead time + 7 days transit/FBT receiving + 7-day review" in reason
+    assert "LIVE-2026-12-15 livestream creator +1" in reason  # planted +140 spike (mean over paths)
+    assert "98% fill rate (class A)" in reason
+    assert f"= {serum['cases']} cases of 24" in reason
+    assert serum["expected_arrival"] == TODAY + pd.Timedelta(days=28)
+
+
+def test_campaign_in_the_window_raises_the_order(shop):
+    with_live = row(run(shop).plan, "SERUM")
+    without = row(run(shop, paths=build_paths(spike=0)).plan, "SERUM")
+    assert with_live["order_up_to"] - without["order_up_to"] > 120
+    assert with_live["order_quantity"] > without["order_quantity"]
+
+
+def test_bundles_explode_into_components(shop):
+    paths = build_paths()
+    exploded = explode_bundles(paths, shop["bundles"])
+    assert "KIT" not in set(exploded.skus)
+    toner = list(exploded.skus).index("TONER")
+    np.testing.assert_allclose(exploded.values[toner], paths.values[1] + paths.values[3])
+    plan = run(shop)
+    assert "KIT" not in set(plan.plan["sku"])
+    no_bundles = run(shop, bundles=shop["bundles"].iloc[:0])
+    assert row(plan.plan, "TONER")["forecast_lead_review"] > row(no_bundles.plan, "TONER")["forecast_lead_review"] + 15
+
+
+def test_higher_service_target_never_lowers_order_up_to(shop):
+    levels = []
+    for target in (0.8, 0.9, 0.95, 0.99):
+        settings = PlanSettings(class_service_levels={}, service_level=target)
+        levels.append(run(shop, settings=settings).plan.set_index("sku")["order_up_to"])
+    for low, high in zip(levels, levels[1:]):
+        assert (high >= low).all()
+    assert levels[-1]["SERUM"] > levels[0]["SERUM"]
+
+
+def test_cycle_service_level_is_met_on_the_paths(shop):
+    settings = PlanSettings(service_measure="cycle")
+    plan = run(shop, settings=settings)
+    serum = row(plan.plan, "SERUM")
+    assert serum["method"] == "sample paths" and serum["service_measure"] == "cycle"
+    # order-up-to covers lead time + transit/receiving + review demand on at least 98 % of the paths
+    # (lead times sampled: 28 +- 4 days; check against the shortest plausible window as a floor)
+    totals = build_paths().values[0, :, : 28 + 7 + 7].sum(axis=1) + build_paths().values[3, :, : 28 + 7 + 7].sum(axis=1)
+    assert serum["order_up_to"] >= np.quantile(totals, 0.9)
+
+
+def test_lead_time_variability_raises_safety_stock(shop):
+    steady = shop["products"].assign(lead_time_sd_days=[0, None, None, None])
+    shaky = shop["products"].assign(lead_time_sd_days=[8, None, None, None])
+    s0 = row(run(shop, products=steady).plan, "SERUM")["safety_stock"]
+    s8 = row(run(shop, products=shaky).plan, "SERUM")["safety_stock"]
+    assert s8 > s0 + 20
+
+
+def test_lead_time_draws_follow_spread_or_min_max(shop):
+    terms = supply_terms(shop["products"], shop["suppliers"], PlanSettings())
+    draws = sample_lead_times(terms, 4000, np.random.default_rng(0))
+    serum, mask = draws[0], draws[2]
+    assert abs(serum.mean() - 28) < 0.5 and abs(serum.std() - 4) < 0.3
+    assert mask.min() >= 5 and mask.max() <= 12
+    assert terms.set_index("sku").loc["TONER", "lead_time_days"] == 21  # supplier default
+
+
+def test_slow_movers_use_discrete_formulas(shop):
+    plan = run(shop).plan.set_index("sku")
+    assert plan.loc["MASK", "method"] in {"Poisson", "negative binomial"}
+    assert plan.loc["SERUM", "method"] == "sample paths"
+
+
+def test_abc_classes_by_revenue():
+    """The SKU that crosses 80 % is still A (A covers at least 80 % of revenue); shares before each:
+    a 0, b 0.70, c 0.85, d 0.95."""
+    classes = classify_abc(pd.Series({"a": 700.0, "b": 150.0, "c": 100.0, "d": 50.0}))
+    assert classes.to_dict() == {"a": "A", "b": "A", "c": "B", "d": "C"}
+
+
+def test_transfer_own_to_fbt_and_inbound_capacity(shop):
+    plan = run(shop)
+    transfer = row(plan.transfers, "SERUM")
+    assert transfer["quantity"] == 100  # all the own warehouse has
+    assert transfer["expected_receipt"] == TODAY + pd.Timedelta(days=2 + 5)
+    capped = run(shop, settings=PlanSettings(fbt_inbound_capacity=40))
+    assert capped.transfers["quantity"].sum() == 40
+    assert "fbt_capacity" in set(capped.alerts["kind"])
+
+
+def test_budget_cap_keeps_lines_with_most_lost_margin_per_money(shop):
+    full = run(shop).orders.set_index("sku")
+    assert len(full) == 2
+    ratio = full["lost_margin_avoided"] / full["value"]
+    assert ratio["SERUM"] > ratio["TONER"]  # SERUM is served first
+    budget = 5000.0
+    capped = run(shop, settings=PlanSettings(budget_cap=budget))
+    assert capped.orders["value"].sum() <= budget
+    # SERUM: the whole cases that fit, 5000 // (85 x 24) = 2 cases = 48 (= its MOQ); TONER gets the rest
+    serum, toner = row(capped.orders, "SERUM"), row(capped.orders, "TONER")
+    assert serum["quantity"] == 48 and "budget cap" in serum["reason"]
+    assert toner["quantity"] == (5000 - 48 * 85) // (40 * 6) * 6
+    # a budget below SERUM's MOQ value drops it with an alert
+    tiny = run(shop, settings=PlanSettings(budget_cap=3000))
+    assert "SERUM" not in set(tiny.orders["sku"])
+    assert "budget_cut" in set(tiny.alerts.loc[tiny.alerts["sku"] == "SERUM", "kind"])
+
+
+def test_campaign_beyond_lead_time_is_pre_built_when_order_by_comes_before_next_review(shop):
+    """Lead 28 + transit 2 + FBT receiving 5 + review 7: the regular order-up-to covers ~42 days. A
+    campaign on day 45 with a 7-day receiving buffer must be ordered by day 45 - 44 = today + 2, before
+    the next review (today + 7): this run orders for it. One on day 60 can wait for a later review."""
+    settings = PlanSettings(receiving_buffer_days=7)
+    for start, expect in ((45, True), (60, False)):
+        campaigns = pd.DataFrame({"campaign_id": ["MEGA"], "type": ["mega_sale"], "start": [day(start)],
+                                  "end": [day(start + 1)], "skus": ["SERUM"]})
+        paths = build_paths(spike=0)
+        paths.values[0, :, start:start + 2] += 150
+        reason = row(run(shop, paths=paths, campaigns=campaigns, settings=settings).orders, "SERUM")["reason"]
+        assert ("pre-build for MEGA" in reason) is expect, reason
+
+
+def test_campaign_that_can_no_longer_be_covered_is_flagged_with_what_can_be_done(shop):
+    plan = run(shop)
+    flagged = plan.alerts[plan.alerts["kind"] == "campaign_not_covered"]
+    assert flagged["sku"].tolist() == ["SERUM"]
+    message = flagged["message"].iloc[0]
+    assert "LIVE-2026-12-15" in message and "order-by date was 2026-11-08" in message
+    assert "expedite" in message
+
+
+def test_ad_running_into_a_stockout_advises_pausing(shop):
+    plan = run(shop)
+    ad = plan.alerts[plan.alerts["kind"] == "ad_into_stockout"]
+    assert ad["sku"].tolist() == ["TONER"]
+    assert "pause" in ad["message"].iloc[0] and "AD-TONER" in ad["message"].iloc[0]
+
+
+def test_overstock_and_no_sales_alerts(shop):
+    history = pd.DataFrame({"sku": ["MASK", "SERUM"], "date": [TODAY - pd.Timedelta(days=200), TODAY], "units": [3, 5]})
+    plan = run(shop, history=history)
+    kinds = plan.alerts.groupby("kind")["sku"].apply(set)
+    assert kinds["overstock"] == {"MASK"}
+    assert kinds["no_sales"] == {"MASK"}
+    assert "tie up" in plan.alerts.loc[plan.alerts["kind"] == "no_sales", "message"].iloc[0]
+
+
+def test_post_campaign_overhang(shop):
+    campaigns = shop["campaigns"].iloc[:1]
+    paths = build_paths(spike=0)  # the campaign is planned but the forecast expects no uplift
+    huge = shop["inventory"].assign(on_hand=[3000, 0, 5, 900])
+    plan = run(shop, paths=paths, campaigns=campaigns, inventory=huge)
+    assert "post_campaign_overhang" in set(plan.alerts["kind"])
+
+
+def test_projection_is_lost_sales_and_gives_the_stockout_date(shop):
+    plan = run(shop)
+    projected = plan.projected
+    assert (projected["on_hand_no_action"] >= 0).all()
+    assert (projected["on_hand_with_plan"] >= projected["on_hand_no_action"]).all()
+    toner = projected[projected["sku"] == "TONER"].reset_index(drop=True)
+    first_out = toner.loc[toner["on_hand_no_action"] <= 0, "date"].min()
+    assert row(plan.plan, "TONER")["stockout_date"] == first_out
+    # the PO of 6 lands on day 4
+    assert toner.loc[toner["date"] == day(4), "receipts"].iloc[0] == 6
+    assert pd.isna(row(plan.plan, "MASK")["stockout_date"])
+
+
+def test_moq_and_case_pack_respected_for_every_line(shop):
+    for settings in (PlanSettings(), PlanSettings(use_eoq=True), PlanSettings(max_cover_days=30)):
+        orders = run(shop, settings=settings).orders
+        terms = shop["products"].set_index("sku")
+        for line in orders.itertuples():
+            assert line.quantity % terms.loc[line.sku, "case_pack"] == 0
+            assert line.quantity >= terms.loc[line.sku, "moq"]
+
+
+def test_settings_reject_bad_values():
+    with pytest.raises(ValueError, match="service_measure must be 'cycle' or 'fill_rate'; got 'p2'"):
+        PlanSettings(service_measure="p2")
+    with pytest.raises(ValueError, match="service level A must be strictly between 0 and 1; got 98"):
+        replace(PlanSettings(), class_service_levels={"A": 98})
