@@ -1,0 +1,1202 @@
+"""Seeded generator of a believable TikTok Shop seller: the bundled sample shop and benchmark data.
+
+    python data/generate.py --out data/sample_shop --skus 150 --seed 7      # the committed sample shop
+    python data/generate.py --generic bench/out/demand_10k.parquet --skus 10000   # a scale benchmark
+
+Same seed, same bytes: nothing depends on the wall clock, the machine or the locale.
+
+The true (uncensored) daily demand model
+----------------------------------------
+For SKU ``s`` on day ``d`` (``t`` = years before the last day of history, so ``t <= 0``)::
+
+    mu[s, d]     = base[s] * exp(growth[s] * t) * weekday[dow(d)] * alive[s, d] * lift[s, d]
+    demand[s, d] ~ Poisson(mu[s, d] * G[s, d]),   G ~ Gamma(shape=4, scale=1/4)   (negative binomial)
+
+- ``base``: units a day at the end of history, log-normal; 30 % of SKUs are a long tail selling a unit a
+  week or less. Scaled so that the sample shop has about 30-60 order lines a day.
+- ``growth``: a per-SKU trend, N(0.1, 0.35) a year.
+- ``weekday``: the weekly rhythm, Monday 0.92 .. Saturday 1.10.
+- ``alive``: 0 before the SKU's launch (new launches have weeks to months of history; sales ramp up
+  linearly over their first 14 days) and after it fell out of favour (a few SKUs die months before
+  the end and keep their stock: clearance candidates, or are discontinued).
+- ``lift``: the campaign calendar (campaigns.csv), multiplied where campaigns overlap:
+    * livestreams lift their featured SKUs on the day: own ``3 + 2U`` fold, creator
+      ``1 + 4 sqrt(expected_viewers / 20,000)`` fold (about 5x at 20k viewers, 17x at 300k); the day
+      before 0.85 (buyers wait for it), the two days after 0.7 and 0.85 (hangover);
+    * ads lift their SKUs by ``1 + 0.3 sqrt(daily_budget / 1,000)`` for the campaign's weeks;
+    * flash sales (a category, a few hours) lift it 1.8x on the day;
+    * mega-sales lift every SKU on the day (11.11 4x, 12.12 3.5x, 9.9 and 10.10 2.5x, Black Friday 2x,
+      Valentine's 1.8x, beauty 2.6x) and pull demand forward: 0.9, 0.8, 0.7 on the three days before,
+      0.85 the day after.
+
+Stock and what is observed
+--------------------------
+Stock is simulated day by day (vectorised over SKUs): sales = min(demand, stock). Every Monday the
+seller reorders a SKU without an open purchase order when its stock is at or below
+``rate * (lead time + 7) * cover`` (``rate`` a biased estimate of the trend level, campaigns ignored;
+``cover`` ~ U(0.6, 1.4) per SKU, so some SKUs run out often), ordering ``max(MOQ, rate * cycle)`` rounded
+up to the case pack. Lead times are drawn from the supplier's terms, with a 5 % chance of a 1-3 week
+delay. Livestreams can sell out mid-session. Kits (bundles.csv) are assembled from their components'
+stock when sold (kits first, then single units); components belong to at most one kit.
+
+``sales`` holds the observed units and ``censored`` (the SKU was out of stock at some point that day);
+``true_demand`` the uncensored units. The TikTok order lines split the observed units into lines of
+1-3 units grouped into orders, and add cancellations before shipping (not demand: unpaid orders
+auto-cancelled, buyers who changed their mind) on top. Lines cancelled after shipping (delivery
+failed) and returns (Sku Quantity of return) are demand whose units came back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+_ROOT = Path(__file__).resolve().parent.parent
+if str(_ROOT) not in sys.path:  # run as a script from anywhere: import the status words of the reader
+    sys.path.insert(0, str(_ROOT))
+from planner.io.tiktok_status import STATUS_WORDS  # noqa: E402
+
+MARKET, CURRENCY, TIMEZONE = "TH", "THB", "Asia/Bangkok"
+PLANNED_DAYS = 99  # campaigns are planned up to here after the last day of history (2027-02-28)
+ORDER_LINES_MAX_SKUS = 2_000  # above this, order lines are skipped unless asked for
+
+TIKTOK_COLUMNS = (
+    "Order ID", "Order Status", "Order Substatus", "Cancelation/Return Type", "Normal or Pre-order",
+    "SKU ID", "Seller SKU", "Product Name", "Variation", "Quantity", "Sku Quantity of return",
+    "SKU Unit Original Price", "SKU Subtotal Before Discount", "SKU Platform Discount",
+    "SKU Seller Discount", "SKU Subtotal After Discount", "Shipping Fee After Discount",
+    "Original Shipping Fee", "Shipping Fee Seller Discount", "Shipping Fee Platform Discount",
+    "Payment platform discount", "Taxes", "Order Amount", "Order Refund Amount", "Created Time",
+    "Paid Time", "RTS Time", "Shipped Time", "Delivered Time", "Cancelled Time", "Cancel By",
+    "Cancel Reason", "Fulfillment Type", "Warehouse Name", "Tracking ID", "Delivery Option",
+    "Shipping Provider Name", "Buyer Message", "Buyer Username", "Recipient", "Phone #", "Country",
+    "State/Province", "City", "Zipcode", "Detail Address", "Additional address information",
+    "Payment Method", "Weight(kg)", "Product Category", "Package ID", "Seller Note", "Checked Status",
+    "Checked Marked by",
+)
+_TIME_COLUMNS = ("Created Time", "Paid Time", "RTS Time", "Shipped Time", "Delivered Time", "Cancelled Time")
+_ID_COLUMNS = ("Order ID", "SKU ID", "Tracking ID", "Package ID")
+
+# --------------------------------------------------------------------------------------------------
+# Catalogue: stem, Thai name, English name, Chinese name (gadgets), list price, weight kg, variations
+_CATALOGUE = {
+    "beauty": [
+        ("SERUM", "เซรั่มวิตามินซี", "Vitamin C Serum", None, 249, 0.08, ("15ml", "30ml")),
+        ("TONER", "โทนเนอร์กุหลาบ", "Rose Toner", None, 199, 0.15, ("100ml", "200ml")),
+        ("SUNSCREEN", "กันแดด SPF50 PA++++", "Sunscreen SPF50", None, 299, 0.07, ("30ml", "50ml")),
+        ("CLEANSER", "โฟมล้างหน้าชาเขียว", "Green Tea Cleanser", None, 159, 0.14, ("120ml",)),
+        ("MASK", "มาสก์หน้าข้าว", "Rice Sheet Mask", None, 39, 0.03, ("1 แผ่น", "10 แผ่น")),
+        ("LIPTINT", "ลิปทินท์", "Velvet Lip Tint", None, 129, 0.02, ("#01", "#02", "#05")),
+        ("CREAM", "ครีมบำรุงผิวหน้า", "Night Repair Cream", None, 349, 0.09, ("50g",)),
+        ("HAIROIL", "น้ำมันบำรุงผม", "Argan Hair Oil", None, 229, 0.12, ("100ml",)),
+        ("LOTION", "โลชั่นบำรุงผิวกาย", "Body Lotion", None, 189, 0.45, ("400ml",)),
+        ("SOAP", "สบู่สมุนไพร", "Herbal Soap", None, 59, 0.10, ("100g", "แพ็ค 3")),
+        ("CUSHION", "คุชชั่นฟาวเดชั่น", "Cushion Foundation", None, 399, 0.06, ("N21", "N23")),
+    ],
+    "home": [
+        ("PILLOW", "หมอนยางพารา", "Latex Pillow", None, 590, 1.2, ("มาตรฐาน",)),
+        ("BOX", "กล่องเก็บของพับได้", "Foldable Storage Box", None, 149, 0.6, ("S", "L")),
+        ("TOWEL", "ผ้าขนหนูไมโครไฟเบอร์", "Microfiber Towel", None, 99, 0.2, ("ฟ้า", "เทา")),
+        ("DIFFUSER", "ก้านไม้หอมปรับอากาศ", "Reed Diffuser", None, 259, 0.35, ("ลาเวนเดอร์", "มะลิ")),
+        ("TUMBLER", "แก้วเก็บความเย็น", "Tumbler", None, 329, 0.4, ("600ml", "900ml")),
+        ("HANGER", "ไม้แขวนเสื้อกันลื่น", "Non-slip Hangers", None, 119, 0.5, ("10 ชิ้น",)),
+        ("MOP", "ไม้ถูพื้นแบบรีดน้ำ", "Spin Mop", None, 399, 1.5, ("ชุด",)),
+        ("CANDLE", "เทียนหอม", "Scented Candle", None, 189, 0.3, ("วานิลลา", "ซีดาร์")),
+        ("SHEET", "ผ้าปูที่นอน", "Bed Sheet Set", None, 690, 1.1, ("5 ฟุต", "6 ฟุต")),
+    ],
+    "gadgets": [
+        ("EARBUDS", "หูฟังบลูทูธ", "Wireless Earbuds", "无线蓝牙耳机 TWS", 490, 0.15, ("ขาว", "ดำ")),
+        ("CABLE", "สายชาร์จ USB-C", "USB-C Cable", "USB-C 快充数据线", 89, 0.05, ("1m", "2m")),
+        ("POWERBANK", "พาวเวอร์แบงค์", "Power Bank 10000mAh", "充电宝 10000mAh", 459, 0.25, ("ขาว",)),
+        ("FAN", "พัดลมพกพา", "Mini Handheld Fan", "手持小风扇", 199, 0.2, ("ชมพู", "เขียว")),
+        ("NIGHTLIGHT", "โคมไฟ LED", "LED Night Light", "LED 小夜灯", 159, 0.15, ("วอร์ม",)),
+        ("STAND", "ขาตั้งมือถือ", "Phone Stand", "手机支架", 99, 0.12, ("เงิน",)),
+        ("RINGLIGHT", "ไฟไลฟ์สด Ring Light", "Ring Light 10in", "直播补光灯", 390, 0.7, ('10"',)),
+        ("WATCH", "สมาร์ทวอทช์", "Smart Watch", "智能手表", 890, 0.2, ("ดำ", "ชมพู")),
+        ("MOUSE", "เมาส์ไร้สาย", "Wireless Mouse", "无线鼠标", 259, 0.1, ("ดำ",)),
+        ("CHARGER", "หัวชาร์จเร็ว 20W", "20W Fast Charger", "20W 快充充电器", 229, 0.08, ("US",)),
+    ],
+}
+_CATEGORY_SHARE = {"beauty": 0.45, "home": 0.30, "gadgets": 0.25}
+_TIKTOK_CATEGORY = {"beauty": "Beauty & Personal Care", "home": "Home Supplies", "gadgets": "Phones & Electronics"}
+_FBT_SHARE = {"beauty": 0.5, "home": 0.2, "gadgets": 0.5}
+_KITS = [
+    ("beauty", "ชุดของขวัญ Glow Kit (เซรั่ม+โทนเนอร์+ครีม)"),
+    ("home", "Cozy Home Set (เทียนหอม+ก้านไม้หอม)"),
+    ("gadgets", "ชุดไลฟ์สด Creator Kit 直播套装"),
+]
+
+# supplier, categories, lead time mean/sd/min/max, ordering cost, transit to FBT, MOQ, case pack
+_SUPPLIERS = [
+    ("GZ Cosmetics", ("beauty",), 30, 6, None, None, 1500, 3, 200, 48),
+    ("Bangkok Beauty Lab", ("beauty",), 10, 2, None, None, 500, 1, 50, 12),
+    ("Shenzhen Gadget Hub", ("gadgets",), 35, None, 25, 45, 2500, 3, 100, 20),
+    ("Siam Home Supply", ("home",), 7, 2, None, None, 300, 1, 20, 10),
+    ("Yiwu Homeware Trading", ("home", "gadgets"), 28, 7, None, None, 1800, 3, 120, 24),
+]
+
+_WEEKDAY = np.array([0.92, 0.94, 0.96, 0.98, 1.04, 1.10, 1.06])
+_HOUR_WEIGHTS = np.array(
+    [3, 2, 1, 0.5, 0.3, 0.3, 0.6, 1, 1.5, 2, 2.5, 3, 4, 3.5, 3, 3, 3, 3.5, 4.5, 6, 8, 9, 8, 5], dtype=float,
+)
+_CREATORS = ("@nongmint.review", "@beautybyfah", "@gadgetguy.th", "@homehack.bkk", "@pimmy.live", "@techtalk.ton")
+
+# fake buyers: obviously made up, never real people
+_FIRST_NAMES = ("Somchai", "Somsak", "Malee", "Nok", "Ploy", "Arthit", "Kanya", "Niran", "Pim", "Tawan", "Fah", "Ton")
+_PROVINCES = (
+    ("กรุงเทพมหานคร", ("บางนา", "จตุจักร", "บางกะปิ", "สาทร"), "10"),
+    ("นนทบุรี", ("เมือง", "ปากเกร็ด"), "11"),
+    ("เชียงใหม่", ("เมือง", "สันทราย"), "50"),
+    ("ขอนแก่น", ("เมือง",), "40"),
+    ("ชลบุรี", ("เมือง", "บางละมุง"), "20"),
+    ("ภูเก็ต", ("เมือง", "กะทู้"), "83"),
+    ("นครราชสีมา", ("เมือง",), "30"),
+    ("สงขลา", ("หาดใหญ่",), "90"),
+)
+_PAYMENT_METHODS = ("Cash on delivery", "TrueMoney Wallet", "Credit/debit card", "Mobile banking", "PromptPay")
+_CARRIERS = (("Flash Express", "TH"), ("J&T Express", "JT"), ("Kerry Express", "KEX"), ("Thailand Post", "EF"))
+_WAREHOUSES = {"fbt": "FBT Bang Na", "own": "Nonthaburi WH"}
+_THREE_PL = "Bangkok 3PL (Lat Krabang)"
+
+
+@dataclass
+class ShopData:
+    """One generated shop. The tables are frames with the columns of docs/inputs.md; ``true_demand``
+    and ``sales`` are built on first use from the day x SKU matrices (so 100k SKUs fit in memory)."""
+
+    products: pd.DataFrame
+    suppliers: pd.DataFrame
+    bundles: pd.DataFrame
+    campaigns: pd.DataFrame
+    inventory: pd.DataFrame
+    purchase_orders: pd.DataFrame
+    order_lines: pd.DataFrame | None
+    dates: pd.DatetimeIndex
+    demand_matrix: np.ndarray = field(repr=False)  # days x SKUs, uncensored units
+    sales_matrix: np.ndarray = field(repr=False)  # days x SKUs, observed units
+    stockout_matrix: np.ndarray = field(repr=False)  # days x SKUs, out of stock at some point that day
+    discount_matrix: np.ndarray = field(repr=False)  # days x SKUs, seller discount in percent
+    launch_day: np.ndarray = field(repr=False)  # index of each SKU's first sellable day
+
+    @property
+    def skus(self) -> pd.Index:
+        return pd.Index(self.products["sku"])
+
+    def _long(self, matrix: np.ndarray, name: str) -> pd.DataFrame:
+        days, n = matrix.shape
+        live = np.arange(days)[None, :] >= self.launch_day[:, None]  # SKUs x days
+        sku_idx, day_idx = np.nonzero(live)  # sorted by SKU, then date
+        frame = pd.DataFrame({
+            "sku": pd.Categorical.from_codes(sku_idx, categories=self.skus),
+            "date": self.dates[day_idx],
+            name: matrix[day_idx, sku_idx],
+        })
+        return frame
+
+    @cached_property
+    def true_demand(self) -> pd.DataFrame:
+        """sku, date, units: the uncensored demand, one row per SKU and day from its launch."""
+        return self._long(self.demand_matrix, "units")
+
+    @cached_property
+    def sales(self) -> pd.DataFrame:
+        """sku, date, units, censored: what the shop sold; censored when it ran out that day."""
+        frame = self._long(self.sales_matrix, "units")
+        codes = frame["sku"].cat.codes.to_numpy()
+        day_idx = self.dates.get_indexer(frame["date"])
+        frame["censored"] = self.stockout_matrix[day_idx, codes]
+        return frame
+
+
+# --------------------------------------------------------------------------------------------------
+# Products, suppliers, kits
+
+
+def _products(rng: np.random.Generator, n_skus: int) -> pd.DataFrame:
+    n_kits = max(2, round(n_skus / 75)) if n_skus >= 20 else 0
+    n_single = n_skus - n_kits
+    cats = list(_CATEGORY_SHARE)
+    category = rng.choice(cats, size=n_single, p=list(_CATEGORY_SHARE.values()))
+    width = max(3, len(str(n_skus)))
+    rows = []
+    for i, cat in enumerate(category):
+        entries = _CATALOGUE[cat]
+        stem, thai, english, chinese, price, weight, variations = entries[rng.integers(len(entries))]
+        variation = variations[rng.integers(len(variations))]
+        roll = rng.random()
+        if chinese and roll < 0.35:
+            name = chinese
+        elif roll < 0.7:
+            name = thai
+        else:
+            name = english
+        price = max(19, int(round(price * rng.uniform(0.8, 1.3) / 10) * 10 - 1))
+        rows.append({
+            "sku": f"{cat[:3].upper()}-{stem}-{i + 1:0{width}d}", "name": f"{name} {variation}",
+            "variation": variation, "category": cat, "price": float(price),
+            "unit_cost": float(round(price * rng.uniform(0.25, 0.45), 2)), "weight_kg": weight,
+        })
+    for k in range(n_kits):
+        cat, name = _KITS[k % len(_KITS)]
+        rows.append({
+            "sku": f"KIT-{cat[:3].upper()}-{k + 1:0{width}d}", "name": name, "variation": "ชุด",
+            "category": cat, "price": 0.0, "unit_cost": 0.0, "weight_kg": 0.0,
+        })
+    products = pd.DataFrame(rows)
+    products["is_kit"] = products["sku"].str.startswith("KIT-")
+
+    supplier_names = [s[0] for s in _SUPPLIERS]
+    supplier = []
+    for cat in products["category"]:
+        options = [s[0] for s in _SUPPLIERS if cat in s[1]]
+        supplier.append(options[rng.integers(len(options))])
+    products["supplier"] = supplier
+    terms = {s[0]: s for s in _SUPPLIERS}
+    moq = np.array([terms[s][8] for s in supplier]) * rng.choice([0.5, 1, 1, 2], size=len(products))
+    products["case_pack"] = [terms[s][9] for s in supplier]
+    products["moq"] = np.maximum(products["case_pack"], (moq // products["case_pack"]) * products["case_pack"]).astype(int)
+    products["ordering_cost"] = np.nan
+    fbt = rng.random(len(products)) < products["category"].map(_FBT_SHARE).to_numpy()
+    products["fulfillment"] = np.where(fbt, "fbt", "own")
+    # a few SKUs with their own lead time (a slower factory line, air freight)
+    lt = np.full(len(products), np.nan)
+    lt_sd = np.full(len(products), np.nan)
+    special = rng.random(len(products)) < 0.08
+    lt[special] = rng.integers(12, 46, size=special.sum())
+    lt_sd[special] = np.round(lt[special] * 0.2, 1)
+    products["lead_time_days"] = lt
+    products["lead_time_sd_days"] = lt_sd
+    products["status"] = "active"
+    assert set(supplier) <= set(supplier_names)
+    return products
+
+
+def _kits(rng: np.random.Generator, products: pd.DataFrame) -> pd.DataFrame:
+    """Each kit takes 2-3 components of its category; a component belongs to one kit only."""
+    used: set[int] = set()
+    rows = []
+    singles = products.index[~products["is_kit"]]
+    for kit in products.index[products["is_kit"]]:
+        cat = products.at[kit, "category"]
+        pool = [i for i in singles if products.at[i, "category"] == cat and i not in used]
+        take = rng.choice(pool, size=min(len(pool), int(rng.integers(2, 4))), replace=False)
+        for comp in sorted(take):
+            used.add(int(comp))
+            rows.append({"bundle_sku": products.at[kit, "sku"], "component_sku": products.at[comp, "sku"],
+                         "quantity": int(rng.choice([1, 1, 2])), "_kit": kit, "_comp": int(comp)})
+        comps = [r for r in rows if r["_kit"] == kit]
+        price = sum(products.at[r["_comp"], "price"] * r["quantity"] for r in comps)
+        products.at[kit, "price"] = float(int(price * 0.85 / 10) * 10 - 1)
+        products.at[kit, "unit_cost"] = float(sum(products.at[r["_comp"], "unit_cost"] * r["quantity"] for r in comps))
+        products.at[kit, "weight_kg"] = float(sum(products.at[r["_comp"], "weight_kg"] * r["quantity"] for r in comps))
+        first = comps[0]["_comp"]
+        products.at[kit, "supplier"] = products.at[first, "supplier"]
+        products.at[kit, "fulfillment"] = products.at[first, "fulfillment"]
+        for r in comps:  # a kit ships from where its components are
+            products.at[r["_comp"], "fulfillment"] = products.at[first, "fulfillment"]
+    return pd.DataFrame(rows, columns=["bundle_sku", "component_sku", "quantity", "_kit", "_comp"])
+
+
+def _suppliers() -> pd.DataFrame:
+    rows = []
+    for name, _cats, lt, sd, lo, hi, cost, transit, moq, case in _SUPPLIERS:
+        rows.append({
+            "supplier": name, "lead_time_days": lt, "lead_time_sd_days": sd, "lead_time_min_days": lo,
+            "lead_time_max_days": hi, "ordering_cost": cost, "transit_days": transit, "moq": moq, "case_pack": case,
+        })
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------------
+# Campaign calendar
+
+
+def _mega_sales(first: date, last: date) -> list[tuple[str, date, float, float]]:
+    """(name, day, lift, discount) of every mega-sale between first and last."""
+    out = []
+    for year in range(first.year, last.year + 1):
+        nov1 = date(year, 11, 1)
+        thanksgiving = nov1 + timedelta(days=(3 - nov1.weekday()) % 7 + 21)
+        days = [
+            ("VALENTINE", date(year, 2, 14), 1.8, 15), ("9.9", date(year, 9, 9), 2.5, 15),
+            ("10.10", date(year, 10, 10), 2.5, 15), ("11.11", date(year, 11, 11), 4.0, 25),
+            ("BLACKFRIDAY", thanksgiving + timedelta(days=1), 2.0, 20), ("12.12", date(year, 12, 12), 3.5, 20),
+        ]
+        out += [(n, d, lift, disc) for n, d, lift, disc in days if first <= d <= last]
+    return sorted(out, key=lambda r: r[1])
+
+
+def _campaigns(rng: np.random.Generator, products: pd.DataFrame, base: np.ndarray,
+               first: date, end: date) -> tuple[pd.DataFrame, list[dict]]:
+    """The calendar (campaigns.csv) and, for campaigns inside the history, their effect on demand."""
+    last = end + timedelta(days=PLANNED_DAYS)
+    sellable = np.flatnonzero(~products["is_kit"].to_numpy())
+    weights = base[sellable] / base[sellable].sum()
+    rows: list[dict] = []
+    effects: list[dict] = []
+
+    def featured(k: int, category: str | None = None) -> np.ndarray:
+        pool, w = sellable, weights
+        if category is not None:
+            mask = products["category"].to_numpy()[sellable] == category
+            pool, w = sellable[mask], weights[mask] / weights[mask].sum()
+        return np.sort(rng.choice(pool, size=min(k, len(pool)), replace=False, p=w))
+
+    def add(cid, ctype, start, stop, skus, effect=None, **extra):
+        if isinstance(skus, str):
+            sku_text = skus
+        else:
+            sku_text = ";".join(products["sku"].to_numpy()[skus])
+        rows.append({"campaign_id": cid, "type": ctype, "start": start, "end": stop, "skus": sku_text, **extra})
+        if effect is not None and start.date() <= end:
+            effects.append({"type": ctype, "start": start, "end": stop, **effect})
+
+    for name, day, lift, disc in _mega_sales(first, last):
+        start = datetime.combine(day, datetime.min.time())
+        add(f"MEGA-{name}-{day.year}", "mega_sale", start, start + timedelta(hours=23, minutes=59), "all",
+            {"skus": None, "lift": lift, "discount": disc, "beauty_lift": 2.6 if name == "VALENTINE" else lift},
+            discount_pct=disc)
+
+    n_weeks = ((last - first).days + 1) // 7
+    planned_start = end + timedelta(days=1)
+    for w in range(n_weeks):
+        week = first + timedelta(days=7 * w)
+        # own livestream: most weeks, 2-4 hours on a weekday evening
+        if rng.random() < 0.7:
+            day = week + timedelta(days=int(rng.integers(0, 7)))
+            start = datetime.combine(day, datetime.min.time()) + timedelta(hours=int(rng.integers(19, 21)))
+            hours = int(rng.integers(2, 5))
+            skus = featured(int(rng.integers(3, 7)))
+            viewers = int(rng.integers(20, 150)) * 100
+            disc = int(rng.choice([10, 15, 20]))
+            add(f"LIVE-OWN-{day:%Y-%m-%d}", "livestream_own", start, start + timedelta(hours=hours), skus,
+                {"skus": skus, "lift": 3 + 2 * rng.random(), "discount": disc},
+                creator="@mintandco.th", expected_viewers=viewers, discount_pct=disc)
+        # creator livestream: about one a month, larger; the planned window holds the big December and
+        # January ones (mid-month)
+        creator_week = rng.random() < 0.25
+        mid_month = week.day <= 15 < week.day + 7 and week >= planned_start
+        if creator_week or mid_month:
+            day = date(week.year, week.month, 15) if mid_month else week + timedelta(days=int(rng.integers(0, 7)))
+            big = mid_month and week.month in (12, 1)
+            viewers = 250_000 if big else int(rng.integers(20, 200)) * 1000
+            creator = _CREATORS[int(rng.integers(len(_CREATORS)))]
+            start = datetime.combine(day, datetime.min.time()) + timedelta(hours=20)
+            skus = featured(int(rng.integers(2, 6)), str(rng.choice(list(_CATEGORY_SHARE))))
+            disc = int(rng.choice([15, 20, 25, 30]))
+            extra = {"reserved_units": 300, "location": "fbt"} if big else {}
+            add(f"LIVE-CR-{day:%Y-%m-%d}", "livestream_creator", start, start + timedelta(hours=int(rng.integers(3, 5))),
+                skus, {"skus": skus, "lift": 1 + 4 * np.sqrt(viewers / 20_000), "discount": disc},
+                creator=creator, expected_viewers=viewers, discount_pct=disc, **extra)
+        # ads: a few weeks, every month or so
+        if rng.random() < (0.45 if week >= planned_start else 0.22):
+            start = datetime.combine(week, datetime.min.time())
+            weeks = int(rng.integers(2, 5))
+            budget = int(rng.integers(5, 50)) * 100
+            skus = featured(int(rng.integers(1, 5)))
+            add(f"AD-{week:%Y-%m-%d}", "ad", start, start + timedelta(days=7 * weeks, minutes=-1), skus,
+                {"skus": skus, "lift": 1 + 0.3 * np.sqrt(budget / 1000), "discount": 0},
+                daily_budget=budget)
+        # flash sales on a category, a few hours
+        if rng.random() < 0.08:
+            day = week + timedelta(days=int(rng.integers(0, 7)))
+            cat = str(rng.choice(list(_CATEGORY_SHARE)))
+            start = datetime.combine(day, datetime.min.time()) + timedelta(hours=12)
+            mask = (products["category"].to_numpy() == cat) & ~products["is_kit"].to_numpy()
+            add(f"FLASH-{cat.upper()}-{day:%Y-%m-%d}", "flash_sale", start, start + timedelta(hours=3),
+                f"category:{cat}", {"skus": np.flatnonzero(mask), "lift": 1.8, "discount": 30}, discount_pct=30)
+
+    frame = pd.DataFrame(rows)
+    frame = frame[(frame["start"].dt.date >= first) & (frame["start"].dt.date <= last)]
+    frame = frame.sort_values(["start", "campaign_id"], kind="stable").reset_index(drop=True)
+    for col in ("start", "end"):
+        frame[col] = frame[col].dt.strftime("%Y-%m-%d %H:%M")
+    for col in ("expected_viewers", "daily_budget", "discount_pct", "reserved_units"):
+        frame[col] = frame[col].astype("Int64")
+    columns = ["campaign_id", "type", "start", "end", "skus", "creator", "expected_viewers", "daily_budget",
+               "discount_pct", "reserved_units", "location"]
+    return frame[columns], effects
+
+
+# --------------------------------------------------------------------------------------------------
+# Demand
+
+
+def _apply_campaigns(lift: np.ndarray, discount: np.ndarray, effects: list[dict], products: pd.DataFrame,
+                     first: date) -> dict[tuple[int, int], tuple[int, int, float]]:
+    """Multiply the campaigns' lifts into `lift` (days x SKUs) in place; return the livestream windows
+    (day, sku) -> (start minute, end minute, share of the day's units sold during the live)."""
+    days = lift.shape[0]
+    beauty = products["category"].to_numpy() == "beauty"
+    windows: dict[tuple[int, int], tuple[int, int, float]] = {}
+
+    def day_index(ts: datetime) -> int:
+        return (ts.date() - first).days
+
+    for e in effects:
+        d0, d1 = day_index(e["start"]), day_index(e["end"])
+        cols = slice(None) if e["skus"] is None else e["skus"]
+
+        def scale(d: int, factor, cols=cols):
+            if 0 <= d < days:
+                lift[d, cols] *= factor
+
+        if e["type"] == "mega_sale":
+            factor = np.where(beauty, e["beauty_lift"], e["lift"]).astype(lift.dtype)
+            scale(d0, factor)
+            for back, f in ((1, 0.7), (2, 0.8), (3, 0.9)):
+                scale(d0 - back, f)
+            scale(d0 + 1, 0.85)
+        elif e["type"].startswith("livestream"):
+            scale(d0 - 1, 0.85)
+            scale(d0, e["lift"])
+            scale(d0 + 1, 0.7)
+            scale(d0 + 2, 0.85)
+            start_min = e["start"].hour * 60 + e["start"].minute
+            end_min = min(24 * 60 - 1, start_min + int((e["end"] - e["start"]).total_seconds() // 60))
+            for s in e["skus"]:
+                windows[(d0, int(s))] = (start_min, end_min, 1 - 1 / e["lift"])
+        else:  # ad (weeks) or flash sale (the day)
+            for d in range(d0, d1 + 1):
+                scale(d, e["lift"])
+        if e["discount"]:
+            for d in range(d0, d1 + 1):
+                if 0 <= d < days:
+                    discount[d, cols] = np.maximum(discount[d, cols], e["discount"])
+    return windows
+
+
+def _draw_demand(rng: np.random.Generator, mu: np.ndarray, chunk: int = 4096) -> np.ndarray:
+    """Poisson-gamma draws of a days x SKUs mean matrix, a block of SKUs at a time (bounded memory)."""
+    out = np.empty(mu.shape, dtype=np.int32)
+    for lo in range(0, mu.shape[1], chunk):
+        block = mu[:, lo:lo + chunk].astype(np.float64)
+        out[:, lo:lo + chunk] = rng.poisson(block * rng.gamma(4.0, 0.25, size=block.shape))
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Stock
+
+
+def _round_up(qty: np.ndarray, case_pack: np.ndarray) -> np.ndarray:
+    return (np.ceil(qty / case_pack) * case_pack).astype(np.int64)
+
+
+def _simulate_stock(rng, demand, level, alive, products, kits, lead_mean, lead_sd, lead_min, forced):
+    """Day-by-day stock, vectorised over SKUs. Returns sales, stockout flags, end stock, open orders."""
+    days, n = demand.shape
+    is_kit = products["is_kit"].to_numpy()
+    case_pack = products["case_pack"].to_numpy().astype(float)
+    moq = products["moq"].to_numpy().astype(float)
+    bias = np.exp(rng.normal(0, 0.25, n))
+    cover = rng.uniform(0.6, 1.4, n)
+    cycle = rng.uniform(30, 60, n)
+    kit_idx = kits["_kit"].to_numpy(dtype=np.int64)
+    comp_idx = kits["_comp"].to_numpy(dtype=np.int64)
+    comp_qty = kits["quantity"].to_numpy(dtype=np.int64)
+
+    stock = np.zeros(n, dtype=np.int64)
+    start_alive = alive(0)
+    stock[start_alive] = _round_up(level(0)[start_alive] * rng.uniform(10, 60, start_alive.sum()),
+                                   case_pack[start_alive])
+    arrival = np.full(n, -1, dtype=np.int64)  # day the open order arrives
+    open_qty = np.zeros(n, dtype=np.int64)
+    order_day = np.full(n, -1, dtype=np.int64)
+    sales = np.zeros((days, n), dtype=np.int32)
+    stockout = np.zeros((days, n), dtype=bool)
+    mondays = forced["mondays"]
+    for d in range(days):
+        if d in forced["arrivals"]:
+            idx, qty = forced["arrivals"][d]
+            stock[idx] += qty
+        due = arrival == d
+        stock[due] += open_qty[due]
+        arrival[due], open_qty[due] = -1, 0
+
+        want = demand[d]
+        sold = np.zeros(n, dtype=np.int64)
+        if len(kit_idx):  # kits first, from their components' stock
+            can = stock[comp_idx] // comp_qty
+            kits_possible = np.full(n, np.iinfo(np.int64).max)
+            np.minimum.at(kits_possible, kit_idx, can)
+            kit_sold = np.minimum(want[kit_idx], kits_possible[kit_idx])
+            stock[comp_idx] -= kit_sold * comp_qty
+            sold[kit_idx] = kit_sold
+            stockout[d, kit_idx] = kit_sold < want[kit_idx]
+            stockout[d, np.unique(kit_idx[kits_possible[kit_idx] == 0])] = True
+        single = ~is_kit
+        got = np.minimum(want, stock)
+        sold[single] = got[single]
+        stock[single] -= got[single]
+        stockout[d, single] = ((want > got) | (stock == 0))[single]
+        sales[d] = sold
+
+        if mondays[d]:
+            rate = level(d) * bias
+            if len(kit_idx):  # components also feed their kits
+                np.add.at(rate, comp_idx, rate[kit_idx] * comp_qty)
+            rop = rate * (lead_mean + 7) * cover
+            reorder = alive(d) & ~is_kit & (arrival < 0) & (stock <= rop) & (rate > 0)
+            if reorder.any():
+                idx = np.flatnonzero(reorder)
+                lt = np.maximum(lead_min[idx], np.round(rng.normal(lead_mean[idx], lead_sd[idx])))
+                late = rng.random(len(idx)) < 0.05
+                lt = lt + late * rng.integers(7, 22, len(idx))
+                arrival[idx] = d + lt.astype(np.int64)
+                open_qty[idx] = _round_up(np.maximum(moq[idx], rate[idx] * cycle[idx]), case_pack[idx])
+                order_day[idx] = d
+    return sales, stockout, stock, arrival, open_qty, order_day
+
+
+# --------------------------------------------------------------------------------------------------
+# The shop
+
+
+def generate_shop(n_skus: int = 150, end: date = date(2026, 11, 21), days: int = 730, seed: int = 7,
+                  order_lines: bool | None = None) -> ShopData:
+    """Generate a shop: catalogue, suppliers, kits, campaign calendar, two years of demand and stock.
+
+    Parameters
+    ----------
+    n_skus : SKUs including kits (about one kit per 75 SKUs).
+    end : last day of history; the inventory snapshot is dated the day after.
+    days : days of history, ending on `end`.
+    seed : everything follows from it.
+    order_lines : build the TikTok order lines; default only up to 2,000 SKUs (benchmarks at 10k and
+        100k SKUs need the demand, not the exports).
+    """
+    rng = np.random.default_rng(seed)
+    first = end - timedelta(days=days - 1)
+    dates = pd.date_range(first, end, freq="D")
+    products = _products(rng, n_skus)
+    kits = _kits(rng, products)
+    n = len(products)
+    is_kit = products["is_kit"].to_numpy()
+
+    # base level at the end of history: 30 % long tail (a unit a week or less), the rest log-normal,
+    # scaled so that 150 SKUs make about 40 order lines a day
+    tail = rng.random(n) < 0.3
+    base = np.where(tail, rng.uniform(0.03, 0.14, n), rng.lognormal(0, 0.8, n))
+    base[is_kit] = rng.uniform(0.3, 1.0, is_kit.sum())
+    base[~tail] *= 25.0 * (n / 150) / base[~tail].sum()
+    growth = np.clip(rng.normal(0.1, 0.35, n), -0.9, 1.2)
+
+    launch = np.full(n, -1, dtype=np.int64)
+    roll = rng.random(n)
+    mid = (roll >= 0.70) & (roll < 0.88)
+    recent = roll >= 0.88
+    launch[mid] = rng.integers(30, max(31, days - 120), mid.sum())
+    launch[recent] = days - rng.integers(7, 121, recent.sum())
+    launch = np.clip(launch, -1, days - 7)
+    launch[is_kit] = np.maximum(launch[is_kit], 0)
+    comp_launch = pd.Series(launch[kits["_comp"]]).groupby(kits["_kit"].to_numpy()).max()
+    launch[comp_launch.index] = np.maximum(launch[comp_launch.index], comp_launch.to_numpy())
+    # some SKUs fall out of favour months before the end: clearance candidates keep their last big
+    # delivery, discontinued ones do not
+    death = np.full(n, days + 1, dtype=np.int64)
+    dies = (launch < 0) & ~is_kit & (rng.random(n) < 0.07) & ~np.isin(np.arange(n), kits["_comp"])
+    death[dies] = rng.integers(days - 300, days - 90, dies.sum())
+    discontinued = dies & (rng.random(n) < 0.4)
+    products.loc[discontinued, "status"] = "discontinued"
+
+    t_years = (np.arange(days) - (days - 1)) / 365.0
+
+    def level(d: int) -> np.ndarray:
+        ramp = np.clip((d - launch + 1) / 14.0, 0, 1)
+        return base * np.exp(growth * t_years[d]) * ramp * ((d >= launch) & (d < death))
+
+    def alive(d: int) -> np.ndarray:
+        return (d >= launch) & (d < death)
+
+    day_idx = np.arange(days)[:, None]
+    ramp = np.clip((day_idx - launch[None, :] + 1) / 14.0, 0, 1).astype(np.float32)
+    mu = (base[None, :] * np.exp(growth[None, :] * t_years[:, None])).astype(np.float32)
+    mu *= ramp
+    mu *= ((day_idx >= launch[None, :]) & (day_idx < death[None, :]))
+    mu *= _WEEKDAY[dates.day_of_week.to_numpy()][:, None].astype(np.float32)
+    del ramp
+
+    campaigns, effects = _campaigns(rng, products, base, first, end)
+    discount = np.zeros((days, n), dtype=np.uint8)
+    windows = _apply_campaigns(mu, discount, effects, products, first)
+    demand = _draw_demand(rng, mu)
+    del mu
+
+    terms = _suppliers().set_index("supplier")
+    sup = terms.loc[products["supplier"]]
+    lead_mean = products["lead_time_days"].fillna(pd.Series(sup["lead_time_days"].to_numpy())).to_numpy(float)
+    spread = ((sup["lead_time_max_days"] - sup["lead_time_min_days"]) / 4).to_numpy(float)
+    lead_sd = np.where(np.isnan(sup["lead_time_sd_days"].to_numpy(float)), spread, sup["lead_time_sd_days"].to_numpy(float))
+    lead_sd = np.where(products["lead_time_sd_days"].notna(), products["lead_time_sd_days"], lead_sd)
+    lead_min = np.maximum(3, np.round(lead_mean - 2 * lead_sd))
+
+    arrivals: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def schedule(day_array, idx, qty):
+        for d in np.unique(day_array):
+            sel = day_array == d
+            old = arrivals.get(int(d), (np.empty(0, np.int64), np.empty(0, np.int64)))
+            arrivals[int(d)] = (np.concatenate([old[0], idx[sel]]), np.concatenate([old[1], qty[sel]]))
+
+    case_pack = products["case_pack"].to_numpy(float)
+    launched = np.flatnonzero((launch >= 0) & ~is_kit)
+    launch_level = base[launched] * np.exp(growth[launched] * t_years[launch[launched]])
+    schedule(launch[launched], launched, _round_up(np.maximum(products["moq"].to_numpy()[launched],
+                                                              launch_level * 45), case_pack[launched]))
+    clearance = np.flatnonzero(dies & ~discontinued)
+    last_level = base[clearance] * np.exp(growth[clearance] * t_years[death[clearance]])
+    schedule(death[clearance] - rng.integers(5, 25, len(clearance)), clearance,
+             _round_up(np.maximum(last_level * 150, 60), case_pack[clearance]))
+    forced = {"arrivals": arrivals, "mondays": dates.day_of_week.to_numpy() == 0}
+
+    sales, stockout, stock, arrival, open_qty, order_day = _simulate_stock(
+        rng, demand, level, alive, products, kits, lead_mean, lead_sd, lead_min, forced)
+    stockout &= np.arange(days)[:, None] >= np.maximum(launch, 0)[None, :]
+    stockout &= np.arange(days)[:, None] < death[None, :]
+
+    inventory = _inventory(rng, products, kits, stock, arrival, level(days - 1), campaigns, end)
+    purchase_orders = _purchase_orders(products, arrival, open_qty, order_day, lead_mean, dates, end)
+    if order_lines is None:
+        order_lines = n <= ORDER_LINES_MAX_SKUS
+    lines = _order_lines(rng, products, demand, sales, discount, windows, effects, dates) if order_lines else None
+
+    product_columns = ["sku", "name", "category", "unit_cost", "price", "supplier", "lead_time_days",
+                       "lead_time_sd_days", "moq", "case_pack", "ordering_cost", "fulfillment", "status"]
+    products_out = products.copy()
+    products_out.attrs["internal"] = products[["variation", "weight_kg", "is_kit"]]
+    return ShopData(
+        products=products_out[product_columns], suppliers=_suppliers(),
+        bundles=kits[["bundle_sku", "component_sku", "quantity"]].copy(), campaigns=campaigns,
+        inventory=inventory, purchase_orders=purchase_orders, order_lines=lines, dates=dates,
+        demand_matrix=demand, sales_matrix=sales, stockout_matrix=stockout, discount_matrix=discount,
+        launch_day=np.maximum(launch, 0),
+    )
+
+
+def _inventory(rng, products, kits, stock, arrival, rate, campaigns, end: date) -> pd.DataFrame:
+    """Snapshot the morning after `end`: the simulated stock at each SKU's selling location, plus own
+    back stock of some FBT SKUs, units on their way to FBT, and a 3PL holding overflow."""
+    snapshot = (end + timedelta(days=1)).isoformat()
+    rows = []
+    reserved_for = {}
+    planned = campaigns[campaigns["reserved_units"].notna()]
+    for skus, units in zip(planned["skus"], planned["reserved_units"]):
+        for sku in skus.split(";"):
+            reserved_for[sku] = reserved_for.get(sku, 0) + int(units) // max(1, len(skus.split(";")))
+    for i, p in products.iterrows():
+        if p["is_kit"]:
+            continue  # kits are assembled from components when sold
+        loc = p["fulfillment"]
+        case = int(p["case_pack"])
+        on_hand = int(stock[i])
+        reserved = min(on_hand // 2, reserved_for.get(p["sku"], 0)) if loc == "fbt" else 0
+        unfulfillable = int(rng.integers(1, 6)) if rng.random() < 0.05 and on_hand > 10 else 0
+        in_transit = 0
+        if loc == "fbt" and rng.random() < 0.15 and rate[i] > 0:
+            in_transit = int(_round_up(np.array([rate[i] * 10]), np.array([case]))[0])
+        rows.append((p["sku"], loc, on_hand, reserved, unfulfillable, in_transit, loc))
+        if loc == "fbt" and rng.random() < 0.4:
+            rows.append((p["sku"], "own", int(case * rng.integers(0, 6)), 0, 0, 0, "own"))
+        if loc == "own" and p["category"] == "gadgets" and rng.random() < 0.4:
+            rows.append((p["sku"], _THREE_PL, int(case * rng.integers(2, 11)), 0, 0, 0, "3pl"))
+    frame = pd.DataFrame(rows, columns=["sku", "location", "on_hand", "reserved", "unfulfillable", "in_transit",
+                                        "location_type"])
+    frame.insert(6, "backorders", 0)
+    frame.insert(7, "snapshot_date", snapshot)
+    return frame
+
+
+def _purchase_orders(products, arrival, open_qty, order_day, lead_mean, dates, end: date) -> pd.DataFrame:
+    """Open orders at the end of history, with the arrival the seller expects (order day + mean lead
+    time; at the earliest tomorrow when the supplier is late)."""
+    idx = np.flatnonzero(arrival >= 0)
+    expected = [
+        max(dates[order_day[i]].date() + timedelta(days=int(round(lead_mean[i]))), end + timedelta(days=1))
+        for i in idx
+    ]
+    frame = pd.DataFrame({
+        "sku": products["sku"].to_numpy()[idx], "quantity": open_qty[idx],
+        "expected_arrival": [d.isoformat() for d in expected], "location": "own",
+        "supplier": products["supplier"].to_numpy()[idx], "_ordered": order_day[idx],
+    })
+    frame = frame.sort_values(["_ordered", "supplier", "sku"], kind="stable").reset_index(drop=True)
+    # one PO per supplier and order day, numbered in order
+    key = frame["_ordered"].astype(str) + frame["supplier"]
+    number = pd.factorize(key)[0] + 1042
+    frame.insert(0, "po_id", [f"PO-{k}" for k in number])
+    return frame.drop(columns="_ordered")
+
+
+# --------------------------------------------------------------------------------------------------
+# TikTok order lines
+
+
+def _order_lines(rng, products, demand, sales, discount, windows, effects, dates) -> pd.DataFrame:
+    """One row per order SKU line: the observed units split into lines and orders, with the events
+    (paid, shipped, delivered, cancelled, returned) as timestamps; statuses are set per export."""
+    days, n = sales.shape
+    day_idx, sku_idx = np.nonzero(sales)
+    units = sales[day_idx, sku_idx].astype(np.int64)
+    # units -> lines: a unit joins the previous line of its cell with probability 0.2 (1-3 unit lines)
+    cell = np.repeat(np.arange(len(units)), units)
+    first_of_cell = np.r_[True, cell[1:] != cell[:-1]]
+    joins = (rng.random(len(cell)) < 0.2) & ~first_of_cell
+    line_of_unit = np.cumsum(~joins) - 1
+    qty = np.bincount(line_of_unit)
+    line_cell = cell[~joins]
+    l_day, l_sku = day_idx[line_cell], sku_idx[line_cell]
+
+    # minute of the day: the evening-heavy daily profile; livestream units inside the live window
+    # (squeezed to the part before the sell-out), a midnight rush on mega-sale days
+    minute = rng.choice(24, size=len(qty), p=_HOUR_WEIGHTS / _HOUR_WEIGHTS.sum()) * 60 + rng.integers(0, 60, len(qty))
+    if windows:
+        keys = np.array(list(windows.keys()))
+        vals = np.array(list(windows.values()))
+        lookup = pd.Series(np.arange(len(keys)), index=pd.MultiIndex.from_arrays([keys[:, 0], keys[:, 1]]))
+        hit = lookup.reindex(pd.MultiIndex.from_arrays([l_day, l_sku])).to_numpy()
+        on = ~np.isnan(hit)
+        w = vals[hit[on].astype(int)]
+        in_live = rng.random(on.sum()) < w[:, 2]
+        length = (w[:, 1] - w[:, 0]).astype(float)
+        # a session that sold out ended early for this SKU
+        live_lines = np.flatnonzero(on)
+        wanted = demand[l_day[live_lines], l_sku[live_lines]]
+        got = sales[l_day[live_lines], l_sku[live_lines]]
+        sold_share = np.clip(got / np.maximum(wanted, 1), 0.2, 1.0)
+        live_minute = w[:, 0] + rng.random(on.sum()) * length * sold_share
+        m = minute[on]
+        m[in_live] = live_minute[in_live].astype(int)
+        minute[on] = m
+    mega_days = {(e["start"].date() - dates[0].date()).days for e in effects if e["type"] == "mega_sale"}
+    rush = np.isin(l_day, list(mega_days)) & (rng.random(len(qty)) < 0.3)
+    minute[rush] = rng.integers(0, 120, rush.sum())
+    seconds = minute * 60 + rng.integers(0, 60, len(qty))
+
+    # extra lines cancelled before shipping (not demand), about 5 % of lines
+    n_extra = int(len(qty) * 0.05)
+    pick = rng.integers(0, len(qty), n_extra)
+    x_day, x_sku = l_day[pick], l_sku[pick]
+    x_seconds = rng.integers(0, 86_400, n_extra)
+    kind = np.r_[np.zeros(len(qty), dtype=np.int8), np.ones(n_extra, dtype=np.int8)]  # 1 = cancelled early
+    l_day = np.r_[l_day, x_day]
+    l_sku = np.r_[l_sku, x_sku]
+    qty = np.r_[qty, np.ones(n_extra, dtype=np.int64)]
+    seconds = np.r_[seconds, x_seconds]
+
+    # group lines into orders: by time within the day, a line starts a new order with p = 0.85;
+    # early-cancelled lines are orders of their own
+    order = np.lexsort((seconds, l_day))
+    l_day, l_sku, qty, seconds, kind = l_day[order], l_sku[order], qty[order], seconds[order], kind[order]
+    new_day = np.r_[True, l_day[1:] != l_day[:-1]]
+    new_order = new_day | (rng.random(len(qty)) < 0.85) | (kind == 1) | np.r_[True, kind[:-1] == 1]
+    order_no = np.cumsum(new_order) - 1
+    n_orders = order_no[-1] + 1
+    order_first = np.flatnonzero(new_order)
+    order_seconds = seconds[order_first]
+    seconds = order_seconds[order_no]
+
+    created = dates[l_day].to_numpy() + seconds.astype("timedelta64[s]")
+    o_kind = kind[order_first]  # per order: 0 sold, 1 cancelled before shipping
+    o_rng = rng.random(n_orders)
+    day_end = dates[l_day[order_first]].to_numpy() + np.timedelta64(86_399, "s")
+    o_created = created[order_first]
+    pay_delay = rng.integers(20, 1_800, n_orders).astype("timedelta64[s]")
+    o_paid = np.minimum(o_created + pay_delay, day_end)
+    unpaid_cancel = (o_kind == 1) & (o_rng < 0.6)
+    o_paid = np.where(unpaid_cancel, np.datetime64("NaT"), o_paid)
+    o_rts = o_paid + rng.integers(2, 24, n_orders).astype("timedelta64[h]")
+    o_shipped = o_rts + rng.integers(4, 30, n_orders).astype("timedelta64[h]")
+    o_delivered = o_shipped + rng.integers(24, 96, n_orders).astype("timedelta64[h]")
+    o_cancelled = np.full(n_orders, np.datetime64("NaT"), dtype="datetime64[s]")
+    cancel_by = np.full(n_orders, "", dtype=object)
+    cancel_reason = np.full(n_orders, "", dtype=object)
+    # cancelled before shipping
+    o_cancelled[unpaid_cancel] = o_created[unpaid_cancel] + np.timedelta64(24, "h")
+    cancel_by[unpaid_cancel], cancel_reason[unpaid_cancel] = "System", "Payment overdue"
+    buyer_cancel = (o_kind == 1) & ~unpaid_cancel
+    o_cancelled[buyer_cancel] = o_paid[buyer_cancel] + rng.integers(10, 600, buyer_cancel.sum()).astype("timedelta64[m]")
+    cancel_by[buyer_cancel] = "Buyer"
+    cancel_reason[buyer_cancel] = rng.choice(["Change of mind", "Ordered by mistake", "Found a better price"],
+                                             buyer_cancel.sum())
+    for arr in (o_rts, o_shipped, o_delivered):
+        arr[o_kind == 1] = np.datetime64("NaT")
+    # cancelled after shipping: delivery failed, the parcel comes back (1.5 % of sold orders)
+    failed = (o_kind == 0) & (o_rng < 0.015)
+    o_cancelled[failed] = o_shipped[failed] + rng.integers(48, 120, failed.sum()).astype("timedelta64[h]")
+    o_delivered[failed] = np.datetime64("NaT")
+    cancel_by[failed] = "Logistics"
+    cancel_reason[failed] = rng.choice(["Package delivery failed", "Buyer refused delivery"], failed.sum())
+
+    frame = pd.DataFrame({"_order": order_no, "_day": l_day, "_sku": l_sku, "quantity": qty})
+    for name, arr in (("created", o_created), ("paid", o_paid), ("rts", o_rts), ("shipped", o_shipped),
+                      ("delivered", o_delivered), ("cancelled", o_cancelled)):
+        frame[name] = pd.to_datetime(arr[order_no])
+    frame["cancel_by"] = cancel_by[order_no]
+    frame["cancel_reason"] = cancel_reason[order_no]
+    frame["cancel_type"] = np.where(frame["cancelled"].notna(), "Cancel", "")
+    frame["returned"] = np.where(failed[order_no], frame["quantity"], 0)
+    # returns: 3 % of delivered lines (gadgets 5 %), some of the units, within a week of delivery
+    cat = products["category"].to_numpy()[l_sku]
+    p_return = np.where(cat == "gadgets", 0.05, 0.03)
+    returns = frame["delivered"].notna().to_numpy() & (rng.random(len(frame)) < p_return)
+    frame["return_time"] = pd.NaT
+    frame.loc[returns, "return_time"] = frame.loc[returns, "delivered"] + pd.to_timedelta(
+        rng.integers(1, 8, returns.sum()), unit="D")
+    frame.loc[returns, "returned"] = np.ceil(frame.loc[returns, "quantity"] * rng.uniform(0.3, 1, returns.sum()))
+    frame["returned"] = frame["returned"].astype(np.int64)
+    frame["return_type"] = np.where(returns, "Return/Refund", "")
+
+    # money
+    price = products["price"].to_numpy()[l_sku]
+    disc = discount[l_day, l_sku].astype(float) / 100
+    mega = np.isin(l_day, list(mega_days))
+    frame["unit_price"] = price
+    frame["subtotal_before"] = price * qty
+    frame["seller_discount"] = np.round(price * qty * disc, 2)
+    frame["platform_discount"] = np.where(mega, np.round(price * qty * 0.05, 2), 0.0)
+    frame["subtotal_after"] = frame["subtotal_before"] - frame["seller_discount"] - frame["platform_discount"]
+    o_ship_fee = rng.choice([30.0, 35.0, 40.0, 45.0], n_orders)
+    o_goods = np.bincount(order_no, weights=frame["subtotal_after"].to_numpy(), minlength=n_orders)
+    free = o_goods >= 299
+    frame["original_shipping"] = o_ship_fee[order_no]
+    frame["shipping_seller_discount"] = np.where(free, o_ship_fee * 0.5, 0.0)[order_no]
+    frame["shipping_platform_discount"] = np.where(free, o_ship_fee * 0.5, 0.0)[order_no]
+    frame["shipping_after"] = np.where(free, 0.0, o_ship_fee)[order_no]
+    frame["order_amount"] = (o_goods + np.where(free, 0.0, o_ship_fee))[order_no]
+
+    # who and where: fake buyers, one per order
+    sku_ids = 1729_000_000_000_000_000 + np.arange(n, dtype=np.int64) * 7_919 + 1_000
+    order_ids = 576_400_000_000_000_000 + np.cumsum(rng.integers(1_000, 90_000, n_orders)).astype(np.int64)
+    prov = rng.integers(len(_PROVINCES), size=n_orders)
+    frame["order_id"] = order_ids[order_no].astype(str)
+    frame["sku_id"] = sku_ids[l_sku].astype(str)
+    frame["sku"] = products["sku"].to_numpy()[l_sku]
+    frame["product_name"] = products["name"].to_numpy()[l_sku]
+    frame["variation"] = products["variation"].to_numpy()[l_sku]
+    frame["fulfillment"] = products["fulfillment"].to_numpy()[l_sku]
+    frame["weight"] = products["weight_kg"].to_numpy()[l_sku] * qty
+    frame["category"] = pd.Series(cat).map(_TIKTOK_CATEGORY).to_numpy()
+    carrier = rng.integers(len(_CARRIERS), size=n_orders)
+    frame["carrier"] = np.array([c[0] for c in _CARRIERS], dtype=object)[carrier][order_no]
+    tracking = [f"{_CARRIERS[c][1]}{v:012d}" for c, v in zip(carrier, rng.integers(10**11, 10**12, n_orders))]
+    frame["tracking"] = np.array(tracking, dtype=object)[order_no]
+    frame["package_id"] = (order_ids + 1_317_000_000_000).astype(str)[order_no]
+    frame["buyer"] = np.array([f"buyer_{v:04x}" for v in rng.integers(0, 16**4, n_orders)], dtype=object)[order_no]
+    initials = rng.integers(0, 26, n_orders)
+    names = rng.integers(len(_FIRST_NAMES), size=n_orders)
+    frame["recipient"] = np.array([f"{_FIRST_NAMES[a]} {chr(65 + b)}." for a, b in zip(names, initials)],
+                                  dtype=object)[order_no]
+    phone = rng.integers(0, 10_000, n_orders)
+    prefix = rng.integers(1, 10, n_orders)
+    frame["phone"] = np.array([f"+66 8{a} 555 {b:04d}" for a, b in zip(prefix, phone)], dtype=object)[order_no]
+    district = rng.integers(0, 4, n_orders)
+    frame["province"] = np.array([p[0] for p in _PROVINCES], dtype=object)[prov][order_no]
+    frame["city"] = np.array([_PROVINCES[p][1][k % len(_PROVINCES[p][1])] for p, k in zip(prov, district)],
+                             dtype=object)[order_no]
+    frame["zipcode"] = np.array([f"{_PROVINCES[p][2]}{k:03d}" for p, k in zip(prov, rng.integers(100, 200, n_orders))],
+                                dtype=object)[order_no]
+    house = rng.integers(1, 300, n_orders)
+    frame["address"] = np.array([f"{h}/{h % 17 + 1} ถ.สมมติ" for h in house], dtype=object)[order_no]
+    frame["payment"] = np.array(_PAYMENT_METHODS, dtype=object)[rng.integers(len(_PAYMENT_METHODS), size=n_orders)][order_no]
+    frame["message"] = np.where(rng.random(n_orders) < 0.02, "ฝากวางหน้าบ้าน", "")[order_no]
+    frame["pre_order"] = "Normal"
+    return frame.drop(columns=["_order", "_day", "_sku"])
+
+
+# --------------------------------------------------------------------------------------------------
+# Writers
+
+_SHOP_TOML = """\
+# restock shop settings for the bundled sample shop (generated by data/generate.py; edit freely).
+
+[shop]
+name = "Mint & Co. (sample shop)"
+market = "TH"                      # holidays and mega-sale calendar of this market
+currency = "THB"                   # prices, costs and budgets in every table
+timezone = "Asia/Bangkok"          # order timestamps are read in this time zone
+
+[planning]
+service_level = 0.95               # target for SKUs without a class below
+service_measure = "fill_rate"      # share of demand served from stock
+review_period_days = 7             # how often you place orders
+horizon_days = 90                  # how far ahead to forecast and plan
+class_service_levels = { A = 0.98, B = 0.95, C = 0.90 }   # per ABC class (A = top revenue)
+
+[lead_time]
+default_days = 21                  # when neither the product nor its supplier says
+default_sd_days = 4
+fbt_receiving_days = 5             # FBT takes this long to receive an inbound shipment
+receiving_buffer_days = 2          # own warehouse: unpack, check, shelve
+
+[paths]                            # relative to this folder
+campaigns = "campaigns.csv"
+inventory = "inventory.csv"
+purchase_orders = "purchase_orders.csv"
+products = "products.csv"
+suppliers = "suppliers.csv"
+bundles = "bundles.csv"
+inbox = "inbox"                    # drop TikTok Seller Center exports here
+runs = "runs"
+store = "restock.duckdb"
+"""
+
+# Seller Center's optional second row: a description of each column, not data
+_DESCRIPTIONS = {
+    "Order ID": "Platform unique order ID.", "Order Status": "Current status of the order.",
+    "Seller SKU": "SKU code set by the seller.", "Quantity": "Number of units of this SKU in the order.",
+    "Sku Quantity of return": "Units of this SKU returned or refunded.",
+    "Created Time": "Time the order was placed.", "Paid Time": "Time the order was paid.",
+    "Fulfillment Type": "Who fulfils the order.", "Phone #": "Recipient phone number (masked).",
+}
+
+
+def _status_words(thai: bool) -> dict[str, tuple[str, str]]:
+    """status -> (Order Status word, Order Substatus word) in the export's language."""
+    def is_thai(word: str) -> bool:
+        return any("\u0e00" <= ch <= "\u0e7f" for ch in word)
+
+    out = {}
+    for status, words in STATUS_WORDS.items():
+        first_thai = next(i for i, w in enumerate(words) if is_thai(w))
+        # the English words come first, then the Thai ones, then other languages
+        pick = [w for w in words if is_thai(w)] if thai else list(words[:first_thai])
+        out[status] = (pick[0], pick[1] if len(pick) > 1 else pick[0])
+    return out
+
+
+def _export_frame(lines: pd.DataFrame, cutoff: pd.Timestamp, thai: bool, us_times: bool) -> pd.DataFrame:
+    """The 55 TikTok columns for `lines` as an export made at `cutoff` shows them: events after the
+    cutoff are not known yet, statuses are those of the cutoff."""
+    known = {c: lines[c].where(lines[c] <= cutoff) for c in ("paid", "rts", "shipped", "delivered", "cancelled")}
+    status = np.select(
+        [known["cancelled"].notna(), known["delivered"].notna() & (known["delivered"] + pd.Timedelta(days=7) <= cutoff),
+         known["delivered"].notna(), known["shipped"].notna(), known["paid"].notna()],
+        ["cancelled", "completed", "delivered", "shipped", "to_ship"], default="unpaid",
+    )
+    words = _status_words(thai)
+    returned_known = (lines["returned"] > 0) & (
+        lines["return_time"].where(lines["return_time"] <= cutoff).notna() | known["cancelled"].notna())
+    returned = np.where(returned_known, lines["returned"], 0)
+    return_type = np.where(known["cancelled"].notna(), "Cancel", np.where(returned_known, lines["return_type"], ""))
+    refund = np.where(known["cancelled"].notna() & (lines["returned"] == 0), lines["subtotal_after"],
+                      np.round(lines["subtotal_after"] / lines["quantity"] * returned, 2))
+
+    fmt = "%m/%d/%Y %I:%M:%S %p" if us_times else "%d/%m/%Y %H:%M:%S"
+
+    def when(series: pd.Series) -> pd.Series:
+        return (series.dt.strftime(fmt) + "\t").fillna("")
+
+    shipped_known = known["shipped"].notna()
+
+    def money(values) -> pd.Series:
+        return pd.Series(np.round(np.asarray(values, dtype=float), 2), index=lines.index).map("{:g}".format)
+
+    out = {
+        "Order ID": lines["order_id"] + "\t",
+        "Order Status": [words[s][0] for s in status],
+        "Order Substatus": [words[s][1] for s in status],
+        "Cancelation/Return Type": return_type,
+        "Normal or Pre-order": lines["pre_order"],
+        "SKU ID": lines["sku_id"] + "\t",
+        "Seller SKU": lines["sku"],
+        "Product Name": lines["product_name"],
+        "Variation": lines["variation"],
+        "Quantity": lines["quantity"].astype(str),
+        "Sku Quantity of return": pd.Series(returned, index=lines.index).astype(str),
+        "SKU Unit Original Price": money(lines["unit_price"]),
+        "SKU Subtotal Before Discount": money(lines["subtotal_before"]),
+        "SKU Platform Discount": money(lines["platform_discount"]),
+        "SKU Seller Discount": money(lines["seller_discount"]),
+        "SKU Subtotal After Discount": money(lines["subtotal_after"]),
+        "Shipping Fee After Discount": money(lines["shipping_after"]),
+        "Original Shipping Fee": money(lines["original_shipping"]),
+        "Shipping Fee Seller Discount": money(lines["shipping_seller_discount"]),
+        "Shipping Fee Platform Discount": money(lines["shipping_platform_discount"]),
+        "Payment platform discount": "0",
+        "Taxes": "0",
+        "Order Amount": money(lines["order_amount"]),
+        "Order Refund Amount": money(refund),
+        "Created Time": when(lines["created"]),
+        "Paid Time": when(known["paid"]),
+        "RTS Time": when(known["rts"]),
+        "Shipped Time": when(known["shipped"]),
+        "Delivered Time": when(known["delivered"]),
+        "Cancelled Time": when(known["cancelled"]),
+        "Cancel By": np.where(known["cancelled"].notna(), lines["cancel_by"], ""),
+        "Cancel Reason": np.where(known["cancelled"].notna(), lines["cancel_reason"], ""),
+        "Fulfillment Type": np.where(lines["fulfillment"] == "fbt", "Fulfillment by TikTok", "Fulfillment by seller"),
+        "Warehouse Name": lines["fulfillment"].map(_WAREHOUSES),
+        "Tracking ID": np.where(shipped_known, lines["tracking"] + "\t", ""),
+        "Delivery Option": "Standard shipping",
+        "Shipping Provider Name": np.where(shipped_known, lines["carrier"], ""),
+        "Buyer Message": lines["message"],
+        "Buyer Username": lines["buyer"],
+        "Recipient": lines["recipient"],
+        "Phone #": lines["phone"],
+        "Country": "Thailand",
+        "State/Province": lines["province"],
+        "City": lines["city"],
+        "Zipcode": lines["zipcode"],
+        "Detail Address": lines["address"],
+        "Additional address information": "",
+        "Payment Method": lines["payment"],
+        "Weight(kg)": lines["weight"].round(2).map("{:g}".format),
+        "Product Category": lines["category"],
+        "Package ID": np.where(known["paid"].notna(), lines["package_id"] + "\t", ""),
+        "Seller Note": "",
+        "Checked Status": "",
+        "Checked Marked by": "",
+    }
+    frame = pd.DataFrame(out, index=lines.index)
+    return frame[list(TIKTOK_COLUMNS)].astype(str)
+
+
+def _export_windows(first: date, end: date, export_days: int, step_days: int) -> list[tuple[date, date]]:
+    """Overlapping export windows covering first..end, the newest ending on `end`."""
+    windows = []
+    stop = end
+    while True:
+        start = max(first, stop - timedelta(days=export_days - 1))
+        windows.append((start, stop))
+        if start <= first:
+            break
+        stop = stop - timedelta(days=step_days)
+    return windows[::-1]
+
+
+def _write_xlsx(frame: pd.DataFrame, path: Path, description_row: list[str] | None) -> None:
+    """First sheet 'OrderSKUList', all cells text; zip entries and document times fixed (same bytes)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    workbook.properties.created = workbook.properties.modified = datetime(2026, 1, 1)
+    workbook.properties.creator = "restock data/generate.py"
+    sheet = workbook.create_sheet("OrderSKUList")
+    sheet.append(list(frame.columns))
+    if description_row is not None:
+        sheet.append(description_row)
+    for row in frame.itertuples(index=False, name=None):
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, src.read(info.filename))
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+
+
+def write_sample_shop(shop: ShopData, out_dir, export_days: int = 90, export_step_days: int = 75) -> list[Path]:
+    """Write the shop folder: shop.toml, the tables, and the TikTok exports in inbox/.
+
+    Exports cover `export_days` each and start every `export_step_days`, as a seller downloads them; each
+    shows the statuses as of the morning after its last day. Their quirks rotate: UTF-8 BOM, a
+    description row, US times (month first, 12 h) in two files, Thai statuses in every third file; the
+    newest export is an XLSX workbook. Returns the paths written.
+    """
+    if shop.order_lines is None:
+        raise ValueError("this shop was generated without order lines: use generate_shop(order_lines=True)")
+    out = Path(out_dir)
+    inbox = out / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    for old in inbox.glob("orders_*"):
+        old.unlink()
+    written = []
+    (out / "shop.toml").write_text(_SHOP_TOML, encoding="utf-8")
+    written.append(out / "shop.toml")
+    for name in ("products", "suppliers", "bundles", "campaigns", "inventory", "purchase_orders"):
+        _csv(getattr(shop, name), out / f"{name}.csv")
+        written.append(out / f"{name}.csv")
+
+    lines = shop.order_lines
+    created_day = lines["created"].dt.normalize()
+    windows = _export_windows(shop.dates[0].date(), shop.dates[-1].date(), export_days, export_step_days)
+    description = [_DESCRIPTIONS.get(c, "") for c in TIKTOK_COLUMNS]
+    for k, (start, stop) in enumerate(windows):
+        newest = k == len(windows) - 1
+        cutoff = pd.Timestamp(stop) + pd.Timedelta(hours=33)  # exported the next morning, 09:00
+        part = lines[(created_day >= pd.Timestamp(start)) & (created_day <= pd.Timestamp(stop))]
+        frame = _export_frame(part, cutoff, thai=k % 3 == 1, us_times=k in (2, 5))
+        path = inbox / f"orders_{start:%Y-%m-%d}_{stop:%Y-%m-%d}.{'xlsx' if newest else 'csv'}"
+        with_description = k % 3 == 0 or newest
+        if newest:
+            _write_xlsx(frame, path, description if with_description else None)
+        else:
+            body = frame
+            if with_description:
+                body = pd.concat([pd.DataFrame([description], columns=frame.columns), frame], ignore_index=True)
+            encoding = "utf-8-sig" if k % 2 == 0 else "utf-8"
+            body.to_csv(path, index=False, lineterminator="\n", encoding=encoding)
+        written.append(path)
+    return written
+
+
+def write_generic(shop: ShopData, path, chunk_skus: int = 5_000) -> Path:
+    """Write the observed sales as the generic long table (sku, date, units, location, price) in
+    Parquet, a block of SKUs at a time. Only days with sales have a row; price is what buyers paid
+    (list price less the day's seller discount)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    skus = shop.products["sku"].to_numpy()
+    location = shop.products["fulfillment"].to_numpy()
+    price = shop.products["price"].to_numpy()
+    day_values = shop.dates.to_numpy().astype("datetime64[D]")
+    schema = pa.schema([("sku", pa.string()), ("date", pa.date32()), ("units", pa.int32()),
+                        ("location", pa.string()), ("price", pa.float64())])
+    with pq.ParquetWriter(path, schema) as writer:
+        for lo in range(0, len(skus), chunk_skus):
+            block = shop.sales_matrix[:, lo:lo + chunk_skus]
+            sku_idx, day_idx = np.nonzero(block.T)
+            col = sku_idx + lo
+            paid = price[col] * (1 - shop.discount_matrix[day_idx, col] / 100.0)
+            table = pa.table({
+                "sku": skus[col], "date": day_values[day_idx], "units": block[day_idx, sku_idx],
+                "location": location[col], "price": np.round(paid, 2),
+            }, schema=schema)
+            writer.write_table(table)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--out", help="shop folder to write, e.g. data/sample_shop")
+    target.add_argument("--generic", help="Parquet file for the generic long table (benchmarks)")
+    parser.add_argument("--skus", type=int, default=150)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--days", type=int, default=730)
+    parser.add_argument("--end", type=date.fromisoformat, default=date(2026, 11, 21), help="last day of history")
+    args = parser.parse_args(argv)
+    shop = generate_shop(n_skus=args.skus, end=args.end, days=args.days, seed=args.seed,
+                         order_lines=args.out is not None)
+    if args.out:
+        written = write_sample_shop(shop, args.out)
+        print(f"wrote {len(written)} files to {args.out}: {len(shop.products)} SKUs, "
+              f"{len(shop.order_lines):,} order lines, {len(shop.campaigns)} campaigns")
+    else:
+        write_generic(shop, args.generic)
+        print(f"wrote {args.generic}: {len(shop.products):,} SKUs x {len(shop.dates)} days")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
