@@ -1,0 +1,137 @@
+"""shop.toml: the shop's settings, read once and checked key by key."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from planner.errors import ConfigError
+
+SHOP_FILE = "shop.toml"
+
+
+@dataclass(frozen=True)
+class ShopSettings:
+    name: str = "My shop"
+    market: str = "US"              # ISO country code: market holidays, date order in exports
+    currency: str = "USD"
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class PlanningSettings:
+    service_level: float = 0.95
+    service_measure: str = "fill_rate"   # 'fill_rate' (type 2) or 'cycle' (type 1)
+    review_period_days: int = 7
+    horizon_days: int = 90
+    class_service_levels: dict = field(default_factory=lambda: {"A": 0.98, "B": 0.95, "C": 0.90})
+    budget_cap: float | None = None
+    fbt_inbound_capacity: int | None = None
+    max_cover_days: int | None = 120
+    overstock_days: int = 120
+    no_sale_days: int = 60
+    model: str = "campaign"
+
+
+@dataclass(frozen=True)
+class LeadTimeSettings:
+    default_days: float = 21
+    default_sd_days: float = 4
+    fbt_receiving_days: int = 5
+    receiving_buffer_days: int = 2
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    campaigns: str = "campaigns.csv"
+    inventory: str = "inventory.csv"
+    purchase_orders: str = "purchase_orders.csv"
+    products: str = "products.csv"
+    suppliers: str = "suppliers.csv"
+    bundles: str = "bundles.csv"
+    inbox: str = "inbox"
+    runs: str = "runs"
+    store: str = "restock.duckdb"
+
+
+@dataclass(frozen=True)
+class ShopConfig:
+    shop: ShopSettings = field(default_factory=ShopSettings)
+    planning: PlanningSettings = field(default_factory=PlanningSettings)
+    lead_time: LeadTimeSettings = field(default_factory=LeadTimeSettings)
+    paths: PathSettings = field(default_factory=PathSettings)
+
+    @property
+    def month_first(self) -> bool:
+        """Undecidable dates like 03/04/2026 are read month first only in the US market."""
+        return self.shop.market.upper() == "US"
+
+
+_SECTIONS = {"shop": ShopSettings, "planning": PlanningSettings, "lead_time": LeadTimeSettings, "paths": PathSettings}
+
+
+def load_config(path: Path) -> ShopConfig:
+    """Read and check shop.toml; every error names the file and the key."""
+    name = Path(path).name
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: not found. Create a shop with: restock init DIR") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{name}: not valid TOML ({exc})") from None
+    sections = {}
+    for section, values in data.items():
+        if section not in _SECTIONS:
+            raise ConfigError(f"{name}: unknown section [{section}]; allowed: {', '.join(_SECTIONS)}")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{name}: '{section}' must be a section ([{section}])")
+        sections[section] = _section(name, section, _SECTIONS[section], values)
+    config = ShopConfig(**sections)
+    _check(name, config)
+    return config
+
+
+def _section(file: str, section: str, cls: type, values: dict):
+    known = {f.name: f for f in fields(cls)}
+    defaults = cls()
+    out = {}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(f"{file}: unknown key '{section}.{key}'; allowed: {', '.join(known)}")
+        expected = getattr(defaults, key)
+        if expected is not None and not _same_kind(value, expected):
+            raise ConfigError(f"{file}: '{section}.{key}' = {value!r} should be {_kind_name(expected)}")
+        out[key] = value
+    return cls(**out)
+
+
+def _same_kind(value, expected) -> bool:
+    if isinstance(expected, bool):
+        return isinstance(value, bool)
+    if isinstance(expected, (int, float)):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, type(expected))
+
+
+def _kind_name(expected) -> str:
+    return {str: "text", dict: "a table like { A = 0.98 }", int: "a number", float: "a number"}.get(type(expected), type(expected).__name__)
+
+
+def _check(file: str, config: ShopConfig) -> None:
+    planning = config.planning
+    if not 0.5 <= planning.service_level < 1:
+        raise ConfigError(f"{file}: 'planning.service_level' = {planning.service_level} should be between 0.5 and 0.999")
+    if planning.service_measure not in ("fill_rate", "cycle"):
+        raise ConfigError(f"{file}: 'planning.service_measure' = {planning.service_measure!r} should be 'fill_rate' or 'cycle'")
+    for cls_name, level in planning.class_service_levels.items():
+        if cls_name not in ("A", "B", "C") or not isinstance(level, (int, float)) or not 0.5 <= level < 1:
+            raise ConfigError(f"{file}: 'planning.class_service_levels.{cls_name}' = {level!r}: "
+                              f"classes are A, B, C with levels between 0.5 and 0.999")
+    if planning.horizon_days < 7:
+        raise ConfigError(f"{file}: 'planning.horizon_days' = {planning.horizon_days} should be at least 7")
+    try:
+        ZoneInfo(config.shop.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{file}: 'shop.timezone' = {config.shop.timezone!r} is not a time zone like 'Asia/Bangkok'") from None

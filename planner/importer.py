@@ -1,0 +1,59 @@
+"""Import order files into the shop's store: read, check, upsert, and account for every row."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from planner.io.orders import read_order_file
+from planner.io.table import OnBadRows
+from planner.shop import Shop
+from planner.store import Store
+
+log = logging.getLogger("restock.import")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    file: str
+    format: str
+    added: int
+    updated: int
+    unchanged: int
+    rejected: int
+    rejects_file: Path | None = None
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def import_files(shop: Shop, paths: list[Path], on_bad_rows: OnBadRows = "fail",
+                 fmt: str | None = None) -> list[ImportResult]:
+    """Import each file in turn (each in its own transaction). With ``on_bad_rows='fail'`` the first
+    bad row stops that file and nothing of it is stored; with ``'skip'`` good rows are stored and the
+    bad ones are written, with their reason, to ``rejects/<file>.rejects.csv`` in the shop."""
+    results = []
+    with Store(shop.store_path) as store:
+        for path in paths:
+            path = Path(path)
+            detected, parsed = read_order_file(path, on_bad_rows, shop.config.month_first, fmt)
+            rejects_file = None
+            if len(parsed.rejects):
+                shop.rejects.mkdir(exist_ok=True)
+                rejects_file = shop.rejects / f"{path.name}.rejects.csv"
+                parsed.rejects.to_csv(rejects_file, index=False)
+            counts = store.upsert_lines(parsed.frame, path.name)
+            store.record_import(path.name, file_sha256(path), detected, counts, len(parsed.rejects))
+            result = ImportResult(path.name, detected, counts.added, counts.updated, counts.unchanged,
+                                  len(parsed.rejects), rejects_file)
+            log.info("imported %s (%s): %d added, %d updated, %d unchanged, %d rejected", path.name, detected,
+                     result.added, result.updated, result.unchanged, result.rejected)
+            results.append(result)
+    return results

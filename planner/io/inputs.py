@@ -1,0 +1,203 @@
+"""The planner's hand-kept input tables (docs/inputs.md): campaigns, inventory, purchase orders,
+products, suppliers, bundles. Each is declared once as a schema; reading checks it at the boundary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from forecast.contract import CAMPAIGN_COLUMNS, CAMPAIGN_TYPES
+from planner.errors import InputError
+from planner.io.table import Column, Schema, parse_table
+
+CAMPAIGNS = Schema("campaigns", (
+    Column("campaign_id"),
+    Column("type", "choice", choices=CAMPAIGN_TYPES),
+    Column("start", "timestamp"),
+    Column("end", "timestamp"),
+    Column("skus"),
+    Column("creator", required=False, nullable=True),
+    Column("expected_viewers", "whole", required=False, nullable=True),
+    Column("daily_budget", "money", required=False, nullable=True, min_value=0),
+    Column("discount_pct", "number", required=False, nullable=True, min_value=0),
+    Column("reserved_units", "whole", required=False, nullable=True, default=0),
+    Column("location", required=False, nullable=True),
+))
+
+INVENTORY = Schema("inventory", (
+    Column("sku"),
+    Column("location"),
+    Column("on_hand", "whole"),
+    Column("reserved", "whole", required=False, nullable=True, default=0),
+    Column("unfulfillable", "whole", required=False, nullable=True, default=0),
+    Column("in_transit", "whole", required=False, nullable=True, default=0),
+    Column("backorders", "whole", required=False, nullable=True, default=0),
+    Column("snapshot_date", "date", required=False, nullable=True),
+    Column("location_type", "choice", choices=("own", "fbt", "3pl"), required=False, nullable=True),
+))
+
+PURCHASE_ORDERS = Schema("purchase_orders", (
+    Column("po_id"),
+    Column("sku"),
+    Column("quantity", "whole", min_value=1),
+    Column("expected_arrival", "date"),
+    Column("location", required=False, nullable=True, default="own"),
+    Column("supplier", required=False, nullable=True),
+))
+
+PRODUCTS = Schema("products", (
+    Column("sku"),
+    Column("name"),
+    Column("category"),
+    Column("unit_cost", "money", min_value=0),
+    Column("price", "money", min_value=0),
+    Column("supplier"),
+    Column("lead_time_days", "number", required=False, nullable=True, min_value=0.5),
+    Column("lead_time_sd_days", "number", required=False, nullable=True, min_value=0),
+    Column("lead_time_min_days", "number", required=False, nullable=True, min_value=0),
+    Column("lead_time_max_days", "number", required=False, nullable=True, min_value=0),
+    Column("moq", "whole", required=False, nullable=True, default=1, min_value=1),
+    Column("case_pack", "whole", required=False, nullable=True, default=1, min_value=1),
+    Column("ordering_cost", "money", required=False, nullable=True, min_value=0),
+    Column("fulfillment", "choice", choices=("own", "fbt"), required=False, nullable=True, default="own"),
+    Column("status", "choice", choices=("active", "discontinued"), required=False, nullable=True, default="active"),
+))
+
+SUPPLIERS = Schema("suppliers", (
+    Column("supplier"),
+    Column("lead_time_days", "number", min_value=0.5),
+    Column("lead_time_sd_days", "number", required=False, nullable=True, min_value=0),
+    Column("lead_time_min_days", "number", required=False, nullable=True, min_value=0),
+    Column("lead_time_max_days", "number", required=False, nullable=True, min_value=0),
+    Column("ordering_cost", "money", required=False, nullable=True, min_value=0),
+    Column("transit_days", "number", required=False, nullable=True, default=0, min_value=0),
+))
+
+BUNDLES = Schema("bundles", (
+    Column("bundle_sku"),
+    Column("component_sku"),
+    Column("quantity", "whole", min_value=1),
+))
+
+TABLES: dict[str, Schema] = {
+    "campaigns": CAMPAIGNS, "inventory": INVENTORY, "purchase_orders": PURCHASE_ORDERS,
+    "products": PRODUCTS, "suppliers": SUPPLIERS, "bundles": BUNDLES,
+}
+
+
+def empty_table(schema: Schema) -> pd.DataFrame:
+    return pd.DataFrame({c.name: pd.Series(dtype=_dtype(c)) for c in schema.columns})
+
+
+def _dtype(column: Column) -> str:
+    return {"whole": "float64", "number": "float64", "money": "float64",
+            "date": "datetime64[ns]", "timestamp": "datetime64[ns]"}.get(column.kind, "object")
+
+
+def read_input(path: Path, table: str, month_first: bool | None = None, required: bool = False) -> pd.DataFrame:
+    """Read one input table; a missing optional file is an empty table. Bad rows always fail here:
+    these are short hand-kept tables, and a silently dropped purchase order or campaign would
+    mislead the plan."""
+    schema = TABLES[table]
+    path = Path(path)
+    if not path.exists():
+        if required:
+            raise InputError(path.name, f"not found; the {table} table is needed here (see docs/inputs.md)")
+        return empty_table(schema)
+    frame = parse_table(path, schema, "fail", month_first=month_first).frame
+    _check_table(path.name, table, frame)
+    return frame
+
+
+def _unique(file: str, frame: pd.DataFrame, keys: list[str], label: str) -> None:
+    duplicated = frame.duplicated(keys, keep="first")
+    if duplicated.any():
+        row = frame.loc[duplicated.idxmax()]
+        raise InputError(file, f"{label} {tuple(row[k] for k in keys) if len(keys) > 1 else row[keys[0]]!r} "
+                         f"appears twice; each must be unique", row=int(row["_row"]), column=keys[-1])
+
+
+def _check_table(file: str, table: str, frame: pd.DataFrame) -> None:
+    if table == "campaigns":
+        _unique(file, frame, ["campaign_id"], "campaign_id")
+        backwards = frame["end"] <= frame["start"]
+        if backwards.any():
+            row = frame.loc[backwards.idxmax()]
+            raise InputError(file, f"end {row['end']} is not after start {row['start']}", row=int(row["_row"]), column="end")
+        pct = frame["discount_pct"].astype(float) > 100
+        if pct.any():
+            row = frame.loc[pct.idxmax()]
+            raise InputError(file, f"{row['discount_pct']:g} is not a percentage between 0 and 100",
+                             row=int(row["_row"]), column="discount_pct")
+    elif table == "products":
+        _unique(file, frame, ["sku"], "SKU")
+    elif table == "suppliers":
+        _unique(file, frame, ["supplier"], "supplier")
+    elif table == "inventory":
+        _unique(file, frame, ["sku", "location"], "SKU and location")
+
+
+def expand_campaigns(campaigns: pd.DataFrame, products: pd.DataFrame, known_skus: list[str] | None = None) -> pd.DataFrame:
+    """One row per campaign and featured SKU (the forecast contract): 'all' and 'category:X' expanded.
+
+    A SKU a campaign names that the shop does not know is an error naming the row: a typo there
+    would silently plan the campaign's stock for nothing.
+    """
+    catalogue = sorted(set(products["sku"]).union(known_skus or []))
+    by_category = products.groupby("category")["sku"].apply(list).to_dict() if len(products) else {}
+    rows = []
+    for campaign in campaigns.to_dict("records"):
+        spec = str(campaign["skus"]).strip()
+        if spec.casefold() == "all":
+            skus = catalogue
+        elif spec.casefold().startswith("category:"):
+            category = spec.split(":", 1)[1].strip()
+            if category not in by_category:
+                raise InputError("campaigns", f"category {category!r} has no products; known: {sorted(by_category)}",
+                                 row=int(campaign["_row"]), column="skus")
+            skus = by_category[category]
+        else:
+            skus = [s.strip() for s in spec.split(";") if s.strip()]
+            unknown = [s for s in skus if s not in set(catalogue)]
+            if unknown and catalogue:
+                raise InputError("campaigns", f"SKU(s) {unknown} are not in products.csv or the order history",
+                                 row=int(campaign["_row"]), column="skus")
+        for sku in skus:
+            rows.append((campaign["campaign_id"], campaign["type"], campaign["start"], campaign["end"], sku,
+                         campaign["expected_viewers"], campaign["daily_budget"], campaign["discount_pct"]))
+    frame = pd.DataFrame(rows, columns=list(CAMPAIGN_COLUMNS))
+    for column in ("expected_viewers", "daily_budget", "discount_pct"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    for column in ("start", "end"):
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+    return frame
+
+
+@dataclass
+class Inputs:
+    """Every hand-kept table of a shop, read and checked."""
+
+    campaigns: pd.DataFrame
+    inventory: pd.DataFrame
+    purchase_orders: pd.DataFrame
+    products: pd.DataFrame
+    suppliers: pd.DataFrame
+    bundles: pd.DataFrame
+
+    @property
+    def snapshot_date(self) -> pd.Timestamp | None:
+        dates = self.inventory["snapshot_date"].dropna() if len(self.inventory) else pd.Series([], dtype="datetime64[ns]")
+        return pd.Timestamp(dates.max()) if len(dates) else None
+
+
+def template_header(table: str) -> str:
+    """The header line of an empty input template (required columns first)."""
+    schema = TABLES[table]
+    return ",".join(c.name for c in schema.columns) + "\n"
+
+
+def required_columns(table: str) -> list[str]:
+    return [c.name for c in TABLES[table].columns if c.required]
+

@@ -1,0 +1,245 @@
+"""Order-line readers: TikTok Shop exports, the generic long table, the UCI Online Retail shape.
+
+Each reader returns the same frame (``LINE_COLUMNS``), one row per order SKU line (or per SKU, day and
+location for the generic table), keyed by ``line_key`` so that overlapping exports update lines instead
+of counting them twice. Buyer personal data is never read: only the columns declared here are parsed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner.errors import InputError
+from planner.io.table import (
+    Column, OnBadRows, Parsed, Problems, Schema, header_key, parse_frame, parse_table, read_headers, read_raw,
+)
+from planner.io.tiktok_status import normalise_status
+
+LINE_COLUMNS = (
+    "line_key", "channel", "order_id", "sku", "location", "status", "demand_date",
+    "created_at", "paid_at", "shipped_at", "quantity", "returned_quantity", "is_demand",
+    "unit_price", "revenue", "product_name", "category", "source_row",
+)
+
+# ------------------------------------------------------------------------------------------ TikTok
+
+TIKTOK = Schema("TikTok Shop order export", (
+    Column("order_id", headers=("Order ID",)),
+    Column("status_word", headers=("Order Status",)),
+    Column("cancel_type", headers=("Cancelation/Return Type", "Cancellation/Return Type"), required=False, nullable=True),
+    Column("sku_id", headers=("SKU ID",), required=False, nullable=True),
+    Column("seller_sku", headers=("Seller SKU",), required=False, nullable=True),
+    Column("product_name", headers=("Product Name",), required=False, nullable=True),
+    Column("quantity", "whole", headers=("Quantity",)),
+    Column("returned_quantity", "whole", headers=("Sku Quantity of return",), required=False, nullable=True, default=0),
+    Column("unit_price", "money", headers=("SKU Unit Original Price",), required=False, nullable=True),
+    Column("subtotal", "money", headers=("SKU Subtotal After Discount",), required=False, nullable=True),
+    Column("created_at", "timestamp", headers=("Created Time",)),
+    Column("paid_at", "timestamp", headers=("Paid Time",), required=False, nullable=True),
+    Column("shipped_at", "timestamp", headers=("Shipped Time",), required=False, nullable=True),
+    Column("fulfillment", headers=("Fulfillment Type",), required=False, nullable=True, default=""),
+    Column("category", headers=("Product Category",), required=False, nullable=True),
+))
+
+
+def _is_description_row(raw: pd.DataFrame) -> bool:
+    """Some exports carry a row of column descriptions under the header."""
+    if raw.empty:
+        return False
+    first = raw.iloc[0]
+    order_id = str(first.get(header_key("Order ID"), ""))
+    quantity = str(first.get(header_key("Quantity"), ""))
+    return not order_id.isdigit() and not quantity.replace(".", "", 1).isdigit()
+
+
+def read_tiktok(path: Path, on_bad_rows: OnBadRows = "fail", month_first: bool | None = None,
+                display_name: str | None = None) -> Parsed:
+    name = display_name or Path(path).name
+    raw, headers = read_raw(Path(path), [h for c in TIKTOK.columns for h in c.file_names], name)
+    if _is_description_row(raw):
+        raw = raw.iloc[1:]
+    if header_key("SKU ID") not in raw.columns and header_key("Seller SKU") not in raw.columns:
+        raise InputError(name, f"missing column(s) ['Seller SKU' or 'SKU ID']; found {headers}")
+    parsed = parse_frame(raw, headers, TIKTOK, name, on_bad_rows, month_first)
+    lines = parsed.frame
+    problems = Problems(name)
+
+    lines["status"] = lines["status_word"].map(normalise_status)
+    unknown = lines["status"].isna()
+    problems.add(unknown.set_axis(lines["_row"]), "Order Status", lines["status_word"].set_axis(lines["_row"]),
+                 "is not a known order status (English, Thai, Indonesian or Vietnamese)")
+    seller_sku = lines["seller_sku"].fillna("").astype(str)
+    lines["sku"] = seller_sku.where(seller_sku != "", lines["sku_id"].fillna("").astype(str))
+    no_sku = lines["sku"] == ""
+    problems.add(no_sku.set_axis(lines["_row"]), "Seller SKU", None, "is empty and so is 'SKU ID'; a SKU is required")
+    lines, rejects = _drop_problem_rows(lines, problems, parsed.rejects, on_bad_rows)
+
+    cancelled = lines["status"] == "cancelled"
+    cancel_type = lines["cancel_type"].fillna("").astype(str).str.casefold()
+    before_shipping = cancelled & lines["shipped_at"].isna() & ~cancel_type.str.contains("return", regex=False)
+    occurrence = lines.groupby(["order_id", "sku"], sort=False).cumcount()
+    fulfillment = lines["fulfillment"].fillna("").astype(str).str.casefold()
+    frame = pd.DataFrame({
+        "line_key": "tiktok:" + lines["order_id"] + ":" + lines["sku"] + ":" + occurrence.astype(str),
+        "channel": "tiktok",
+        "order_id": lines["order_id"],
+        "sku": lines["sku"],
+        "location": np.where(fulfillment.str.contains("tiktok", regex=False), "fbt", "own"),
+        "status": lines["status"],
+        "demand_date": lines["paid_at"].fillna(lines["created_at"]).dt.normalize(),
+        "created_at": lines["created_at"],
+        "paid_at": lines["paid_at"],
+        "shipped_at": lines["shipped_at"],
+        "quantity": lines["quantity"].astype(float),
+        "returned_quantity": lines["returned_quantity"].astype(float),
+        "is_demand": ~before_shipping,
+        "unit_price": lines["unit_price"].astype(float),
+        "revenue": lines["subtotal"].astype(float).fillna(lines["unit_price"].astype(float) * lines["quantity"]),
+        "product_name": lines["product_name"],
+        "category": lines["category"],
+        "source_row": lines["_row"].astype(int),
+    })
+    return Parsed(frame, rejects)
+
+
+def _drop_problem_rows(lines: pd.DataFrame, problems: Problems, rejects: pd.DataFrame,
+                       on_bad_rows: OnBadRows) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if not problems.rows:
+        return lines, rejects
+    if on_bad_rows == "fail":
+        problems.raise_first()
+    more = problems.frame()
+    keep = ~lines["_row"].isin(more["row"])
+    return lines[keep].reset_index(drop=True), pd.concat([rejects, more], ignore_index=True)
+
+
+# ----------------------------------------------------------------------------------------- generic
+
+GENERIC = Schema("generic demand table", (
+    Column("sku"),
+    Column("date", "date"),
+    Column("units", "number", min_value=0),
+    Column("location", required=False, nullable=True, default="own"),
+    Column("price", "money", required=False, nullable=True),
+))
+
+
+def read_generic(path: Path, on_bad_rows: OnBadRows = "fail", month_first: bool | None = None,
+                 display_name: str | None = None) -> Parsed:
+    parsed = parse_table(Path(path), GENERIC, on_bad_rows, display_name, month_first)
+    lines = parsed.frame
+    location = lines["location"].fillna("own").astype(str)
+    day = lines["date"].dt.strftime("%Y-%m-%d")
+    frame = pd.DataFrame({
+        "line_key": "generic:" + lines["sku"] + ":" + day + ":" + location,
+        "channel": "generic",
+        "order_id": None,
+        "sku": lines["sku"],
+        "location": location,
+        "status": "completed",
+        "demand_date": lines["date"],
+        "created_at": lines["date"],
+        "paid_at": lines["date"],
+        "shipped_at": pd.NaT,
+        "quantity": lines["units"].astype(float),
+        "returned_quantity": 0.0,
+        "is_demand": True,
+        "unit_price": lines["price"].astype(float),
+        "revenue": lines["price"].astype(float) * lines["units"].astype(float),
+        "product_name": None,
+        "category": None,
+        "source_row": lines["_row"].astype(int),
+    })
+    frame = _sum_duplicate_keys(frame)
+    return Parsed(frame, parsed.rejects)
+
+
+def _sum_duplicate_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """A generic file may list a SKU, day and location more than once: the day's units are the sum."""
+    if not frame["line_key"].duplicated().any():
+        return frame
+    summed = frame.groupby("line_key", sort=False).agg(quantity=("quantity", "sum"), revenue=("revenue", "sum"))
+    first = frame.drop_duplicates("line_key").set_index("line_key")
+    first[["quantity", "revenue"]] = summed[["quantity", "revenue"]]
+    return first.reset_index()[list(LINE_COLUMNS)]
+
+
+# ------------------------------------------------------------------------------ UCI Online Retail
+
+ONLINE_RETAIL = Schema("Online Retail order lines", (
+    Column("invoice", headers=("Invoice", "InvoiceNo")),
+    Column("stock_code", headers=("StockCode",)),
+    Column("quantity", "number", headers=("Quantity",)),
+    Column("invoice_date", "timestamp", headers=("InvoiceDate",)),
+    Column("price", "money", headers=("Price", "UnitPrice"), required=False, nullable=True),
+    Column("description", headers=("Description",), required=False, nullable=True),
+))
+
+
+def read_online_retail(path: Path, on_bad_rows: OnBadRows = "fail", month_first: bool | None = None,
+                       display_name: str | None = None) -> Parsed:
+    parsed = parse_table(Path(path), ONLINE_RETAIL, on_bad_rows, display_name, month_first)
+    lines = parsed.frame
+    quantity = lines["quantity"].astype(float)
+    cancellation = lines["invoice"].str.upper().str.startswith("C")
+    adjustment = ~cancellation & (quantity < 0)
+    occurrence = lines.groupby(["invoice", "stock_code"], sort=False).cumcount()
+    price = lines["price"].astype(float)
+    frame = pd.DataFrame({
+        "line_key": "uci:" + lines["invoice"] + ":" + lines["stock_code"] + ":" + occurrence.astype(str),
+        "channel": "online_retail",
+        "order_id": lines["invoice"],
+        "sku": lines["stock_code"],
+        "location": "own",
+        "status": np.select([cancellation, adjustment], ["cancelled", "adjustment"], "completed"),
+        "demand_date": lines["invoice_date"].dt.normalize(),
+        "created_at": lines["invoice_date"],
+        "paid_at": lines["invoice_date"],
+        "shipped_at": pd.NaT,
+        "quantity": quantity.where(~cancellation & ~adjustment, 0.0),
+        "returned_quantity": (-quantity).where(cancellation, 0.0).clip(lower=0),
+        "is_demand": ~cancellation & ~adjustment,
+        "unit_price": price,
+        "revenue": (price * quantity).where(~cancellation & ~adjustment, 0.0),
+        "product_name": lines["description"],
+        "category": None,
+        "source_row": lines["_row"].astype(int),
+    })
+    return Parsed(frame, parsed.rejects)
+
+
+# --------------------------------------------------------------------------------------- detection
+
+FORMATS = {
+    "tiktok": (read_tiktok, {"order id", "quantity"}),
+    "online_retail": (read_online_retail, {"invoice", "stockcode"}),
+    "generic": (read_generic, {"sku", "date", "units"}),
+}
+
+
+def detect_format(headers: list[str]) -> str | None:
+    keys = {header_key(h) for h in headers}
+    for fmt, (_, needed) in FORMATS.items():
+        if needed <= keys:
+            return fmt
+    if "invoiceno" in keys and "stockcode" in keys:
+        return "online_retail"
+    return None
+
+
+def read_order_file(path: Path, on_bad_rows: OnBadRows = "fail", month_first: bool | None = None,
+                    fmt: str | None = None) -> tuple[str, Parsed]:
+    """Read any supported order file; the format is recognised from its header unless ``fmt`` is given."""
+    path = Path(path)
+    if fmt is None:
+        fmt = detect_format(read_headers(path))
+        if fmt is None:
+            raise InputError(path.name, f"is not a known order file: expected a TikTok Shop export (Order ID, "
+                             f"Seller SKU, Quantity, ...), a generic table (sku, date, units) or Online Retail "
+                             f"lines (Invoice, StockCode, Quantity, InvoiceDate); found {read_headers(path)}")
+    reader = FORMATS[fmt][0]
+    return fmt, reader(path, on_bad_rows=on_bad_rows, month_first=month_first)
+

@@ -1,0 +1,361 @@
+"""Reading a user's table (CSV, XLSX or Parquet) against a declared schema.
+
+One place turns files into clean, typed frames (prophet keeps all input cleaning in `setup_dataframe`;
+this is ours). Every problem is reported with the file, the row as a spreadsheet shows it (the header
+is row 1), the column, and what was expected. Only the declared columns are ever read, so anything
+else in a file -- buyers' names, phones and addresses included -- never enters memory. Files are opened
+read-only and never modified.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Literal
+
+import numpy as np
+import pandas as pd
+
+from planner.errors import InputError
+
+Kind = Literal["text", "whole", "number", "money", "date", "timestamp", "choice"]
+OnBadRows = Literal["fail", "skip"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table schema. ``name`` is the name in the frame the library sees."""
+
+    name: str
+    kind: Kind = "text"
+    required: bool = True          # the column must be present in the file
+    nullable: bool = False         # an empty cell is allowed (becomes ``default``)
+    default: object = None
+    choices: tuple[str, ...] = ()  # for kind 'choice' (matched without regard to case)
+    min_value: float | None = None
+    headers: tuple[str, ...] = ()  # names the column goes by in files; default: ``name``
+
+    @property
+    def file_names(self) -> tuple[str, ...]:
+        return self.headers or (self.name,)
+
+
+@dataclass(frozen=True)
+class Schema:
+    table: str
+    columns: tuple[Column, ...]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+@dataclass
+class Parsed:
+    """A parsed table: typed ``frame`` (with ``_row``, the spreadsheet row) and the rejected rows."""
+
+    frame: pd.DataFrame
+    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["file", "row", "column", "value", "problem"]))
+
+
+def header_key(name: object) -> str:
+    """How headers are matched: case, surrounding spaces, BOMs and tabs do not matter."""
+    return str(name).replace("\ufeff", "").strip().casefold()
+
+
+# ---------------------------------------------------------------------------------------------- raw
+
+
+def read_raw(path: Path, wanted: Iterable[str], display_name: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Read the wanted columns of a CSV, XLSX or Parquet file as text.
+
+    Returns the frame (columns keyed by ``header_key``, every cell a str, '' when empty; index = the
+    row as a spreadsheet shows it) and the file's full list of header names (for error messages).
+    """
+    path = Path(path)
+    name = display_name or path.name
+    wanted_keys = {header_key(w) for w in wanted}
+    suffix = path.suffix.casefold()
+    if not path.is_file():
+        raise InputError(name, "file not found")
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            frame, headers = _read_xlsx(path, wanted_keys)
+        elif suffix == ".parquet":
+            frame, headers = _read_parquet(path, wanted_keys)
+        else:
+            frame, headers = _read_csv(path, wanted_keys)
+    except InputError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise InputError(name, f"is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as CSV UTF-8") from None
+    except Exception as exc:  # a broken file: say which, keep the cause
+        raise InputError(name, f"cannot be read as {suffix.lstrip('.') or 'CSV'}: {exc}") from exc
+    for column in frame.columns:  # trailing tabs keep IDs and times as text in spreadsheets
+        frame[column] = frame[column].astype(str).str.strip(" \t\r\n\ufeff")
+    return frame, headers
+
+
+def read_headers(path: Path) -> list[str]:
+    """The header row of a CSV, XLSX or Parquet file, without reading its rows."""
+    path = Path(path)
+    suffix = path.suffix.casefold()
+    if not path.is_file():
+        raise InputError(path.name, "file not found")
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            from openpyxl import load_workbook
+
+            book = load_workbook(path, read_only=True)
+            try:
+                first = next(book.worksheets[0].iter_rows(max_row=1, values_only=True), ())
+            finally:
+                book.close()
+            return ["" if h is None else str(h) for h in first]
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            return list(pq.read_schema(path).names)
+        return [str(h) for h in pd.read_csv(path, nrows=0, encoding="utf-8-sig", dtype=str).columns]
+    except UnicodeDecodeError as exc:
+        raise InputError(path.name, f"is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as CSV UTF-8") from None
+    except Exception as exc:
+        raise InputError(path.name, f"cannot be read as {suffix.lstrip('.') or 'CSV'}: {exc}") from exc
+
+
+def _read_csv(path: Path, wanted: set[str]) -> tuple[pd.DataFrame, list[str]]:
+    headers = list(pd.read_csv(path, nrows=0, encoding="utf-8-sig", dtype=str).columns)
+    keep = [h for h in headers if header_key(h) in wanted]
+    frame = pd.read_csv(
+        path, encoding="utf-8-sig", dtype=str, keep_default_na=False, na_filter=False,
+        usecols=keep, skip_blank_lines=True,
+    )
+    frame.columns = [header_key(c) for c in frame.columns]
+    frame.index = np.arange(2, len(frame) + 2)
+    return _drop_blank_rows(frame), [str(h) for h in headers]
+
+
+def _read_parquet(path: Path, wanted: set[str]) -> tuple[pd.DataFrame, list[str]]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    headers = pq.read_schema(path).names
+    keep = [h for h in headers if header_key(h) in wanted]
+    table = pq.read_table(path, columns=keep)
+    # Typed columns become the same text a CSV would hold (3.0 -> '3'), cast in Arrow, not per cell.
+    frame = pd.DataFrame({
+        header_key(name): pc.fill_null(pc.cast(column, pa.string()), "").to_pandas()
+        for name, column in zip(table.column_names, table.columns)
+    })
+    frame.index = np.arange(2, len(frame) + 2)  # a Parquet record n is reported as row n + 1, as if it had a header row
+    return frame, list(headers)
+
+
+def _read_xlsx(path: Path, wanted: set[str]) -> tuple[pd.DataFrame, list[str]]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        headers = ["" if h is None else str(h) for h in next(rows, ())]
+        keep = [i for i, h in enumerate(headers) if header_key(h) in wanted]
+        data = {header_key(headers[i]): [] for i in keep}
+        index = []
+        for number, row in enumerate(rows, start=2):
+            cells = [_cell_text(row[i]) if i < len(row) else "" for i in keep]
+            if not any(cells) and not any(v not in (None, "") for v in row):
+                continue
+            index.append(number)
+            for key, cell in zip(data, cells):
+                data[key].append(cell)
+    finally:
+        book.close()
+    return pd.DataFrame(data, index=index, dtype=object), headers
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, pd.Timestamp) or hasattr(value, "isoformat"):
+        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+    return str(value)
+
+
+def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty or frame.shape[1] == 0:
+        return frame
+    blank = (frame == "").all(axis=1)
+    return frame[~blank] if blank.any() else frame
+
+
+# ------------------------------------------------------------------------------------------ parsing
+
+
+_MONEY_NOISE = re.compile(r"[^\d.\-]")
+_WHOLE = re.compile(r"^[+]?\d+(\.0*)?$")
+_AMPM = re.compile(r"\b[AaPp]\.?[Mm]\.?$")
+
+
+def parse_whole(raw: pd.Series) -> tuple[pd.Series, pd.Series, str]:
+    text = raw.astype(str).str.replace(",", "", regex=False)
+    ok = text.str.match(_WHOLE.pattern)
+    values = pd.to_numeric(text.where(ok), errors="coerce")
+    return values, ~ok.astype(bool), "is not a whole number"
+
+
+def parse_number(raw: pd.Series) -> tuple[pd.Series, pd.Series, str]:
+    values = pd.to_numeric(raw.astype(str).str.replace(",", "", regex=False), errors="coerce")
+    return values, values.isna(), "is not a number"
+
+
+def parse_money(raw: pd.Series) -> tuple[pd.Series, pd.Series, str]:
+    """'฿1,249.00', 'THB 249', '249' -> 1249.0, 249.0, 249.0 (currency signs and separators dropped)."""
+    cleaned = raw.astype(str).str.replace(_MONEY_NOISE, "", regex=True)
+    values = pd.to_numeric(cleaned, errors="coerce")
+    return values, values.isna(), "is not an amount of money"
+
+
+def parse_timestamp(raw: pd.Series, month_first: bool | None = None) -> tuple[pd.Series, pd.Series, str]:
+    """Timestamps as exports write them, decided once per column:
+
+    * ISO 8601: ``2026-03-01``, ``2026-03-01 20:00``, ``2026-03-01T20:00:00+07:00`` (offsets dropped
+      after conversion -- callers convert to the shop's zone first when they care);
+    * ``03/01/2026 09:00:00 PM`` (US: month first, 12 h, recognised by AM/PM);
+    * ``10/05/2026 22:05:43`` (day first, 24 h). A column whose first or second field exceeds 12
+      settles the order; an undecided column is read day first unless ``month_first``.
+    """
+    text = raw.astype(str)
+    values = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    slashed = values.isna() & text.str.contains("/", regex=False)
+    if slashed.any():
+        part = text[slashed]
+        if part.str.contains(_AMPM.pattern, regex=True).any():
+            formats = ["%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y"]
+        else:
+            fields = part.str.extract(r"^(\d{1,2})/(\d{1,2})/")
+            first = pd.to_numeric(fields[0], errors="coerce")
+            second = pd.to_numeric(fields[1], errors="coerce")
+            if (second > 12).any() and not (first > 12).any():
+                month_first = True
+            elif (first > 12).any():
+                month_first = False
+            order = "%m/%d/%Y" if month_first else "%d/%m/%Y"
+            formats = [f"{order} %H:%M:%S", f"{order} %H:%M", order]
+        parsed = pd.Series(pd.NaT, index=part.index, dtype="datetime64[ns]")
+        for fmt in formats:
+            todo = parsed.isna()
+            if not todo.any():
+                break
+            parsed[todo] = pd.to_datetime(part[todo], format=fmt, errors="coerce")
+        values = values.astype("datetime64[ns]") if getattr(values.dt, "tz", None) is None else values
+        values[slashed] = parsed
+    if getattr(values.dt, "tz", None) is not None:
+        values = values.dt.tz_localize(None)
+    values = values.astype("datetime64[ns]")
+    return values, values.isna(), "is not a date and time like 2026-03-01 20:00 or 01/03/2026 20:00:00"
+
+
+def parse_date(raw: pd.Series, month_first: bool | None = None) -> tuple[pd.Series, pd.Series, str]:
+    values, bad, _ = parse_timestamp(raw, month_first)
+    return values.dt.normalize(), bad, "is not a date like 2026-03-01"
+
+
+PARSERS = {"whole": parse_whole, "number": parse_number, "money": parse_money,
+           "timestamp": parse_timestamp, "date": parse_date}
+
+
+class Problems:
+    """Collects the bad cells of a table: (row, column, value, problem)."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.rows: list[tuple[int, str, str, str]] = []
+
+    def add(self, mask: pd.Series, column: str, raw: pd.Series | None, problem: str) -> None:
+        for row in mask.index[mask.to_numpy(dtype=bool)]:
+            value = "" if raw is None else str(raw.at[row])
+            self.rows.append((int(row), column, value, problem))
+
+    def frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame(self.rows, columns=["row", "column", "value", "problem"])
+        frame.insert(0, "file", self.file)
+        return frame.sort_values(["row", "column"], kind="stable").drop_duplicates("row").reset_index(drop=True)
+
+    def raise_first(self) -> None:
+        first = self.frame().iloc[0]
+        more = len(self.frame()) - 1
+        tail = f" ({more} more bad row{'s' if more != 1 else ''}; --on-bad-rows skip imports the good rows and lists the bad ones in a rejects file)" if more else ""
+        value = first["value"]
+        problem = f"{value!r} {first['problem']}" if value != "" else first["problem"]
+        raise InputError(self.file, problem + tail, row=int(first["row"]), column=first["column"])
+
+
+def missing_columns_error(file: str, schema_names: list[str], found: list[str]) -> InputError:
+    return InputError(file, f"missing column(s) {schema_names}; found {[h for h in found if h.strip()]}")
+
+
+def parse_table(path: Path, schema: Schema, on_bad_rows: OnBadRows = "fail", display_name: str | None = None,
+                month_first: bool | None = None) -> Parsed:
+    """Read ``path`` against ``schema``: typed frame + rejects (empty unless ``on_bad_rows='skip'``)."""
+    name = display_name or Path(path).name
+    wanted = [h for c in schema.columns for h in c.file_names]
+    raw, headers = read_raw(Path(path), wanted, name)
+    return parse_frame(raw, headers, schema, name, on_bad_rows, month_first)
+
+
+def parse_frame(raw: pd.DataFrame, headers: list[str], schema: Schema, name: str,
+                on_bad_rows: OnBadRows = "fail", month_first: bool | None = None) -> Parsed:
+    """Type the text frame from :func:`read_raw` against ``schema`` (see :func:`parse_table`)."""
+    present = {k: k for k in raw.columns}
+    source: dict[str, str] = {}
+    for column in schema.columns:
+        key = next((header_key(h) for h in column.file_names if header_key(h) in present), None)
+        if key is not None:
+            source[column.name] = key
+    missing = [c.file_names[0] for c in schema.columns if c.required and c.name not in source]
+    if missing:
+        raise missing_columns_error(name, missing, headers)
+    header_of = {c.name: next((h for h in headers if header_key(h) == source[c.name]), c.file_names[0])
+                 for c in schema.columns if c.name in source}
+
+    problems = Problems(name)
+    out = pd.DataFrame(index=raw.index)
+    for column in schema.columns:
+        if column.name not in source:
+            out[column.name] = column.default
+            continue
+        cells = raw[source[column.name]].astype(str)
+        empty = cells == ""
+        label = header_of[column.name]
+        if not column.nullable:
+            problems.add(empty, label, None, "is empty; a value is required")
+        if column.kind == "text":
+            values = cells.where(~empty, column.default)
+        elif column.kind == "choice":
+            allowed = {c.casefold(): c for c in column.choices}
+            values = cells.str.casefold().map(allowed)
+            problems.add(values.isna() & ~empty, label, cells, f"is not one of {', '.join(column.choices)}")
+            values = values.where(~empty, column.default)
+        else:
+            parser = PARSERS[column.kind]
+            values, bad, expected = parser(cells, month_first) if column.kind in ("timestamp", "date") else parser(cells)
+            problems.add(bad & ~empty, label, cells, expected)
+            if column.min_value is not None:
+                problems.add((values < column.min_value) & ~bad & ~empty, label, cells,
+                             f"is below the allowed minimum {column.min_value:g}")
+            if column.default is not None:
+                values = values.where(~empty, column.default)
+        out[column.name] = values
+    out["_row"] = raw.index.to_numpy()
+
+    if not problems.rows:
+        return Parsed(out.reset_index(drop=True))
+    if on_bad_rows == "fail":
+        problems.raise_first()
+    rejects = problems.frame()
+    keep = ~out["_row"].isin(rejects["row"])
+    return Parsed(out[keep].reset_index(drop=True), rejects)

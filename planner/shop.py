@@ -1,0 +1,78 @@
+"""A shop is a folder: shop.toml, the store, the input tables, inbox/ and runs/."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from planner.config import SHOP_FILE, ShopConfig, load_config
+from planner.errors import ShopNotFound
+from planner.io.inputs import TABLES, Inputs, read_input, template_header
+
+SAMPLE_SHOP = Path(__file__).resolve().parents[1] / "data" / "sample_shop"
+
+
+@dataclass(frozen=True)
+class Shop:
+    root: Path
+    config: ShopConfig
+
+    @classmethod
+    def open(cls, root: Path | str) -> "Shop":
+        root = Path(root)
+        if not (root / SHOP_FILE).is_file():
+            hint = f"restock init {root}" if not root.exists() or not any(root.iterdir()) else f"restock init {root} (in an empty folder)"
+            raise ShopNotFound(f"{root.resolve()} is not a shop: no {SHOP_FILE}. Create one with: {hint}, "
+                               f"or pass --shop DIR")
+        return cls(root, load_config(root / SHOP_FILE))
+
+    def path(self, key: str) -> Path:
+        return self.root / getattr(self.config.paths, key)
+
+    @property
+    def store_path(self) -> Path:
+        return self.path("store")
+
+    @property
+    def inbox(self) -> Path:
+        return self.path("inbox")
+
+    @property
+    def runs(self) -> Path:
+        return self.path("runs")
+
+    @property
+    def rejects(self) -> Path:
+        return self.root / "rejects"
+
+    def inputs(self) -> Inputs:
+        month_first = self.config.month_first
+        return Inputs(**{table: read_input(self.path(table), table, month_first) for table in TABLES})
+
+
+def init_shop(root: Path | str, sample: bool = False) -> Shop:
+    """Create a shop folder: shop.toml with comments and empty input templates, or a copy of the
+    bundled sample shop. Refuses a folder that already holds a shop."""
+    root = Path(root)
+    if (root / SHOP_FILE).exists():
+        raise ShopNotFound(f"{root} already holds a shop ({SHOP_FILE}); nothing was changed")
+    if sample:
+        if not SAMPLE_SHOP.is_dir():
+            raise ShopNotFound(f"the sample shop is not installed at {SAMPLE_SHOP}; install restock from its "
+                               f"source folder (pip install -e .)")
+        shutil.copytree(SAMPLE_SHOP, root, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("*.duckdb*", "runs", "rejects", "README.md"))
+    else:
+        root.mkdir(parents=True, exist_ok=True)
+        template = resources.files("planner").joinpath("templates", SHOP_FILE).read_text(encoding="utf-8")
+        (root / SHOP_FILE).write_text(template, encoding="utf-8")
+        for table in TABLES:
+            path = root / f"{table}.csv"
+            if not path.exists():
+                path.write_text(template_header(table), encoding="utf-8")
+    shop = Shop.open(root)
+    shop.inbox.mkdir(exist_ok=True)
+    shop.runs.mkdir(exist_ok=True)
+    return shop
