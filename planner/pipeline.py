@@ -1,0 +1,170 @@
+"""The planner's steps as library functions: store -> history -> forecast -> positions -> plan -> files.
+
+The CLI commands (`forecast`, `plan`, `run`, `scenarios`, `report`) are thin calls into these.
+Each step takes frames and returns frames; only `write_*` touch files.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+from forecast.history import complete_history, mark_stockouts
+from forecast.models import SamplePaths, get_model
+from forecast.models.base import Forecaster
+from planner.config import ShopConfig
+from planner.errors import RestockError
+from planner.io.inputs import Inputs, expand_campaigns
+from planner.plan import Plan, PlanSettings, make_plan
+from planner.positions import inventory_positions
+from planner.shop import Shop
+from planner.store import Store
+
+log = logging.getLogger("restock.pipeline")
+
+N_PATHS = 200
+
+
+class EmptyHistory(RestockError):
+    exit_code = 3
+
+
+@dataclass
+class ForecastResult:
+    """What the forecast step hands on: the history it learned from, the fitted model, its sample
+    paths, and the long forecast frame (sku, date, model, mean, p50 ... p99)."""
+
+    history: pd.DataFrame
+    model: Forecaster
+    paths: SamplePaths
+    forecast: pd.DataFrame
+    campaigns: pd.DataFrame
+    today: pd.Timestamp
+
+
+def load_history(shop: Shop) -> pd.DataFrame:
+    """Daily demand per SKU from the store, completed to a calendar, stockout days censored."""
+    if not shop.store_path.exists():
+        raise EmptyHistory(f"{shop.root}: the store is empty; import order files first "
+                           f"(restock import --shop {shop.root} FILE...)")
+    with Store(shop.store_path, read_only=True) as store:
+        demand = store.daily_demand()
+    if demand.empty:
+        raise EmptyHistory(f"{shop.root}: the store holds no order lines; import order files first")
+    history = complete_history(demand[["sku", "date", "units"]])
+    return mark_stockouts(history)
+
+
+def plan_today(inputs: Inputs, history: pd.DataFrame) -> pd.Timestamp:
+    """The planning day: the inventory snapshot's date, else the day after the last sale."""
+    snapshot = inputs.snapshot_date
+    return snapshot.normalize() if snapshot is not None else history["date"].max() + pd.Timedelta(days=1)
+
+
+def campaign_rows(inputs: Inputs, history: pd.DataFrame) -> pd.DataFrame:
+    """The calendar expanded to one row per campaign and SKU, with where its stock must be."""
+    expanded = expand_campaigns(inputs.campaigns, inputs.products, sorted(history["sku"].unique()))
+    by_id = inputs.campaigns.set_index("campaign_id")
+    expanded["location"] = expanded["campaign_id"].map(by_id["location"]) if len(expanded) else None
+    return expanded
+
+
+def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None, model: str | None = None,
+                 horizon: int | None = None, n_paths: int = N_PATHS, seed: int = 0,
+                 model_params: dict | None = None) -> ForecastResult:
+    """Fit the shop's model on its history and campaigns and draw sample paths over the horizon.
+
+    The forecast starts the day after the last history day and runs through the plan horizon
+    counted from the planning day, so a snapshot taken after the last export still gets a full horizon."""
+    config = shop.config
+    history = load_history(shop) if history is None else history
+    today = plan_today(inputs, history)
+    horizon = horizon or config.planning.horizon_days
+    start = history["date"].max() + pd.Timedelta(days=1)
+    days = horizon + max(0, (today - start).days + 1)
+    campaigns = campaign_rows(inputs, history)
+    name = model or config.planning.model
+    params = dict(model_params or {})
+    if name == "campaign":
+        params.setdefault("market", config.shop.market)
+    fitted = get_model(name, **params).fit(history, campaigns, inputs.products[["sku", "category"]])
+    paths = fitted.sample_paths(days, n_paths=n_paths, seed=seed)
+    forecast = paths.to_frame()
+    forecast.insert(2, "model", name)
+    log.info("forecast %s: %d SKUs x %d days, %d paths", name, len(paths.skus), days, n_paths)
+    return ForecastResult(history, fitted, paths, forecast, campaigns, today)
+
+
+def plan_settings(config: ShopConfig, **overrides) -> PlanSettings:
+    planning, lead = config.planning, config.lead_time
+    settings = PlanSettings(
+        service_level=planning.service_level, service_measure=planning.service_measure,
+        class_service_levels=dict(planning.class_service_levels), review_period_days=planning.review_period_days,
+        horizon_days=planning.horizon_days, fbt_receiving_days=lead.fbt_receiving_days,
+        receiving_buffer_days=lead.receiving_buffer_days, default_lead_time_days=lead.default_days,
+        budget_cap=planning.budget_cap, fbt_inbound_capacity=planning.fbt_inbound_capacity,
+        max_cover_days=planning.max_cover_days, overstock_days=planning.overstock_days,
+        no_sale_days=planning.no_sale_days,
+    )
+    return replace(settings, **overrides) if overrides else settings
+
+
+def run_plan(shop: Shop, inputs: Inputs, result: ForecastResult, settings: PlanSettings | None = None) -> Plan:
+    """Positions from the inventory snapshot and open POs, then the plan on the forecast's paths."""
+    settings = settings or plan_settings(shop.config)
+    if inputs.products.empty:
+        raise RestockError(f"{shop.path('products')}: no products; the plan needs each SKU's supplier, cost "
+                           f"and lead time (see docs/inputs.md)")
+    positions = inventory_positions(inputs.inventory, inputs.purchase_orders, result.today, settings.horizon_days)
+    return make_plan(result.paths, positions, inputs.products, inputs.suppliers, inputs.purchase_orders,
+                     result.campaigns, inputs.bundles, settings, result.today, inventory=inputs.inventory,
+                     history=result.history)
+
+
+# ------------------------------------------------------------------------------------------ files
+
+def write_frame(frame: pd.DataFrame, path: Path) -> Path:
+    """Write a frame as CSV (or Parquet by suffix) atomically: a reader never sees half a file."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    if path.suffix == ".parquet":
+        frame.to_parquet(tmp, index=False)
+    else:
+        frame.to_csv(tmp, index=False, float_format="%.4g", date_format="%Y-%m-%d")
+    tmp.replace(path)
+    return path
+
+
+def write_forecast(result: ForecastResult, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    frame = result.forecast.assign(date=result.forecast["date"].dt.date)
+    return [write_frame(frame, folder / "forecast.csv"), write_frame(result.forecast, folder / "forecast.parquet")]
+
+
+def write_plan(plan: Plan, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in ("plan", "orders", "transfers", "alerts", "projected"):
+        written.append(write_frame(getattr(plan, name), folder / f"{name}.csv"))
+    return written
+
+
+def headline(plan: Plan, currency: str) -> dict:
+    """The figures a buyer looks at first (also kept in the run history)."""
+    orders = plan.orders
+    value = float(orders["value"].sum()) if len(orders) else 0.0
+    alerts = plan.alerts
+    kinds = alerts["kind"].value_counts().to_dict() if len(alerts) and "kind" in alerts else {}
+    return {
+        "order_lines": int(len(orders)),
+        "order_units": float(orders["quantity"].sum()) if len(orders) else 0.0,
+        "purchase_value": round(value, 2),
+        "currency": currency,
+        "suppliers": int(orders["supplier"].nunique()) if len(orders) else 0,
+        "skus_planned": int(len(plan.plan)),
+        "alerts": {str(k): int(v) for k, v in kinds.items()},
+    }
+
