@@ -16,8 +16,8 @@ HORIZON = 14
 N_PATHS = 100
 LAST_DAY = pd.Timestamp("2026-06-30")
 FORECAST_COLUMNS = ["sku", "date", "model", "mean"] + [quantile_column(q) for q in QUANTILES]
-#: families whose fits take several seconds each; their contract runs on fewer SKUs
-SLOW_FAMILIES = {"prophet", "sarimax"}
+#: per-SKU families (a fit takes up to a second each); their contract runs on three SKUs
+PER_SKU_FAMILIES = {"ets", "prophet", "sarimax"}
 
 
 def make_shop(n_days: int = 200, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -74,14 +74,14 @@ def build(name: str, **params):
 
 
 @pytest.fixture(scope="module")
-def shop():
+def small_shop():
     return make_shop()
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
-def test_every_model_keeps_the_forecast_contract(name, shop):
-    history, campaigns = shop
-    if name in SLOW_FAMILIES:
+def test_every_model_keeps_the_forecast_contract(name, small_shop):
+    history, campaigns = small_shop
+    if name in PER_SKU_FAMILIES:
         keep = history["sku"].isin(["steady", "stockout", "new"])
         history = history[keep]
     n_sku = history["sku"].nunique()
@@ -118,8 +118,8 @@ def test_an_unknown_model_name_lists_the_known_ones():
 
 
 @pytest.mark.parametrize("name", ["seasonal_naive", "moving_average", "ets", "croston", "sba", "tsb"])
-def test_censored_days_are_not_learned_as_zeros(name, shop):
-    history, campaigns = shop
+def test_censored_days_are_not_learned_as_zeros(name, small_shop):
+    history, campaigns = small_shop
     history = history[history["sku"] == "stockout"]
     forecast = build(name).fit(history, campaigns).predict(HORIZON, n_paths=N_PATHS)
     # ten sold-out days at the end; a model that read them as zero demand would forecast near 0
@@ -196,11 +196,20 @@ def test_ets_falls_back_on_all_zero_and_short_series_and_says_why():
 
 
 @pytest.mark.parametrize("name", ["sarimax", "prophet"])
-def test_regression_models_lift_planned_campaign_days(name, shop):
-    history, campaigns = shop
+def test_regression_models_lift_planned_campaign_days(name, small_shop):
+    history, campaigns = small_shop
     history = history[history["sku"] == "steady"]
     forecast = build(name).fit(history, campaigns).predict(HORIZON, n_paths=N_PATHS)
     live = LAST_DAY + pd.Timedelta(days=5)
     on_live = forecast.loc[forecast["date"] == live, "mean"].iloc[0]
     same_weekday = forecast.loc[forecast["date"] == live + pd.Timedelta(days=7), "mean"].iloc[0]
     assert on_live > 1.8 * same_weekday
+
+
+def test_sarimax_takes_the_market_holidays_as_a_regressor(small_shop):
+    history, campaigns = small_shop
+    history = history[history["sku"] == "steady"]
+    with_market = build("sarimax", market="TH").fit(history, campaigns)
+    without = build("sarimax").fit(history, campaigns)
+    assert with_market.states_[0]["columns"] == ["livestream_own", "holiday"]
+    assert without.states_[0]["columns"] == ["livestream_own"]

@@ -30,9 +30,17 @@ MIN_DAYS = 14
 
 
 def _quiet() -> None:
-    """cmdstanpy logs every optimisation at INFO; prophet logs its seasonality choices."""
-    for name in ("cmdstanpy", "prophet", "prophet.plot"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+    """cmdstanpy logs every optimisation at INFO; prophet logs its seasonality choices.
+
+    cmdstanpy sets its logger to DEBUG the first time it asks for it, so ask first, then lower it.
+    Called in the worker, where the fit runs.
+    """
+    from cmdstanpy.utils import get_logger
+
+    get_logger().setLevel(logging.WARNING)
+    logging.getLogger("prophet").setLevel(logging.WARNING)
+    # an ERROR at import that plotly (interactive plots, unused here) is missing
+    logging.getLogger("prophet.plot").setLevel(logging.CRITICAL)
 
 
 def fit_prophet(sku: str, series: Series, market: str | None = None, min_days: int = MIN_DAYS):
@@ -66,7 +74,9 @@ def simulate_prophet(sku: str, task: SimulationTask) -> np.ndarray:
     _quiet()
     from prophet.serialize import model_from_json
 
-    model = model_from_json(task.state["json"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # prophet's own pandas deprecations
+        model = model_from_json(task.state["json"])
     model.uncertainty_samples = task.n_paths
     future = pd.DataFrame({"ds": pd.date_range(task.series.units.index[-1] + pd.Timedelta(days=1),
                                                periods=task.horizon, freq="D")})
@@ -76,7 +86,7 @@ def simulate_prophet(sku: str, task: SimulationTask) -> np.ndarray:
     np.random.seed(int(sku_rng(task.seed, sku).integers(2**32)))
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # prophet's own pandas deprecations
+            warnings.simplefilter("ignore")
             samples = model.predictive_samples(future)["yhat"]  # (horizon, n_paths)
     finally:
         np.random.set_state(saved)
