@@ -143,6 +143,147 @@ def check_command(shop) -> None:
         click.echo(f"{table + '.csv':<22} {len(getattr(inputs, table)):>6} rows  ok")
 
 
+def _out_folder(shop, out: Path | None) -> Path:
+    return out if out is not None else shop.root / "outputs"
+
+
+@main.command("forecast")
+@shop_option
+@click.option("--model", default=None, help="Forecast model (default: shop.toml planning.model, 'campaign').")
+@click.option("--horizon", type=click.IntRange(7, 730), default=None, help="Days to forecast (default: shop.toml).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for forecast.csv and forecast.parquet (default: SHOP/outputs).")
+def forecast_command(shop, model: str | None, horizon: int | None, out: Path | None) -> None:
+    """Forecast daily demand per SKU with quantiles (P50 ... P99), campaigns included, and write
+    forecast.csv and forecast.parquet.
+
+    \b
+    Example:
+      restock forecast --shop demo-shop --horizon 60
+    """
+    from planner import pipeline
+
+    result = pipeline.run_forecast(shop, shop.inputs(), model=model, horizon=horizon)
+    files = pipeline.write_forecast(result, _out_folder(shop, out))
+    frame = result.forecast
+    click.echo(f"Forecast ({frame['model'].iloc[0]}): {frame['sku'].nunique()} SKUs x {frame['date'].nunique()} days "
+               f"from {frame['date'].min():%Y-%m-%d}; {frame['mean'].sum():,.0f} units expected in all")
+    for path in files:
+        click.echo(f"  wrote {path}")
+
+
+@main.command("plan")
+@shop_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for plan.csv, orders.csv, transfers.csv, alerts.csv, projected.csv (default: SHOP/outputs).")
+@click.option("--model", default=None, help="Forecast model (default: shop.toml planning.model).")
+def plan_command(shop, out: Path | None, model: str | None) -> None:
+    """Plan safety stock, reorder points and restock orders from the forecast, the inventory
+    snapshot, open purchase orders and the product/supplier table. Every order line says why.
+
+    \b
+    Example:
+      restock plan --shop demo-shop --out demo-shop/outputs
+    """
+    from planner import pipeline
+
+    inputs = shop.inputs()
+    result = pipeline.run_forecast(shop, inputs, model=model)
+    plan = pipeline.run_plan(shop, inputs, result)
+    folder = _out_folder(shop, out)
+    files = pipeline.write_forecast(result, folder) + pipeline.write_plan(plan, folder)
+    click.echo(_plan_summary(shop, plan))
+    click.echo(f"Files in {folder}: " + ", ".join(p.name for p in files))
+
+
+def _plan_summary(shop, plan) -> str:
+    from planner import pipeline
+
+    currency = shop.config.shop.currency
+    head = pipeline.headline(plan, currency)
+    lines = [f"Plan for {shop.config.shop.name}: {head['skus_planned']} SKUs planned; "
+             f"{head['order_lines']} order lines, {head['order_units']:,.0f} units, "
+             f"{head['purchase_value']:,.2f} {currency}"]
+    orders = plan.orders
+    if len(orders):
+        for supplier, group in orders.groupby("supplier", sort=True):
+            lines.append(f"  {supplier}: {len(group)} lines, {group['quantity'].sum():,.0f} units, "
+                         f"{group['value'].sum():,.2f} {currency}, first order-by {group['order_by'].min():%Y-%m-%d}")
+    if head["alerts"]:
+        lines.append("Alerts: " + ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in sorted(head["alerts"].items())))
+    return "\n".join(lines)
+
+
+@main.command("run")
+@shop_option
+@click.option("--on-bad-rows", type=click.Choice(["fail", "skip"]), default="fail", show_default=True,
+              help="What a bad row in an inbox export does: fail the run, or skip it (listed in the run's rejects file).")
+@click.option("--executor", type=click.Choice(["local", "processes", "dask"]), default=None,
+              help="Where per-SKU models run (ets, sarimax, prophet): this process, local processes, or Dask.")
+@click.option("--scheduler", default=None, help="Address of an existing Dask scheduler (with --executor dask).")
+@click.option("--model", default=None, help="Forecast model (default: shop.toml planning.model).")
+@click.option("--log-format", type=click.Choice(["auto", "text", "json"]), default="auto", show_default=True,
+              help="auto: readable on a terminal, JSON lines otherwise (cron).")
+def run_command(shop, on_bad_rows: str, executor: str | None, scheduler: str | None, model: str | None,
+                log_format: str) -> None:
+    """Run the whole job: import new exports from inbox/ (moving them to inbox/imported/), forecast,
+    plan, and write everything into runs/RUN_ID/ with a manifest; runs/latest points to the last good
+    run. Safe for cron: a second run on the same shop exits at once with code 75.
+
+    \b
+    Example:
+      restock run --shop demo-shop
+      # cron, daily at 06:00:  0 6 * * *  restock run --shop /srv/shops/mint >> /var/log/restock.log 2>&1
+    """
+    from planner.logs import configure_logging, is_terminal
+    from planner.run import DEFAULT_STEPS, execute_run
+
+    configure_logging(log_format)
+    options = {"on_bad_rows": on_bad_rows, "executor": executor, "scheduler": scheduler, "model": model}
+    progress = None
+    if is_terminal():
+        progress = lambda step: click.echo(f"  ... {step}", err=True)  # noqa: E731
+    record = execute_run(shop, DEFAULT_STEPS, options, progress=progress)
+    head = record.headline
+    click.echo(f"Run {record.run_id} succeeded in {sum(s['seconds'] for s in record.steps.values()):.1f} s: "
+               f"{record.steps['import']['files']} file(s) imported, {head.get('order_lines', 0)} order lines, "
+               f"{head.get('purchase_value', 0):,.2f} {head.get('currency', '')}")
+    click.echo(f"Outputs: {shop.runs / record.run_id}")
+    for warning in record.warnings:
+        click.echo(f"Warning: {warning.splitlines()[0]}", err=True)
+
+
+@main.command("runs")
+@shop_option
+@click.option("--limit", default=20, show_default=True, help="How many runs to list, newest first.")
+def runs_command(shop, limit: int) -> None:
+    """List past runs with status, duration and headline figures.
+
+    \b
+    Example:
+      restock runs --shop demo-shop --limit 5
+    """
+    import json
+
+    from planner.store import Store
+
+    if not shop.store_path.exists():
+        click.echo("No runs yet.")
+        return
+    with Store(shop.store_path, read_only=True) as store:
+        runs = store.runs(limit)
+    if runs.empty:
+        click.echo("No runs yet.")
+        return
+    click.echo(f"{'run':<20} {'status':<10} {'seconds':>8} {'orders':>7} {'purchase value':>16}  message")
+    for row in runs.itertuples():
+        head = json.loads(row.headline) if isinstance(row.headline, str) and row.headline else {}
+        seconds = f"{row.duration_seconds:.1f}" if row.duration_seconds == row.duration_seconds and row.duration_seconds is not None else "-"
+        value = f"{head['purchase_value']:,.2f}" if "purchase_value" in head else "-"
+        click.echo(f"{row.run_id:<20} {row.status:<10} {seconds:>8} {head.get('order_lines', '-'):>7} {value:>16}  "
+                   f"{(row.message or '').splitlines()[0] if row.message else ''}")
+
+
 def run() -> None:  # pragma: no cover - console entry for `python -m planner.cli`
     sys.exit(main())
 

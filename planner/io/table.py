@@ -104,14 +104,8 @@ def read_headers(path: Path) -> list[str]:
         raise InputError(path.name, "file not found")
     try:
         if suffix in (".xlsx", ".xlsm"):
-            from openpyxl import load_workbook
-
-            book = load_workbook(path, read_only=True)
-            try:
-                first = next(book.worksheets[0].iter_rows(max_row=1, values_only=True), ())
-            finally:
-                book.close()
-            return ["" if h is None else str(h) for h in first]
+            rows = _xlsx_rows(path, max_rows=1)
+            return [_cell_text(h) for h in rows[0]] if rows else []
         if suffix == ".parquet":
             import pyarrow.parquet as pq
 
@@ -152,26 +146,28 @@ def _read_parquet(path: Path, wanted: set[str]) -> tuple[pd.DataFrame, list[str]
     return frame, list(headers)
 
 
-def _read_xlsx(path: Path, wanted: set[str]) -> tuple[pd.DataFrame, list[str]]:
-    from openpyxl import load_workbook
+def _xlsx_rows(path: Path, max_rows: int | None = None) -> list[list]:
+    # calamine (Rust) reads a sheet ~25x faster than openpyxl, which builds an object per cell: a
+    # 15,000-order export takes a second instead of a minute.
+    from python_calamine import CalamineWorkbook
 
-    book = load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        headers = ["" if h is None else str(h) for h in next(rows, ())]
-        keep = [i for i, h in enumerate(headers) if header_key(h) in wanted]
-        data = {header_key(headers[i]): [] for i in keep}
-        index = []
-        for number, row in enumerate(rows, start=2):
-            cells = [_cell_text(row[i]) if i < len(row) else "" for i in keep]
-            if not any(cells) and not any(v not in (None, "") for v in row):
-                continue
-            index.append(number)
-            for key, cell in zip(data, cells):
-                data[key].append(cell)
-    finally:
-        book.close()
+    workbook = CalamineWorkbook.from_path(str(path))
+    sheet = workbook.get_sheet_by_index(0)
+    return sheet.to_python(skip_empty_area=False, nrows=max_rows) if max_rows else sheet.to_python(skip_empty_area=False)
+
+
+def _read_xlsx(path: Path, wanted: set[str]) -> tuple[pd.DataFrame, list[str]]:
+    rows = _xlsx_rows(path)
+    headers = [_cell_text(h) for h in rows[0]] if rows else []
+    keep = [i for i, h in enumerate(headers) if header_key(h) in wanted]
+    data: dict[str, list[str]] = {header_key(headers[i]): [] for i in keep}
+    index = []
+    for number, row in enumerate(rows[1:], start=2):
+        if all(v in (None, "") for v in row):
+            continue
+        index.append(number)
+        for key, i in zip(data, keep):
+            data[key].append(_cell_text(row[i]) if i < len(row) else "")
     return pd.DataFrame(data, index=index, dtype=object), headers
 
 

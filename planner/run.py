@@ -1,0 +1,282 @@
+"""`restock run`: the whole job for a shop, safe to schedule and safe to fail.
+
+* One run at a time per shop: an exclusive ``flock`` on ``.restock.lock`` in the shop. The kernel
+  releases it when the process ends, however it ends (even SIGKILL), so a killed run never leaves a
+  stale lock behind.
+* Each run writes into ``runs/<run id>.partial/``; only a run that finished is renamed to
+  ``runs/<run id>/`` and becomes ``runs/latest`` (a symlink swapped atomically). A run that crashes or
+  is killed leaves the last good outputs untouched; it is recorded as failed (at once when it raises,
+  by the next run when it was killed).
+* A manifest (``manifest.json``) records inputs with their hashes, the settings, package versions,
+  timings and counts of each step, and warnings. The run history lives in the store (`restock runs`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import platform
+import shutil
+import time
+import traceback
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Callable, Iterator
+
+from planner.errors import LockedError, RestockError
+from planner.importer import ImportResult, file_sha256
+from planner.shop import Shop
+from planner.store import Store
+
+log = logging.getLogger("restock.run")
+
+LOCK_FILE = ".restock.lock"
+ORDER_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet")
+PACKAGES = ("restock", "pandas", "numpy", "statsmodels", "prophet", "duckdb", "holidays", "matplotlib", "click")
+
+
+@contextmanager
+def shop_lock(shop: Shop) -> Iterator[None]:
+    """Hold the shop's lock, or raise LockedError at once (exit code 75) naming the holder."""
+    path = shop.root / LOCK_FILE
+    handle = open(path, "a+", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise LockedError(f"{shop.root}: another restock run is in progress ({holder}); "
+                              f"this one exits without doing anything. Try again when it has finished.") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC")
+        handle.flush()
+        yield
+    finally:
+        handle.close()  # closing releases the lock
+
+
+def inbox_files(shop: Shop) -> list[Path]:
+    if not shop.inbox.is_dir():
+        return []
+    return sorted(p for p in shop.inbox.iterdir() if p.is_file() and p.suffix.casefold() in ORDER_SUFFIXES
+                  and not p.name.startswith("."))
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass
+class RunRecord:
+    run_id: str
+    started_at: str
+    status: str = "running"
+    finished_at: str | None = None
+    steps: dict = field(default_factory=dict)      # name -> {seconds, counts...}
+    inputs: dict = field(default_factory=dict)     # file -> sha256
+    settings: dict = field(default_factory=dict)
+    packages: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+    headline: dict = field(default_factory=dict)
+    error: str | None = None
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def new_run_id(runs: Path) -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    run_id, n = stamp, 1
+    while any((runs / f"{run_id}{suffix}").exists() for suffix in ("", ".partial", ".failed")):
+        n += 1
+        run_id = f"{stamp}-{n}"
+    return run_id
+
+
+def mark_interrupted_runs(store: Store) -> int:
+    """Runs still 'running' while we hold the lock were killed: record them as failed."""
+    stale = store.runs(limit=1000)
+    stale = stale[stale["status"] == "running"]
+    for row in stale.itertuples():
+        store.record_run(row.run_id, row.started_at, "failed", row.folder, _now(), None,
+                         "interrupted: the process ended before finishing (killed or crashed)")
+    return len(stale)
+
+
+def _point_latest(runs: Path, folder: Path) -> None:
+    link = runs / "latest"
+    tmp = runs / f".latest-{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(folder.name, target_is_directory=True)
+    os.replace(tmp, link)
+
+
+Step = Callable[["RunContext"], dict | None]
+
+
+@dataclass
+class RunContext:
+    """What steps share: the shop, the run folder being written, and the values steps hand on."""
+
+    shop: Shop
+    folder: Path
+    record: RunRecord
+    options: dict
+    values: dict = field(default_factory=dict)
+
+    def warn(self, message: str) -> None:
+        self.record.warnings.append(message)
+        log.warning(message)
+
+
+def execute_run(shop: Shop, steps: list[tuple[str, Step]], options: dict | None = None,
+                progress: Callable[[str], None] | None = None) -> RunRecord:
+    """Run ``steps`` in order under the shop's lock, into a fresh run folder; see the module docstring."""
+    options = options or {}
+    shop.runs.mkdir(parents=True, exist_ok=True)
+    with shop_lock(shop):
+        with Store(shop.store_path) as store:
+            interrupted = mark_interrupted_runs(store)
+            run_id = new_run_id(shop.runs)
+            started = _now()
+            record = RunRecord(run_id=run_id, started_at=started.isoformat(timespec="seconds"),
+                               packages=package_versions(), settings=_settings(shop, options))
+            if interrupted:
+                record.warnings.append(f"{interrupted} earlier run(s) had been interrupted; recorded as failed")
+            store.record_run(run_id, started, "running", str(shop.runs / run_id))
+        partial = shop.runs / f"{run_id}.partial"
+        partial.mkdir()
+        context = RunContext(shop, partial, record, options)
+        log.info("run %s started", run_id, extra={"run_id": run_id, "step": "start"})
+        try:
+            for name, step in steps:
+                if progress:
+                    progress(name)
+                began = time.perf_counter()
+                counts = step(context) or {}
+                seconds = round(time.perf_counter() - began, 3)
+                record.steps[name] = {"seconds": seconds, **counts}
+                log.info("step %s done in %.1f s", name, seconds, extra={"run_id": run_id, "step": name, **counts})
+        except BaseException as exc:
+            record.status = "failed"
+            record.error = str(exc) if isinstance(exc, RestockError) else f"{type(exc).__name__}: {exc}"
+            record.finished_at = _now().isoformat(timespec="seconds")
+            if not isinstance(exc, RestockError):
+                record.warnings.append(traceback.format_exc(limit=5))
+            failed = shop.runs / f"{run_id}.failed"
+            _write_manifest(partial, record)
+            partial.rename(failed)
+            with Store(shop.store_path) as store:
+                store.record_run(run_id, started, "failed", str(failed), _now(), record.headline, record.error)
+            raise
+        record.status = "succeeded"
+        record.finished_at = _now().isoformat(timespec="seconds")
+        _write_manifest(partial, record)
+        final = shop.runs / run_id
+        partial.rename(final)
+        _point_latest(shop.runs, final)
+        with Store(shop.store_path) as store:
+            store.record_run(run_id, started, "succeeded", str(final), _now(), record.headline)
+        log.info("run %s succeeded", run_id, extra={"run_id": run_id, "step": "end"})
+        return record
+
+
+def _write_manifest(folder: Path, record: RunRecord) -> None:
+    tmp = folder / ".manifest.json.tmp"
+    tmp.write_text(json.dumps(asdict(record), indent=2, default=str, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(folder / "manifest.json")
+
+
+def _settings(shop: Shop, options: dict) -> dict:
+    config = asdict(shop.config)
+    return {"shop_toml": config, "options": {k: v for k, v in options.items() if not callable(v)}}
+
+
+# ------------------------------------------------------------------------------------ the steps
+
+def step_import(context: RunContext) -> dict:
+    """Import every order file in the inbox, then move each to inbox/imported/.
+
+    All files are read and checked before anything is stored: a corrupt export fails the run with its
+    file, row and column named and leaves the store as it was (with --on-bad-rows fail)."""
+    from planner.io.orders import read_order_file
+
+    shop = context.shop
+    files = inbox_files(shop)
+    on_bad_rows = context.options.get("on_bad_rows", "fail")
+    parsed = []
+    for path in files:
+        context.record.inputs[f"inbox/{path.name}"] = file_sha256(path)
+        parsed.append((path, *read_order_file(path, on_bad_rows, shop.config.month_first)))
+    results: list[ImportResult] = []
+    imported = shop.inbox / "imported"
+    with Store(shop.store_path) as store:
+        for path, fmt, lines in parsed:
+            rejects_file = None
+            if len(lines.rejects):
+                rejects_file = context.folder / f"{path.name}.rejects.csv"
+                lines.rejects.to_csv(rejects_file, index=False)
+                context.warn(f"{path.name}: {len(lines.rejects)} bad row(s) skipped; see {rejects_file.name}")
+            counts = store.upsert_lines(lines.frame, path.name)
+            store.record_import(path.name, context.record.inputs[f"inbox/{path.name}"], fmt, counts, len(lines.rejects))
+            results.append(ImportResult(path.name, fmt, counts.added, counts.updated, counts.unchanged,
+                                        len(lines.rejects), rejects_file))
+    for path, _, _ in parsed:
+        imported.mkdir(exist_ok=True)
+        target = imported / path.name
+        if target.exists():  # the same name imported before: keep both, never overwrite the user's file
+            target = imported / f"{path.stem}.{context.record.run_id}{path.suffix}"
+        shutil.move(str(path), target)
+    context.values["imports"] = results
+    return {"files": len(results), "added": sum(r.added for r in results), "updated": sum(r.updated for r in results),
+            "unchanged": sum(r.unchanged for r in results), "rejected": sum(r.rejected for r in results)}
+
+
+def step_forecast(context: RunContext) -> dict:
+    from planner import pipeline
+
+    shop = context.shop
+    inputs = shop.inputs()
+    for table in ("campaigns", "inventory", "purchase_orders", "products", "suppliers", "bundles"):
+        path = shop.path(table)
+        if path.exists():
+            context.record.inputs[path.name] = file_sha256(path)
+    context.record.inputs["shop.toml"] = file_sha256(shop.root / "shop.toml")
+    params = {}
+    model = context.options.get("model") or shop.config.planning.model
+    if context.options.get("executor") and model in ("ets", "sarimax", "prophet"):
+        params = {"executor": context.options["executor"], "scheduler": context.options.get("scheduler")}
+    result = pipeline.run_forecast(shop, inputs, model=model, model_params=params)
+    pipeline.write_forecast(result, context.folder)
+    context.values.update(inputs=inputs, forecast=result)
+    return {"skus": int(len(result.paths.skus)), "horizon_days": int(result.paths.horizon), "model": model,
+            "history_days": int(result.history["date"].nunique())}
+
+
+def step_plan(context: RunContext) -> dict:
+    from planner import pipeline
+
+    shop = context.shop
+    plan = pipeline.run_plan(shop, context.values["inputs"], context.values["forecast"])
+    pipeline.write_plan(plan, context.folder)
+    context.values["plan"] = plan
+    context.record.headline = pipeline.headline(plan, shop.config.shop.currency)
+    return {"order_lines": int(len(plan.orders)), "alerts": int(len(plan.alerts))}
+
+
+DEFAULT_STEPS: list[tuple[str, Step]] = [("import", step_import), ("forecast", step_forecast), ("plan", step_plan)]
