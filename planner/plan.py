@@ -224,27 +224,36 @@ def _demand_matrix(paths: SamplePaths, skus: list[str]) -> np.ndarray:
     return values
 
 
-def _order_up_to(
-    lead: np.ndarray, cycle: np.ndarray, target: float, measure: str, slow_units: float
-) -> tuple[float, float, str]:
-    """(order-up-to S, reorder point s, method) from lead-time and lead-time + review demand samples."""
-    review = max(float(cycle.mean() - lead.mean()), 1e-9)
-    if cycle.mean() < slow_units:
-        lm, lv, cm, cv = float(lead.mean()), float(lead.var()), float(cycle.mean()), float(cycle.var())
-        family = "negative binomial" if cv > cm * 1.05 else "Poisson"
+def _levels(
+    lead: np.ndarray, cycle: np.ndarray, targets: np.ndarray, measure: str, slow_units: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Order-up-to S, reorder point s and the method per SKU from lead-time (n, paths) and lead-time +
+    review demand samples: read off the paths for SKUs selling ``slow_units`` or more over the cycle,
+    Poisson / negative binomial fitted to the paths' mean and variance for slow movers."""
+    n = lead.shape[0]
+    level, reorder = np.zeros(n), np.zeros(n)
+    method = np.full(n, "sample paths", dtype=object)
+    review = np.maximum(cycle.mean(1) - lead.mean(1), 1e-9)
+    slow = cycle.mean(1) < slow_units
+    fast = ~slow
+    if fast.any():
         if measure == "cycle":
-            level = policy.negative_binomial_reorder_point(cm, cv, target)
-            reorder = policy.negative_binomial_reorder_point(lm, lv, target)
+            level[fast] = np.ceil(policy.empirical_reorder_points(cycle[fast], targets[fast]))
+            reorder[fast] = np.ceil(policy.empirical_reorder_points(lead[fast], targets[fast]))
         else:
-            level = policy.discrete_periodic_fill_rate_level(target, lm, lv, cm, cv)
-            reorder = policy.discrete_fill_rate_reorder_point(target, review, lm, lv) if lm > 0 else 0
-        return float(level), float(reorder), family
-    if measure == "cycle":
-        return (math.ceil(policy.empirical_reorder_point(cycle, target)),
-                math.ceil(policy.empirical_reorder_point(lead, target)), "sample paths")
-    level = policy.empirical_fill_rate_reorder_point(lead, target, review, cycle_demand_samples=cycle)
-    reorder = policy.empirical_fill_rate_reorder_point(lead, target, review)
-    return float(level), float(reorder), "sample paths"
+            level[fast] = policy.empirical_fill_rate_levels(lead[fast], targets[fast], review[fast], cycle[fast])
+            reorder[fast] = policy.empirical_fill_rate_levels(lead[fast], targets[fast], review[fast])
+    lead_mean, lead_var, cycle_mean, cycle_var = lead.mean(1), lead.var(1), cycle.mean(1), cycle.var(1)
+    for i in np.flatnonzero(slow):
+        lm, lv, cm, cv, target = lead_mean[i], lead_var[i], cycle_mean[i], cycle_var[i], float(targets[i])
+        method[i] = "negative binomial" if cv > cm * 1.05 else "Poisson"
+        if measure == "cycle":
+            level[i] = policy.negative_binomial_reorder_point(cm, cv, target)
+            reorder[i] = policy.negative_binomial_reorder_point(lm, lv, target)
+        else:
+            level[i] = policy.discrete_periodic_fill_rate_level(target, lm, lv, cm, cv)
+            reorder[i] = policy.discrete_fill_rate_reorder_point(target, review[i], lm, lv) if lm > 0 else 0
+    return level, reorder, method
 
 
 def _service_words(target: float, measure: str, cls: str) -> str:
@@ -330,41 +339,53 @@ def make_plan(
         if r.start_day < horizon else 0.0 for r in camp.itertuples()
     ]
 
-    campaigns_of = {i: group for i, group in camp.groupby("i")}
-    no_campaigns = camp.iloc[:0]
+    campaigns_of: dict[int, list[dict]] = {}
+    for record in camp.to_dict("records"):
+        campaigns_of.setdefault(record["i"], []).append(record)
     term_rows = terms.to_dict("records")
+    levels, reorders, methods = _levels(lead_demand, cycle_demand, targets, settings.service_measure,
+                                        settings.slow_mover_units)
+    is_fbt = terms["location"].eq("fbt").to_numpy()
+    transfer_days = np.minimum(fixed + R, horizon)
+    transfer_levels = np.zeros(n)
+    if is_fbt.any():
+        transfer_levels[is_fbt] = np.ceil(policy.empirical_reorder_points(
+            cumulative[np.flatnonzero(is_fbt), :, transfer_days[is_fbt]], targets[is_fbt]))
+    class_array = classes.to_numpy()
+    mean_cycles = cycle_demand.mean(axis=1)
+    mean_daily = daily_mean.mean(axis=1)
     plan_rows, order_rows, transfer_rows = [], [], []
     for i, sku in enumerate(skus):
         t = term_rows[i]
-        mine = campaigns_of.get(i, no_campaigns)
-        target, cls = float(targets[i]), classes.iloc[i]
-        level, reorder, method = _order_up_to(lead_demand[i], cycle_demand[i], target, settings.service_measure,
-                                              settings.slow_mover_units)
-        mean_cycle = float(cycle_demand[i].mean())
+        mine = campaigns_of.get(i, [])
+        target, cls = float(targets[i]), class_array[i]
+        level, reorder, method = float(levels[i]), float(reorders[i]), methods[i]
+        mean_cycle = float(mean_cycles[i])
         network = selling_position[i] + upstream_position[i]
         reasons_campaign = []
         window_end = int(np.ceil(lead_days[i].mean())) + R
-        in_window = mine[mine["start_day"] < window_end]
-        for r in in_window.itertuples():
-            reasons_campaign.append(f"{r.campaign_id} {str(r.type).replace('_', ' ')} {r.uplift:+.0f}")
+        for r in mine:
+            if r["start_day"] < window_end:
+                reasons_campaign.append(f"{r['campaign_id']} {str(r['type']).replace('_', ' ')} {r['uplift']:+.0f}")
 
         # campaigns beyond the window whose order-by date comes before the next review
         campaign_level, campaign_note = level, ""
-        for r in mine[mine["start_day"] >= window_end].itertuples():
-            order_by = _order_by(r.start, t, settings)
-            if order_by < today + pd.Timedelta(days=R) and r.end_day < horizon:
-                need = math.ceil(policy.empirical_reorder_point(cumulative[i, :, r.end_day + 1], target))
+        for r in mine:
+            if r["start_day"] < window_end:
+                continue
+            order_by = _order_by(r["start"], t, settings)
+            if order_by < today + pd.Timedelta(days=R) and r["end_day"] < horizon:
+                need = math.ceil(policy.empirical_reorder_point(cumulative[i, :, r["end_day"] + 1], target))
                 if need > campaign_level:
                     campaign_level = need
-                    campaign_note = (f"; pre-build for {r.campaign_id} ({str(r.type).replace('_', ' ')} "
-                                     f"{r.start:%Y-%m-%d}, {r.uplift:+.0f}) order by {order_by:%Y-%m-%d}")
+                    campaign_note = (f"; pre-build for {r['campaign_id']} ({str(r['type']).replace('_', ' ')} "
+                                     f"{r['start']:%Y-%m-%d}, {r['uplift']:+.0f}) order by {order_by:%Y-%m-%d}")
         target_level = max(level, campaign_level)
 
         # transfers own -> FBT for what the selling location needs before a supplier order could land
         transfer = 0.0
         if t["location"] == "fbt" and upstream_available[i] > 0:
-            transfer_days = int(fixed[i]) + R
-            transfer_level = math.ceil(policy.empirical_reorder_point(cumulative[i, :, min(transfer_days, horizon)], target))
+            transfer_level = int(transfer_levels[i])
             transfer_level = max(transfer_level, _campaign_stock_before(mine, i, cumulative, target, fixed[i], horizon))
             want = transfer_level - selling_position[i]
             if want > 0:
@@ -372,12 +393,12 @@ def make_plan(
                 transfer = float(min(cases, upstream_available[i]))
         need = target_level - network
         eoq = None
-        annual = float(daily_mean[i].mean()) * 365
+        annual = float(mean_daily[i]) * 365
         if settings.use_eoq and t["unit_cost"] > 0 and annual > 0:
             eoq = policy.economic_order_quantity(t["ordering_cost"], annual, settings.holding_cost_rate * t["unit_cost"])
         cap = None
         if settings.max_cover_days is not None:
-            cap = settings.max_cover_days * float(daily_mean[i].mean()) - network
+            cap = settings.max_cover_days * float(mean_daily[i]) - network
         quantity = policy.round_order_quantity(need, int(t["moq"]), int(t["case_pack"]), eoq, cap)
         safety = level - mean_cycle
         service = _service_words(target, settings.service_measure, cls)
@@ -430,14 +451,16 @@ def make_plan(
     plan["order_quantity"] = plan["sku"].map(orders.groupby("sku")["quantity"].sum()).fillna(0).astype(int)
     plan["transfer_in"] = plan["sku"].map(transfers.groupby("sku")["quantity"].sum()).fillna(0.0)
 
-    projected = _project(today, skus, terms, daily_mean, selling_available, inventory, purchase_orders, orders,
+    projected, no_action, with_plan = _project(today, skus, terms, daily_mean, selling_available, inventory, purchase_orders, orders,
                          transfers, fixed, settings)
-    out = (projected["on_hand_no_action"] <= 0) & (projected["expected_demand"] > 0)
-    stockout = projected[out].groupby("sku")["date"].min()
-    plan["stockout_date"] = plan["sku"].map(stockout)
-    plan["cover_days"] = [(selling_position[i] + upstream_position[i]) / max(daily_mean[i].mean(), 1e-9) for i in range(n)]
+    out = (no_action <= 0) & (daily_mean > 0)
+    first_out = np.where(out.any(axis=1), out.argmax(axis=1), -1)
+    dates = pd.date_range(today + pd.Timedelta(days=1), periods=horizon, freq="D")
+    plan["stockout_date"] = pd.Series(np.where(first_out >= 0, dates.values[first_out.clip(0)], np.datetime64("NaT")),
+                                      index=plan.index).astype("datetime64[ns]")
+    plan["cover_days"] = (selling_position + upstream_position) / np.maximum(daily_mean.mean(axis=1), 1e-9)
     still_upstream = upstream_available - plan["transfer_in"].to_numpy()
-    alerts.extend(_alerts(today, plan, terms, camp, cumulative, daily_mean, baseline, targets, projected, fixed,
+    alerts.extend(_alerts(today, plan, terms, camp, cumulative, daily_mean, baseline, targets, with_plan, fixed,
                           selling_available, still_upstream, history, settings))
     alerts_frame = pd.DataFrame(alerts, columns=["sku", "location", "kind", "date", "message"])
     orders = orders.sort_values(["supplier", "sku"]).reset_index(drop=True)
@@ -472,13 +495,13 @@ def _order_by(start: pd.Timestamp, t: pd.Series, settings: PlanSettings) -> pd.T
     return pd.Timestamp(start).normalize() - pd.Timedelta(days=math.ceil(days))
 
 
-def _campaign_stock_before(mine: pd.DataFrame, i: int, cumulative: np.ndarray, target: float, transfer_days: int,
+def _campaign_stock_before(mine: list[dict], i: int, cumulative: np.ndarray, target: float, transfer_days: int,
                            horizon: int) -> int:
     """Stock the selling location needs for the campaigns a transfer sent today would reach in time."""
     need = 0
-    for r in mine.itertuples():
-        if r.start_day >= transfer_days and r.end_day < horizon:
-            need = max(need, math.ceil(policy.empirical_reorder_point(cumulative[i, :, r.end_day + 1], target)))
+    for r in mine:
+        if r["start_day"] >= transfer_days and r["end_day"] < horizon:
+            need = max(need, math.ceil(policy.empirical_reorder_point(cumulative[i, :, r["end_day"] + 1], target)))
     return need
 
 
@@ -560,12 +583,13 @@ def _project(today, skus, terms, daily_mean, available, inventory, purchase_orde
             add(planned, r.sku, r.expected_arrival + pd.Timedelta(days=int(fixed[i])), r.quantity)
     no_action = _lost_sales_stock(available, receipts, daily_mean)
     with_plan = _lost_sales_stock(available, receipts + planned, daily_mean)
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "sku": np.repeat(skus, horizon), "location": np.repeat(selling.reindex(skus).to_numpy(), horizon),
         "date": np.tile(dates.values, n), "expected_demand": daily_mean.reshape(-1).round(2),
         "receipts": receipts.reshape(-1), "on_hand_no_action": no_action.reshape(-1).round(1),
         "on_hand_with_plan": with_plan.reshape(-1).round(1),
     })
+    return frame, no_action, with_plan
 
 
 def _lost_sales_stock(start: np.ndarray, receipts: np.ndarray, demand: np.ndarray) -> np.ndarray:
@@ -578,88 +602,94 @@ def _lost_sales_stock(start: np.ndarray, receipts: np.ndarray, demand: np.ndarra
     return stock
 
 
-def _alerts(today, plan, terms, camp, cumulative, daily_mean, baseline, targets, projected, fixed, available,
+def _alerts(today, plan, terms, camp, cumulative, daily_mean, baseline, targets, with_plan, fixed, available,
             upstream_available, history, settings) -> list[dict]:
     alerts = []
     horizon = daily_mean.shape[1]
-    by_sku = terms.set_index("sku")
-    with_plan = projected.pivot(index="sku", columns="date", values="on_hand_with_plan")
+    term_rows = terms.to_dict("records")
     dates = pd.date_range(today + pd.Timedelta(days=1), periods=horizon, freq="D")
-    for row in plan.itertuples():
-        i = row.Index
-        t = by_sku.loc[row.sku]
-        arrival = today + pd.Timedelta(days=int(round(t["lead_time_days"] + fixed[i])))
-        if pd.notna(row.stockout_date) and row.stockout_date < arrival:
-            gap = (arrival - row.stockout_date).days
-            action = (f"transfer from own warehouse ({upstream_available[i]:.0f} there)" if upstream_available[i] > 0
-                      else "expedite the order or find stock elsewhere")
-            alerts.append({"sku": row.sku, "location": row.location, "kind": "stockout_before_arrival",
-                           "date": row.stockout_date,
-                           "message": (f"runs out around {row.stockout_date:%Y-%m-%d}; an order placed today lands "
-                                       f"{arrival:%Y-%m-%d} (~{gap} days without stock): {action}")})
-        daily = max(float(daily_mean[i].mean()), 1e-9)
-        if row.cover_days > settings.overstock_days and (row.position + row.upstream_position) > 0:
-            excess = (row.position + row.upstream_position) - settings.overstock_days * daily
-            alerts.append({"sku": row.sku, "location": row.location, "kind": "overstock", "date": today,
-                           "message": (f"{row.cover_days:.0f} days of cover (> {settings.overstock_days:.0f}); "
-                                       f"{excess:.0f} units beyond it tie up {excess * t['unit_cost']:,.0f}")})
+    skus = plan["sku"].to_numpy()
+    locations = plan["location"].to_numpy()
+    stock = (plan["position"] + plan["upstream_position"]).to_numpy()
+    arrival_days = np.rint(terms["lead_time_days"].to_numpy() + fixed).astype(int)
+    stockout = plan["stockout_date"]
+    early = stockout.notna().to_numpy().copy()
+    early[early] = (stockout[early] < today + pd.to_timedelta(arrival_days[early], unit="D")).to_numpy()
+    for i in np.flatnonzero(early):
+        arrival = today + pd.Timedelta(days=int(arrival_days[i]))
+        out = stockout.iloc[i]
+        action = (f"transfer from own warehouse ({upstream_available[i]:.0f} there)" if upstream_available[i] > 0
+                  else "expedite the order or find stock elsewhere")
+        alerts.append({"sku": skus[i], "location": locations[i], "kind": "stockout_before_arrival", "date": out,
+                       "message": (f"runs out around {out:%Y-%m-%d}; an order placed today lands {arrival:%Y-%m-%d} "
+                                   f"(~{(arrival - out).days} days without stock): {action}")})
+    cover = plan["cover_days"].to_numpy()
+    daily = np.maximum(daily_mean.mean(axis=1), 1e-9)
+    for i in np.flatnonzero((cover > settings.overstock_days) & (stock > 0)):
+        excess = stock[i] - settings.overstock_days * daily[i]
+        alerts.append({"sku": skus[i], "location": locations[i], "kind": "overstock", "date": today,
+                       "message": (f"{cover[i]:.0f} days of cover (> {settings.overstock_days:.0f}); {excess:.0f} units "
+                                   f"beyond it tie up {excess * term_rows[i]['unit_cost']:,.0f}")})
     if history is not None and len(history):
         sold = history[pd.to_numeric(history["units"]) > 0].groupby(history["sku"].astype(str))["date"].max()
         seen = set(history["sku"].astype(str))  # a SKU without history is new, not dead stock
-        for row in plan.itertuples():
-            last = sold.get(row.sku)
-            stock = row.position + row.upstream_position
-            in_history = row.sku in seen
-            if stock > 0 and in_history and (last is None or (today - pd.Timestamp(last)).days > settings.no_sale_days):
+        for i in np.flatnonzero(stock > 0):
+            if skus[i] not in seen:
+                continue
+            last = sold.get(skus[i])
+            if last is None or (today - pd.Timestamp(last)).days > settings.no_sale_days:
                 when = "no sale in the history" if last is None else f"last on {pd.Timestamp(last):%Y-%m-%d}"
-                value = stock * by_sku.loc[row.sku, "unit_cost"]
-                alerts.append({"sku": row.sku, "location": row.location, "kind": "no_sales", "date": today,
-                               "message": f"no sale in {settings.no_sale_days}+ days ({when}): clearance candidate, {stock:.0f} units tie up {value:,.0f}"})
-    for r in camp.itertuples():
-        t = by_sku.loc[r.sku]
-        i, target = int(r.i), float(targets[int(r.i)])
-        if r.start_day >= horizon:
+                value = stock[i] * term_rows[i]["unit_cost"]
+                alerts.append({"sku": skus[i], "location": locations[i], "kind": "no_sales", "date": today,
+                               "message": (f"no sale in {settings.no_sale_days}+ days ({when}): clearance candidate, "
+                                           f"{stock[i]:.0f} units tie up {value:,.0f}")})
+    for r in camp.to_dict("records"):
+        i = int(r["i"])
+        t, target = term_rows[i], float(targets[i])
+        if r["start_day"] >= horizon:
             continue
-        end = min(r.end_day, horizon - 1)
-        need_by_end = math.ceil(policy.empirical_reorder_point(cumulative[i, :, end + 1], target))
-        order_by = _order_by(r.start, t, settings)
-        location = r.location if isinstance(r.location, str) and r.location else t["location"]
-        if r.type == "ad":
-            out = with_plan.loc[r.sku]
-            out = out[(out <= 0) & (out.index >= max(r.start.normalize(), dates[0])) & (out.index <= r.end)]
-            if len(out):
-                back = with_plan.loc[r.sku]
-                last_out = out.index[-1]
-                back = back[(back.index > last_out) & (back > 0)]
-                until = f"until the restock lands ({back.index[0]:%Y-%m-%d})" if len(back) else "until stock is back"
-                alerts.append({"sku": r.sku, "location": location, "kind": "ad_into_stockout", "date": out.index[0],
-                               "message": (f"ad {r.campaign_id} runs to {r.end:%Y-%m-%d} but stock runs out around "
-                                           f"{out.index[0]:%Y-%m-%d}: pause or cut the ad from then {until}")})
+        start_day, end = int(r["start_day"]), min(int(r["end_day"]), horizon - 1)
+        kind = str(r["type"]).replace("_", " ")
+        location = r["location"] if isinstance(r["location"], str) and r["location"] else t["location"]
+        if r["type"] == "ad":
+            window = (dates >= max(r["start"].normalize(), dates[0])) & (dates <= r["end"])
+            out = np.flatnonzero(window & (with_plan[i] <= 0))
+            if out.size:
+                back = np.flatnonzero((np.arange(horizon) > out[-1]) & (with_plan[i] > 0))
+                until = f"until the restock lands ({dates[back[0]]:%Y-%m-%d})" if back.size else "until stock is back"
+                alerts.append({"sku": r["sku"], "location": location, "kind": "ad_into_stockout", "date": dates[out[0]],
+                               "message": (f"ad {r['campaign_id']} runs to {r['end']:%Y-%m-%d} but stock runs out around "
+                                           f"{dates[out[0]]:%Y-%m-%d}: pause or cut the ad from then {until}")})
             continue
+        order_by = _order_by(r["start"], t, settings)
         if order_by < today:
-            start_day = int(r.start_day)
-            before = float(with_plan.loc[r.sku].iloc[start_day - 1]) if start_day > 0 else float(available[i])
+            need_by_end = math.ceil(policy.empirical_reorder_point(cumulative[i, :, end + 1], target))
+            stock_at_start = max(float(with_plan[i, start_day - 1]) if start_day > 0 else float(available[i]), 0.0)
             expected_in_window = float(cumulative[i, :, end + 1].mean() - cumulative[i, :, start_day].mean())
             quantile_window = need_by_end - float(cumulative[i, :, start_day].mean())
-            stock_at_start = max(before, 0.0)
             if stock_at_start < quantile_window:
-                options = [f"with this plan ~{stock_at_start:.0f} in stock at the start covers {min(stock_at_start / max(expected_in_window, 1e-9), 1):.0%} of the expected {expected_in_window:.0f}"]
+                share = min(stock_at_start / max(expected_in_window, 1e-9), 1)
+                options = [f"with this plan ~{stock_at_start:.0f} in stock at the start covers {share:.0%} of the "
+                           f"expected {expected_in_window:.0f}"]
                 if t["location"] == "fbt" and upstream_available[i] > 0 and fixed[i] <= start_day - settings.receiving_buffer_days:
-                    options.append(f"transfer up to {min(upstream_available[i], quantile_window - stock_at_start):.0f} from own warehouse now")
-                days_left = (r.start.normalize() - today).days - settings.receiving_buffer_days - fixed[i]
+                    options.append(f"transfer up to {min(upstream_available[i], quantile_window - stock_at_start):.0f} "
+                                   "from own warehouse now")
+                days_left = (r["start"].normalize() - today).days - settings.receiving_buffer_days - int(fixed[i])
                 if days_left > 0:
-                    options.append(f"expedite: the supplier must deliver within {days_left} days (usual {t['lead_time_days']:.0f})")
+                    options.append(f"expedite: the supplier must deliver within {days_left} days "
+                                   f"(usual {t['lead_time_days']:.0f})")
                 if stock_at_start > 0:
                     options.append(f"or cap the campaign's featured quantity at ~{stock_at_start:.0f}")
-                alerts.append({"sku": r.sku, "location": location, "kind": "campaign_not_covered", "date": r.start.normalize(),
-                               "message": (f"{r.campaign_id} ({str(r.type).replace('_', ' ')}, {r.start:%Y-%m-%d}) needs "
-                                           f"~{quantile_window:.0f} at {location} by then; order-by date was "
-                                           f"{order_by:%Y-%m-%d}: " + "; ".join(options))})
+                alerts.append({"sku": r["sku"], "location": location, "kind": "campaign_not_covered",
+                               "date": r["start"].normalize(),
+                               "message": (f"{r['campaign_id']} ({kind}, {r['start']:%Y-%m-%d}) needs ~{quantile_window:.0f} "
+                                           f"at {location} by then; order-by date was {order_by:%Y-%m-%d}: "
+                                           + "; ".join(options))})
         after = min(end + 1, horizon - 1)
-        leftover = float(with_plan.loc[r.sku].iloc[after])
-        cover = leftover / max(float(baseline[i]), 1e-9)
-        if leftover > 0 and cover > settings.overstock_days:
-            alerts.append({"sku": r.sku, "location": location, "kind": "post_campaign_overhang", "date": dates[after],
-                           "message": (f"after {r.campaign_id} ~{leftover:.0f} units expected left = {cover:.0f} days of "
-                                       f"normal sales ({leftover * t['unit_cost']:,.0f} tied up)")})
+        leftover = float(with_plan[i, after])
+        cover_after = leftover / max(float(baseline[i]), 1e-9)
+        if leftover > 0 and cover_after > settings.overstock_days:
+            alerts.append({"sku": r["sku"], "location": location, "kind": "post_campaign_overhang", "date": dates[after],
+                           "message": (f"after {r['campaign_id']} ~{leftover:.0f} units expected left = {cover_after:.0f} "
+                                       f"days of normal sales ({leftover * t['unit_cost']:,.0f} tied up)")})
     return alerts

@@ -27,8 +27,10 @@ __all__ = [
     "discrete_periodic_fill_rate_level",
     "economic_order_quantity",
     "empirical_expected_shortage",
+    "empirical_fill_rate_levels",
     "empirical_fill_rate_reorder_point",
     "empirical_reorder_point",
+    "empirical_reorder_points",
     "fill_rate_safety_factor",
     "lead_time_demand",
     "negative_binomial_loss",
@@ -235,6 +237,29 @@ def poisson_loss(level: int, mean: float) -> float:
     return _discrete_loss(lambda d: stats.poisson.cdf(d, mean), mean, int(level))
 
 
+def _loss_curve(mean: float, variance: float, levels: int) -> np.ndarray:
+    """n(s) = E[(D - s)^+] for s = 0 .. levels - 1 at once (Poisson if variance <= mean)."""
+    d = np.arange(max(levels - 1, 0))
+    if variance <= mean:
+        cdf = stats.poisson.cdf(d, mean)
+    else:
+        n, p = _negative_binomial_parameters(mean, variance)
+        cdf = stats.nbinom.cdf(d, n, p)
+    return mean - np.arange(levels) + np.concatenate([[0.0], np.cumsum(cdf)])
+
+
+def _first_level(shortage: Callable[[int], np.ndarray], allowed: float, mean: float, variance: float) -> int:
+    """Smallest level whose shortage curve value is <= allowed; the curve is non-increasing, so search
+    a doubling range of levels, vectorised."""
+    levels = int(mean + 6 * math.sqrt(max(variance, mean)) + 16)
+    while True:
+        curve = shortage(levels)
+        hits = np.flatnonzero(curve <= allowed + 1e-12)
+        if hits.size:
+            return int(hits[0])
+        levels *= 2
+
+
 def negative_binomial_loss(level: int, mean: float, variance: float) -> float:
     """Negative binomial first-order loss function n(s) = E[(D - s)^+] (Poisson if var <= mean)."""
     if variance <= mean:
@@ -261,11 +286,12 @@ def discrete_fill_rate_reorder_point(
     var = mean if variance is None else variance
     allowed = (1 - fill_rate) * order_quantity
     q = int(math.ceil(order_quantity))
-    level = 0
-    # shortage per cycle is non-increasing in s; walk up from 0 (slow movers: few steps)
-    while negative_binomial_loss(level, mean, var) - negative_binomial_loss(level + q, mean, var) > allowed:
-        level += 1
-    return level
+
+    def shortage(levels: int) -> np.ndarray:
+        loss = _loss_curve(mean, var, levels + q)
+        return loss[:levels] - loss[q:q + levels]
+
+    return _first_level(shortage, allowed, mean, var)
 
 
 def discrete_periodic_fill_rate_level(
@@ -284,13 +310,12 @@ def discrete_periodic_fill_rate_level(
     if cycle_mean <= 0 or review_demand <= 0:
         return 0
     allowed = (1 - fill_rate) * review_demand
-    level = 0
-    while (
-        negative_binomial_loss(level, cycle_mean, cycle_variance) - negative_binomial_loss(level, lead_mean, lead_variance)
-        > allowed
-    ):
-        level += 1
-    return level
+
+    def shortage(levels: int) -> np.ndarray:
+        lead = _loss_curve(lead_mean, lead_variance, levels) if lead_mean > 0 else np.zeros(levels)
+        return _loss_curve(cycle_mean, cycle_variance, levels) - lead
+
+    return _first_level(shortage, allowed, cycle_mean, cycle_variance)
 
 
 # --------------------------------------------------------------------------------------------
@@ -303,9 +328,18 @@ def empirical_reorder_point(lead_time_demand_samples: np.ndarray, service_level:
     >>> empirical_reorder_point(np.arange(1, 101), 0.95)
     95.0
     """
-    _check_probability(service_level, "service_level")
-    samples = np.asarray(lead_time_demand_samples, dtype=float)
-    return float(np.quantile(samples, service_level, method="inverted_cdf"))
+    return float(empirical_reorder_points(np.asarray(lead_time_demand_samples)[None, :], service_level)[0])
+
+
+def empirical_reorder_points(samples: np.ndarray, service_level: float | np.ndarray) -> np.ndarray:
+    """Row-wise ``empirical_reorder_point``: samples (n_items, n_samples), one target per row or one for all."""
+    levels = np.broadcast_to(np.asarray(service_level, dtype=float), (samples.shape[0],))
+    for level in np.unique(levels):
+        _check_probability(float(level), "service_level")
+    ordered = np.sort(np.asarray(samples, dtype=float), axis=1)
+    # inverted CDF: the k-th smallest with k = ceil(P1 n) (a tiny tolerance absorbs 0.95 * 100 = 95.00000000000001)
+    k = np.ceil(levels * ordered.shape[1] - 1e-9).astype(int).clip(1, ordered.shape[1])
+    return ordered[np.arange(ordered.shape[0]), k - 1]
 
 
 def empirical_expected_shortage(lead_time_demand_samples: np.ndarray, level: float) -> float:
@@ -334,26 +368,42 @@ def empirical_fill_rate_reorder_point(
     >>> empirical_fill_rate_reorder_point(np.array([0, 2, 4, 10]), 0.9, 5)   # s = 7 -> 0.75, s = 8 -> 0.5
     8
     """
-    _check_probability(fill_rate, "fill_rate")
-    lead = np.sort(np.asarray(lead_time_demand_samples, dtype=float))
-    cycle = lead if cycle_demand_samples is None else np.sort(np.asarray(cycle_demand_samples, dtype=float))
-    if order_quantity <= 0 or cycle.size == 0 or cycle[-1] <= 0:
-        return 0
-    allowed = (1 - fill_rate) * order_quantity
+    cycle = None if cycle_demand_samples is None else np.asarray(cycle_demand_samples)[None, :]
+    return int(empirical_fill_rate_levels(np.asarray(lead_time_demand_samples)[None, :], fill_rate, order_quantity, cycle)[0])
 
-    def shortage(level: int) -> float:
+
+def empirical_fill_rate_levels(
+    lead_time_demand_samples: np.ndarray,
+    fill_rate: float | np.ndarray,
+    order_quantity: float | np.ndarray,
+    cycle_demand_samples: np.ndarray | None = None,
+) -> np.ndarray:
+    """Row-wise ``empirical_fill_rate_reorder_point`` (samples (n_items, n_samples)): one binary search
+    over whole levels for all rows at once, since the shortage per cycle is non-increasing in s and 0 at
+    the largest sample."""
+    lead = np.asarray(lead_time_demand_samples, dtype=float)
+    cycle = lead if cycle_demand_samples is None else np.asarray(cycle_demand_samples, dtype=float)
+    n = lead.shape[0]
+    rates = np.broadcast_to(np.asarray(fill_rate, dtype=float), (n,))
+    for rate in np.unique(rates):
+        _check_probability(float(rate), "fill_rate")
+    quantity = np.broadcast_to(np.asarray(order_quantity, dtype=float), (n,))
+    allowed = (1 - rates) * quantity
+
+    def shortage(level: np.ndarray) -> np.ndarray:
+        s = level[:, None]
         if cycle_demand_samples is None:
-            return empirical_expected_shortage(lead, level) - empirical_expected_shortage(lead, level + order_quantity)
-        return empirical_expected_shortage(cycle, level) - empirical_expected_shortage(lead, level)
+            return np.maximum(lead - s, 0).mean(1) - np.maximum(lead - s - quantity[:, None], 0).mean(1)
+        return np.maximum(cycle - s, 0).mean(1) - np.maximum(lead - s, 0).mean(1)
 
-    # binary search on whole levels: shortage(s) is non-increasing in s and 0 at s = max demand
-    low, high = 0, int(math.ceil(cycle[-1]))
-    while low < high:
+    low = np.zeros(n, dtype=np.int64)
+    high = np.ceil(cycle.max(axis=1, initial=0)).astype(np.int64)
+    high[quantity <= 0] = 0
+    while (low < high).any():
         mid = (low + high) // 2
-        if shortage(mid) <= allowed + 1e-12:
-            high = mid
-        else:
-            low = mid + 1
+        ok = shortage(mid.astype(float)) <= allowed + 1e-12
+        high = np.where(ok & (low < high), mid, high)
+        low = np.where(~ok & (low < high), mid + 1, low)
     return low
 
 

@@ -227,3 +227,15 @@ def test_discrete_periodic_fill_rate_level_agrees_with_empirical():
     lead, cycle = daily[:, :7].sum(1), daily.sum(1)
     empirical = policy.empirical_fill_rate_reorder_point(lead, 0.95, 2.8, cycle_demand_samples=cycle)
     assert policy.discrete_periodic_fill_rate_level(0.95, 2.8, 2.8, 5.6, 5.6) == empirical
+
+
+def test_batched_empirical_levels_equal_row_by_row():
+    rng = np.random.default_rng(9)
+    lead = rng.poisson(rng.uniform(0.5, 30, (40, 1)), (40, 150)).astype(float)
+    cycle = lead + rng.poisson(3.0, (40, 150))
+    targets = rng.uniform(0.6, 0.99, 40)
+    batched = policy.empirical_fill_rate_levels(lead, targets, 3.0, cycle)
+    points = policy.empirical_reorder_points(cycle, targets)
+    for i in range(40):
+        assert batched[i] == policy.empirical_fill_rate_reorder_point(lead[i], targets[i], 3.0, cycle[i])
+        assert points[i] == np.quantile(cycle[i], targets[i], method="inverted_cdf")
