@@ -213,3 +213,17 @@ def test_sarimax_takes_the_market_holidays_as_a_regressor(small_shop):
     without = build("sarimax").fit(history, campaigns)
     assert with_market.states_[0]["columns"] == ["livestream_own", "holiday"]
     assert without.states_[0]["columns"] == ["livestream_own"]
+
+
+def _exploding(sku, task):
+    return np.full((task.n_paths, task.horizon), np.inf)
+
+
+def test_a_non_finite_simulation_falls_back_to_the_flat_rate_and_says_so():
+    from forecast.models.per_sku import Series, SimulationTask, _simulate
+
+    task = SimulationTask(Series(pd.Series([2.0, np.nan, 4.0])), {"params": None}, None, 30, 200, 0)
+    paths, reason = _simulate("a", (_exploding, task))
+    assert reason == "non-finite simulation"
+    assert paths.shape == (200, 30)
+    assert paths.mean() == pytest.approx(3.0, rel=0.1)

@@ -39,23 +39,38 @@ def wide_history(history: pd.DataFrame) -> tuple[np.ndarray, pd.Timestamp, np.nd
     return skus.astype(object), days[-1] + pd.Timedelta(days=1), matrix
 
 
+#: values drawn per block of SKUs, so temporaries stay near 30 MB whatever the SKU count
+BLOCK_VALUES = 4_000_000
+
+
+def sku_blocks(n_sku: int, values_per_sku: int) -> list[slice]:
+    """Consecutive SKU slices holding about BLOCK_VALUES draws each."""
+    size = max(1, BLOCK_VALUES // max(values_per_sku, 1))
+    return [slice(first, min(first + size, n_sku)) for first in range(0, n_sku, size)]
+
+
 def bootstrap(pool: np.ndarray, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     """Draw ``shape`` = (n_paths, horizon) values per SKU from that SKU's row of ``pool``, ignoring NaN.
 
-    Returns (n_sku, n_paths, horizon); a SKU with an empty pool gets NaN. One vectorised gather, no
-    Python loop over SKUs: the valid values of each row are moved to its front and indexed uniformly.
+    Returns float32 (n_sku, n_paths, horizon); a SKU with an empty pool gets NaN. A vectorised gather per
+    block of SKUs, no Python loop over SKUs: each row's valid values are moved to its front and indexed
+    uniformly.
     """
+    n_sku, draws_per_sku = pool.shape[0], shape[0] * shape[1]
+    out = np.full((n_sku,) + shape, np.nan, dtype=np.float32)
     if pool.shape[1] == 0:
-        return np.full((pool.shape[0],) + shape, np.nan)
+        return out
     valid = ~np.isnan(pool)
     counts = valid.sum(axis=1)
     order = np.argsort(~valid, axis=1, kind="stable")  # valid entries first, in time order
-    packed = np.take_along_axis(pool, order, axis=1)
-    uniform = rng.random((pool.shape[0],) + shape)
-    index = np.minimum((uniform * counts[:, None, None]).astype(np.int64), np.maximum(counts - 1, 0)[:, None, None])
-    draws = np.take_along_axis(packed[:, None, :], index.reshape(pool.shape[0], 1, -1), axis=2).reshape(uniform.shape)
-    draws[counts == 0] = np.nan
-    return draws
+    packed = np.take_along_axis(pool, order, axis=1).astype(np.float32)
+    for block in sku_blocks(n_sku, draws_per_sku):
+        count = counts[block, None]
+        uniform = rng.random((len(count), draws_per_sku), dtype=np.float32)
+        index = np.minimum((uniform * count).astype(np.int32), np.maximum(count - 1, 0))
+        out[block] = np.take_along_axis(packed[block], index, axis=1).reshape((len(count),) + shape)
+    out[counts == 0] = np.nan
+    return out
 
 
 def residual_paths(
@@ -72,11 +87,12 @@ def residual_paths(
     """
     rng = np.random.default_rng(seed)
     horizon = point.shape[1]
-    noise = bootstrap(residuals, (n_paths, horizon), rng)
-    values = point[:, None, :] + noise
-    poisson = rng.poisson(np.broadcast_to(point[:, None, :], values.shape))
-    values = np.where(np.isnan(values), poisson, values)
-    return SamplePaths(skus=skus, start=start, values=np.clip(values, 0, None).astype(np.float32))
+    values = bootstrap(residuals, (n_paths, horizon), rng)
+    values += point[:, None, :].astype(np.float32)
+    empty = np.isnan(residuals).all(axis=1)
+    if empty.any():
+        values[empty] = rng.poisson(point[empty][:, None, :], (int(empty.sum()), n_paths, horizon))
+    return SamplePaths(skus=skus, start=start, values=np.clip(values, 0, None, out=values))
 
 
 def observed_mean(matrix: np.ndarray) -> np.ndarray:

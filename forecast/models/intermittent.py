@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.models.base import Forecaster, SamplePaths, register
-from forecast.models.baselines import bootstrap, observed_mean, wide_history
+from forecast.models.baselines import bootstrap, observed_mean, sku_blocks, wide_history
 
 
 def croston_states(matrix: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
@@ -93,13 +93,15 @@ class _Intermittent(Forecaster):
 
     def sample_paths(self, horizon: int, n_paths: int = 200, seed: int = 0) -> SamplePaths:
         rng = np.random.default_rng(seed)
-        shape = (len(self.skus_), n_paths, horizon)
-        occurs = rng.random(shape) < self.probability_[:, None, None]
         pool_mean = observed_mean(self.sizes_)
         scale = np.divide(self.size_, pool_mean, out=np.zeros_like(pool_mean), where=pool_mean > 0)
-        sizes = np.nan_to_num(bootstrap(self.sizes_, shape[1:], rng)) * scale[:, None, None]
-        values = np.where(occurs, sizes, 0.0)
-        return SamplePaths(skus=self.skus_, start=self.start_, values=np.clip(values, 0, None).astype(np.float32))
+        values = bootstrap(self.sizes_, (n_paths, horizon), rng)
+        values[np.isnan(self.sizes_).all(axis=1)] = 0.0  # never sold: nothing to draw sizes from
+        values *= scale[:, None, None].astype(np.float32)
+        for block in sku_blocks(len(self.skus_), n_paths * horizon):
+            idle = rng.random(values[block].shape, dtype=np.float32) >= self.probability_[block, None, None]
+            values[block][idle] = 0.0
+        return SamplePaths(skus=self.skus_, start=self.start_, values=np.clip(values, 0, None, out=values))
 
 
 @register

@@ -152,19 +152,24 @@ class PerSkuForecaster(Forecaster):
             (sku, SimulationTask(series, state, future.loc[sku] if future is not None else None, horizon, n_paths, seed))
             for (sku, series), state in zip(self.series_, self.states_)
         ]
-        paths = self._map(_simulate, [(sku, (type(self).simulate_one, task)) for sku, task in tasks])
-        values = np.stack(paths) if paths else np.zeros((0, n_paths, horizon))
+        results = self._map(_simulate, [(sku, (type(self).simulate_one, task)) for sku, task in tasks])
+        for sku, (_, reason) in zip(self.skus_, results):
+            if reason:
+                self.fallbacks_[sku] = reason
+        values = np.stack([paths for paths, _ in results]) if results else np.zeros((0, n_paths, horizon))
         return SamplePaths(skus=self.skus_, start=self.start_, values=np.clip(values, 0, None).astype(np.float32))
 
 
-def _simulate(sku: str, job: tuple[Callable[[str, SimulationTask], np.ndarray], SimulationTask]) -> np.ndarray:
+def _simulate(sku: str, job: tuple[Callable[[str, SimulationTask], np.ndarray], SimulationTask]):
+    """(paths, None), or (flat fallback paths, why) when the model's own simulation is unusable."""
     simulate_one, task = job
     if isinstance(task.state, Fallback):
-        return simulate_fallback(sku, task)
+        return simulate_fallback(sku, task), None
     paths = np.asarray(simulate_one(sku, task), dtype=float)
+    if np.isfinite(paths).all():
+        return paths, None
     # a model that blows up (explosive fit, NaN) must not poison the plan: fall back to the flat rate
-    if not np.isfinite(paths).all():
-        level = float(task.series.units.dropna().mean()) if task.series.units.notna().any() else 0.0
-        return simulate_fallback(sku, SimulationTask(task.series, Fallback(level, "non-finite simulation"),
-                                                     None, task.horizon, task.n_paths, task.seed))
-    return paths
+    observed = task.series.units.dropna()
+    fallback = Fallback(float(observed.mean()) if len(observed) else 0.0, "non-finite simulation")
+    task = SimulationTask(task.series, fallback, None, task.horizon, task.n_paths, task.seed)
+    return simulate_fallback(sku, task), fallback.reason
