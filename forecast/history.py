@@ -156,7 +156,7 @@ def category_prior(history: pd.DataFrame, products: pd.DataFrame | None, last_da
     recent = recent[~recent["censored"]]
     categories = _categories(recent["sku"], products)
     frame = pd.DataFrame({
-        "sku": recent["sku"].to_numpy(), "category": categories, "dow": recent["date"].dt.dayofweek.to_numpy(),
+        "sku": recent["sku"].to_numpy(), "category": categories, "dow": recent["date"].dt.day_of_week.to_numpy(),
         "units": recent["units"].to_numpy(),
     })
     rows = []
