@@ -688,7 +688,8 @@ def _alerts(today, plan, terms, camp, cumulative, daily_mean, baseline, targets,
         after = min(end + 1, horizon - 1)
         leftover = float(with_plan[i, after])
         cover_after = leftover / max(float(baseline[i]), 1e-9)
-        if leftover > 0 and cover_after > settings.overstock_days:
+        # only where the campaign stock-up causes it: a SKU already overstocked today has its own alert
+        if leftover > 0 and cover_after > settings.overstock_days and cover[i] <= settings.overstock_days:
             alerts.append({"sku": r["sku"], "location": location, "kind": "post_campaign_overhang", "date": dates[after],
                            "message": (f"after {r['campaign_id']} ~{leftover:.0f} units expected left = {cover_after:.0f} "
                                        f"days of normal sales ({leftover * t['unit_cost']:,.0f} tied up)")})

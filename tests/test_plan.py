@@ -226,11 +226,18 @@ def test_overstock_and_no_sales_alerts(shop):
 
 
 def test_post_campaign_overhang(shop):
-    campaigns = shop["campaigns"].iloc[:1]
-    paths = build_paths(spike=0)  # the campaign is planned but the forecast expects no uplift
-    huge = shop["inventory"].assign(on_hand=[3000, 0, 5, 900])
-    plan = run(shop, paths=paths, campaigns=campaigns, inventory=huge)
-    assert "post_campaign_overhang" in set(plan.alerts["kind"])
+    """A slow SKU (0.5/day) with a very uncertain livestream (NB, mean 140): stocking the 98 % quantile
+    before the campaign leaves hundreds of units, many months of normal sales, when it ends."""
+    paths = build_paths(spike=0, serum_rate=0.5)
+    rng = np.random.default_rng(1)
+    paths.values[0, :, 16] += rng.negative_binomial(1, 1 / 141, P)
+    campaigns = shop["campaigns"].iloc[:1].assign(start=[day(16, 19)], end=[day(16, 22)])
+    fast = shop["products"].assign(lead_time_days=[7, None, None, None], lead_time_sd_days=[0, None, None, None])
+    plan = run(shop, paths=paths, campaigns=campaigns, products=fast)
+    assert row(plan.plan, "SERUM")["cover_days"] < 120  # not overstocked today
+    overhang = plan.alerts[plan.alerts["kind"] == "post_campaign_overhang"]
+    assert overhang["sku"].tolist() == ["SERUM"]
+    assert "LIVE-2026-12-15" in overhang["message"].iloc[0]
 
 
 def test_projection_is_lost_sales_and_gives_the_stockout_date(shop):
