@@ -167,3 +167,21 @@ def test_a_corrupt_export_with_skip_completes_and_lists_the_rejects(small_shop):
 def test_cron_example_in_run_help():
     result = CliRunner().invoke(main, ["run", "--help"])
     assert "0 6 * * *" in result.output
+
+
+def test_run_on_a_dask_cluster_gives_the_local_plan(small_shop, tmp_path):
+    """--executor dask --scheduler ADDRESS runs the per-SKU model on a two-worker LocalCluster with the
+    same code, and plans exactly what the local executor plans."""
+    distributed = pytest.importorskip("distributed")
+    local_copy = tmp_path / "local"
+    shutil.copytree(small_shop.root, local_copy)
+    local = CliRunner().invoke(main, ["run", "--shop", str(local_copy), "--model", "ets", "--executor", "local",
+                                      "--log-format", "json"])
+    assert local.exit_code == 0, local.output
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        result = run_cli(small_shop, "--model", "ets", "--executor", "dask", "--scheduler", cluster.scheduler_address)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((small_shop.runs / "latest" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["settings"]["options"]["executor"] == "dask"
+    for name in ("forecast.csv", "orders.csv", "plan.csv"):
+        assert (small_shop.runs / "latest" / name).read_bytes() == (local_copy / "runs" / "latest" / name).read_bytes(), name
