@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import sys
 import zipfile
 from dataclasses import dataclass, field
@@ -282,15 +283,16 @@ def _products(rng: np.random.Generator, n_skus: int) -> pd.DataFrame:
 
 def _kits(rng: np.random.Generator, products: pd.DataFrame) -> pd.DataFrame:
     """Each kit takes 2-3 components of its category; a component belongs to one kit only."""
-    used: set[int] = set()
+    used = np.zeros(len(products), dtype=bool)
     rows = []
-    singles = products.index[~products["is_kit"]]
+    category = products["category"].to_numpy()
+    singles = np.flatnonzero(~products["is_kit"].to_numpy())
     for kit in products.index[products["is_kit"]]:
         cat = products.at[kit, "category"]
-        pool = [i for i in singles if products.at[i, "category"] == cat and i not in used]
+        pool = singles[(category[singles] == cat) & ~used[singles]]
         take = rng.choice(pool, size=min(len(pool), int(rng.integers(2, 4))), replace=False)
         for comp in sorted(take):
-            used.add(int(comp))
+            used[comp] = True
             rows.append({"bundle_sku": products.at[kit, "sku"], "component_sku": products.at[comp, "sku"],
                          "quantity": int(rng.choice([1, 1, 2])), "_kit": kit, "_comp": int(comp)})
         comps = [r for r in rows if r["_kit"] == kit]
@@ -586,7 +588,7 @@ def generate_shop(n_skus: int = 150, end: date = date(2026, 11, 21), days: int =
     # base level at the end of history: 30 % long tail (a unit a week or less), the rest log-normal,
     # scaled so that 150 SKUs make about 40 order lines a day
     tail = rng.random(n) < 0.3
-    base = np.where(tail, rng.uniform(0.03, 0.14, n), rng.lognormal(0, 0.8, n))
+    base = np.where(tail, rng.uniform(0.03, 0.14, n), rng.lognormal(0, 1.2, n))
     base[is_kit] = rng.uniform(0.3, 1.0, is_kit.sum())
     base[~tail] *= 25.0 * (n / 150) / base[~tail].sum()
     growth = np.clip(rng.normal(0.1, 0.35, n), -0.9, 1.2)
@@ -664,7 +666,7 @@ def generate_shop(n_skus: int = 150, end: date = date(2026, 11, 21), days: int =
     stockout &= np.arange(days)[:, None] >= np.maximum(launch, 0)[None, :]
     stockout &= np.arange(days)[:, None] < death[None, :]
 
-    inventory = _inventory(rng, products, kits, stock, arrival, level(days - 1), campaigns, end)
+    inventory = _inventory(rng, products, stock, level(days - 1), campaigns, end)
     purchase_orders = _purchase_orders(products, arrival, open_qty, order_day, lead_mean, dates, end)
     if order_lines is None:
         order_lines = n <= ORDER_LINES_MAX_SKUS
@@ -683,36 +685,43 @@ def generate_shop(n_skus: int = 150, end: date = date(2026, 11, 21), days: int =
     )
 
 
-def _inventory(rng, products, kits, stock, arrival, rate, campaigns, end: date) -> pd.DataFrame:
+def _inventory(rng, products, stock, rate, campaigns, end: date) -> pd.DataFrame:
     """Snapshot the morning after `end`: the simulated stock at each SKU's selling location, plus own
     back stock of some FBT SKUs, units on their way to FBT, and a 3PL holding overflow."""
-    snapshot = (end + timedelta(days=1)).isoformat()
-    rows = []
-    reserved_for = {}
+    reserved_for: dict[str, int] = {}
     planned = campaigns[campaigns["reserved_units"].notna()]
     for skus, units in zip(planned["skus"], planned["reserved_units"]):
         for sku in skus.split(";"):
-            reserved_for[sku] = reserved_for.get(sku, 0) + int(units) // max(1, len(skus.split(";")))
-    for i, p in products.iterrows():
-        if p["is_kit"]:
-            continue  # kits are assembled from components when sold
-        loc = p["fulfillment"]
-        case = int(p["case_pack"])
-        on_hand = int(stock[i])
-        reserved = min(on_hand // 2, reserved_for.get(p["sku"], 0)) if loc == "fbt" else 0
-        unfulfillable = int(rng.integers(1, 6)) if rng.random() < 0.05 and on_hand > 10 else 0
-        in_transit = 0
-        if loc == "fbt" and rng.random() < 0.15 and rate[i] > 0:
-            in_transit = int(_round_up(np.array([rate[i] * 10]), np.array([case]))[0])
-        rows.append((p["sku"], loc, on_hand, reserved, unfulfillable, in_transit, loc))
-        if loc == "fbt" and rng.random() < 0.4:
-            rows.append((p["sku"], "own", int(case * rng.integers(0, 6)), 0, 0, 0, "own"))
-        if loc == "own" and p["category"] == "gadgets" and rng.random() < 0.4:
-            rows.append((p["sku"], _THREE_PL, int(case * rng.integers(2, 11)), 0, 0, 0, "3pl"))
-    frame = pd.DataFrame(rows, columns=["sku", "location", "on_hand", "reserved", "unfulfillable", "in_transit",
-                                        "location_type"])
+            reserved_for[sku] = reserved_for.get(sku, 0) + int(units) // len(skus.split(";"))
+    keep = ~products["is_kit"].to_numpy()  # kits are assembled from components when sold
+    sku = products["sku"].to_numpy()[keep]
+    loc = products["fulfillment"].to_numpy()[keep]
+    case = products["case_pack"].to_numpy()[keep].astype(np.int64)
+    on_hand = stock[keep].astype(np.int64)
+    rate = rate[keep]
+    n = len(sku)
+    fbt = loc == "fbt"
+    wanted = pd.Series(sku).map(reserved_for).fillna(0).to_numpy(np.int64)
+    reserved = np.where(fbt, np.minimum(on_hand // 2, wanted), 0)
+    unfulfillable = np.where((rng.random(n) < 0.05) & (on_hand > 10), rng.integers(1, 6, n), 0)
+    in_transit = np.where(fbt & (rng.random(n) < 0.15) & (rate > 0), _round_up(rate * 10, case), 0)
+    back = fbt & (rng.random(n) < 0.4)
+    overflow = ~fbt & (products["category"].to_numpy()[keep] == "gadgets") & (rng.random(n) < 0.4)
+    zeros = np.zeros(n, dtype=np.int64)
+    parts = [
+        pd.DataFrame({"sku": sku, "location": loc, "on_hand": on_hand, "reserved": reserved,
+                      "unfulfillable": unfulfillable, "in_transit": in_transit, "location_type": loc, "_k": 0}),
+        pd.DataFrame({"sku": sku, "location": "own", "on_hand": case * rng.integers(0, 6, n), "reserved": zeros,
+                      "unfulfillable": zeros, "in_transit": zeros, "location_type": "own", "_k": 1})[back],
+        pd.DataFrame({"sku": sku, "location": _THREE_PL, "on_hand": case * rng.integers(2, 11, n),
+                      "reserved": zeros, "unfulfillable": zeros, "in_transit": zeros, "location_type": "3pl",
+                      "_k": 2})[overflow],
+    ]
+    frame = pd.concat(parts)
+    frame["_i"] = frame.index
+    frame = frame.sort_values(["_i", "_k"], kind="stable").drop(columns=["_i", "_k"]).reset_index(drop=True)
     frame.insert(6, "backorders", 0)
-    frame.insert(7, "snapshot_date", snapshot)
+    frame.insert(7, "snapshot_date", (end + timedelta(days=1)).isoformat())
     return frame
 
 
@@ -1075,7 +1084,7 @@ def _export_windows(first: date, end: date, export_days: int, step_days: int) ->
 
 
 def _write_xlsx(frame: pd.DataFrame, path: Path, description_row: list[str] | None) -> None:
-    """First sheet 'OrderSKUList', all cells text; zip entries and document times fixed (same bytes)."""
+    """First sheet 'OrderSKUList', cells as text; zip entries and document times fixed (same bytes)."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -1086,7 +1095,7 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, description_row: list[str] | No
     if description_row is not None:
         sheet.append(description_row)
     for row in frame.itertuples(index=False, name=None):
-        sheet.append(list(row))
+        sheet.append([value or None for value in row])  # empty cells are left out, as Seller Center does
     buffer = io.BytesIO()
     workbook.save(buffer)
     buffer.seek(0)
@@ -1094,7 +1103,10 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, description_row: list[str] | No
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(fixed, src.read(info.filename))
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                data = re.sub(rb"<dcterms:modified([^>]*)>[^<]*<", rb"<dcterms:modified\1>2026-01-01T00:00:00Z<", data)
+            dst.writestr(fixed, data)
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
