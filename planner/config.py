@@ -64,9 +64,12 @@ class ShopConfig:
     paths: PathSettings = field(default_factory=PathSettings)
 
     @property
-    def month_first(self) -> bool:
-        """Undecidable dates like 03/04/2026 are read month first only in the US market."""
-        return self.shop.market.upper() == "US"
+    def dates(self) -> "DateStyle":
+        """Undecidable dates like 03/04/2026 are read month first only in the US market; timestamps
+        with an offset are converted to the shop's time zone."""
+        from planner.io.table import DateStyle
+
+        return DateStyle(month_first=self.shop.market.upper() == "US", timezone=self.shop.timezone)
 
 
 _SECTIONS = {"shop": ShopSettings, "planning": PlanningSettings, "lead_time": LeadTimeSettings, "paths": PathSettings}

@@ -43,7 +43,7 @@ def import_files(shop: Shop, paths: list[Path], on_bad_rows: OnBadRows = "fail",
     with Store(shop.store_path) as store:
         for path in paths:
             path = Path(path)
-            detected, parsed = read_order_file(path, on_bad_rows, shop.config.month_first, fmt)
+            detected, parsed = read_order_file(path, on_bad_rows, shop.config.dates, fmt)
             rejects_file = None
             if len(parsed.rejects):
                 shop.rejects.mkdir(exist_ok=True)

@@ -222,7 +222,7 @@ def step_import(context: RunContext) -> dict:
     parsed = []
     for path in files:
         context.record.inputs[f"inbox/{path.name}"] = file_sha256(path)
-        parsed.append((path, *read_order_file(path, on_bad_rows, shop.config.month_first)))
+        parsed.append((path, *read_order_file(path, on_bad_rows, shop.config.dates)))
     results: list[ImportResult] = []
     imported = shop.inbox / "imported"
     with Store(shop.store_path) as store:

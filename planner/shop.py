@@ -48,8 +48,7 @@ class Shop:
         return self.root / "rejects"
 
     def inputs(self) -> Inputs:
-        month_first = self.config.month_first
-        return Inputs(**{table: read_input(self.path(table), table, month_first) for table in TABLES})
+        return Inputs(**{table: read_input(self.path(table), table, self.config.dates) for table in TABLES})
 
 
 def init_shop(root: Path | str, sample: bool = False) -> Shop:

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from planner.cli import main
 from planner.errors import InputError
 from planner.importer import import_files
-from planner.io.orders import read_order_file, read_tiktok
+from planner.io.orders import read_generic, read_order_file, read_tiktok
+from planner.io.table import DateStyle
 from planner.store import Store
 from tests.tiktok_export import BUYER, HEADER, line, write_csv, write_xlsx
 
@@ -65,8 +66,16 @@ def test_day_first_24_hour_times(tmp_path):
 
 def test_ambiguous_dates_follow_the_market(tmp_path):
     path = write_csv(tmp_path / "x.csv", [line("1", "A", created="03/04/2026 10:00:00")])
-    assert read_tiktok(path, month_first=False).frame["created_at"].iloc[0] == pd.Timestamp("2026-04-03 10:00")
-    assert read_tiktok(path, month_first=True).frame["created_at"].iloc[0] == pd.Timestamp("2026-03-04 10:00")
+    assert read_tiktok(path, dates=DateStyle(month_first=False)).frame["created_at"].iloc[0] == pd.Timestamp("2026-04-03 10:00")
+    assert read_tiktok(path, dates=DateStyle(month_first=True)).frame["created_at"].iloc[0] == pd.Timestamp("2026-03-04 10:00")
+
+
+def test_times_with_an_offset_are_converted_to_the_shops_time_zone(tmp_path):
+    """20:00 UTC on 1 March is 03:00 on 2 March in Bangkok: that is the demand day."""
+    path = tmp_path / "d.csv"
+    path.write_text("sku,date,units\nA,2026-03-01T20:00:00+00:00,1\nB,2026-03-01 20:00,2\n", encoding="utf-8")
+    frame = read_generic(path, dates=DateStyle(timezone="Asia/Bangkok")).frame
+    assert frame["demand_date"].tolist() == [pd.Timestamp("2026-03-02"), pd.Timestamp("2026-03-01")]
 
 
 @pytest.mark.parametrize("word, status", [

@@ -10,7 +10,7 @@ import pandas as pd
 
 from forecast.contract import CAMPAIGN_COLUMNS, CAMPAIGN_TYPES
 from planner.errors import InputError
-from planner.io.table import Column, Schema, parse_table
+from planner.io.table import DAY_FIRST, Column, DateStyle, Schema, parse_table
 
 CAMPAIGNS = Schema("campaigns", (
     Column("campaign_id"),
@@ -96,7 +96,7 @@ def _dtype(column: Column) -> str:
             "date": "datetime64[ns]", "timestamp": "datetime64[ns]"}.get(column.kind, "object")
 
 
-def read_input(path: Path, table: str, month_first: bool | None = None, required: bool = False) -> pd.DataFrame:
+def read_input(path: Path, table: str, dates: DateStyle = DAY_FIRST, required: bool = False) -> pd.DataFrame:
     """Read one input table; a missing optional file is an empty table. Bad rows always fail here:
     these are short hand-kept tables, and a silently dropped purchase order or campaign would
     mislead the plan."""
@@ -106,7 +106,7 @@ def read_input(path: Path, table: str, month_first: bool | None = None, required
         if required:
             raise InputError(path.name, f"not found; the {table} table is needed here (see docs/inputs.md)")
         return empty_table(schema)
-    frame = parse_table(path, schema, "fail", month_first=month_first).frame
+    frame = parse_table(path, schema, "fail", dates=dates).frame
     _check_table(path.name, table, frame)
     return frame
 

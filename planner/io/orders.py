@@ -14,7 +14,7 @@ import pandas as pd
 
 from planner.errors import InputError
 from planner.io.table import (
-    Column, OnBadRows, Parsed, Problems, Schema, header_key, parse_frame, parse_table, read_headers, read_raw,
+    DAY_FIRST, Column, DateStyle, OnBadRows, Parsed, Problems, Schema, header_key, parse_frame, parse_table, read_headers, read_raw,
 )
 from planner.io.tiktok_status import normalise_status
 
@@ -55,7 +55,7 @@ def _is_description_row(raw: pd.DataFrame) -> bool:
     return not order_id.isdigit() and not quantity.replace(".", "", 1).isdigit()
 
 
-def read_tiktok(path: Path, on_bad_rows: OnBadRows = "fail", month_first: bool | None = None,
+def read_tiktok(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = DAY_FIRST,
                 display_name: str | None = None) -> Parsed:
     name = display_name or Path(path).name
     raw, headers = read_raw(Path(path), [h for c in TIKTOK.columns for h in c.file_names], name)
@@ -63,7 +63,7 @@ def read_tiktok(path: Path, on_bad_rows: OnBadRows = "fail", month_first: bool |
         raw = raw.iloc[1:]
     if header_key("SKU ID") not in raw.columns and header_key("Seller SKU") not in raw.columns:
         raise InputError(name, f"missing column(s) ['Seller SKU' or 'SKU ID']; found {headers}")
-    parsed = parse_frame(raw, headers, TIKTOK, name, on_bad_rows, month_first)
+    parsed = parse_frame(raw, headers, TIKTOK, name, on_bad_rows, dates)
     lines = parsed.frame
     problems = Problems(name)
 
@@ -127,9 +127,9 @@ GENERIC = Schema("generic demand table", (
 ))
 
 
-def read_generic(path: Path, on_bad_rows: OnBadRows = "fail", month_first: bool | None = None,
+def read_generic(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = DAY_FIRST,
                  display_name: str | None = None) -> Parsed:
-    parsed = parse_table(Path(path), GENERIC, on_bad_rows, display_name, month_first)
+    parsed = parse_table(Path(path), GENERIC, on_bad_rows, display_name, dates)
     lines = parsed.frame
     location = lines["location"].fillna("own").astype(str)
     day = lines["date"].dt.strftime("%Y-%m-%d")
@@ -179,9 +179,9 @@ ONLINE_RETAIL = Schema("Online Retail order lines", (
 ))
 
 
-def read_online_retail(path: Path, on_bad_rows: OnBadRows = "fail", month_first: bool | None = None,
+def read_online_retail(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = DAY_FIRST,
                        display_name: str | None = None) -> Parsed:
-    parsed = parse_table(Path(path), ONLINE_RETAIL, on_bad_rows, display_name, month_first)
+    parsed = parse_table(Path(path), ONLINE_RETAIL, on_bad_rows, display_name, dates)
     lines = parsed.frame
     quantity = lines["quantity"].astype(float)
     cancellation = lines["invoice"].str.upper().str.startswith("C")
@@ -230,7 +230,7 @@ def detect_format(headers: list[str]) -> str | None:
     return None
 
 
-def read_order_file(path: Path, on_bad_rows: OnBadRows = "fail", month_first: bool | None = None,
+def read_order_file(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = DAY_FIRST,
                     fmt: str | None = None) -> tuple[str, Parsed]:
     """Read any supported order file; the format is recognised from its header unless ``fmt`` is given."""
     path = Path(path)
@@ -241,5 +241,5 @@ def read_order_file(path: Path, on_bad_rows: OnBadRows = "fail", month_first: bo
                              f"Seller SKU, Quantity, ...), a generic table (sku, date, units) or Online Retail "
                              f"lines (Invoice, StockCode, Quantity, InvoiceDate); found {read_headers(path)}")
     reader = FORMATS[fmt][0]
-    return fmt, reader(path, on_bad_rows=on_bad_rows, month_first=month_first)
+    return fmt, reader(path, on_bad_rows=on_bad_rows, dates=dates)
 

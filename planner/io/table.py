@@ -19,6 +19,17 @@ import pandas as pd
 
 from planner.errors import InputError
 
+@dataclass(frozen=True)
+class DateStyle:
+    """How a shop's files write dates: which field comes first in 03/04/2026 when the file itself does
+    not settle it, and the shop's time zone, into which timestamps carrying an offset are converted."""
+
+    month_first: bool = False
+    timezone: str | None = None
+
+
+DAY_FIRST = DateStyle()
+
 Kind = Literal["text", "whole", "number", "money", "date", "timestamp", "choice"]
 OnBadRows = Literal["fail", "skip"]
 
@@ -193,6 +204,7 @@ def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 _MONEY_NOISE = re.compile(r"[^\d.\-]")
 _WHOLE = re.compile(r"^[+]?\d+(\.0*)?$")
+_OFFSET = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$")
 _AMPM = re.compile(r"\b[AaPp]\.?[Mm]\.?$")
 
 
@@ -215,17 +227,25 @@ def parse_money(raw: pd.Series) -> tuple[pd.Series, pd.Series, str]:
     return values, values.isna(), "is not an amount of money"
 
 
-def parse_timestamp(raw: pd.Series, month_first: bool | None = None) -> tuple[pd.Series, pd.Series, str]:
+def parse_timestamp(raw: pd.Series, dates: DateStyle = DAY_FIRST) -> tuple[pd.Series, pd.Series, str]:
     """Timestamps as exports write them, decided once per column:
 
-    * ISO 8601: ``2026-03-01``, ``2026-03-01 20:00``, ``2026-03-01T20:00:00+07:00`` (offsets dropped
-      after conversion -- callers convert to the shop's zone first when they care);
+    * ISO 8601: ``2026-03-01``, ``2026-03-01 20:00``, ``2026-03-01T20:00:00+07:00`` (a time with an
+      offset is converted to the shop's time zone; one without is already the shop's local time);
     * ``03/01/2026 09:00:00 PM`` (US: month first, 12 h, recognised by AM/PM);
     * ``10/05/2026 22:05:43`` (day first, 24 h). A column whose first or second field exceeds 12
-      settles the order; an undecided column is read day first unless ``month_first``.
+      settles the order; an undecided column is read day first unless ``dates.month_first``.
     """
     text = raw.astype(str)
-    values = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    month_first = dates.month_first
+    offset = text.str.contains(_OFFSET.pattern, regex=True)
+    values = pd.to_datetime(text.where(~offset), format="ISO8601", errors="coerce")
+    if offset.any():
+        aware = pd.to_datetime(text[offset], format="ISO8601", errors="coerce", utc=True)
+        if dates.timezone:
+            aware = aware.dt.tz_convert(dates.timezone)
+        values = values.astype("datetime64[ns]")
+        values[offset] = aware.dt.tz_localize(None).astype("datetime64[ns]")
     slashed = values.isna() & text.str.contains("/", regex=False)
     if slashed.any():
         part = text[slashed]
@@ -255,8 +275,8 @@ def parse_timestamp(raw: pd.Series, month_first: bool | None = None) -> tuple[pd
     return values, values.isna(), "is not a date and time like 2026-03-01 20:00 or 01/03/2026 20:00:00"
 
 
-def parse_date(raw: pd.Series, month_first: bool | None = None) -> tuple[pd.Series, pd.Series, str]:
-    values, bad, _ = parse_timestamp(raw, month_first)
+def parse_date(raw: pd.Series, dates: DateStyle = DAY_FIRST) -> tuple[pd.Series, pd.Series, str]:
+    values, bad, _ = parse_timestamp(raw, dates)
     return values.dt.normalize(), bad, "is not a date like 2026-03-01"
 
 
@@ -295,16 +315,16 @@ def missing_columns_error(file: str, schema_names: list[str], found: list[str]) 
 
 
 def parse_table(path: Path, schema: Schema, on_bad_rows: OnBadRows = "fail", display_name: str | None = None,
-                month_first: bool | None = None) -> Parsed:
+                dates: DateStyle = DAY_FIRST) -> Parsed:
     """Read ``path`` against ``schema``: typed frame + rejects (empty unless ``on_bad_rows='skip'``)."""
     name = display_name or Path(path).name
     wanted = [h for c in schema.columns for h in c.file_names]
     raw, headers = read_raw(Path(path), wanted, name)
-    return parse_frame(raw, headers, schema, name, on_bad_rows, month_first)
+    return parse_frame(raw, headers, schema, name, on_bad_rows, dates)
 
 
 def parse_frame(raw: pd.DataFrame, headers: list[str], schema: Schema, name: str,
-                on_bad_rows: OnBadRows = "fail", month_first: bool | None = None) -> Parsed:
+                on_bad_rows: OnBadRows = "fail", dates: DateStyle = DAY_FIRST) -> Parsed:
     """Type the text frame from :func:`read_raw` against ``schema`` (see :func:`parse_table`)."""
     present = {k: k for k in raw.columns}
     source: dict[str, str] = {}
@@ -338,7 +358,7 @@ def parse_frame(raw: pd.DataFrame, headers: list[str], schema: Schema, name: str
             values = values.where(~empty, column.default)
         else:
             parser = PARSERS[column.kind]
-            values, bad, expected = parser(cells, month_first) if column.kind in ("timestamp", "date") else parser(cells)
+            values, bad, expected = parser(cells, dates) if column.kind in ("timestamp", "date") else parser(cells)
             problems.add(bad & ~empty, label, cells, expected)
             if column.min_value is not None:
                 problems.add((values < column.min_value) & ~bad & ~empty, label, cells,
