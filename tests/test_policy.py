@@ -205,7 +205,7 @@ def test_higher_service_target_never_lowers_reorder_point(mean, extra, a, b):
     )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     a=st.floats(0.5, 0.999),
     b=st.floats(0.5, 0.999),

@@ -1,0 +1,323 @@
+"""Replay a replenishment policy against history with lost sales, and the policies sellers actually use.
+
+The replay (``simulate``) walks day by day over the demand that really happened:
+
+1. the morning's receipts arrive;
+2. on a review day the policy sees only what was *sold* up to yesterday (its own stockouts censor it)
+   and returns a reorder level s and an order-up-to level S per SKU; when the inventory position is at
+   or below s it orders S - position, rounded to MOQ and case pack (planner.policy); the order lands
+   after the actual lead time (fixed, or drawn from the supplier's spread);
+3. the day's demand is served from stock; what cannot be served is lost.
+
+Policies (each with its own knob for the sweep):
+
+* ``PlannerPolicy``    the planner: forecast sample paths from a registered model, lead time + review
+                       demand, fill-rate or cycle-service target (knob: the target);
+* ``MinMaxPolicy``     min = velocity x lead time + fixed safety units, max = min + velocity x review
+                       (knob: safety units, sellers use 20);
+* ``CoverPolicy``      order up to velocity x days of cover (knob: days, sellers use 30);
+* ``TextbookPolicy``   s = mu L + z sigma sqrt(L) from a 28-day moving average, S = s + mu R (knob: z).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+import numpy as np
+import pandas as pd
+
+from planner import policy as inventory
+from planner.plan import _levels, classify_abc
+
+
+@dataclass
+class Replay:
+    """What a policy sees and what the world does. Arrays are (n_sku, n_days)."""
+
+    skus: np.ndarray
+    dates: pd.DatetimeIndex
+    demand: np.ndarray  # actual daily demand (units)
+    unit_value: np.ndarray  # (n_sku,) value of a unit held (cost; price where cost is unknown)
+    lead_time_days: np.ndarray  # (n_sku,) mean supplier lead time known to the planner
+    start: int  # first simulated day; days before it are history only
+    lead_time_sd_days: np.ndarray | None = None  # (n_sku,) spread of the actual lead times
+    moq: np.ndarray | None = None
+    case_pack: np.ndarray | None = None
+    margin: np.ndarray | None = None  # (n_sku,) unit margin, for lost margin
+    campaigns: pd.DataFrame | None = None  # expanded calendar (campaign_id, type, start, end, sku, ...)
+    campaign_days: np.ndarray | None = None  # bool (n_sku, n_days): SKU featured in a campaign that day
+    review_period_days: int = 7
+    seed: int = 0
+
+    def __post_init__(self):
+        n = len(self.skus)
+        ones = np.ones(n, dtype=int)
+        self.moq = ones if self.moq is None else np.asarray(self.moq, dtype=int)
+        self.case_pack = ones if self.case_pack is None else np.asarray(self.case_pack, dtype=int)
+        self.lead_time_sd_days = np.zeros(n) if self.lead_time_sd_days is None else np.asarray(self.lead_time_sd_days, float)
+        if self.campaign_days is None:
+            self.campaign_days = np.zeros(self.demand.shape, dtype=bool)
+        if self.margin is None:
+            self.margin = np.asarray(self.unit_value, dtype=float)
+
+
+@dataclass
+class Observed:
+    """What a policy may look at on review day ``t``: sales and stockout flags of days < t."""
+
+    replay: Replay
+    t: int
+    sales: np.ndarray  # (n_sku, t)
+    censored: np.ndarray  # (n_sku, t) bool: ran out that day (sales understate demand)
+
+    def velocity(self, days: int) -> np.ndarray:
+        return self.sales[:, -days:].mean(axis=1) if self.t else np.zeros(len(self.replay.skus))
+
+    def spread(self, days: int) -> np.ndarray:
+        return self.sales[:, -days:].std(axis=1, ddof=1) if self.t > 1 else np.zeros(len(self.replay.skus))
+
+
+class Policy(Protocol):
+    name: str
+
+    def levels(self, seen: Observed) -> tuple[np.ndarray, np.ndarray]:
+        """(reorder level s, order-up-to level S) per SKU."""
+
+
+@dataclass
+class MinMaxPolicy:
+    safety_units: float = 20.0
+    window: int = 28
+    name: str = "min/max + fixed safety"
+
+    def levels(self, seen: Observed):
+        r = seen.replay
+        rate = seen.velocity(self.window)
+        low = rate * r.lead_time_days + self.safety_units
+        return low, low + rate * r.review_period_days
+
+
+@dataclass
+class CoverPolicy:
+    cover_days: float = 30.0
+    window: int = 30
+    name: str = "velocity x days of cover"
+
+    def levels(self, seen: Observed):
+        level = seen.velocity(self.window) * self.cover_days
+        return level, level
+
+
+@dataclass
+class TextbookPolicy:
+    z: float = 1.65
+    window: int = 28
+    name: str = "textbook mu L + z sigma sqrt(L)"
+
+    def levels(self, seen: Observed):
+        r = seen.replay
+        mu, sigma = seen.velocity(self.window), np.nan_to_num(seen.spread(self.window))
+        reorder = mu * r.lead_time_days + self.z * sigma * np.sqrt(r.lead_time_days)
+        return reorder, reorder + mu * r.review_period_days
+
+
+@dataclass
+class PlannerPolicy:
+    """The planner's (R, S) rule on forecast sample paths (planner.plan._levels), refitted every review."""
+
+    service_level: float = 0.95
+    service_measure: Literal["cycle", "fill_rate"] = "fill_rate"
+    model: str = "moving_average"
+    model_params: dict = field(default_factory=dict)
+    history_days: int = 365
+    n_paths: int = 200
+    slow_mover_units: float = 20.0
+    name: str = "planner"
+
+    def levels(self, seen: Observed):
+        from forecast.models import get_model  # the forecast package is only needed by this policy
+
+        r = seen.replay
+        first = max(0, seen.t - self.history_days)
+        days = seen.t - first
+        n = len(r.skus)
+        history = pd.DataFrame({
+            "sku": np.repeat(r.skus, days),
+            "date": np.tile(r.dates[first:seen.t].values, n),
+            "units": seen.sales[:, first:].reshape(-1).astype(float),
+            "censored": seen.censored[:, first:].reshape(-1),
+        })
+        campaigns = r.campaigns if r.campaigns is not None and len(r.campaigns) else None
+        model = get_model(self.model, **self.model_params).fit(history, campaigns)
+        lead_max = int(np.ceil(r.lead_time_days.max() + 4 * r.lead_time_sd_days.max())) + 1
+        horizon = lead_max + r.review_period_days
+        paths = model.sample_paths(horizon, n_paths=self.n_paths, seed=seen.t)
+        index = {s: i for i, s in enumerate(paths.skus)}
+        rows = np.array([index.get(s, -1) for s in r.skus])
+        values = np.zeros((n, self.n_paths, horizon), dtype=np.float32)
+        values[rows >= 0] = paths.values[rows[rows >= 0]]
+        cumulative = np.concatenate([np.zeros((n, self.n_paths, 1), np.float32), np.cumsum(values, axis=2)], axis=2)
+        rng = np.random.default_rng(seen.t)
+        draws = r.lead_time_days[:, None] + r.lead_time_sd_days[:, None] * rng.standard_normal((n, self.n_paths))
+        lead = np.clip(np.rint(draws), 1, lead_max).astype(int)
+        rows_, cols_ = np.arange(n)[:, None], np.arange(self.n_paths)[None, :]
+        lead_demand = cumulative[rows_, cols_, lead]
+        cycle_demand = cumulative[rows_, cols_, np.minimum(lead + r.review_period_days, horizon)]
+        targets = np.full(n, self.service_level)
+        level, _, _ = _levels(lead_demand, cycle_demand, targets, self.service_measure, self.slow_mover_units)
+        return level, level  # (R, S): order up to S at every review
+
+
+@dataclass
+class Outcome:
+    """Metrics of one replay; ``daily`` holds the per-SKU-day arrays for further cuts."""
+
+    policy: str
+    knob: float
+    fill_rate: float
+    stockout_share: float
+    average_units: float
+    average_value: float
+    turns: float
+    orders: int
+    lost_margin: float
+    by_class: dict
+    campaign_fill_rate: float
+    campaign_stockout_days: int
+    daily: dict = field(repr=False, default_factory=dict)
+
+    def row(self) -> dict:
+        out = {k: v for k, v in vars(self).items() if k not in ("daily", "by_class")}
+        out.update({f"fill_rate_{c}": v for c, v in self.by_class.items()})
+        return out
+
+
+def simulate(replay: Replay, rule: Policy, knob: float = float("nan"), initial_stock: np.ndarray | None = None) -> Outcome:
+    """Replay ``rule`` over days [start, end) of ``replay`` with lost sales; see the module docstring.
+
+    The replay starts with each SKU at the rule's own order-up-to level on the first day (no pipeline),
+    so no policy is judged on a start it did not choose."""
+    r = replay
+    n, days = r.demand.shape
+    rng = np.random.default_rng(r.seed)
+    sales = np.zeros((n, days))
+    censored = np.zeros((n, days), dtype=bool)
+    sales[:, :r.start] = r.demand[:, :r.start]  # history before the replay: what was sold then
+    arrivals = np.zeros((n, days + 1))
+    stock_end = np.zeros((n, days))
+    lost = np.zeros((n, days))
+    orders = 0
+    on_hand = None if initial_stock is None else np.asarray(initial_stock, dtype=float).copy()
+    pipeline = np.zeros(n)
+    for t in range(r.start, days):
+        if on_hand is None:
+            _, order_up_to = rule.levels(Observed(r, t, sales[:, :t], censored[:, :t]))
+            on_hand = np.maximum(np.ceil(order_up_to), 0.0)
+        received = arrivals[:, t]
+        on_hand += received
+        pipeline -= received
+        if (t - r.start) % r.review_period_days == 0:
+            reorder, order_up_to = rule.levels(Observed(r, t, sales[:, :t], censored[:, :t]))
+            position = on_hand + pipeline
+            need = np.where(position <= reorder, order_up_to - position, 0.0)
+            for i in np.flatnonzero(need > 0):
+                quantity = inventory.round_order_quantity(float(need[i]), int(r.moq[i]), int(r.case_pack[i]))
+                lead = r.lead_time_days[i] + r.lead_time_sd_days[i] * rng.standard_normal()
+                arrive = t + max(int(round(lead)), 1)
+                if arrive < days:
+                    arrivals[i, arrive] += quantity
+                pipeline[i] += quantity
+                orders += 1
+        demand = r.demand[:, t]
+        served = np.minimum(on_hand, demand)
+        on_hand -= served
+        sales[:, t] = served
+        lost[:, t] = demand - served
+        censored[:, t] = (on_hand <= 0) & (demand > 0)
+        stock_end[:, t] = on_hand
+    return _outcome(r, rule.name, knob, sales, lost, stock_end, orders)
+
+
+def _outcome(r: Replay, name: str, knob: float, sales, lost, stock_end, orders) -> Outcome:
+    window = slice(r.start, None)
+    served, missed, stock = sales[:, window], lost[:, window], stock_end[:, window]
+    demand = served + missed
+    days = served.shape[1]
+    active = demand.sum(axis=1) > 0  # SKUs that sold nothing in the replay do not count for stockouts
+    value = (stock * r.unit_value[:, None]).sum(axis=0).mean()
+    cogs = (served.sum(axis=1) * r.unit_value).sum()
+    revenue_before = (r.demand[:, :r.start] * r.margin[:, None]).sum(axis=1)
+    classes = classify_abc(pd.Series(revenue_before)).to_numpy()
+    by_class = {}
+    for cls in ("A", "B", "C"):
+        mask = classes == cls
+        total = demand[mask].sum()
+        by_class[cls] = float(served[mask].sum() / total) if total > 0 else float("nan")
+    featured = r.campaign_days[:, window]
+    featured_demand = demand[featured].sum()
+    return Outcome(
+        policy=name, knob=knob,
+        fill_rate=float(served.sum() / max(demand.sum(), 1e-9)),
+        stockout_share=float((stock[active] <= 0).mean()) if active.any() else float("nan"),
+        average_units=float(stock.sum(axis=0).mean()), average_value=float(value),
+        turns=float(cogs / value * 365 / days) if value > 0 else float("nan"),
+        orders=int(orders), lost_margin=float((missed * r.margin[:, None]).sum()), by_class=by_class,
+        campaign_fill_rate=float(served[featured].sum() / featured_demand) if featured_demand > 0 else float("nan"),
+        campaign_stockout_days=int(((missed > 0) & featured).sum()),
+        daily={"sales": served, "lost": missed, "stock": stock},
+    )
+
+
+def sweep(replay: Replay, rules: dict[str, tuple[type, str, list[float]]], **fixed) -> pd.DataFrame:
+    """Run every rule at every knob value: ``rules`` maps a label to (policy class, knob parameter, values);
+    ``fixed`` holds per-label keyword arguments. One row per run (Outcome.row())."""
+    rows = []
+    for label, (cls, parameter, values) in rules.items():
+        for value in values:
+            rule = cls(**{parameter: value, **fixed.get(label, {})})
+            rows.append(simulate(replay, rule, knob=value).row())
+    return pd.DataFrame(rows)
+
+
+def daily_demand_matrix(demand: pd.DataFrame, start=None, end=None) -> tuple[np.ndarray, np.ndarray, pd.DatetimeIndex]:
+    """Long sku/date/units -> (skus, matrix (n_sku, n_days), dates), days without a row = 0."""
+    frame = demand.assign(date=pd.to_datetime(demand["date"]).dt.normalize(), units=pd.to_numeric(demand["units"]).astype(float))
+    dates = pd.date_range(start or frame["date"].min(), end or frame["date"].max(), freq="D")
+    wide = frame.pivot_table(index="sku", columns="date", values="units", aggfunc="sum", fill_value=0.0)
+    wide = wide.reindex(columns=dates, fill_value=0.0)
+    return wide.index.to_numpy(dtype=object), wide.to_numpy(dtype=float), dates
+
+
+def campaign_day_mask(campaigns: pd.DataFrame | None, skus: np.ndarray, dates: pd.DatetimeIndex) -> np.ndarray:
+    """bool (n_sku, n_days): the SKU is featured in a campaign (not an ad: ads run for weeks) that day."""
+    mask = np.zeros((len(skus), len(dates)), dtype=bool)
+    if campaigns is None or len(campaigns) == 0:
+        return mask
+    index = {s: i for i, s in enumerate(skus)}
+    for row in campaigns.itertuples():
+        i = index.get(row.sku)
+        if i is None or row.type == "ad":
+            continue
+        first = dates.searchsorted(pd.Timestamp(row.start).normalize())
+        last = dates.searchsorted(pd.Timestamp(row.end).normalize(), side="right")
+        mask[i, first:last] = True
+    return mask
+
+
+def interpolate_value_at_fill(curve: pd.DataFrame, fill_rate: float) -> float:
+    """Average inventory value a policy's sweep curve needs for ``fill_rate`` (linear between runs;
+    NaN outside the curve's range)."""
+    ordered = curve.sort_values("fill_rate")
+    x, y = ordered["fill_rate"].to_numpy(), ordered["average_value"].to_numpy()
+    if len(x) == 0 or fill_rate < x[0] - 1e-12 or fill_rate > x[-1] + 1e-12:
+        return float("nan")
+    # the cheapest way to reach at least fill_rate along the (monotone hull of the) curve
+    y = np.minimum.accumulate(y[::-1])[::-1]
+    return float(np.interp(fill_rate, x, y))
+
+
+__all__ = [
+    "CoverPolicy", "MinMaxPolicy", "Observed", "Outcome", "PlannerPolicy", "Replay", "TextbookPolicy",
+    "campaign_day_mask", "daily_demand_matrix", "interpolate_value_at_fill", "simulate", "sweep",
+]
