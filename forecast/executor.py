@@ -30,6 +30,8 @@ def _one_blas_thread():
         from threadpoolctl import threadpool_limits
     except ImportError:
         return nullcontext()
+    import scipy.linalg  # noqa: F401  (loads scipy's own OpenBLAS, so that the limit reaches it too)
+
     return threadpool_limits(limits=1, user_api="blas")
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 from forecast.contract import CAMPAIGN_TYPES
 from forecast.executor import Executor, map_skus
 from forecast.models.base import Forecaster, SamplePaths
+from forecast.models.baselines import wide_history
 
 
 @dataclass(frozen=True)
@@ -129,8 +130,6 @@ class PerSkuForecaster(Forecaster):
 
     def fit(self, history: pd.DataFrame, campaigns: pd.DataFrame | None = None,
             products: pd.DataFrame | None = None) -> Self:
-        from forecast.models.baselines import wide_history
-
         skus, start, matrix = wide_history(history)
         days = pd.date_range(end=start - pd.Timedelta(days=1), periods=matrix.shape[1], freq="D")
         features = regressors(campaigns, skus, days, self._holiday_market()) if self.uses_regressors else None
