@@ -227,3 +227,10 @@ def test_a_non_finite_simulation_falls_back_to_the_flat_rate_and_says_so():
     assert reason == "non-finite simulation"
     assert paths.shape == (200, 30)
     assert paths.mean() == pytest.approx(3.0, rel=0.1)
+
+
+@pytest.mark.parametrize("name", ["sarimax", "prophet"])
+def test_an_unknown_market_fails_before_any_fit(name, small_shop):
+    history, campaigns = small_shop
+    with pytest.raises(ValueError, match="no holiday calendar for market 'XX'"):
+        build(name, market="XX").fit(history, campaigns)

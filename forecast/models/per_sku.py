@@ -77,19 +77,23 @@ def simulate_fallback(sku: str, task: SimulationTask) -> np.ndarray:
 
 def regressors(
     campaigns: pd.DataFrame | None, skus, dates: pd.DatetimeIndex, market: str | None
-) -> pd.DataFrame:
+) -> tuple[list[str], np.ndarray]:
     """Per-SKU daily regressors: one 0/1 column per campaign type, plus ``holiday`` with a market.
 
-    Long frame indexed by (sku, date). Built from forecast.features so that every family sees campaigns
-    the same way.
+    Returns the column names and a float32 cube (n_sku, n_days, n_columns), built from
+    forecast.features so that every family sees campaigns the same way (dense matrices rather than the
+    long frame: slicing a row per SKU is cheap, a MultiIndex lookup per SKU is not).
     """
-    from forecast.features import campaign_features, holiday_features
+    from forecast.features import campaign_matrices, holiday_features
 
-    frame = campaign_features(campaigns, skus, dates)[["sku", "date", *CAMPAIGN_TYPES]]
+    matrices = campaign_matrices(campaigns, skus, dates)
+    columns = list(CAMPAIGN_TYPES)
+    layers = [matrices.by_type[kind] for kind in CAMPAIGN_TYPES]
     if market:
-        holidays = holiday_features(dates, market, mega_sales=False)[["date", "holiday"]]
-        frame = frame.merge(holidays, on="date", how="left")
-    return frame.set_index(["sku", "date"])
+        flags = holiday_features(dates, market, mega_sales=False)["holiday"].to_numpy(dtype=np.float32)
+        columns.append("holiday")
+        layers.append(np.broadcast_to(flags, matrices.any_campaign.shape))
+    return columns, np.stack(layers, axis=2)
 
 
 def informative(exog: pd.DataFrame | None) -> list[str]:
@@ -122,8 +126,13 @@ class PerSkuForecaster(Forecaster):
         run = {"executor", "scheduler", "n_workers"}
         return {k: v for k, v in self.get_params().items() if k not in run}
 
-    def _holiday_market(self) -> str | None:
-        return getattr(self, "market", None) if self.holiday_regressor else None
+    def _regressors(self, campaigns, skus, dates: pd.DatetimeIndex) -> Callable[[int, slice], pd.DataFrame | None]:
+        """(SKU position, day slice) -> that SKU's regressor frame over those days (None without regressors)."""
+        if not self.uses_regressors:
+            return lambda i, days: None
+        market = getattr(self, "market", None) if self.holiday_regressor else None
+        columns, cube = regressors(campaigns, skus, dates, market)
+        return lambda i, days: pd.DataFrame(cube[i, days], index=dates[days], columns=columns)
 
     def _map(self, func, groups) -> list:
         return map_skus(func, groups, executor=self.executor, scheduler=self.scheduler, n_workers=self.n_workers)
@@ -132,13 +141,16 @@ class PerSkuForecaster(Forecaster):
             products: pd.DataFrame | None = None) -> Self:
         skus, start, matrix = wide_history(history)
         days = pd.date_range(end=start - pd.Timedelta(days=1), periods=matrix.shape[1], freq="D")
-        features = regressors(campaigns, skus, days, self._holiday_market()) if self.uses_regressors else None
+        if getattr(self, "market", None):
+            from forecast.features import holiday_features
+
+            holiday_features(days[-1:], self.market)  # an unknown market fails here, not once per SKU
+        exog = self._regressors(campaigns, skus, days)
         self.series_ = []
-        for sku, row in zip(skus, matrix):
+        for i, (sku, row) in enumerate(zip(skus, matrix)):
             first = int(np.argmax(~np.isnan(row))) if (~np.isnan(row)).any() else len(row) - 1
             units = pd.Series(row[first:], index=days[first:], name=sku)
-            exog = features.loc[sku].loc[days[first:]] if features is not None else None
-            self.series_.append((sku, Series(units, exog)))
+            self.series_.append((sku, Series(units, exog(i, slice(first, None)))))
         self.skus_, self.start_, self.campaigns_ = skus, start, campaigns
         self.states_ = self._map(partial(type(self).fit_one, **self._fit_params()), self.series_)
         self.fallbacks_ = {sku: s.reason for (sku, _), s in zip(self.series_, self.states_) if isinstance(s, Fallback)}
@@ -146,10 +158,10 @@ class PerSkuForecaster(Forecaster):
 
     def sample_paths(self, horizon: int, n_paths: int = 200, seed: int = 0) -> SamplePaths:
         dates = pd.date_range(self.start_, periods=horizon, freq="D")
-        future = regressors(self.campaigns_, self.skus_, dates, self._holiday_market()) if self.uses_regressors else None
+        future = self._regressors(self.campaigns_, self.skus_, dates)
         tasks = [
-            (sku, SimulationTask(series, state, future.loc[sku] if future is not None else None, horizon, n_paths, seed))
-            for (sku, series), state in zip(self.series_, self.states_)
+            (sku, SimulationTask(series, state, future(i, slice(None)), horizon, n_paths, seed))
+            for i, ((sku, series), state) in enumerate(zip(self.series_, self.states_))
         ]
         results = self._map(_simulate, [(sku, (type(self).simulate_one, task)) for sku, task in tasks])
         for sku, (_, reason) in zip(self.skus_, results):
