@@ -172,6 +172,41 @@ def forecast_command(shop, model: str | None, horizon: int | None, out: Path | N
         click.echo(f"  wrote {path}")
 
 
+@main.command("backtest")
+@shop_option
+@click.option("--models", default="campaign,seasonal_naive,moving_average,ets,croston,tsb", show_default=True,
+              help="Comma-separated registry names to compare (also: sarimax, prophet, sba).")
+@click.option("--horizon", type=click.IntRange(7, 365), default=None, help="Days per origin (default: shop.toml horizon).")
+@click.option("--cutoffs", type=click.IntRange(1, 12), default=3, show_default=True, help="Number of rolling origins.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for backtest_metrics.csv and model_choice.csv (default: SHOP/outputs).")
+def backtest_command(shop, models: str, horizon: int | None, cutoffs: int, out: Path | None) -> None:
+    """Backtest forecast models on the shop's own history (rolling origins, stockout days never
+    scored): WAPE, MASE, RMSSE, bias, pinball loss and interval coverage, overall, per SKU class and
+    on campaign days; then which model each SKU should use and why.
+
+    \b
+    Example:
+      restock backtest --shop demo-shop --models campaign,seasonal_naive,ets --horizon 42
+    """
+    from planner import pipeline
+
+    names = [m.strip() for m in models.split(",") if m.strip()]
+    result = pipeline.run_backtest(shop, shop.inputs(), names, horizon=horizon, n_cutoffs=cutoffs)
+    files = pipeline.write_backtest(result, _out_folder(shop, out))
+    table = result.metrics
+    click.echo(f"Backtest over {len(result.cutoffs)} origin(s): " + ", ".join(f"{c:%Y-%m-%d}" for c in result.cutoffs))
+    click.echo(f"{'model':<16} {'segment':<16} {'WAPE':>7} {'MASE':>7} {'bias':>7} {'cover P90':>10}")
+    for row in table[table["segment"].isin(["all", "campaign days"])].itertuples():
+        segment = "all days" if row.segment == "all" else "campaign days"
+        click.echo(f"{row.model:<16} {segment:<16} {row.wape:>7.3f} {row.mase:>7.3f} {row.bias:>+7.3f} {row.coverage_p90:>10.1%}")
+    counts = result.choice["model"].value_counts()
+    click.echo("Model per SKU: " + ", ".join(f"{model} {n}" for model, n in counts.items())
+               + " (reasons in model_choice.csv)")
+    for path in files:
+        click.echo(f"  wrote {path}")
+
+
 @main.command("plan")
 @shop_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,

@@ -124,6 +124,30 @@ def run_plan(shop: Shop, inputs: Inputs, result: ForecastResult, settings: PlanS
                      history=result.history)
 
 
+def run_backtest(shop: Shop, inputs: Inputs, models: list[str], horizon: int | None = None, n_cutoffs: int = 3,
+                 history: pd.DataFrame | None = None, n_paths: int = N_PATHS):
+    """Rolling-origin backtest of ``models`` on the shop's history (forecast.backtest.backtest)."""
+    from forecast.backtest import backtest
+
+    history = load_history(shop) if history is None else history
+    horizon = horizon or shop.config.planning.horizon_days
+    span = (history["date"].max() - history["date"].min()).days
+    if span < horizon + 28:
+        raise EmptyHistory(f"{shop.root}: {span + 1} days of history is too short to backtest a {horizon}-day "
+                           f"horizon; use --horizon with fewer days")
+    n_cutoffs = max(1, min(n_cutoffs, (span - 28) // horizon))
+    campaigns = campaign_rows(inputs, history)
+    products = inputs.products[["sku", "category", "price"]] if len(inputs.products) else None
+    return backtest(history, models=models, campaigns=campaigns, products=products, horizon=horizon,
+                    n_cutoffs=n_cutoffs, n_paths=n_paths, default_model=shop.config.planning.model)
+
+
+def write_backtest(result, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    return [write_frame(result.metrics, folder / "backtest_metrics.csv"),
+            write_frame(result.choice, folder / "model_choice.csv")]
+
+
 # ------------------------------------------------------------------------------------------ files
 
 def write_frame(frame: pd.DataFrame, path: Path) -> Path:
