@@ -13,7 +13,8 @@ For SKU ``s`` on day ``d`` (``t`` = years before the last day of history, so ``t
     demand[s, d] ~ Poisson(mu[s, d] * G[s, d]),   G ~ Gamma(shape=4, scale=1/4)   (negative binomial)
 
 - ``base``: units a day at the end of history, log-normal; 30 % of SKUs are a long tail selling a unit a
-  week or less. Scaled so that the sample shop has about 30-60 order lines a day.
+  week or less; a few best sellers sell several a day. Scaled to about 21 order lines a day for 150
+  SKUs (spikes of 100+ on mega-sales), so that the committed exports stay under 10 MB.
 - ``growth``: a per-SKU trend, N(0.1, 0.35) a year.
 - ``weekday``: the weekly rhythm, Monday 0.92 .. Saturday 1.10.
 - ``alive``: 0 before the SKU's launch (new launches have weeks to months of history; sales ramp up
@@ -36,12 +37,14 @@ seller reorders a SKU without an open purchase order when its stock is at or bel
 ``rate * (lead time + 7) * cover`` (``rate`` a biased estimate of the trend level, campaigns ignored;
 ``cover`` ~ U(0.6, 1.4) per SKU, so some SKUs run out often), ordering ``max(MOQ, rate * cycle)`` rounded
 up to the case pack. Lead times are drawn from the supplier's terms, with a 5 % chance of a 1-3 week
-delay. Livestreams can sell out mid-session. Kits (bundles.csv) are assembled from their components'
-stock when sold (kits first, then single units); components belong to at most one kit.
+delay. On the last day the seller also orders ahead for SKUs featured in the next six weeks' campaigns
+that hold less than two months of stock (those become open purchase orders). Livestreams can sell out
+mid-session. Kits (bundles.csv) are assembled from their components' stock when sold (kits first,
+then single units); components belong to at most one kit.
 
 ``sales`` holds the observed units and ``censored`` (the SKU was out of stock at some point that day);
-``true_demand`` the uncensored units. The TikTok order lines split the observed units into lines of
-1-3 units grouped into orders, and add cancellations before shipping (not demand: unpaid orders
+``true_demand`` the uncensored units. The TikTok order lines split the observed units into lines (mostly
+of one unit) grouped into orders, and add cancellations before shipping (not demand: unpaid orders
 auto-cancelled, buyers who changed their mind) on top. Lines cancelled after shipping (delivery
 failed) and returns (Sku Quantity of return) are demand whose units came back.
 """
@@ -121,7 +124,7 @@ _CATALOGUE = {
         ("FAN", "พัดลมพกพา", "Mini Handheld Fan", "手持小风扇", 199, 0.2, ("ชมพู", "เขียว")),
         ("NIGHTLIGHT", "โคมไฟ LED", "LED Night Light", "LED 小夜灯", 159, 0.15, ("วอร์ม",)),
         ("STAND", "ขาตั้งมือถือ", "Phone Stand", "手机支架", 99, 0.12, ("เงิน",)),
-        ("RINGLIGHT", "ไฟไลฟ์สด Ring Light", "Ring Light 10in", "直播补光灯", 390, 0.7, ('10"',)),
+        ("RINGLIGHT", "ไฟไลฟ์สด Ring Light", "LED Ring Light", "直播补光灯", 390, 0.7, ('10"', '12"')),
         ("WATCH", "สมาร์ทวอทช์", "Smart Watch", "智能手表", 890, 0.2, ("ดำ", "ชมพู")),
         ("MOUSE", "เมาส์ไร้สาย", "Wireless Mouse", "无线鼠标", 259, 0.1, ("ดำ",)),
         ("CHARGER", "หัวชาร์จเร็ว 20W", "20W Fast Charger", "20W 快充充电器", 229, 0.08, ("US",)),
@@ -138,11 +141,11 @@ _KITS = [
 
 # supplier, categories, lead time mean/sd/min/max, ordering cost, transit to FBT, MOQ, case pack
 _SUPPLIERS = [
-    ("GZ Cosmetics", ("beauty",), 30, 6, None, None, 1500, 3, 200, 48),
-    ("Bangkok Beauty Lab", ("beauty",), 10, 2, None, None, 500, 1, 50, 12),
-    ("Shenzhen Gadget Hub", ("gadgets",), 35, None, 25, 45, 2500, 3, 100, 20),
-    ("Siam Home Supply", ("home",), 7, 2, None, None, 300, 1, 20, 10),
-    ("Yiwu Homeware Trading", ("home", "gadgets"), 28, 7, None, None, 1800, 3, 120, 24),
+    ("GZ Cosmetics", ("beauty",), 30, 6, None, None, 1500, 3, 96, 24),
+    ("Bangkok Beauty Lab", ("beauty",), 10, 2, None, None, 500, 1, 24, 12),
+    ("Shenzhen Gadget Hub", ("gadgets",), 35, None, 25, 45, 2500, 3, 50, 10),
+    ("Siam Home Supply", ("home",), 7, 2, None, None, 300, 1, 10, 5),
+    ("Yiwu Homeware Trading", ("home", "gadgets"), 28, 7, None, None, 1800, 3, 60, 12),
 ]
 
 _WEEKDAY = np.array([0.92, 0.94, 0.96, 0.98, 1.04, 1.10, 1.06])
@@ -255,7 +258,6 @@ def _products(rng: np.random.Generator, n_skus: int) -> pd.DataFrame:
     products = pd.DataFrame(rows)
     products["is_kit"] = products["sku"].str.startswith("KIT-")
 
-    supplier_names = [s[0] for s in _SUPPLIERS]
     supplier = []
     for cat in products["category"]:
         options = [s[0] for s in _SUPPLIERS if cat in s[1]]
@@ -277,7 +279,6 @@ def _products(rng: np.random.Generator, n_skus: int) -> pd.DataFrame:
     products["lead_time_days"] = lt
     products["lead_time_sd_days"] = lt_sd
     products["status"] = "active"
-    assert set(supplier) <= set(supplier_names)
     return products
 
 
@@ -667,6 +668,16 @@ def generate_shop(n_skus: int = 150, end: date = date(2026, 11, 21), days: int =
     stockout &= np.arange(days)[:, None] < death[None, :]
 
     inventory = _inventory(rng, products, stock, level(days - 1), campaigns, end)
+    # the week before the snapshot the seller also ordered ahead for the campaigns of the next six
+    # weeks: featured SKUs without an open order and with less than two months of stock
+    soon = campaigns[(campaigns["start"] > end.isoformat()) & (campaigns["start"] <= (end + timedelta(days=45)).isoformat())
+                     & ~campaigns["skus"].str.contains(":|^all$", regex=True)]
+    featured = np.isin(products["sku"].to_numpy(), [s for skus in soon["skus"] for s in skus.split(";")])
+    rate = level(days - 1)
+    ahead = featured & (arrival < 0) & (stock < rate * 60) & (rate > 0) & ~is_kit
+    arrival, open_qty, order_day = arrival.copy(), open_qty.copy(), order_day.copy()
+    arrival[ahead], order_day[ahead] = days - 1 + np.round(lead_mean[ahead]).astype(np.int64), days - 1
+    open_qty[ahead] = _round_up(np.maximum(products["moq"].to_numpy()[ahead], rate[ahead] * 45), case_pack[ahead])
     purchase_orders = _purchase_orders(products, arrival, open_qty, order_day, lead_mean, dates, end)
     if order_lines is None:
         order_lines = n <= ORDER_LINES_MAX_SKUS
@@ -674,10 +685,8 @@ def generate_shop(n_skus: int = 150, end: date = date(2026, 11, 21), days: int =
 
     product_columns = ["sku", "name", "category", "unit_cost", "price", "supplier", "lead_time_days",
                        "lead_time_sd_days", "moq", "case_pack", "ordering_cost", "fulfillment", "status"]
-    products_out = products.copy()
-    products_out.attrs["internal"] = products[["variation", "weight_kg", "is_kit"]]
     return ShopData(
-        products=products_out[product_columns], suppliers=_suppliers(),
+        products=products[product_columns].copy(), suppliers=_suppliers(),
         bundles=kits[["bundle_sku", "component_sku", "quantity"]].copy(), campaigns=campaigns,
         inventory=inventory, purchase_orders=purchase_orders, order_lines=lines, dates=dates,
         demand_matrix=demand, sales_matrix=sales, stockout_matrix=stockout, discount_matrix=discount,
@@ -1000,10 +1009,12 @@ def _export_frame(lines: pd.DataFrame, cutoff: pd.Timestamp, thai: bool, us_time
     refund = np.where(known["cancelled"].notna() & (lines["returned"] == 0), lines["subtotal_after"],
                       np.round(lines["subtotal_after"] / lines["quantity"] * returned, 2))
 
-    fmt = "%m/%d/%Y %I:%M:%S %p" if us_times else "%d/%m/%Y %H:%M:%S"
-
     def when(series: pd.Series) -> pd.Series:
-        return (series.dt.strftime(fmt) + "\t").fillna("")
+        if us_times:  # AM/PM spelled out here: %p follows the C library's locale
+            text = series.dt.strftime("%m/%d/%Y %I:%M:%S ") + np.where(series.dt.hour < 12, "AM", "PM")
+        else:
+            text = series.dt.strftime("%d/%m/%Y %H:%M:%S")
+        return (text + "\t").fillna("")
 
     shipped_known = known["shipped"].notna()
 

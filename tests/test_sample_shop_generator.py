@@ -6,7 +6,9 @@ import csv
 import importlib.util
 import re
 import tomllib
+import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
@@ -110,14 +112,31 @@ def test_stockouts_cut_sales_short(shop):
 # ------------------------------------------------------------------------------ the committed folder
 
 
+def _xlsx_header(path: Path) -> list[str]:
+    """First row of the first sheet, reading only as much XML as it takes (openpyxl would load the
+    whole shared-string table first, seconds for a 90-day export)."""
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    with zipfile.ZipFile(path) as archive:
+        with archive.open("xl/worksheets/sheet1.xml") as sheet:
+            for _, element in ElementTree.iterparse(sheet):
+                if element.tag == f"{ns}row":
+                    cells = [(c.get("t"), c.findtext(f"{ns}v"), c.findtext(f"{ns}is/{ns}t")) for c in element]
+                    break
+        needed = max((int(v) for t, v, _ in cells if t == "s"), default=-1)
+        shared: list[str] = []
+        if needed >= 0:
+            with archive.open("xl/sharedStrings.xml") as strings:
+                for _, element in ElementTree.iterparse(strings):
+                    if element.tag == f"{ns}si":
+                        shared.append("".join(t.text or "" for t in element.iter(f"{ns}t")))
+                        if len(shared) > needed:
+                            break
+    return [shared[int(v)] if t == "s" else (inline if t == "inlineStr" else v) for t, v, inline in cells]
+
+
 def _export_header(path: Path) -> list[str]:
     if path.suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(path, read_only=True)
-        header = [cell for cell in next(workbook.worksheets[0].iter_rows(max_row=1, values_only=True))]
-        workbook.close()
-        return header
+        return _xlsx_header(path)
     with path.open(encoding="utf-8-sig", newline="") as handle:
         return next(csv.reader(handle))
 
