@@ -1,0 +1,166 @@
+"""The default engine: planted uplifts recovered, pooling, uncertainty, determinism, decomposition."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.contract import QUANTILES, quantile_column
+from forecast.models import get_model
+from forecast.models.campaign import CampaignForecaster
+
+DAYS = pd.date_range("2025-01-01", periods=280)
+END = DAYS[-1]
+WEEKDAY = np.array([1.0, 0.9, 0.9, 1.0, 1.1, 1.3, 0.8])
+
+
+def livestream(cid: str, day, skus) -> pd.DataFrame:
+    day = pd.Timestamp(day)
+    return pd.DataFrame({
+        "campaign_id": cid, "type": "livestream_own", "start": day + pd.Timedelta(hours=19),
+        "end": day + pd.Timedelta(hours=22), "sku": list(skus), "expected_viewers": np.nan,
+        "daily_budget": np.nan, "discount_pct": np.nan,
+    })
+
+
+def shop(uplift: float = 5.0, seed: int = 0, n_sku: int = 40, lives: int = 25, uplift_sd: float = 0.0):
+    """n_sku SKUs in two categories, weekly profile, livestreams on random SKU groups, one planned;
+    each livestream's uplift varies around ``uplift`` by a lognormal factor of sd ``uplift_sd``."""
+    rng = np.random.default_rng(seed)
+    skus = [f"S{i:02d}" for i in range(n_sku)]
+    level = rng.uniform(2, 8, n_sku)
+    mean = level[:, None] * WEEKDAY[DAYS.day_of_week.to_numpy()][None, :]
+    calendar = []
+    for k in range(lives):
+        day = DAYS[int(rng.integers(14, len(DAYS) - 7))]
+        featured = rng.choice(n_sku, 8, replace=False)
+        calendar.append(livestream(f"L{k}", day, [skus[i] for i in featured]))
+        mean[featured, DAYS.get_loc(day)] *= uplift * np.exp(uplift_sd * rng.standard_normal() - uplift_sd**2 / 2)
+    calendar.append(livestream("PLANNED", END + pd.Timedelta(days=5), skus[:10]))
+    units = rng.poisson(mean)
+    history = pd.DataFrame({"sku": np.repeat(skus, len(DAYS)), "date": np.tile(DAYS.values, n_sku),
+                            "units": units.reshape(-1).astype(float), "censored": False})
+    products = pd.DataFrame({"sku": skus, "category": ["x" if i % 2 else "y" for i in range(n_sku)]})
+    return history, pd.concat(calendar, ignore_index=True), products
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    history, campaigns, products = shop()
+    return CampaignForecaster().fit(history, campaigns, products)
+
+
+def test_the_engine_is_the_registered_default():
+    assert isinstance(get_model("campaign"), CampaignForecaster)
+
+
+def test_a_planted_fivefold_livestream_uplift_is_recovered(fitted):
+    parts = fitted.components(14)
+    live = parts[parts["campaign_id"] == "PLANNED"]
+    assert len(live) == 10
+    assert live["uplift_factor"].median() == pytest.approx(5.0, rel=0.2)
+    ordinary = parts[parts["campaign_id"] == ""]
+    assert (ordinary["uplift_factor"] == 1).all()
+    assert (parts["baseline"] + parts["uplift_units"]).to_numpy() == pytest.approx(parts["mean"].to_numpy(), rel=1e-5)
+
+
+def test_a_sku_with_one_past_livestream_lands_between_its_own_uplift_and_its_categorys():
+    history, campaigns, products = shop(uplift=5.0, seed=1)
+    # a new SKU of category x whose only livestream sold exactly twice its usual 6 a day
+    units = np.full(len(DAYS), 6.0)
+    once = DAYS[100]
+    units[100] = 12.0
+    extra = pd.DataFrame({"sku": "NEW", "date": DAYS, "units": units, "censored": False})
+    history = pd.concat([history, extra], ignore_index=True)
+    campaigns = pd.concat([campaigns, livestream("ONCE", once, ["NEW"]), livestream("NEXT", END + pd.Timedelta(days=3), ["NEW"])])
+    products = pd.concat([products, pd.DataFrame({"sku": ["NEW"], "category": ["x"]})], ignore_index=True)
+    model = CampaignForecaster().fit(history, campaigns, products)
+    parts = model.components(7).set_index("campaign_id")
+    pooled = parts.loc["NEXT", "uplift_factor"]
+    category = parts.loc["PLANNED", "uplift_factor"].median()
+    assert 2.0 < pooled < category
+    assert pooled > 2.3 and pooled < 0.95 * category  # pulled clearly toward the category, not all the way
+
+
+def test_paths_are_non_negative_float32_and_quantiles_ordered(fitted):
+    paths = fitted.sample_paths(30, n_paths=100, seed=3)
+    assert paths.values.dtype == np.float32
+    assert paths.values.shape == (40, 100, 30)
+    assert (paths.values >= 0).all()
+    forecast = fitted.predict(30, n_paths=100, seed=3)
+    columns = [quantile_column(q) for q in QUANTILES]
+    values = forecast[columns].to_numpy()
+    assert (np.diff(values, axis=1) >= 0).all()
+    assert (values >= 0).all() and not forecast[["mean", *columns]].isna().any().any()
+    # predict reads the same draws as the paths
+    assert forecast["mean"].to_numpy() == pytest.approx(paths.to_frame()["mean"].to_numpy(), rel=1e-5)
+
+
+def test_campaign_days_carry_the_uncertainty_of_their_uplift():
+    from scipy import stats
+
+    history, campaigns, products = shop(seed=3, uplift_sd=0.5)
+    model = CampaignForecaster().fit(history, campaigns, products)
+    forecast = model.predict(14, n_paths=1000, seed=0)
+    on = (model.components(14)["campaign_id"] == "PLANNED").to_numpy()
+    mean = forecast.loc[on, "mean"].to_numpy()
+    phi = model.dispersion_[forecast.loc[on, "sku"].map({s: i for i, s in enumerate(model.skus_)}).to_numpy()]
+    # the same mean with only the day-to-day noise of an ordinary day
+    noise_only = stats.nbinom.ppf(0.95, 1 / phi, 1 / (1 + phi * mean))
+    assert np.median(forecast.loc[on, "p95"].to_numpy() / noise_only) > 1.15
+
+
+def test_same_seed_same_forecast_other_seed_other_draws():
+    history, campaigns, products = shop(seed=2)
+    a = CampaignForecaster().fit(history, campaigns, products).sample_paths(20, n_paths=50, seed=7).values
+    b = CampaignForecaster().fit(history, campaigns, products).sample_paths(20, n_paths=50, seed=7).values
+    c = CampaignForecaster().fit(history, campaigns, products).sample_paths(20, n_paths=50, seed=8).values
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_uplift_scale_scales_a_campaigns_extra_units(fitted):
+    base = fitted.components(14).set_index(["sku", "date"])
+    tripled = fitted.components(14, uplift_scale={"PLANNED": 3.0}).set_index(["sku", "date"])
+    cancelled = fitted.components(14, uplift_scale={"livestream_own": 0.0}).set_index(["sku", "date"])
+    on = base["campaign_id"] == "PLANNED"
+    assert tripled.loc[on, "uplift_units"].to_numpy() == pytest.approx(3 * base.loc[on, "uplift_units"].to_numpy(), rel=1e-5)
+    assert cancelled.loc[on, "mean"].to_numpy() == pytest.approx(base.loc[on, "baseline"].to_numpy(), rel=1e-5)
+    paths = fitted.sample_paths(14, n_paths=200, seed=0, uplift_scale={"PLANNED": 3.0})
+    plain = fitted.sample_paths(14, n_paths=200, seed=0)
+    assert paths.values.sum() > plain.values.sum()
+
+
+def test_a_new_sku_borrows_its_categorys_level_and_the_weekly_shape():
+    history, campaigns, products = shop(seed=4)
+    new = pd.DataFrame({"sku": "FRESH", "date": DAYS[-2:], "units": [40.0, 0.0], "censored": False})
+    history = pd.concat([history, new], ignore_index=True)
+    products = pd.concat([products, pd.DataFrame({"sku": ["FRESH"], "category": ["x"]})], ignore_index=True)
+    model = CampaignForecaster().fit(history, campaigns, products)
+    level = model.level_[list(model.skus_).index("FRESH")]
+    category_levels = model.level_[(model.category_ == model.category_[list(model.skus_).index("FRESH")])]
+    assert np.median(category_levels) * 0.7 < level < 20  # far from its own 20 a day, near the category
+
+
+def test_an_intermittent_sku_forecasts_its_rate():
+    rng = np.random.default_rng(5)
+    days = pd.date_range("2024-01-01", periods=500)
+    units = (rng.random(len(days)) < 0.1) * rng.integers(1, 4, len(days))  # 0.2 a day
+    history = pd.DataFrame({"sku": "SLOW", "date": days, "units": units.astype(float), "censored": False})
+    forecast = CampaignForecaster().fit(history).predict(60, n_paths=200)
+    assert forecast["mean"].mean() == pytest.approx(units.mean(), rel=0.35)
+    assert forecast["p50"].max() == 0  # a slow seller's median day sells nothing
+
+
+def test_censored_days_are_not_learnt_as_zero_demand():
+    history, campaigns, products = shop(seed=6, lives=0)
+    censored = history.copy()
+    cut = (censored["sku"] == "S00") & (censored["date"] > END - pd.Timedelta(days=21))
+    censored.loc[cut, "units"] = 0.0
+    censored.loc[cut, "censored"] = True
+    plain = CampaignForecaster().fit(history).level_[0]
+    masked = CampaignForecaster().fit(censored).level_[0]
+    zeros = CampaignForecaster().fit(censored.assign(censored=False)).level_[0]
+    assert masked == pytest.approx(plain, rel=0.15)
+    assert zeros < 0.7 * plain
