@@ -1,0 +1,200 @@
+"""Does the plan work? Replay the planner and three seller baselines with lost sales (issue 4).
+
+    python bench/simulate_policies.py                       # both data sets, figures in bench/out/
+    python bench/simulate_policies.py --dataset uci --skus 300 --model moving_average
+
+Data:
+* ``sample``: the sample shop's generator (data/generate.py, seed 7) with its *true* (uncensored) demand,
+  campaign calendar, supplier lead times (spread or min/max), MOQ and case packs; kits exploded into their
+  components; the first year is history, the second is replayed.
+* ``uci``: UCI Online Retail II lines in ../shared/data (read in place, never copied): demand = units
+  of non-cancelled invoices with a positive quantity, per StockCode and day; a seeded sample of the
+  SKUs that sold on at least 20 days of the history window and again after it; lead time 14 days; a unit is valued at its median price (the data has
+  no cost); the first 180 days are history.
+
+For each, the service target (planner) and each baseline's own knob are swept; the output is a CSV of
+every run, a figure of fill rate against average inventory value, and a summary (printed and written
+as markdown) with: the planner's gap to a 95 % fill-rate target, the inventory value saved at each
+baseline's best fill rate, and stockouts of featured SKUs on campaign days.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from planner.plan import PlanSettings, expand_campaigns, supply_terms  # noqa: E402
+from planner.simulate import (  # noqa: E402
+    CoverPolicy, MinMaxPolicy, PlannerPolicy, Replay, TextbookPolicy, campaign_day_mask, daily_demand_matrix,
+    interpolate_value_at_fill, sweep,
+)
+
+UCI = ROOT.parent / "shared" / "data" / "online_retail" / "online_retail_II_2009-12_2010-12_raw.parquet"
+TARGETS = [0.80, 0.85, 0.90, 0.95, 0.98, 0.99]
+DEFAULT_KNOBS = {"min/max + fixed safety": 20.0, "velocity x days of cover": 30.0, "textbook mu L + z sigma sqrt(L)": 1.65}
+
+
+def rules(model: str, n_paths: int) -> tuple[dict, dict]:
+    return (
+        {
+            "planner": (PlannerPolicy, "service_level", TARGETS),
+            "min/max": (MinMaxPolicy, "safety_units", [0.0, 5.0, 10.0, 20.0, 40.0, 80.0]),
+            "cover": (CoverPolicy, "cover_days", [10.0, 14.0, 21.0, 30.0, 45.0, 60.0]),
+            "textbook": (TextbookPolicy, "z", [0.0, 0.5, 1.0, 1.65, 2.33, 3.0]),
+        },
+        {"planner": {"model": model, "n_paths": n_paths}},
+    )
+
+
+def uci_replay(n_skus: int, seed: int, history_days: int = 180) -> Replay:
+    lines = pd.read_parquet(UCI, columns=["Invoice", "StockCode", "Quantity", "InvoiceDate", "Price"])
+    lines = lines[~lines["Invoice"].astype(str).str.startswith("C") & (lines["Quantity"] > 0) & (lines["Price"] > 0)]
+    lines = lines[lines["StockCode"].astype(str).str.match(r"^\d")]  # drop POST, DOT, M, BANK CHARGES ...
+    lines = lines.assign(sku=lines["StockCode"].astype(str), date=pd.to_datetime(lines["InvoiceDate"]).dt.normalize())
+    daily = lines.groupby(["sku", "date"], as_index=False)["Quantity"].sum().rename(columns={"Quantity": "units"})
+    # established SKUs: sold on 20+ days of the history window (launching a product is not replenishment)
+    cutoff = daily["date"].min() + pd.Timedelta(days=history_days)
+    days_sold = daily[daily["date"] < cutoff].groupby("sku").size()
+    sold_later = set(daily.loc[daily["date"] >= cutoff, "sku"])
+    eligible = np.sort([s for s in days_sold[days_sold >= 20].index if s in sold_later])
+    chosen = np.random.default_rng(seed).choice(eligible, size=min(n_skus, len(eligible)), replace=False)
+    skus, demand, dates = daily_demand_matrix(daily[daily["sku"].isin(chosen)])
+    price = lines[lines["sku"].isin(chosen)].groupby("sku")["Price"].median().reindex(skus).to_numpy()
+    n = len(skus)
+    return Replay(skus=skus, dates=dates, demand=demand, unit_value=price, margin=price,
+                  lead_time_days=np.full(n, 14.0), start=history_days, seed=seed)
+
+
+def sample_replay(seed: int = 7) -> Replay:
+    sys.path.insert(0, str(ROOT / "data"))
+    from generate import generate_shop
+
+    shop = generate_shop(150, seed=seed, order_lines=False)
+    products = shop.products.assign(sku=shop.products["sku"].astype(str))
+    kits = set(shop.bundles["bundle_sku"].astype(str))
+    demand = pd.DataFrame(shop.demand_matrix.T, index=products["sku"].to_numpy(), columns=shop.dates)
+    for row in shop.bundles.itertuples():
+        demand.loc[str(row.component_sku)] += demand.loc[str(row.bundle_sku)] * float(row.quantity)
+    keep = [s for s in demand.index if s not in kits]
+    demand = demand.loc[keep]
+    terms = supply_terms(products, shop.suppliers, PlanSettings()).set_index("sku").loc[keep]
+    low, high = terms["lead_time_min_days"], terms["lead_time_max_days"]
+    # a min/max range as a spread: the sd of a triangular(min, mean, max) is about (max - min) / 4.9
+    spread = terms["lead_time_sd_days"].where(~(low.notna() & high.notna()), (high - low) / 4.9)
+    lead = terms["lead_time_days"] + terms["transit_days"] + terms["receiving_days"]
+    from planner.io.inputs import expand_campaigns as expand_for_forecast
+
+    campaigns = expand_for_forecast(shop.campaigns, products, keep)
+    skus = np.array(keep, dtype=object)
+    return Replay(
+        skus=skus, dates=shop.dates, demand=demand.to_numpy(float), unit_value=terms["unit_cost"].to_numpy(float),
+        margin=(terms["price"] - terms["unit_cost"]).to_numpy(float), lead_time_days=lead.to_numpy(float),
+        lead_time_sd_days=spread.fillna(0).to_numpy(float), moq=terms["moq"].to_numpy(), case_pack=terms["case_pack"].to_numpy(),
+        campaigns=campaigns, campaign_days=campaign_day_mask(expand_campaigns(shop.campaigns, products), skus, shop.dates),
+        start=365, seed=seed,
+    )
+
+
+def summarise(results: pd.DataFrame, name: str) -> list[str]:
+    lines = [f"## {name}", ""]
+    planner = results[results["policy"] == "planner"]
+    at95 = planner[np.isclose(planner["knob"], 0.95)]
+    if len(at95):
+        fr = float(at95["fill_rate"].iloc[0])
+        lines.append(f"- planner at a 95 % fill-rate target: simulated fill rate {fr:.2%} (gap {100 * (fr - 0.95):+.2f} points)")
+    for policy, default in DEFAULT_KNOBS.items():
+        curve = results[results["policy"] == policy]
+        if curve.empty:
+            continue
+        best = curve.loc[curve["fill_rate"].idxmax()]
+        need = interpolate_value_at_fill(planner, float(best["fill_rate"]))
+        saving = 1 - need / best["average_value"] if np.isfinite(need) else float("nan")
+        base = curve[np.isclose(curve["knob"], default)].iloc[0]
+        need_default = interpolate_value_at_fill(planner, float(base["fill_rate"]))
+        saving_default = 1 - need_default / base["average_value"] if np.isfinite(need_default) else float("nan")
+        lines.append(
+            f"- {policy}: best fill rate {best['fill_rate']:.2%} (knob {best['knob']:g}) at average inventory "
+            f"{best['average_value']:,.0f}; the planner reaches it with {need:,.0f} ({saving:+.1%} saved). "
+            f"At the sellers' default (knob {default:g}): fill {base['fill_rate']:.2%}, inventory "
+            f"{base['average_value']:,.0f}; planner {need_default:,.0f} ({saving_default:+.1%} saved)")
+    if "campaign_stockout_days" in results and results["campaign_fill_rate"].notna().any():
+        lines.append("- featured SKUs on campaign days (SKU-days with lost sales / campaign fill rate):")
+        for row in results.itertuples():
+            if row.policy == "planner" and not np.isclose(row.knob, 0.95):
+                continue
+            if row.policy != "planner" and not np.isclose(row.knob, DEFAULT_KNOBS.get(row.policy, np.nan)):
+                continue
+            lines.append(f"  - {row.policy} (knob {row.knob:g}): {row.campaign_stockout_days} SKU-days, "
+                         f"campaign fill rate {row.campaign_fill_rate:.2%}, overall {row.fill_rate:.2%}, "
+                         f"inventory {row.average_value:,.0f}")
+    lines.append("")
+    return lines
+
+
+def figure(results: pd.DataFrame, name: str, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for policy, curve in results.groupby("policy", sort=False):
+        curve = curve.sort_values("average_value")
+        ax.plot(curve["average_value"], 100 * curve["fill_rate"], marker="o", label=policy)
+        for row in curve.itertuples():
+            ax.annotate(f"{row.knob:g}", (row.average_value, 100 * row.fill_rate), fontsize=7,
+                        textcoords="offset points", xytext=(3, -8))
+    ax.set_xlabel("average inventory value")
+    ax.set_ylabel("fill rate (%)")
+    ax.set_title(f"{name}: fill rate vs inventory (lost sales)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def run(name: str, replay: Replay, model: str, n_paths: int, out: Path) -> list[str]:
+    started = time.time()
+    grid, fixed = rules(model, n_paths)
+    results = sweep(replay, grid, **fixed)
+    results.insert(0, "dataset", name)
+    results.to_csv(out / f"simulate_{name}.csv", index=False)
+    figure(results, name, out / f"simulate_{name}.png")
+    lines = summarise(results, f"{name} ({len(replay.skus)} SKUs, {replay.demand.shape[1] - replay.start} days "
+                               f"replayed, planner model {model}; {time.time() - started:.0f} s)")
+    print("\n".join(lines), flush=True)
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", choices=["sample", "uci", "both"], default="both")
+    parser.add_argument("--skus", type=int, default=300, help="UCI SKUs sampled (seeded)")
+    parser.add_argument("--model", default="campaign", help="forecast model of the planner (registry name)")
+    parser.add_argument("--paths", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    lines = ["# Policy simulation (bench/simulate_policies.py)", ""]
+    if args.dataset in ("sample", "both"):
+        lines += run("sample_shop", sample_replay(), args.model, args.paths, args.out)
+    if args.dataset in ("uci", "both"):
+        if not UCI.exists():
+            print(f"skipping UCI: {UCI} not found")
+        else:
+            lines += run("uci_online_retail", uci_replay(args.skus, args.seed), args.model, args.paths, args.out)
+    (args.out / "simulate_policies.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
