@@ -88,6 +88,35 @@ def test_generic_optional_price_and_location(tmp_path):
     assert frame["location"].tolist() == ["own"] and frame["revenue"].tolist() == [2498.0]
 
 
+def test_typed_parquet_dates_and_numbers(tmp_path):
+    """A Parquet file's own types are used: date32 and zoned timestamps (converted to the shop's zone)."""
+    from planner.io.table import DateStyle
+
+    frame = pd.DataFrame({"sku": ["A", "B"], "units": [3, 2]})
+    frame["date"] = pd.to_datetime(["2026-03-01 20:00", "2026-03-01 10:00"]).tz_localize("UTC")
+    frame.to_parquet(tmp_path / "zoned.parquet", index=False)
+    read = read_generic(tmp_path / "zoned.parquet", dates=DateStyle(timezone="Asia/Bangkok")).frame
+    assert read["demand_date"].tolist() == [pd.Timestamp("2026-03-02"), pd.Timestamp("2026-03-01")]
+    assert read["quantity"].tolist() == [3.0, 2.0]
+    days = pd.DataFrame({"sku": ["A"], "date": [pd.Timestamp("2026-03-01").date()], "units": [1]})
+    days.to_parquet(tmp_path / "days.parquet", index=False)
+    assert read_generic(tmp_path / "days.parquet").frame["demand_date"].tolist() == [pd.Timestamp("2026-03-01")]
+
+
+def test_typed_parquet_bad_values_name_row_and_column(tmp_path):
+    frame = pd.DataFrame({"sku": ["A", "B", "C"], "date": pd.to_datetime(["2026-03-01"] * 3), "units": [1.0, -2.0, None]})
+    frame.to_parquet(tmp_path / "bad.parquet", index=False)
+    with pytest.raises(InputError) as error:
+        read_generic(tmp_path / "bad.parquet")
+    assert str(error.value).startswith("bad.parquet, row 3, column 'units': '-2' is below the allowed minimum 0")
+    parsed = read_generic(tmp_path / "bad.parquet", on_bad_rows="skip")
+    assert parsed.rejects["row"].tolist() == [3, 4] and parsed.frame["sku"].tolist() == ["A"]
+    numbers_as_dates = pd.DataFrame({"sku": ["A"], "date": [20260301], "units": [1]})
+    numbers_as_dates.to_parquet(tmp_path / "n.parquet", index=False)
+    with pytest.raises(InputError, match=r"n.parquet, row 2, column 'date': '20260301' is not a date \(the file's column holds numbers\)"):
+        read_generic(tmp_path / "n.parquet")
+
+
 def test_online_retail_cancellations_and_adjustments(tmp_path):
     lines = pd.DataFrame({
         "Invoice": ["489434", "489434", "C489449", "489450"],

@@ -103,7 +103,8 @@ def read_raw(path: Path, wanted: Iterable[str], display_name: str | None = None)
     except Exception as exc:  # a broken file: say which, keep the cause
         raise InputError(name, f"cannot be read as {suffix.lstrip('.') or 'CSV'}: {exc}") from exc
     for column in frame.columns:  # trailing tabs keep IDs and times as text in spreadsheets
-        frame[column] = frame[column].astype(str).str.strip(" \t\r\n\ufeff")
+        if not _is_typed(frame[column]):
+            frame[column] = frame[column].astype(str).str.strip(" \t\r\n\ufeff")
     return frame, headers
 
 
@@ -148,12 +149,21 @@ def _read_parquet(path: Path, wanted: set[str]) -> tuple[pd.DataFrame, list[str]
     headers = pq.read_schema(path).names
     keep = [h for h in headers if header_key(h) in wanted]
     table = pq.read_table(path, columns=keep)
-    # Typed columns become the same text a CSV would hold (3.0 -> '3'), cast in Arrow, not per cell.
-    frame = pd.DataFrame({
-        header_key(name): pc.fill_null(pc.cast(column, pa.string()), "").to_pandas()
-        for name, column in zip(table.column_names, table.columns)
-    })
-    frame.index = np.arange(2, len(frame) + 2)  # a Parquet record n is reported as row n + 1, as if it had a header row
+    frame = pd.DataFrame(index=np.arange(2, table.num_rows + 2))
+    for name, column in zip(table.column_names, table.columns):
+        kind = column.type
+        if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+            # typed cells stay typed: no text round trip for millions of numbers (nulls are empty cells)
+            frame[header_key(name)] = column.to_numpy(zero_copy_only=False).astype(float)
+        elif pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+            values = column.to_pandas()
+            if pa.types.is_date(kind):  # date32 arrives as Python dates
+                values = pd.to_datetime(values)
+            values.index = frame.index  # zoned times stay zoned: parse_frame converts to the shop's zone
+            frame[header_key(name)] = values if getattr(values.dt, "tz", None) is not None else values.astype("datetime64[ns]")
+        else:
+            frame[header_key(name)] = pc.fill_null(pc.cast(column, pa.string()), "").to_pandas().to_numpy()
+    # a Parquet record n is reported as row n + 1, as if it had a header row
     return frame, list(headers)
 
 
@@ -323,6 +333,41 @@ def parse_table(path: Path, schema: Schema, on_bad_rows: OnBadRows = "fail", dis
     return parse_frame(raw, headers, schema, name, on_bad_rows, dates)
 
 
+def _is_typed(series: pd.Series) -> bool:
+    """A column a typed file (Parquet) already holds as numbers or times."""
+    return pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series)
+
+
+def _flag(problems: Problems, mask: pd.Series, label: str, series: pd.Series, problem: str) -> None:
+    if mask.any():  # text of the offending cells only: millions of good ones stay numbers
+        problems.add(mask, label, series[mask].map(lambda v: f"{v:g}" if isinstance(v, float) else str(v)), problem)
+
+
+def _typed_column(series: pd.Series, column: Column, label: str, problems: Problems,
+                  dates: DateStyle = DAY_FIRST) -> pd.Series:
+    """Check a typed column against its schema kind; nulls are empty cells; zoned times are converted
+    to the shop's time zone."""
+    if getattr(getattr(series, "dt", None), "tz", None) is not None:
+        series = (series.dt.tz_convert(dates.timezone) if dates.timezone else series).dt.tz_localize(None)
+    empty = series.isna()
+    if not column.nullable:
+        problems.add(empty, label, None, "is empty; a value is required")
+    numeric = pd.api.types.is_numeric_dtype(series)
+    temporal = column.kind in ("date", "timestamp")
+    if column.kind in ("text", "choice") or temporal != (not numeric):
+        expected = {"date": "a date", "timestamp": "a date and time", "text": "text", "choice": "text"}.get(column.kind, "a number")
+        _flag(problems, ~empty, label, series, f"is not {expected} (the file's column holds "
+                                                f"{'numbers' if numeric else 'dates'})")
+        return series
+    values = series.astype("datetime64[ns]").dt.normalize() if column.kind == "date" else series
+    if column.kind == "whole":
+        _flag(problems, ~empty & (values != np.floor(values)), label, series, "is not a whole number")
+    if column.min_value is not None:
+        _flag(problems, ~empty & (values < column.min_value), label, series,
+              f"is below the allowed minimum {column.min_value:g}")
+    return values.where(~empty, column.default) if column.default is not None else values
+
+
 def parse_frame(raw: pd.DataFrame, headers: list[str], schema: Schema, name: str,
                 on_bad_rows: OnBadRows = "fail", dates: DateStyle = DAY_FIRST) -> Parsed:
     """Type the text frame from :func:`read_raw` against ``schema`` (see :func:`parse_table`)."""
@@ -344,9 +389,13 @@ def parse_frame(raw: pd.DataFrame, headers: list[str], schema: Schema, name: str
         if column.name not in source:
             out[column.name] = column.default
             continue
+        label = header_of[column.name]
+        if _is_typed(raw[source[column.name]]):
+            values = _typed_column(raw[source[column.name]], column, label, problems, dates)
+            out[column.name] = values
+            continue
         cells = raw[source[column.name]].astype(str)
         empty = cells == ""
-        label = header_of[column.name]
         if not column.nullable:
             problems.add(empty, label, None, "is empty; a value is required")
         if column.kind == "text":
