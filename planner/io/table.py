@@ -338,9 +338,16 @@ def _is_typed(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series)
 
 
+def _number_text(value: object) -> str:
+    """A typed cell as the user would write it: 20260301, not 2.02603e+07."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value) if isinstance(value, float) else str(value)
+
+
 def _flag(problems: Problems, mask: pd.Series, label: str, series: pd.Series, problem: str) -> None:
     if mask.any():  # text of the offending cells only: millions of good ones stay numbers
-        problems.add(mask, label, series[mask].map(lambda v: f"{v:g}" if isinstance(v, float) else str(v)), problem)
+        problems.add(mask, label, series[mask].map(_number_text), problem)
 
 
 def _typed_column(series: pd.Series, column: Column, label: str, problems: Problems,
