@@ -87,6 +87,7 @@ class CampaignForecaster(Forecaster):
     effect_prior_units : same, for per-SKU pre/post and holiday multipliers.
     yearly : learn a shop-wide day-of-year profile (needs more than a year of history).
     monthly : learn a shop-wide day-of-month profile (paydays, month-end).
+    level_from_campaign_days : let campaign days, their uplift divided out, inform the level.
     chunk_skus : SKUs simulated at once (bounds memory; results depend on it only through the seed).
     """
 
@@ -104,6 +105,7 @@ class CampaignForecaster(Forecaster):
         effect_prior_units: float = 200.0,
         yearly: bool = True,
         monthly: bool = True,
+        level_from_campaign_days: bool = True,
         chunk_skus: int = 1000,
     ):
         self.market = market
@@ -116,6 +118,7 @@ class CampaignForecaster(Forecaster):
         self.effect_prior_units = effect_prior_units
         self.yearly = yearly
         self.monthly = monthly
+        self.level_from_campaign_days = level_from_campaign_days
         self.chunk_skus = chunk_skus
 
     # ------------------------------------------------------------------------------------------ fit
@@ -177,16 +180,23 @@ class CampaignForecaster(Forecaster):
         holiday_mult = np.array([self.holiday_effect_.get(k, 1.0) for k in holiday_key], dtype=np.float32)
         expected_ordinary = baseline * prepost * holiday_mult[None, :]
 
-        # final level: one-sided exponentially weighted, as of the last day
-        adjusted = y0 / (prepost * season[:, season_index] * (holiday_mult * calendar)[None, :])
-        usable = observed & ~on_campaign
-        level, weight = _forward_level(adjusted, usable, self.half_life_)
-        self.level_ = self._shrink_level(level, usable.sum(axis=1), n_cat)
-
         # campaign uplift per type
         self.uplift_ = {}
         if days is not None and len(days):
             self.uplift_ = self._fit_uplift(y0, expected_ordinary, observed, cm, days, dates, n_cat)
+
+        # final level: one-sided exponentially weighted, as of the last day. Campaign days count too,
+        # their fitted uplift divided out, with weight 1 / uplift (a 5x day is mostly campaign noise):
+        # twice the evidence where campaigns are frequent (Rossmann runs a promotion every other week)
+        divisor = prepost * season[:, season_index] * (holiday_mult * calendar)[None, :]
+        weight = (observed & ~on_campaign).astype(np.float32)
+        if self.uplift_ and self.level_from_campaign_days:
+            log_mean, log_var, _, _, _ = self._uplift_matrices(days, dates[0], n_days)
+            factor = np.exp(log_mean + log_var / 2)
+            weight = np.where(on_campaign & observed, 1.0 / np.maximum(factor, 1.0), weight).astype(np.float32)
+            divisor = divisor * np.where(on_campaign, factor, 1.0)
+        level, _ = _forward_level(y0 / divisor, weight, self.half_life_)
+        self.level_ = self._shrink_level(level, (weight > 0).sum(axis=1), n_cat)
 
         # dispersion on ordinary days
         self.dispersion_ = _dispersion(y0, expected_ordinary, ordinary)
@@ -403,14 +413,20 @@ class CampaignForecaster(Forecaster):
         baseline = self.level_[:, None] * self.season_[:, season_index] * (holiday_mult * calendar)[None, :]
         if self.prepost_ is not None:
             baseline = baseline * _prepost_matrix(self.prepost_, cm.days_to[:, cut], cm.days_since[:, cut])
+        log_mean, log_var, event, scale, event_ids = self._uplift_matrices(days, start, horizon, uplift_scale)
+        return future, baseline.astype(np.float32), log_mean, log_var, event, scale, event_ids
+
+    def _uplift_matrices(self, days: pd.DataFrame | None, start: pd.Timestamp, n_days: int, uplift_scale: dict | None = None):
+        """Log-uplift mean and variance (n_sku, n_days) from ``start``, the campaign index of each
+        campaign day (-1 elsewhere), the scenario scale of its extra units, and the campaign ids."""
         n_sku = len(self.skus_)
-        log_mean = np.zeros((n_sku, horizon), dtype=np.float32)
-        log_var = np.zeros((n_sku, horizon), dtype=np.float32)
-        event = np.full((n_sku, horizon), -1, dtype=np.int64)
-        scale = np.ones((n_sku, horizon), dtype=np.float32)
+        log_mean = np.zeros((n_sku, n_days), dtype=np.float32)
+        log_var = np.zeros((n_sku, n_days), dtype=np.float32)
+        event = np.full((n_sku, n_days), -1, dtype=np.int64)
+        scale = np.ones((n_sku, n_days), dtype=np.float32)
         event_ids: list = []
         if days is not None and len(days):
-            d = days[(days["date"] >= start) & (days["date"] < start + pd.Timedelta(days=horizon))].copy()
+            d = days[(days["date"] >= start) & (days["date"] < start + pd.Timedelta(days=n_days))].copy()
             d["i"] = pd.Index(self.skus_).get_indexer(d["sku"])
             d = d[d["i"] >= 0]
             d["t"] = (d["date"] - start).dt.days.to_numpy()
@@ -438,7 +454,7 @@ class CampaignForecaster(Forecaster):
                 if uplift_scale:
                     factor = best["id"].map(uplift_scale).fillna(uplift_scale.get(kind, 1.0)).to_numpy(np.float32)
                     scale[i, t] *= factor
-        return future, baseline.astype(np.float32), log_mean, log_var, event, scale, list(event_ids)
+        return log_mean, log_var, event, scale, list(event_ids)
 
     def components(self, horizon: int, uplift_scale: dict | None = None, campaigns: pd.DataFrame | None = None) -> pd.DataFrame:
         """Decomposition of the mean forecast per SKU and day.
