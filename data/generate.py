@@ -13,7 +13,7 @@ For SKU ``s`` on day ``d`` (``t`` = years before the last day of history, so ``t
     demand[s, d] ~ Poisson(mu[s, d] * G[s, d]),   G ~ Gamma(shape=4, scale=1/4)   (negative binomial)
 
 - ``base``: units a day at the end of history, log-normal; 30 % of SKUs are a long tail selling a unit a
-  week or less; a few best sellers sell several a day. Scaled to about 21 order lines a day for 150
+  week or less; a few best sellers sell several a day. Scaled to about 22 order lines a day for 150
   SKUs (spikes of 100+ on mega-sales), so that the committed exports stay under 10 MB.
 - ``growth``: a per-SKU trend, N(0.1, 0.35) a year.
 - ``weekday``: the weekly rhythm, Monday 0.92 .. Saturday 1.10.
@@ -72,6 +72,7 @@ from planner.io.tiktok_status import STATUS_WORDS  # noqa: E402
 MARKET, CURRENCY, TIMEZONE = "TH", "THB", "Asia/Bangkok"
 PLANNED_DAYS = 99  # campaigns are planned up to here after the last day of history (2027-02-28)
 ORDER_LINES_MAX_SKUS = 2_000  # above this, order lines are skipped unless asked for
+_EXPORT_DELAY = pd.Timedelta(hours=33)  # an export is made the morning (09:00) after its last day
 
 TIKTOK_COLUMNS = (
     "Order ID", "Order Status", "Order Substatus", "Cancelation/Return Type", "Normal or Pre-order",
@@ -141,11 +142,11 @@ _KITS = [
 
 # supplier, categories, lead time mean/sd/min/max, ordering cost, transit to FBT, MOQ, case pack
 _SUPPLIERS = [
-    ("GZ Cosmetics", ("beauty",), 30, 6, None, None, 1500, 3, 96, 24),
-    ("Bangkok Beauty Lab", ("beauty",), 10, 2, None, None, 500, 1, 24, 12),
-    ("Shenzhen Gadget Hub", ("gadgets",), 35, None, 25, 45, 2500, 3, 50, 10),
-    ("Siam Home Supply", ("home",), 7, 2, None, None, 300, 1, 10, 5),
-    ("Yiwu Homeware Trading", ("home", "gadgets"), 28, 7, None, None, 1800, 3, 60, 12),
+    ("GZ Cosmetics", ("beauty",), 30, 6, None, None, 1500, 3, 48, 12),
+    ("Bangkok Beauty Lab", ("beauty",), 10, 2, None, None, 500, 1, 12, 6),
+    ("Shenzhen Gadget Hub", ("gadgets",), 35, None, 25, 45, 2500, 3, 40, 10),
+    ("Siam Home Supply", ("home",), 7, 2, None, None, 300, 1, 6, 2),
+    ("Yiwu Homeware Trading", ("home", "gadgets"), 28, 7, None, None, 1800, 3, 36, 6),
 ]
 
 _WEEKDAY = np.array([0.92, 0.94, 0.96, 0.98, 1.04, 1.10, 1.06])
@@ -183,7 +184,8 @@ class ShopData:
     campaigns: pd.DataFrame
     inventory: pd.DataFrame
     purchase_orders: pd.DataFrame
-    order_lines: pd.DataFrame | None
+    order_lines: pd.DataFrame | None  # the 55 TikTok columns as an export made the morning after `end`
+    order_events: pd.DataFrame | None = field(repr=False)  # per line: quantities, prices and event times
     dates: pd.DatetimeIndex
     demand_matrix: np.ndarray = field(repr=False)  # days x SKUs, uncensored units
     sales_matrix: np.ndarray = field(repr=False)  # days x SKUs, observed units
@@ -196,7 +198,7 @@ class ShopData:
         return pd.Index(self.products["sku"])
 
     def _long(self, matrix: np.ndarray, name: str) -> pd.DataFrame:
-        days, n = matrix.shape
+        days = matrix.shape[0]
         live = np.arange(days)[None, :] >= self.launch_day[:, None]  # SKUs x days
         sku_idx, day_idx = np.nonzero(live)  # sorted by SKU, then date
         frame = pd.DataFrame({
@@ -264,7 +266,7 @@ def _products(rng: np.random.Generator, n_skus: int) -> pd.DataFrame:
         supplier.append(options[rng.integers(len(options))])
     products["supplier"] = supplier
     terms = {s[0]: s for s in _SUPPLIERS}
-    moq = np.array([terms[s][8] for s in supplier]) * rng.choice([0.5, 1, 1, 2], size=len(products))
+    moq = np.array([terms[s][8] for s in supplier]) * rng.choice([0.25, 0.5, 1, 2], size=len(products))
     products["case_pack"] = [terms[s][9] for s in supplier]
     products["moq"] = np.maximum(products["case_pack"], (moq // products["case_pack"]) * products["case_pack"]).astype(int)
     products["ordering_cost"] = np.nan
@@ -591,7 +593,7 @@ def generate_shop(n_skus: int = 150, end: date = date(2026, 11, 21), days: int =
     tail = rng.random(n) < 0.3
     base = np.where(tail, rng.uniform(0.03, 0.14, n), rng.lognormal(0, 1.2, n))
     base[is_kit] = rng.uniform(0.3, 1.0, is_kit.sum())
-    base[~tail] *= 25.0 * (n / 150) / base[~tail].sum()
+    base[~tail] *= 26.5 * (n / 150) / base[~tail].sum()
     growth = np.clip(rng.normal(0.1, 0.35, n), -0.9, 1.2)
 
     launch = np.full(n, -1, dtype=np.int64)
@@ -681,14 +683,18 @@ def generate_shop(n_skus: int = 150, end: date = date(2026, 11, 21), days: int =
     purchase_orders = _purchase_orders(products, arrival, open_qty, order_day, lead_mean, dates, end)
     if order_lines is None:
         order_lines = n <= ORDER_LINES_MAX_SKUS
-    lines = _order_lines(rng, products, demand, sales, discount, windows, effects, dates) if order_lines else None
+    events = _order_lines(rng, products, demand, sales, discount, windows, effects, dates) if order_lines else None
+    lines = None
+    if events is not None:
+        lines = _export_frame(events, pd.Timestamp(end) + _EXPORT_DELAY, thai=False, us_times=False, tab="")
+        lines = lines.reset_index(drop=True)
 
     product_columns = ["sku", "name", "category", "unit_cost", "price", "supplier", "lead_time_days",
                        "lead_time_sd_days", "moq", "case_pack", "ordering_cost", "fulfillment", "status"]
     return ShopData(
         products=products[product_columns].copy(), suppliers=_suppliers(),
         bundles=kits[["bundle_sku", "component_sku", "quantity"]].copy(), campaigns=campaigns,
-        inventory=inventory, purchase_orders=purchase_orders, order_lines=lines, dates=dates,
+        inventory=inventory, purchase_orders=purchase_orders, order_lines=lines, order_events=events, dates=dates,
         demand_matrix=demand, sales_matrix=sales, stockout_matrix=stockout, discount_matrix=discount,
         launch_day=np.maximum(launch, 0),
     )
@@ -720,9 +726,9 @@ def _inventory(rng, products, stock, rate, campaigns, end: date) -> pd.DataFrame
     parts = [
         pd.DataFrame({"sku": sku, "location": loc, "on_hand": on_hand, "reserved": reserved,
                       "unfulfillable": unfulfillable, "in_transit": in_transit, "location_type": loc, "_k": 0}),
-        pd.DataFrame({"sku": sku, "location": "own", "on_hand": case * rng.integers(0, 6, n), "reserved": zeros,
+        pd.DataFrame({"sku": sku, "location": "own", "on_hand": case * rng.integers(0, 3, n), "reserved": zeros,
                       "unfulfillable": zeros, "in_transit": zeros, "location_type": "own", "_k": 1})[back],
-        pd.DataFrame({"sku": sku, "location": _THREE_PL, "on_hand": case * rng.integers(2, 11, n),
+        pd.DataFrame({"sku": sku, "location": _THREE_PL, "on_hand": case * rng.integers(1, 5, n),
                       "reserved": zeros, "unfulfillable": zeros, "in_transit": zeros, "location_type": "3pl",
                       "_k": 2})[overflow],
     ]
@@ -762,7 +768,7 @@ def _purchase_orders(products, arrival, open_qty, order_day, lead_mean, dates, e
 def _order_lines(rng, products, demand, sales, discount, windows, effects, dates) -> pd.DataFrame:
     """One row per order SKU line: the observed units split into lines and orders, with the events
     (paid, shipped, delivered, cancelled, returned) as timestamps; statuses are set per export."""
-    days, n = sales.shape
+    n = sales.shape[1]
     day_idx, sku_idx = np.nonzero(sales)
     units = sales[day_idx, sku_idx].astype(np.int64)
     # units -> lines: a unit joins the previous line of its cell with probability 0.2 (1-3 unit lines)
@@ -992,9 +998,10 @@ def _status_words(thai: bool) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _export_frame(lines: pd.DataFrame, cutoff: pd.Timestamp, thai: bool, us_times: bool) -> pd.DataFrame:
+def _export_frame(lines: pd.DataFrame, cutoff: pd.Timestamp, thai: bool, us_times: bool,
+                  tab: str = "\t") -> pd.DataFrame:
     """The 55 TikTok columns for `lines` as an export made at `cutoff` shows them: events after the
-    cutoff are not known yet, statuses are those of the cutoff."""
+    cutoff are not known yet, statuses are those of the cutoff. `tab` ends ID and time cells."""
     known = {c: lines[c].where(lines[c] <= cutoff) for c in ("paid", "rts", "shipped", "delivered", "cancelled")}
     status = np.select(
         [known["cancelled"].notna(), known["delivered"].notna() & (known["delivered"] + pd.Timedelta(days=7) <= cutoff),
@@ -1014,7 +1021,7 @@ def _export_frame(lines: pd.DataFrame, cutoff: pd.Timestamp, thai: bool, us_time
             text = series.dt.strftime("%m/%d/%Y %I:%M:%S ") + np.where(series.dt.hour < 12, "AM", "PM")
         else:
             text = series.dt.strftime("%d/%m/%Y %H:%M:%S")
-        return (text + "\t").fillna("")
+        return (text + tab).fillna("")
 
     shipped_known = known["shipped"].notna()
 
@@ -1022,12 +1029,12 @@ def _export_frame(lines: pd.DataFrame, cutoff: pd.Timestamp, thai: bool, us_time
         return pd.Series(np.round(np.asarray(values, dtype=float), 2), index=lines.index).map("{:g}".format)
 
     out = {
-        "Order ID": lines["order_id"] + "\t",
+        "Order ID": lines["order_id"] + tab,
         "Order Status": [words[s][0] for s in status],
         "Order Substatus": [words[s][1] for s in status],
         "Cancelation/Return Type": return_type,
         "Normal or Pre-order": lines["pre_order"],
-        "SKU ID": lines["sku_id"] + "\t",
+        "SKU ID": lines["sku_id"] + tab,
         "Seller SKU": lines["sku"],
         "Product Name": lines["product_name"],
         "Variation": lines["variation"],
@@ -1056,7 +1063,7 @@ def _export_frame(lines: pd.DataFrame, cutoff: pd.Timestamp, thai: bool, us_time
         "Cancel Reason": np.where(known["cancelled"].notna(), lines["cancel_reason"], ""),
         "Fulfillment Type": np.where(lines["fulfillment"] == "fbt", "Fulfillment by TikTok", "Fulfillment by seller"),
         "Warehouse Name": lines["fulfillment"].map(_WAREHOUSES),
-        "Tracking ID": np.where(shipped_known, lines["tracking"] + "\t", ""),
+        "Tracking ID": np.where(shipped_known, lines["tracking"] + tab, ""),
         "Delivery Option": "Standard shipping",
         "Shipping Provider Name": np.where(shipped_known, lines["carrier"], ""),
         "Buyer Message": lines["message"],
@@ -1072,7 +1079,7 @@ def _export_frame(lines: pd.DataFrame, cutoff: pd.Timestamp, thai: bool, us_time
         "Payment Method": lines["payment"],
         "Weight(kg)": lines["weight"].round(2).map("{:g}".format),
         "Product Category": lines["category"],
-        "Package ID": np.where(known["paid"].notna(), lines["package_id"] + "\t", ""),
+        "Package ID": np.where(known["paid"].notna(), lines["package_id"] + tab, ""),
         "Seller Note": "",
         "Checked Status": "",
         "Checked Marked by": "",
@@ -1132,7 +1139,7 @@ def write_sample_shop(shop: ShopData, out_dir, export_days: int = 90, export_ste
     description row, US times (month first, 12 h) in two files, Thai statuses in every third file; the
     newest export is an XLSX workbook. Returns the paths written.
     """
-    if shop.order_lines is None:
+    if shop.order_events is None:
         raise ValueError("this shop was generated without order lines: use generate_shop(order_lines=True)")
     out = Path(out_dir)
     inbox = out / "inbox"
@@ -1146,13 +1153,13 @@ def write_sample_shop(shop: ShopData, out_dir, export_days: int = 90, export_ste
         _csv(getattr(shop, name), out / f"{name}.csv")
         written.append(out / f"{name}.csv")
 
-    lines = shop.order_lines
+    lines = shop.order_events
     created_day = lines["created"].dt.normalize()
     windows = _export_windows(shop.dates[0].date(), shop.dates[-1].date(), export_days, export_step_days)
     description = [_DESCRIPTIONS.get(c, "") for c in TIKTOK_COLUMNS]
     for k, (start, stop) in enumerate(windows):
         newest = k == len(windows) - 1
-        cutoff = pd.Timestamp(stop) + pd.Timedelta(hours=33)  # exported the next morning, 09:00
+        cutoff = pd.Timestamp(stop) + _EXPORT_DELAY
         part = lines[(created_day >= pd.Timestamp(start)) & (created_day <= pd.Timestamp(stop))]
         frame = _export_frame(part, cutoff, thai=k % 3 == 1, us_times=k in (2, 5))
         path = inbox / f"orders_{start:%Y-%m-%d}_{stop:%Y-%m-%d}.{'xlsx' if newest else 'csv'}"

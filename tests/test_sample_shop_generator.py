@@ -36,7 +36,7 @@ def shop():
 
 def _frames(data) -> dict[str, pd.DataFrame]:
     names = ("products", "suppliers", "bundles", "campaigns", "inventory", "purchase_orders", "order_lines",
-             "true_demand", "sales")
+             "order_events", "true_demand", "sales")
     return {name: getattr(data, name) for name in names}
 
 
@@ -47,6 +47,18 @@ def test_same_seed_same_frames_other_seed_other_frames():
     for name, frame in first.items():
         pd.testing.assert_frame_equal(frame, again[name], obj=name)
     assert not first["true_demand"]["units"].equals(other["true_demand"]["units"])
+
+
+def test_order_lines_have_the_tiktok_columns_and_add_up_to_the_sales():
+    small = gen.generate_shop(n_skus=40, days=120, seed=3)
+    lines = small.order_lines
+    assert list(lines.columns) == list(gen.TIKTOK_COLUMNS)
+    created = pd.to_datetime(lines["Created Time"], format="%d/%m/%Y %H:%M:%S")
+    settled = created < small.dates[-2]  # the last two days' lines may still be cancelled before shipping
+    demand = ~((lines["Cancelation/Return Type"] == "Cancel") & (lines["Shipped Time"] == ""))
+    assert lines.loc[demand & settled, "Quantity"].astype(int).sum() == small.sales_matrix[:-2].sum()
+    assert (lines.loc[~demand, "Order Status"] == "Cancelled").all()
+    assert (~demand).sum() > 0.02 * len(lines)
 
 
 def test_generic_writer_columns_and_units(shop, tmp_path):
