@@ -116,3 +116,26 @@ def test_every_command_has_help_with_an_example():
         result = runner.invoke(main, [name, "--help"])
         assert result.exit_code == 0, name
         assert "Example" in result.output, f"restock {name} --help shows no example"
+
+
+def test_input_tables_may_be_xlsx(shop, tmp_path):
+    """shop.toml can point a table at a workbook; it reads like the CSV, errors name the sheet's row."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["sku", "name", "category", "unit_cost", "price", "supplier", "case_pack"])
+    sheet.append(["SERUM-30", "เซรั่มวิตามินซี 30ml", "beauty", 85, 249, "GZ Cosmetics", 24])
+    sheet.append(["FAN-01", "小风扇 Quạt mini", "gadgets", "cheap", 199, "Shenzhen", 10])
+    book.save(shop.root / "products.xlsx")
+    toml = shop.root / "shop.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('products = "products.csv"', 'products = "products.xlsx"'),
+                    encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        Shop.open(shop.root).inputs()
+    assert str(error.value) == "products.xlsx, row 3, column 'unit_cost': 'cheap' is not an amount of money"
+    sheet["D3"] = 58.5
+    book.save(shop.root / "products.xlsx")
+    products = Shop.open(shop.root).inputs().products
+    assert products["name"].tolist() == ["เซรั่มวิตามินซี 30ml", "小风扇 Quạt mini"]
+    assert products["unit_cost"].tolist() == [85.0, 58.5] and products["case_pack"].tolist() == [24, 10]
