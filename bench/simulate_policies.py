@@ -46,11 +46,13 @@ def rules(model: str, n_paths: int) -> tuple[dict, dict]:
     return (
         {
             "planner": (PlannerPolicy, "service_level", TARGETS),
+            "planner (calibrated)": (PlannerPolicy, "service_level", TARGETS),
             "min/max": (MinMaxPolicy, "safety_units", [0.0, 5.0, 10.0, 20.0, 40.0, 80.0]),
             "cover": (CoverPolicy, "cover_days", [10.0, 14.0, 21.0, 30.0, 45.0, 60.0]),
             "textbook": (TextbookPolicy, "z", [0.0, 0.5, 1.0, 1.65, 2.33, 3.0]),
         },
-        {"planner": {"model": model, "n_paths": n_paths}},
+        {"planner": {"model": model, "n_paths": n_paths},
+         "planner (calibrated)": {"model": model, "n_paths": n_paths, "calibrate": True, "name": "planner (calibrated)"}},
     )
 
 
@@ -105,36 +107,38 @@ def sample_replay(seed: int = 7) -> Replay:
 
 def summarise(results: pd.DataFrame, name: str) -> list[str]:
     lines = [f"## {name}", ""]
-    planner = results[results["policy"] == "planner"]
-    at95 = planner[np.isclose(planner["knob"], 0.95)]
-    if len(at95):
-        fr = float(at95["fill_rate"].iloc[0])
-        lines.append(f"- planner at a 95 % fill-rate target: simulated fill rate {fr:.2%} (gap {100 * (fr - 0.95):+.2f} points)")
+    planners = [p for p in ("planner", "planner (calibrated)") if p in set(results["policy"])]
+    for label in planners:
+        planner = results[results["policy"] == label]
+        for target in (0.90, 0.95, 0.98):
+            at = planner[np.isclose(planner["knob"], target)]
+            if len(at):
+                fr = float(at["fill_rate"].iloc[0])
+                lines.append(f"- {label} at a {target:.0%} fill-rate target: simulated {fr:.2%} "
+                             f"(gap {100 * (fr - target):+.2f} points), inventory {at['average_value'].iloc[0]:,.0f}")
     for policy, default in DEFAULT_KNOBS.items():
         curve = results[results["policy"] == policy]
         if curve.empty:
             continue
         best = curve.loc[curve["fill_rate"].idxmax()]
-        need = interpolate_value_at_fill(planner, float(best["fill_rate"]))
-        saving = 1 - need / best["average_value"] if np.isfinite(need) else float("nan")
         base = curve[np.isclose(curve["knob"], default)].iloc[0]
-        need_default = interpolate_value_at_fill(planner, float(base["fill_rate"]))
-        saving_default = 1 - need_default / base["average_value"] if np.isfinite(need_default) else float("nan")
-        lines.append(
-            f"- {policy}: best fill rate {best['fill_rate']:.2%} (knob {best['knob']:g}) at average inventory "
-            f"{best['average_value']:,.0f}; the planner reaches it with {need:,.0f} ({saving:+.1%} saved). "
-            f"At the sellers' default (knob {default:g}): fill {base['fill_rate']:.2%}, inventory "
-            f"{base['average_value']:,.0f}; planner {need_default:,.0f} ({saving_default:+.1%} saved)")
-    if "campaign_stockout_days" in results and results["campaign_fill_rate"].notna().any():
-        lines.append("- featured SKUs on campaign days (SKU-days with lost sales / campaign fill rate):")
+        for label in planners:
+            planner = results[results["policy"] == label]
+            parts = []
+            for what, row in (("best", best), ("default", base)):
+                need = interpolate_value_at_fill(planner, float(row["fill_rate"]))
+                saving = f"{1 - need / row['average_value']:+.1%} saved" if np.isfinite(need) else "out of the planner's range"
+                parts.append(f"{what} (knob {row['knob']:g}): fill {row['fill_rate']:.2%} at {row['average_value']:,.0f}; "
+                             f"{label} needs {need:,.0f} ({saving})")
+            lines.append(f"- {policy} vs {label}: " + "; ".join(parts))
+    if results["campaign_fill_rate"].notna().any():
+        lines.append("- featured SKUs on campaign days (SKU-days with lost sales; campaign-day fill rate):")
         for row in results.itertuples():
-            if row.policy == "planner" and not np.isclose(row.knob, 0.95):
-                continue
-            if row.policy != "planner" and not np.isclose(row.knob, DEFAULT_KNOBS.get(row.policy, np.nan)):
-                continue
-            lines.append(f"  - {row.policy} (knob {row.knob:g}): {row.campaign_stockout_days} SKU-days, "
-                         f"campaign fill rate {row.campaign_fill_rate:.2%}, overall {row.fill_rate:.2%}, "
-                         f"inventory {row.average_value:,.0f}")
+            default = 0.95 if row.policy.startswith("planner") else DEFAULT_KNOBS.get(row.policy, np.nan)
+            if np.isclose(row.knob, default):
+                lines.append(f"  - {row.policy} (knob {row.knob:g}): {row.campaign_stockout_days} SKU-days, "
+                             f"campaign fill {row.campaign_fill_rate:.2%}, overall {row.fill_rate:.2%}, "
+                             f"inventory {row.average_value:,.0f}")
     lines.append("")
     return lines
 

@@ -124,7 +124,15 @@ class TextbookPolicy:
 
 @dataclass
 class PlannerPolicy:
-    """The planner's (R, S) rule on forecast sample paths (planner.plan._levels), refitted every review."""
+    """The planner's (R, S) rule on forecast sample paths (planner.plan._levels), refitted every review.
+
+    ``calibrate``: replace the model's spread by the planner's own realised forecast errors. Each review
+    records the forecast mean of lead-time and lead-time + review demand; once those windows have passed,
+    realised / forecast ratios (sold units, so a stockout makes them a lower bound) form pools by volume
+    band, and lead-time demand is drawn as forecast mean x a pooled (lead, cycle) ratio pair. A model that
+    is too sure of itself on lumpy or trending demand (the UCI data) then stops under-stocking; with fewer
+    than ``min_pool`` ratios in a band the model's own paths are used.
+    """
 
     service_level: float = 0.95
     service_measure: Literal["cycle", "fill_rate"] = "fill_rate"
@@ -133,40 +141,106 @@ class PlannerPolicy:
     history_days: int = 365
     n_paths: int = 200
     slow_mover_units: float = 20.0
+    calibrate: bool = False
+    min_pool: int = 40
+    backtest_days: int = 140
+    max_records: int = 60
     name: str = "planner"
 
+    def __post_init__(self):
+        self._records: list[tuple[int, np.ndarray]] = []  # (review day, forecast mean over lead + review)
+
     def levels(self, seen: Observed):
+        r = seen.replay
+        lead_demand, cycle_demand = self._demand_over_lead_time(seen, seen.t)
+        if self.calibrate:
+            lead_demand, cycle_demand = self._calibrated(seen, lead_demand, cycle_demand)
+        targets = np.full(len(r.skus), self.service_level)
+        level, _, _ = _levels(lead_demand, cycle_demand, targets, self.service_measure, self.slow_mover_units)
+        return level, level  # (R, S): order up to S at every review
+
+    def _demand_over_lead_time(self, seen: Observed, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Forecast from sales of days < t: demand over a sampled lead time and over it + the review
+        period, per SKU and path."""
         from forecast.models import get_model  # the forecast package is only needed by this policy
 
         r = seen.replay
-        first = max(0, seen.t - self.history_days)
-        days = seen.t - first
-        n = len(r.skus)
+        first = max(0, t - self.history_days)
+        days, n = t - first, len(r.skus)
         history = pd.DataFrame({
             "sku": np.repeat(r.skus, days),
-            "date": np.tile(r.dates[first:seen.t].values, n),
-            "units": seen.sales[:, first:].reshape(-1).astype(float),
-            "censored": seen.censored[:, first:].reshape(-1),
+            "date": np.tile(r.dates[first:t].values, n),
+            "units": seen.sales[:, first:t].reshape(-1).astype(float),
+            "censored": seen.censored[:, first:t].reshape(-1),
         })
         campaigns = r.campaigns if r.campaigns is not None and len(r.campaigns) else None
         model = get_model(self.model, **self.model_params).fit(history, campaigns)
         lead_max = int(np.ceil(r.lead_time_days.max() + 4 * r.lead_time_sd_days.max())) + 1
         horizon = lead_max + r.review_period_days
-        paths = model.sample_paths(horizon, n_paths=self.n_paths, seed=seen.t)
+        paths = model.sample_paths(horizon, n_paths=self.n_paths, seed=t)
         index = {s: i for i, s in enumerate(paths.skus)}
         rows = np.array([index.get(s, -1) for s in r.skus])
         values = np.zeros((n, self.n_paths, horizon), dtype=np.float32)
         values[rows >= 0] = paths.values[rows[rows >= 0]]
         cumulative = np.concatenate([np.zeros((n, self.n_paths, 1), np.float32), np.cumsum(values, axis=2)], axis=2)
-        rng = np.random.default_rng(seen.t)
+        rng = np.random.default_rng(t)
         draws = r.lead_time_days[:, None] + r.lead_time_sd_days[:, None] * rng.standard_normal((n, self.n_paths))
         lead = np.clip(np.rint(draws), 1, lead_max).astype(int)
         rows_, cols_ = np.arange(n)[:, None], np.arange(self.n_paths)[None, :]
-        lead_demand = cumulative[rows_, cols_, lead]
-        cycle_demand = cumulative[rows_, cols_, np.minimum(lead + r.review_period_days, horizon)]
-        targets = np.full(n, self.service_level)
-        level, _, _ = _levels(lead_demand, cycle_demand, targets, self.service_measure, self.slow_mover_units)
-        return level, level  # (R, S): order up to S at every review
+        return cumulative[rows_, cols_, lead], cumulative[rows_, cols_, np.minimum(lead + r.review_period_days, horizon)]
+
+    def _calibrated(self, seen: Observed, lead_demand: np.ndarray, cycle_demand: np.ndarray):
+        r, t = seen.replay, seen.t
+        lead_days = np.rint(r.lead_time_days).astype(int)
+        cycle_days = lead_days + r.review_period_days
+        if not self._records:
+            # cold start: a rolling-origin backtest on the history before the first review
+            for origin in range(max(t - self.backtest_days, 28), t - int(cycle_days.max()) + 1, r.review_period_days):
+                past_lead, past_cycle = self._demand_over_lead_time(seen, origin)
+                self._records.append((origin, past_cycle.mean(axis=1)))
+        cycle_mean = cycle_demand.mean(axis=1)
+        ratios_lead, ratios_cycle, bands = [], [], []
+        cumulative = np.concatenate([np.zeros((len(r.skus), 1)), np.cumsum(seen.sales, axis=1)], axis=1)
+        stocked_out = np.concatenate([np.zeros((len(r.skus), 1)), np.cumsum(seen.censored, axis=1)], axis=1)
+        rows_all = np.arange(len(r.skus))
+        for start, past_cycle in self._records:
+            end = start + cycle_days
+            done = end <= t
+            # a window with a stockout shows sales, not demand: leave it out
+            clean = np.zeros(len(r.skus), dtype=bool)
+            clean[done] = stocked_out[rows_all[done], end[done]] == stocked_out[rows_all[done], start]
+            ok = done & clean & (past_cycle > 0)
+            if not ok.any():
+                continue
+            rows = np.flatnonzero(ok)
+            real_lead = cumulative[rows, start + lead_days[rows]] - cumulative[rows, start]
+            real_cycle = cumulative[rows, start + cycle_days[rows]] - cumulative[rows, start]
+            # realised / forecast, both over the forecast cycle mean, so a pair keeps lead <= cycle
+            ratios_lead.append(real_lead / past_cycle[rows])
+            ratios_cycle.append(real_cycle / past_cycle[rows])
+            bands.append(_volume_band(past_cycle[rows]))
+        self._records.append((t, cycle_mean))
+        self._records = self._records[-self.max_records:]
+        if not ratios_cycle:
+            return lead_demand, cycle_demand
+        pool_lead, pool_cycle, pool_band = map(np.concatenate, (ratios_lead, ratios_cycle, bands))
+        rng = np.random.default_rng(t + 1)
+        band = _volume_band(cycle_mean)
+        lead_out, cycle_out = lead_demand.copy(), cycle_demand.copy()
+        for b in np.unique(band):
+            members = np.flatnonzero(pool_band == b)
+            if members.size < self.min_pool:
+                continue
+            rows = np.flatnonzero(band == b)
+            pick = members[rng.integers(0, members.size, (rows.size, lead_demand.shape[1]))]
+            lead_out[rows] = cycle_mean[rows, None] * pool_lead[pick]
+            cycle_out[rows] = cycle_mean[rows, None] * pool_cycle[pick]
+        return lead_out, cycle_out
+
+
+def _volume_band(mean_units: np.ndarray) -> np.ndarray:
+    """Log-spaced bands of forecast units per cycle: < 2, 2-8, 8-32, 32-128, 128+."""
+    return np.digitize(mean_units, [2.0, 8.0, 32.0, 128.0])
 
 
 @dataclass
