@@ -420,16 +420,16 @@ def _campaigns(rng: np.random.Generator, products: pd.DataFrame, base: np.ndarra
             add(f"FLASH-{cat.upper()}-{day:%Y-%m-%d}", "flash_sale", start, start + timedelta(hours=3),
                 f"category:{cat}", {"skus": np.flatnonzero(mask), "lift": 1.8, "discount": 30}, discount_pct=30)
 
-    frame = pd.DataFrame(rows)
+    columns = ["campaign_id", "type", "start", "end", "skus", "creator", "expected_viewers", "daily_budget",
+               "discount_pct", "reserved_units", "location"]
+    frame = pd.DataFrame(rows, columns=columns)
     frame = frame[(frame["start"].dt.date >= first) & (frame["start"].dt.date <= last)]
     frame = frame.sort_values(["start", "campaign_id"], kind="stable").reset_index(drop=True)
     for col in ("start", "end"):
         frame[col] = frame[col].dt.strftime("%Y-%m-%d %H:%M")
     for col in ("expected_viewers", "daily_budget", "discount_pct", "reserved_units"):
         frame[col] = frame[col].astype("Int64")
-    columns = ["campaign_id", "type", "start", "end", "skus", "creator", "expected_viewers", "daily_budget",
-               "discount_pct", "reserved_units", "location"]
-    return frame[columns], effects
+    return frame, effects
 
 
 # --------------------------------------------------------------------------------------------------
