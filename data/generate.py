@@ -175,8 +175,10 @@ _THREE_PL = "Bangkok 3PL (Lat Krabang)"
 
 @dataclass
 class ShopData:
-    """One generated shop. The tables are frames with the columns of docs/inputs.md; ``true_demand``
-    and ``sales`` are built on first use from the day x SKU matrices (so 100k SKUs fit in memory)."""
+    """One generated shop. The tables are frames with the columns of docs/inputs.md; ``order_lines``
+    has the 55 TikTok columns (as text, as the export made the morning after the last day shows them;
+    None when not built); ``true_demand`` and ``sales`` (``sku`` categorical) are built on first use
+    from the day x SKU matrices, so that 100k SKUs fit in memory."""
 
     products: pd.DataFrame
     suppliers: pd.DataFrame
@@ -579,6 +581,10 @@ def generate_shop(n_skus: int = 150, end: date = date(2026, 11, 21), days: int =
     seed : everything follows from it.
     order_lines : build the TikTok order lines; default only up to 2,000 SKUs (benchmarks at 10k and
         100k SKUs need the demand, not the exports).
+
+    Returns
+    -------
+    ShopData, the same for the same arguments.
     """
     rng = np.random.default_rng(seed)
     first = end - timedelta(days=days - 1)
