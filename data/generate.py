@@ -990,6 +990,15 @@ _DESCRIPTIONS = {
 }
 
 
+_MONEY_COLUMNS = {  # export column -> order-event column
+    "SKU Unit Original Price": "unit_price", "SKU Subtotal Before Discount": "subtotal_before",
+    "SKU Platform Discount": "platform_discount", "SKU Seller Discount": "seller_discount",
+    "SKU Subtotal After Discount": "subtotal_after", "Shipping Fee After Discount": "shipping_after",
+    "Original Shipping Fee": "original_shipping", "Shipping Fee Seller Discount": "shipping_seller_discount",
+    "Shipping Fee Platform Discount": "shipping_platform_discount", "Order Amount": "order_amount",
+}
+
+
 def _status_words(thai: bool) -> dict[str, tuple[str, str]]:
     """status -> (Order Status word, Order Substatus word) in the export's language."""
     def is_thai(word: str) -> bool:
@@ -1046,18 +1055,9 @@ def _export_frame(lines: pd.DataFrame, cutoff: pd.Timestamp, thai: bool, us_time
         "Variation": lines["variation"],
         "Quantity": lines["quantity"].astype(str),
         "Sku Quantity of return": pd.Series(returned, index=lines.index).astype(str),
-        "SKU Unit Original Price": money(lines["unit_price"]),
-        "SKU Subtotal Before Discount": money(lines["subtotal_before"]),
-        "SKU Platform Discount": money(lines["platform_discount"]),
-        "SKU Seller Discount": money(lines["seller_discount"]),
-        "SKU Subtotal After Discount": money(lines["subtotal_after"]),
-        "Shipping Fee After Discount": money(lines["shipping_after"]),
-        "Original Shipping Fee": money(lines["original_shipping"]),
-        "Shipping Fee Seller Discount": money(lines["shipping_seller_discount"]),
-        "Shipping Fee Platform Discount": money(lines["shipping_platform_discount"]),
+        **{column: money(lines[name]) for column, name in _MONEY_COLUMNS.items()},
         "Payment platform discount": "0",
         "Taxes": "0",
-        "Order Amount": money(lines["order_amount"]),
         "Order Refund Amount": money(refund),
         "Created Time": when(lines["created"]),
         "Paid Time": when(known["paid"]),
