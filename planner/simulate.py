@@ -126,12 +126,13 @@ class TextbookPolicy:
 class PlannerPolicy:
     """The planner's (R, S) rule on forecast sample paths (planner.plan._levels), refitted every review.
 
-    ``calibrate``: replace the model's spread by the planner's own realised forecast errors. Each review
-    records the forecast mean of lead-time and lead-time + review demand; once those windows have passed,
-    realised / forecast ratios (sold units, so a stockout makes them a lower bound) form pools by volume
-    band, and lead-time demand is drawn as forecast mean x a pooled (lead, cycle) ratio pair. A model that
-    is too sure of itself on lumpy or trending demand (the UCI data) then stops under-stocking; with fewer
-    than ``min_pool`` ratios in a band the model's own paths are used.
+    ``calibrate``: scale the forecast by the planner's own realised bias. Each review records the
+    forecast mean over lead time + review; once such a window has passed without a stockout (a stockout
+    shows sales, not demand), realised and forecast units are summed per SKU; the per-SKU ratio, shrunk
+    toward its volume band's ratio with the weight of ``prior_windows`` windows and clipped to [0.2, 5],
+    multiplies the paths. The first review runs a rolling-origin backtest over ``backtest_days`` of history
+    so it does not start blind. It corrects a level bias (a lagging moving average on trending demand, or
+    a model under-forecasting lumpy demand); it does not widen tails the model gets wrong.
     """
 
     service_level: float = 0.95
@@ -142,7 +143,7 @@ class PlannerPolicy:
     n_paths: int = 200
     slow_mover_units: float = 20.0
     calibrate: bool = False
-    min_pool: int = 40
+    prior_windows: float = 4.0
     backtest_days: int = 140
     max_records: int = 60
     name: str = "planner"
@@ -199,43 +200,33 @@ class PlannerPolicy:
                 past_lead, past_cycle = self._demand_over_lead_time(seen, origin)
                 self._records.append((origin, past_cycle.mean(axis=1)))
         cycle_mean = cycle_demand.mean(axis=1)
-        ratios_lead, ratios_cycle, bands = [], [], []
-        cumulative = np.concatenate([np.zeros((len(r.skus), 1)), np.cumsum(seen.sales, axis=1)], axis=1)
-        stocked_out = np.concatenate([np.zeros((len(r.skus), 1)), np.cumsum(seen.censored, axis=1)], axis=1)
-        rows_all = np.arange(len(r.skus))
+        n = len(r.skus)
+        real_sum, forecast_sum = np.zeros(n), np.zeros(n)
+        cumulative = np.concatenate([np.zeros((n, 1)), np.cumsum(seen.sales, axis=1)], axis=1)
+        stocked_out = np.concatenate([np.zeros((n, 1)), np.cumsum(seen.censored, axis=1)], axis=1)
+        rows_all = np.arange(n)
         for start, past_cycle in self._records:
             end = start + cycle_days
             done = end <= t
             # a window with a stockout shows sales, not demand: leave it out
-            clean = np.zeros(len(r.skus), dtype=bool)
+            clean = np.zeros(n, dtype=bool)
             clean[done] = stocked_out[rows_all[done], end[done]] == stocked_out[rows_all[done], start]
-            ok = done & clean & (past_cycle > 0)
-            if not ok.any():
-                continue
-            rows = np.flatnonzero(ok)
-            real_lead = cumulative[rows, start + lead_days[rows]] - cumulative[rows, start]
-            real_cycle = cumulative[rows, start + cycle_days[rows]] - cumulative[rows, start]
-            # realised / forecast, both over the forecast cycle mean, so a pair keeps lead <= cycle
-            ratios_lead.append(real_lead / past_cycle[rows])
-            ratios_cycle.append(real_cycle / past_cycle[rows])
-            bands.append(_volume_band(past_cycle[rows]))
+            rows = np.flatnonzero(done & clean)
+            real_sum[rows] += cumulative[rows, start + cycle_days[rows]] - cumulative[rows, start]
+            forecast_sum[rows] += past_cycle[rows]
         self._records.append((t, cycle_mean))
         self._records = self._records[-self.max_records:]
-        if not ratios_cycle:
-            return lead_demand, cycle_demand
-        pool_lead, pool_cycle, pool_band = map(np.concatenate, (ratios_lead, ratios_cycle, bands))
-        rng = np.random.default_rng(t + 1)
+        # per-SKU bias, realised / forecast over its clean windows, shrunk toward its volume band's
         band = _volume_band(cycle_mean)
-        lead_out, cycle_out = lead_demand.copy(), cycle_demand.copy()
+        prior = np.ones(n)
         for b in np.unique(band):
-            members = np.flatnonzero(pool_band == b)
-            if members.size < self.min_pool:
-                continue
-            rows = np.flatnonzero(band == b)
-            pick = members[rng.integers(0, members.size, (rows.size, lead_demand.shape[1]))]
-            lead_out[rows] = cycle_mean[rows, None] * pool_lead[pick]
-            cycle_out[rows] = cycle_mean[rows, None] * pool_cycle[pick]
-        return lead_out, cycle_out
+            members = band == b
+            if forecast_sum[members].sum() > 0:
+                prior[members] = real_sum[members].sum() / forecast_sum[members].sum()
+        weight = self.prior_windows * cycle_mean
+        bias = (real_sum + weight * prior) / np.maximum(forecast_sum + weight, 1e-9)
+        bias = np.clip(np.where(forecast_sum + weight > 0, bias, 1.0), 0.2, 5.0)
+        return lead_demand * bias[:, None], cycle_demand * bias[:, None]
 
 
 def _volume_band(mean_units: np.ndarray) -> np.ndarray:
