@@ -1,0 +1,616 @@
+"""The buyer's PDF: cover with the headline and the shop's health, restock orders per supplier ready to
+forward, risks, a page per top SKU by value at risk, the scenario comparison and forecast accuracy.
+
+``build_report`` is the one entry point. The numbers come from the plan's own frames (the ones
+pipeline.write_plan writes), formatted once here: money with 2 decimals, units as whole numbers.
+Same inputs give the same bytes: the creation date is the planning day, fonts are the ones shipped in
+``planner/report/fonts`` (Noto Sans, Noto Sans Thai, a GB 2312 subset of Noto Sans CJK; OFL) and
+figures are drawn without timestamps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from fpdf import FPDF
+from fpdf.enums import TableBordersLayout, XPos, YPos
+from fpdf.fonts import FontFace
+
+from planner.plan import Plan, PlanSettings
+from planner.report import figures
+
+FONTS = Path(__file__).resolve().parent / "fonts"
+TOP_SKUS = 6
+MAX_RISK_ROWS = 20
+INK, MUTED, ACCENT, WARN, GOOD = (33, 33, 33), (110, 110, 110), (31, 111, 178), (192, 57, 43), (31, 138, 76)
+HEAD_FILL, ZEBRA = (231, 239, 247), (247, 247, 247)
+HEALTH_KEYS = ("inventory_turnover", "days_of_cover", "slow_moving_sku_share", "slow_moving_value_share", "forecast_wape")
+
+
+# ------------------------------------------------------------------------------------------ numbers
+
+def money(value: float) -> str:
+    """Money as the orders CSV holds it, to the cent: 26,821.92."""
+    return f"{value:,.2f}"
+
+
+def units(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def day(value) -> str:
+    return "" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d}"
+
+
+def pct(value: float | None, digits: int = 0) -> str:
+    return "n/a" if value is None or not np.isfinite(value) else f"{value * 100:.{digits}f} %"
+
+
+@dataclass
+class SupplierOrder:
+    supplier: str
+    lines: pd.DataFrame
+    value: float
+    units: int
+
+
+def supplier_orders(plan: Plan) -> list[SupplierOrder]:
+    """The plan's order lines grouped per supplier, suppliers by name (as orders.csv sorts them)."""
+    orders = plan.orders
+    out = []
+    for supplier, lines in orders.groupby("supplier", sort=True):
+        out.append(SupplierOrder(str(supplier), lines, round(float(lines["value"].sum()), 2), int(lines["quantity"].sum())))
+    return out
+
+
+def owned_stock(inputs) -> pd.Series:
+    """Units the shop owns per SKU: on hand (less unfulfillable) + in transit, over every location."""
+    inv = inputs.inventory
+    if inv is None or inv.empty:
+        return pd.Series(dtype=float)
+    frame = inv.copy()
+    total = pd.to_numeric(frame["on_hand"]).fillna(0)
+    for column, sign in (("unfulfillable", -1), ("in_transit", 1)):
+        if column in frame.columns:
+            total = total + sign * pd.to_numeric(frame[column]).fillna(0)
+    return total.clip(lower=0).groupby(frame["sku"].astype(str)).sum()
+
+
+def overstock_value(plan: Plan, inputs, settings: PlanSettings) -> pd.Series:
+    """Money per SKU in stock beyond ``overstock_days`` of forecast demand, as the plan's overstock
+    alert counts it: (position + upstream - overstock_days x daily forecast) x unit cost."""
+    p = plan.plan.set_index("sku")
+    stock = p["position"] + p["upstream_position"]
+    daily = stock / p["cover_days"].where(p["cover_days"] > 0)
+    over = (p["cover_days"] > settings.overstock_days) & (stock > 0)
+    excess = (stock - settings.overstock_days * daily).where(over, 0.0).clip(lower=0).fillna(0.0)
+    cost = inputs.products.set_index("sku")["unit_cost"].astype(float).reindex(p.index).fillna(0.0)
+    return excess * cost
+
+
+def backtest_metrics(backtest_table) -> pd.DataFrame | None:
+    if backtest_table is None:
+        return None
+    table = getattr(backtest_table, "metrics", backtest_table)
+    return table if isinstance(table, pd.DataFrame) and len(table) else None
+
+
+def shop_health(inputs, forecast_result, plan: Plan, settings: PlanSettings, backtest_table=None,
+                model: str | None = None) -> dict:
+    """The figures sellers track, for the cover and for the run history (store them with the run's
+    headline so the next report can show their trend).
+
+    inventory_turnover      cost of goods sold over the last 365 days (annualised when the history is
+                            shorter) / stock owned today at unit cost
+    days_of_cover           stock owned today at unit cost / forecast cost of goods sold per day
+    slow_moving_*           SKUs in stock whose last sale is more than ``no_sale_days`` ago: share of
+                            the SKUs in stock and of the stock's value (SKUs new to the history excluded)
+    forecast_wape           weighted absolute % error of the shop's model in the last backtest (all SKUs)
+    """
+    today = pd.Timestamp(forecast_result.today)
+    cost = inputs.products.set_index("sku")["unit_cost"].astype(float)
+    stock = owned_stock(inputs)
+    stock_value = (stock * cost.reindex(stock.index).fillna(0.0))
+    total_value = float(stock_value.sum())
+    history = forecast_result.history
+    recent = history[(history["date"] > today - pd.Timedelta(days=365)) & (history["date"] <= today)]
+    span = max((recent["date"].max() - recent["date"].min()).days + 1, 1) if len(recent) else 1
+    sold = recent.groupby(recent["sku"].astype(str))["units"].sum()
+    cogs_year = float((sold * cost.reindex(sold.index).fillna(0.0)).sum()) * 365 / span
+    forecast = forecast_result.forecast
+    window = forecast[(forecast["date"] > today) & (forecast["date"] <= today + pd.Timedelta(days=settings.horizon_days))]
+    daily_units = window.groupby(window["sku"].astype(str))["mean"].mean()
+    daily_cogs = float((daily_units * cost.reindex(daily_units.index).fillna(0.0)).sum())
+    last_sale = history[history["units"] > 0].groupby(history["sku"].astype(str))["date"].max()
+    seen = set(history["sku"].astype(str))
+    in_stock = stock[stock > 0]
+    slow = [s for s in in_stock.index if s in seen and
+            (s not in last_sale.index or (today - last_sale[s]).days > settings.no_sale_days)]
+    health = {
+        "stock_value": round(total_value, 2),
+        "inventory_turnover": cogs_year / total_value if total_value > 0 else None,
+        "days_of_cover": total_value / daily_cogs if daily_cogs > 0 else None,
+        "slow_moving_skus": len(slow),
+        "stocked_skus": int(len(in_stock)),
+        "slow_moving_sku_share": len(slow) / len(in_stock) if len(in_stock) else None,
+        "slow_moving_value": round(float(stock_value.reindex(slow).sum()), 2),
+        "slow_moving_value_share": float(stock_value.reindex(slow).sum()) / total_value if total_value > 0 else None,
+        "forecast_wape": None,
+        "forecast_model": None,
+    }
+    metrics = backtest_metrics(backtest_table)
+    if metrics is not None:
+        overall = metrics[metrics["segment"] == "all"]
+        chosen = overall[overall["model"] == model] if model is not None and (overall["model"] == model).any() else overall.head(1)
+        if len(chosen):
+            health["forecast_wape"] = float(chosen["wape"].iloc[0])
+            health["forecast_model"] = str(chosen["model"].iloc[0])
+    return health
+
+
+def run_trends(history_of_runs: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per past run (oldest first): date and the health figures its headline holds."""
+    if history_of_runs is None or len(history_of_runs) == 0 or "headline" not in history_of_runs.columns:
+        return pd.DataFrame(columns=["date", *HEALTH_KEYS, "purchase_value"])
+    rows = []
+    for record in history_of_runs.to_dict("records"):
+        headline = record.get("headline")
+        if isinstance(headline, str):
+            try:
+                headline = json.loads(headline)
+            except ValueError:
+                headline = None
+        if not isinstance(headline, dict):
+            continue
+        if record.get("status") not in (None, "succeeded"):
+            continue
+        health = headline.get("health", headline)
+        rows.append({"date": pd.Timestamp(record.get("started_at")).tz_localize(None) if pd.Timestamp(record.get("started_at")).tzinfo else pd.Timestamp(record.get("started_at")),
+                     **{k: health.get(k) for k in HEALTH_KEYS}, "purchase_value": headline.get("purchase_value")})
+    frame = pd.DataFrame(rows, columns=["date", *HEALTH_KEYS, "purchase_value"])
+    return frame.sort_values("date").reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------------ the PDF
+
+class _Document(FPDF):
+    def __init__(self, footer_text: str):
+        super().__init__(orientation="L", unit="mm", format="A4")
+        self.footer_text = footer_text
+        self.set_margins(12, 12, 12)
+        self.set_auto_page_break(True, margin=14)
+        self.add_font("NotoSans", "", FONTS / "NotoSans-Regular.ttf")
+        self.add_font("NotoSans", "B", FONTS / "NotoSans-Bold.ttf")
+        self.add_font("NotoSansThai", "", FONTS / "NotoSansThai-Regular.ttf")
+        self.add_font("NotoSansThai", "B", FONTS / "NotoSansThai-Bold.ttf")
+        self.add_font("NotoSansCJK", "", FONTS / "NotoSansCJK-GB2312-Regular.ttf")
+        self.set_fallback_fonts(["NotoSansThai", "NotoSansCJK"], exact_match=False)
+        self.set_text_shaping(True)
+        self.set_font("NotoSans", "", 9)
+        self.set_text_color(*INK)
+
+    def _preload_bidirectional_text(self, text, *args, **kwargs):
+        # Shaping is what Thai (and combining marks) need, and it costs a HarfBuzz call per width
+        # measured: text in precomposed Latin / Vietnamese, digits and punctuation is set unshaped.
+        if self.text_shaping and not _needs_shaping(text):
+            shaping, self.text_shaping = self.text_shaping, None
+            try:
+                return super()._preload_bidirectional_text(text, *args, **kwargs)
+            finally:
+                self.text_shaping = shaping
+        return super()._preload_bidirectional_text(text, *args, **kwargs)
+
+    def footer(self):
+        self.set_y(-10)
+        self.set_font("NotoSans", "", 7)
+        self.set_text_color(*MUTED)
+        self.cell(0, 4, f"{self.footer_text}  ·  page {self.page_no()} of {{nb}}", align="R")
+        self.set_text_color(*INK)
+
+    # -- building blocks
+    def heading(self, text: str, size: float = 14, space: float = 2):
+        self.set_font("NotoSans", "B", size)
+        self.set_text_color(*ACCENT)
+        self.multi_cell(0, size * 0.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_text_color(*INK)
+        self.set_font("NotoSans", "", 9)
+        self.ln(space)
+
+    def text_line(self, text: str, size: float = 9, style: str = "", color=INK, height: float | None = None):
+        self.set_font("NotoSans", style, size)
+        self.set_text_color(*color)
+        self.multi_cell(0, height or size * 0.48, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_text_color(*INK)
+        self.set_font("NotoSans", "", 9)
+
+    def ensure_space(self, height: float):
+        if self.get_y() + height > self.h - self.b_margin:
+            self.add_page()
+
+    def table_of(self, header: list[str], rows: list[list[str]], widths: list[float], align: list[str],
+                 size: float = 7.5, bold_last: bool = False):
+        """A table that continues on the next page with its header; long cells wrap."""
+        self.set_font("NotoSans", "", size)
+        self.set_draw_color(200, 200, 200)
+        with self.table(col_widths=widths, text_align=align, line_height=size * 0.5, padding=(0.8, 1.2),
+                        headings_style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL, color=INK),
+                        cell_fill_color=ZEBRA, cell_fill_mode="ROWS", borders_layout=TableBordersLayout.HORIZONTAL_LINES,
+                        repeat_headings=1, width=self.epw) as table:
+            table.row(header)
+            for k, values in enumerate(rows):
+                style = FontFace(emphasis="BOLD") if bold_last and k == len(rows) - 1 else None
+                row = table.row(style=style)
+                for value in values:
+                    row.cell(value)
+        self.set_font("NotoSans", "", 9)
+        self.ln(2)
+
+    def tile(self, x: float, y: float, w: float, h: float, title: str, value: str, note: str, color=INK):
+        self.set_fill_color(*ZEBRA)
+        self.rect(x, y, w, h, style="F")
+        self.set_xy(x + 3, y + 2)
+        self.set_font("NotoSans", "", 8)
+        self.set_text_color(*MUTED)
+        self.cell(w - 6, 4, title)
+        self.set_xy(x + 3, y + 7)
+        self.set_font("NotoSans", "B", 16)
+        self.set_text_color(*color)
+        self.cell(w - 6, 8, value)
+        self.set_xy(x + 3, y + 16)
+        self.set_font("NotoSans", "", 7.5)
+        self.set_text_color(*MUTED)
+        self.multi_cell(w - 6, 3.6, note, align="L")
+        self.set_text_color(*INK)
+        self.set_font("NotoSans", "", 9)
+
+    def figure(self, fig, width: float | None = None):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=130, metadata={"Software": None})
+        buffer.seek(0)
+        width = width or self.epw
+        w_in, h_in = fig.get_size_inches()
+        height = width * h_in / w_in
+        self.ensure_space(height)
+        self.image(buffer, x=self.l_margin, w=width)
+        self.ln(2)
+
+
+def _needs_shaping(text: str) -> bool:
+    """True when the text holds combining marks or a complex script (Thai, Arabic, Indic, ...): Latin
+    with precomposed accents (Vietnamese included), punctuation and currency signs do not."""
+    for char in str(text):
+        code = ord(char)
+        if code < 0x0300 or 0x1E00 <= code <= 0x20CF:
+            continue
+        return True
+    return False
+
+
+def _names(inputs) -> pd.Series:
+    return inputs.products.drop_duplicates("sku").set_index("sku")["name"].astype(str)
+
+
+def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_table: pd.DataFrame | None = None,
+                 backtest_table=None, history_of_runs: pd.DataFrame | None = None,
+                 settings: PlanSettings | None = None, top_skus: int = TOP_SKUS) -> Path:
+    """Write the buyer's PDF report of ``plan`` to ``out_path`` and return the path.
+
+    ``scenarios_table``: planner.scenarios.compare_scenarios(...); ``backtest_table``: a
+    forecast.backtest.BacktestResult or its ``metrics`` frame; ``history_of_runs``: Store.runs()
+    (a ``headline`` JSON per run; health figures in it, under ``health`` or at its top level, give
+    the trends). Same inputs give the same bytes.
+    """
+    from planner import pipeline
+    from planner.scenarios import campaigns_at_risk, evaluate_plan
+
+    settings = settings or pipeline.plan_settings(shop.config)
+    config = shop.config
+    currency = config.shop.currency
+    today = pd.Timestamp(forecast_result.today).normalize()
+    names = _names(inputs)
+    health = shop_health(inputs, forecast_result, plan, settings, backtest_table, model=config.planning.model)
+    evaluation = evaluate_plan(plan, forecast_result.paths, inputs, settings, today)
+    overstock = overstock_value(plan, inputs, settings)
+    trends = run_trends(history_of_runs)
+    at_risk_campaigns = campaigns_at_risk(plan)
+    alerts = plan.alerts
+    stockouts = alerts[alerts["kind"] == "stockout_before_arrival"]
+    horizon_end = today + pd.Timedelta(days=settings.horizon_days)
+
+    footer = f"restock · {config.shop.name} · plan of {today:%Y-%m-%d}"
+    pdf = _Document(footer)
+    created = dt.datetime(today.year, today.month, today.day, tzinfo=dt.timezone.utc)
+    pdf.set_creation_date(created)
+    pdf.set_title(f"Restock plan {config.shop.name} {today:%Y-%m-%d}")
+    pdf.set_author("restock")
+    pdf.set_creator("restock")
+    pdf.set_lang("en")
+
+    # ---------------------------------------------------------------- cover
+    pdf.add_page()
+    pdf.heading(f"Restock plan · {config.shop.name}", size=20, space=1)
+    model_name = str(forecast_result.forecast["model"].iloc[0]) if len(forecast_result.forecast) else config.planning.model
+    pdf.text_line(f"Planning day {today:%A %d %B %Y}  ·  horizon {settings.horizon_days} days, to {horizon_end:%Y-%m-%d}  ·  "
+                  f"forecast model: {model_name}  ·  amounts in {currency}", size=9, color=MUTED)
+    pdf.ln(3)
+    orders_by_supplier = supplier_orders(plan)
+    total_value = round(float(plan.orders["value"].sum()), 2) if len(plan.orders) else 0.0
+    total_units = int(plan.orders["quantity"].sum()) if len(plan.orders) else 0
+    cash_over = float(overstock.sum())
+    y, w, gap = pdf.get_y(), (pdf.epw - 3 * 4) / 4, 4
+    pdf.tile(pdf.l_margin, y, w, 27, "Purchase value", money(total_value),
+             f"{len(plan.orders)} order lines, {units(total_units)} units, {len(orders_by_supplier)} suppliers")
+    pdf.tile(pdf.l_margin + (w + gap), y, w, 27, "SKUs at risk", f"{stockouts['sku'].nunique()}",
+             "run out before an order placed today can arrive", color=WARN if len(stockouts) else INK)
+    pdf.tile(pdf.l_margin + 2 * (w + gap), y, w, 27, "Campaigns at risk", f"{len(at_risk_campaigns)}",
+             "not covered in time, or an ad running into a stockout", color=WARN if at_risk_campaigns else INK)
+    pdf.tile(pdf.l_margin + 3 * (w + gap), y, w, 27, "Cash tied in overstock", money(cash_over),
+             f"stock beyond {settings.overstock_days:.0f} days of forecast demand, at unit cost")
+    pdf.set_y(y + 31)
+
+    pdf.heading("Purchase value per supplier", size=11, space=1)
+    rows = [[o.supplier, str(len(o.lines)), units(o.units), money(o.value), day(o.lines["order_by"].min()),
+             day(o.lines["expected_arrival"].min())] for o in orders_by_supplier]
+    rows.append(["Total", str(len(plan.orders)), units(total_units), money(total_value), "", ""])
+    pdf.table_of(["Supplier", "Order lines", "Units", f"Value ({currency})", "Order by", "Expected arrival"], rows,
+                 [60, 22, 22, 32, 28, 30], ["LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT", "LEFT"], size=8.5, bold_last=True)
+
+    pdf.heading("Shop health", size=11, space=1)
+    previous = trends.iloc[-1] if len(trends) else None
+
+    def trend_note(key: str, fmt) -> str:
+        if previous is None or previous.get(key) is None or pd.isna(previous.get(key)):
+            return "no earlier run to compare with"
+        return f"last run ({previous['date']:%Y-%m-%d}): {fmt(previous[key])}"
+
+    y = pdf.get_y()
+    turnover = health["inventory_turnover"]
+    cover = health["days_of_cover"]
+    pdf.tile(pdf.l_margin, y, w, 30, "Inventory turnover (per year)", "n/a" if turnover is None else f"{turnover:.1f}x",
+             f"cost of goods sold, last 365 days / stock owned ({money(health['stock_value'])})\n"
+             + trend_note("inventory_turnover", lambda v: f"{v:.1f}x"))
+    pdf.tile(pdf.l_margin + (w + gap), y, w, 30, "Days of cover", "n/a" if cover is None else f"{cover:.0f} days",
+             "stock owned / forecast cost of goods sold per day\n" + trend_note("days_of_cover", lambda v: f"{v:.0f} days"))
+    pdf.tile(pdf.l_margin + 2 * (w + gap), y, w, 30, f"Slow-moving (no sale in {settings.no_sale_days} days)",
+             f"{pct(health['slow_moving_sku_share'])} of SKUs",
+             f"{health['slow_moving_skus']} of {health['stocked_skus']} SKUs in stock; {pct(health['slow_moving_value_share'])} of "
+             f"stock value ({money(health['slow_moving_value'])})\n" + trend_note("slow_moving_sku_share", pct))
+    wape = health["forecast_wape"]
+    pdf.tile(pdf.l_margin + 3 * (w + gap), y, w, 30, "Forecast accuracy (last backtest)",
+             "n/a" if wape is None else f"{pct(wape)} error",
+             ("run `restock backtest` to measure it" if wape is None else
+              f"weighted absolute % error of the {health['forecast_model']} model, all SKUs\n"
+              + trend_note("forecast_wape", pct)))
+    pdf.set_y(y + 34)
+    shown = trends.dropna(axis=1, how="all")
+    if len(shown) >= 2 and len(shown.columns) > 1:
+        labels = {"inventory_turnover": "turnover", "days_of_cover": "days of cover", "slow_moving_sku_share": "slow-moving SKUs",
+                  "slow_moving_value_share": "slow-moving value", "forecast_wape": "forecast error", "purchase_value": "purchase value"}
+        pdf.figure(figures.trend_figure(shown.rename(columns=labels)))
+    pdf.text_line("Contents: restock orders per supplier · transfers to FBT · risks · the SKUs with the most value at risk"
+                  + (" · scenarios" if scenarios_table is not None else "")
+                  + (" · forecast accuracy" if backtest_table is not None else ""), size=8, color=MUTED)
+
+    # ---------------------------------------------------------------- orders
+    pdf.add_page()
+    pdf.heading("Restock orders per supplier")
+    pdf.text_line("Ready to forward: one table per supplier. Quantities are rounded to the supplier's case pack and MOQ; "
+                  "the reason says how each quantity was reached.", size=8, color=MUTED)
+    pdf.ln(1)
+    if not orders_by_supplier:
+        pdf.text_line("Nothing to order this cycle.")
+    for order in orders_by_supplier:
+        pdf.ensure_space(30)
+        pdf.heading(order.supplier, size=11, space=0)
+        pdf.text_line(f"Total {order.supplier}: {len(order.lines)} lines, {units(order.units)} units, "
+                      f"{money(order.value)} {currency}", size=8.5, style="B")
+        pdf.ln(1)
+        rows = []
+        for r in order.lines.itertuples():
+            rows.append([str(r.sku), names.get(str(r.sku), str(r.name)), f"{int(r.quantity):,d}",
+                         f"{int(r.cases)} x {int(r.case_pack)}", money(r.unit_cost), money(r.value),
+                         day(r.order_by), day(r.expected_arrival), str(r.reason)])
+        pdf.table_of(["SKU", "Name", "Qty", "Case packs", "Unit cost", "Value", "Order by", "Arrives", "Reason"], rows,
+                     [30, 36, 11, 16, 16, 19, 17, 17, 111],
+                     ["LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "LEFT", "LEFT", "LEFT"], size=7)
+    if len(plan.transfers):
+        pdf.ensure_space(30)
+        pdf.heading("Transfers own warehouse -> FBT", size=11, space=1)
+        rows = [[str(r.sku), names.get(str(r.sku), ""), units(r.quantity), day(r.ship_by), day(r.expected_receipt), str(r.reason)]
+                for r in plan.transfers.itertuples()]
+        pdf.table_of(["SKU", "Name", "Qty", "Ship by", "Received", "Reason"], rows, [28, 45, 14, 20, 20, 150],
+                     ["LEFT", "LEFT", "RIGHT", "LEFT", "LEFT", "LEFT"], size=7)
+
+    # ---------------------------------------------------------------- risks
+    pdf.add_page()
+    pdf.heading("Risks")
+    pdf.heading("Runs out before the next arrival", size=11, space=1)
+    if stockouts.empty:
+        pdf.text_line("No SKU is expected to run out before an order placed today arrives.")
+    else:
+        rows = [[str(r.sku), names.get(str(r.sku), ""), str(r.location), day(r.date), str(r.message)]
+                for r in stockouts.sort_values(["date", "sku"]).itertuples()]
+        pdf.table_of(["SKU", "Name", "At", "Runs out", "What to do"], rows, [28, 45, 12, 20, 170],
+                     ["LEFT", "LEFT", "LEFT", "LEFT", "LEFT"], size=7)
+    campaign_alerts = alerts[alerts["kind"].isin(["campaign_not_covered", "ad_into_stockout"])]
+    pdf.ensure_space(25)
+    pdf.heading("Campaigns not covered", size=11, space=1)
+    if campaign_alerts.empty:
+        pdf.text_line("Every planned campaign has its stock in time.")
+    else:
+        rows = [[str(r.sku), names.get(str(r.sku), ""), day(r.date), str(r.message)]
+                for r in campaign_alerts.sort_values(["date", "sku"]).itertuples()]
+        pdf.table_of(["SKU", "Name", "From", "Campaign and what to do"], rows, [28, 45, 20, 182],
+                     ["LEFT", "LEFT", "LEFT", "LEFT"], size=7)
+    pdf.ensure_space(25)
+    pdf.heading("Overstock and clearance candidates", size=11, space=1)
+    p = plan.plan.set_index("sku")
+    unit_cost = inputs.products.drop_duplicates("sku").set_index("sku")["unit_cost"].astype(float)
+    no_sales = set(alerts.loc[alerts["kind"] == "no_sales", "sku"].astype(str))
+    candidates = overstock[overstock > 0].index.union(pd.Index(sorted(no_sales)))
+    if len(candidates) == 0:
+        pdf.text_line("No overstock and no clearance candidate.")
+    else:
+        table = pd.DataFrame({"sku": candidates})
+        table["stock"] = table["sku"].map(p["position"] + p["upstream_position"]).fillna(0)
+        table["cover"] = table["sku"].map(p["cover_days"])
+        table["tied"] = table["sku"].map(overstock).fillna(0.0)
+        table["stock_value"] = table["stock"] * table["sku"].map(unit_cost).fillna(0.0)
+        table["no_sale"] = table["sku"].isin(no_sales)
+        table = table.sort_values(["tied", "stock_value", "sku"], ascending=[False, False, True])
+        rows = [[r.sku, names.get(r.sku, ""), units(r.stock), "" if pd.isna(r.cover) else (units(r.cover) if r.cover < 1000 else "999+"),
+                 money(r.tied), money(r.stock_value), "yes" if r.no_sale else ""]
+                for r in table.head(MAX_RISK_ROWS).itertuples()]
+        pdf.table_of(["SKU", "Name", "Stock (units)", "Days of cover", f"Beyond {settings.overstock_days:.0f} days ({currency})",
+                      f"Stock value ({currency})", f"No sale in {settings.no_sale_days} days"], rows,
+                     [30, 70, 25, 25, 45, 40, 38], ["LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "LEFT"], size=7)
+        if len(table) > MAX_RISK_ROWS:
+            pdf.text_line(f"... and {len(table) - MAX_RISK_ROWS} more (alerts.csv lists them all).", size=8, color=MUTED)
+    overhang = int((alerts["kind"] == "post_campaign_overhang").sum())
+    if overhang:
+        pdf.text_line(f"{overhang} campaign/SKU pairs are expected to leave more than {settings.overstock_days:.0f} days of "
+                      f"normal sales in stock after the campaign (alerts.csv, kind post_campaign_overhang).", size=8, color=MUTED)
+
+    # ---------------------------------------------------------------- SKU pages
+    top = top_skus_at_risk(evaluation.set_index("sku")["lost_margin"], overstock, top_skus)
+    history = forecast_result.history
+    paths = forecast_result.paths
+    path_index = {str(s): i for i, s in enumerate(paths.skus)}
+    camp = forecast_result.campaigns
+    ev = evaluation.set_index("sku")
+    for sku in top:
+        pdf.add_page()
+        row = p.loc[sku]
+        pdf.heading(f"{sku} · {names.get(sku, '')}", size=13, space=0)
+        pdf.text_line(f"class {row['class']} · {row['supplier']} · sells from {row['location']} · lead time "
+                      f"{row['lead_time_days']:.0f} days · target {row['service_target']:.0%} "
+                      f"{str(row['service_measure']).replace('_', ' ')}", size=8.5, color=MUTED)
+        lost = float(ev.loc[sku, "lost_margin"]) if sku in ev.index else 0.0
+        tied = float(overstock.get(sku, 0.0))
+        pdf.text_line(f"Value at risk {money(lost + tied)} {currency}: expected lost margin {money(lost)} with this plan "
+                      f"(fill rate {pct(float(ev.loc[sku, 'fill_rate']) if sku in ev.index else None)} over the "
+                      f"{int(ev.loc[sku, 'window_days']) if sku in ev.index else 0} days it covers) + cash beyond "
+                      f"{settings.overstock_days:.0f} days of cover {money(tied)}", size=9, style="B")
+        stockout = day(row["stockout_date"]) or "not within the horizon"
+        pdf.text_line(f"position {units(row['position'])} (+ {units(row['upstream_position'])} upstream) · reorder point "
+                      f"{units(row['reorder_point'])} · safety stock {row['safety_stock']:,.1f} · order-up-to "
+                      f"{units(row['order_up_to'])} · ordered now {units(row['order_quantity'])} · transfer in "
+                      f"{units(row['transfer_in'])} · without action runs out {stockout} · cover {row['cover_days']:,.0f} days",
+                      size=8.5)
+        mine = plan.orders[plan.orders["sku"] == sku]
+        for r in mine.itertuples():
+            pdf.text_line(f"Order {int(r.quantity):,d} from {r.supplier} ({money(r.value)} {currency}), arrives "
+                          f"{day(r.expected_arrival)}: {r.reason}", size=7.5, color=MUTED)
+        pdf.ln(1)
+        pdf.figure(_sku_figure(sku, history, paths, path_index, camp, plan, row, today, settings))
+
+    # ---------------------------------------------------------------- scenarios
+    if scenarios_table is not None and len(scenarios_table):
+        pdf.add_page()
+        pdf.heading("What-if scenarios")
+        pdf.text_line("Each scenario is planned against the same forecast as this plan; fill rate and lost sales are "
+                      "replayed over the forecast's sample paths for the days the orders cover.", size=8, color=MUTED)
+        pdf.ln(1)
+        rows = []
+        for r in scenarios_table.to_dict("records"):
+            rows.append([str(r["scenario"]),
+                         f"{money(r['purchase_value'])}\n{_signed(r['purchase_value_vs_baseline'], money)}",
+                         f"{units(r['units'])}\n{_signed(r['units_vs_baseline'], units)}",
+                         f"{pct(r['fill_rate'], 1)}\n{_signed(r['fill_rate_vs_baseline'] * 100, lambda v: f'{v:.1f} pt')}",
+                         f"{units(r['lost_units'])}\n{_signed(r['lost_units_vs_baseline'], units)}",
+                         f"{money(r['lost_margin'])}\n{_signed(r['lost_margin_vs_baseline'], money)}",
+                         f"{units(r['campaigns_at_risk'])}\n{_signed(r['campaigns_at_risk_vs_baseline'], units)}",
+                         f"{money(r['end_inventory_value'])}\n{_signed(r['end_inventory_value_vs_baseline'], money)}"])
+        pdf.table_of(["Scenario", f"Purchase value ({currency})", "Units", "Expected fill rate", "Lost sales (units)",
+                      f"Lost margin ({currency})", "Campaigns at risk", f"Stock at horizon end ({currency})"], rows,
+                     [62, 32, 20, 26, 26, 32, 24, 40], ["LEFT"] + ["RIGHT"] * 7, size=7.5)
+        pdf.text_line("Second line of each cell: difference to the plan as it is.", size=7.5, color=MUTED)
+        pdf.ln(2)
+        pdf.figure(figures.scenario_figure(scenarios_table, currency))
+
+    # ---------------------------------------------------------------- accuracy
+    metrics = backtest_metrics(backtest_table)
+    if metrics is not None:
+        pdf.add_page()
+        pdf.heading("Forecast accuracy (last backtest)")
+        cutoffs = getattr(backtest_table, "cutoffs", None)
+        if cutoffs:
+            pdf.text_line(f"Rolling-origin backtest from {len(cutoffs)} cut-offs ({', '.join(day(c) for c in cutoffs)}); "
+                          "WAPE = weighted absolute % error, bias = over (+) or under (-) forecast, MASE < 1 beats the "
+                          "seasonal naive forecast, coverage = share of days at or under the 90 % quantile.", size=8, color=MUTED)
+        shown = metrics[metrics["segment"].isin(["all", "abc", "campaign days"])]
+        rows = [[str(r["model"]), "all SKUs" if r["segment"] == "all" else f"{r['segment']} {r['value']}",
+                 units(r["units"]), pct(r["wape"], 1), pct(r["bias"], 1),
+                 "n/a" if pd.isna(r["mase"]) else f"{r['mase']:.2f}", pct(r.get("coverage_p90"), 0)]
+                for r in shown.to_dict("records")]
+        pdf.table_of(["Model", "Segment", "Units", "WAPE", "Bias", "MASE", "Coverage p90"], rows,
+                     [40, 40, 28, 28, 28, 28, 30], ["LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"], size=8)
+        pdf.figure(figures.accuracy_figure(shown))
+
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(f".{out_path.name}.tmp")
+    pdf.output(str(tmp))
+    tmp.replace(out_path)
+    return out_path
+
+
+def top_skus_at_risk(lost_margin: pd.Series, overstock: pd.Series, n: int) -> list[str]:
+    """The SKUs with the most value at risk: alternately the largest expected lost margin with this
+    plan (sales at risk) and the most cash beyond the overstock cover (money at risk), so that one
+    kind of risk cannot crowd out the other; each list ranked by value, ties by SKU."""
+    def ranked(values: pd.Series) -> list[str]:
+        values = values[values > 0.005]
+        return [s for s, _ in sorted(values.round(6).items(), key=lambda item: (-item[1], item[0]))]
+
+    lists, chosen = [ranked(lost_margin), ranked(overstock)], []
+    while len(chosen) < n and any(lists):
+        for candidates in lists:
+            while candidates and candidates[0] in chosen:
+                candidates.pop(0)
+            if candidates and len(chosen) < n:
+                chosen.append(candidates.pop(0))
+    return chosen
+
+
+def _signed(value: float, fmt) -> str:
+    """'+1,234.00' / '-5' / '±0' (also when the change rounds to zero at the shown precision)."""
+    if value is None or pd.isna(value):
+        return "±0"
+    text = fmt(abs(value))
+    if not any(c in "123456789" for c in text):
+        return "±0"
+    return ("+" if value > 0 else "-") + text
+
+
+def _sku_figure(sku, history, paths, path_index, campaigns, plan: Plan, row, today, settings):
+    h = history[history["sku"].astype(str) == sku]
+    if sku in path_index:
+        values = paths.values[path_index[sku]]
+        dates = paths.dates
+        band = pd.DataFrame({"date": dates, "mean": values.mean(axis=0), "low": np.quantile(values, 0.1, axis=0),
+                             "high": np.quantile(values, 0.9, axis=0)})
+        band = band[band["date"] > today]
+    else:
+        band = pd.DataFrame({"date": pd.date_range(today + pd.Timedelta(days=1), periods=settings.horizon_days),
+                             "mean": 0.0, "low": 0.0, "high": 0.0})
+    mine = campaigns[campaigns["sku"].astype(str) == sku] if campaigns is not None and len(campaigns) else None
+    projected = plan.projected[plan.projected["sku"].astype(str) == sku]
+    orders = plan.orders[plan.orders["sku"] == sku]
+    # at the selling location: the plan's lead time counts transit and FBT receiving for FBT SKUs
+    lead = pd.Timedelta(days=int(round(float(row["lead_time_days"]))))
+    arrivals = pd.DataFrame({"date": [pd.Timestamp(o) + lead for o in orders["order_by"]],
+                             "quantity": orders["quantity"].to_numpy()})
+    transfers = plan.transfers[plan.transfers["sku"] == sku]
+    if len(transfers):
+        arrivals = pd.concat([arrivals, pd.DataFrame({"date": pd.to_datetime(transfers["expected_receipt"]),
+                                                      "quantity": transfers["quantity"].to_numpy()})], ignore_index=True)
+    return figures.sku_figure(sku, h, band, mine, projected, float(row["reorder_point"]), float(row["safety_stock"]),
+                              arrivals=arrivals, today=today)

@@ -1,0 +1,129 @@
+"""The buyer's PDF: renders for the sample shop, its numbers read back equal the orders CSV, names in
+Thai, Chinese and Vietnamese come through, long tables keep their header, same inputs -> same bytes."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from planner import pipeline
+from planner import scenarios as S
+from planner.report import build_report
+from tests.test_scenarios import EXAMPLES, sample_run  # noqa: F401  (the session's sample forecast)
+
+VIETNAMESE = "Kem chống nắng Việt Nam SPF50"
+
+
+def _text(path) -> list[str]:
+    return [page.extract_text() for page in PdfReader(path).pages]
+
+
+@pytest.fixture(scope="module")
+def report(sample_run, tmp_path_factory):  # noqa: F811
+    """The sample shop's report (one product renamed in Vietnamese), its page texts and the plan CSVs."""
+    shop, inputs, result, plan = sample_run
+    folder = tmp_path_factory.mktemp("report")
+    ordered = plan.orders["sku"].iloc[0]
+    products = inputs.products.copy()
+    products.loc[products["sku"] == ordered, "name"] = VIETNAMESE
+    inputs = replace(inputs, products=products)
+    pipeline.write_plan(plan, folder)
+    scenarios = S.compare_scenarios(shop, inputs, result, [S.load_scenario(EXAMPLES / "cash_cap.yaml")])
+    backtest = pd.DataFrame({"model": ["campaign", "campaign"], "segment": ["all", "abc"], "value": ["all", "A"],
+                             "n_days": [900, 300], "units": [4754.0, 3386.0], "wape": [0.867, 0.816], "bias": [-0.067, -0.044],
+                             "mase": [0.54, 0.59], "coverage_p90": [0.95, 0.95]})
+    path = build_report(shop, inputs, result, plan, folder / "report.pdf", scenarios_table=scenarios, backtest_table=backtest)
+    return path, _text(path), folder, plan, scenarios
+
+
+def _amount(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def test_supplier_totals_read_back_equal_the_orders_csv(report):
+    path, pages, folder, plan, _ = report
+    text = "\n".join(pages)
+    csv = pd.read_csv(folder / "orders.csv", dtype={"value": str})
+    found = {m.group(1): (int(m.group(2)), _amount(m.group(3)), _amount(m.group(4)))
+             for m in re.finditer(r"Total (.+?): (\d+) lines, ([\d,]+) units, ([\d,]+\.\d\d) THB", text)}
+    assert set(found) == set(csv["supplier"])
+    for supplier, lines in csv.groupby("supplier"):
+        n, units, value = found[supplier]
+        assert n == len(lines)
+        assert units == lines["quantity"].sum()
+        # the CSV writer keeps 4 significant digits (pipeline.write_frame, float_format "%.4g"): the
+        # report's value must round to each CSV figure, and equal the plan's exact sum to the cent
+        csv_values = lines["value"].astype(float)
+        slack = sum(0.5 * 10 ** (math.floor(math.log10(abs(v))) - 3) for v in csv_values if v) + 0.005
+        assert value == pytest.approx(csv_values.sum(), abs=slack)
+        exact = plan.orders.loc[plan.orders["supplier"] == supplier, "value"].sum()
+        assert f"{value:.2f}" == f"{exact:.2f}"
+    # the cover's purchase value and order-line count are the CSV's too
+    cover = pages[0]
+    assert f"{len(csv)} order lines, {csv['quantity'].sum():,} units" in cover
+    assert f"{plan.orders['value'].sum():,.2f}" in cover
+
+
+def test_every_order_line_is_in_its_supplier_table(report):
+    _, pages, folder, _, _ = report
+    text = "\n".join(pages)
+    csv = pd.read_csv(folder / "orders.csv", dtype=str)
+    for row in csv.itertuples():
+        line = re.search(rf"{re.escape(row.sku)} .*? ([\d,]+) (\d+) x (\d+) ([\d,]+\.\d\d) ([\d,]+\.\d\d) "
+                         rf"{row.order_by} {row.expected_arrival}", text)
+        assert line, row.sku
+        quantity, cases, pack, unit_cost, value = line.groups()
+        assert (int(quantity.replace(",", "")), cases, pack) == (int(row.quantity), row.cases, row.case_pack)
+        assert f"{_amount(value):.4g}" == f"{float(row.value):.4g}"  # the CSV's rounding of the same number
+        assert f"{_amount(unit_cost):.4g}" == f"{float(row.unit_cost):.4g}"
+
+
+def test_cover_counts_match_the_alerts(report):
+    _, pages, folder, plan, _ = report
+    alerts = pd.read_csv(folder / "alerts.csv")
+    at_risk = alerts.loc[alerts["kind"] == "stockout_before_arrival", "sku"].nunique()
+    assert re.search(rf"SKUs at risk\s*{at_risk}\b", pages[0])
+    assert re.search(rf"Campaigns at risk\s*{len(S.campaigns_at_risk(plan))}\b", pages[0])
+
+
+def test_names_in_thai_chinese_and_vietnamese_come_through(report, sample_run):  # noqa: F811
+    path, pages, _, plan, _ = report
+    text = "\n".join(pages)
+    assert VIETNAMESE in text
+    assert re.search(r"[\u0e00-\u0e7f]{3,}", text), "no Thai name in the report"
+    assert re.search(r"[\u4e00-\u9fff]{2,}", text), "no Chinese name in the report"
+    fonts = set()
+    for page in PdfReader(path).pages:
+        for font in page["/Resources"]["/Font"].values():
+            fonts.add(str(font.get_object()["/BaseFont"]))
+    assert any("NotoSansThai" in f for f in fonts) and any("CJK" in f for f in fonts), fonts
+
+
+def test_sections_scenarios_and_accuracy_when_given(report):
+    _, pages, _, _, scenarios = report
+    text = "\n".join(pages)
+    for title in ("Restock orders per supplier", "Risks", "Runs out before the next arrival", "Campaigns not covered",
+                  "Overstock and clearance candidates", "What-if scenarios", "Forecast accuracy (last backtest)"):
+        assert title in text, title
+    assert scenarios.loc[0, "scenario"] in text
+    assert f"{scenarios.loc[0, 'purchase_value']:,.2f}" in text
+    assert "86.7 %" in text  # the backtest's WAPE
+    assert "Value at risk" in text  # at least one SKU page
+
+
+def test_long_tables_continue_with_their_header_and_same_inputs_same_bytes(sample_run, tmp_path):  # noqa: F811
+    shop, inputs, result, plan = sample_run
+    one = plan.orders.iloc[[0]]
+    many = pd.concat([one.assign(reason=f"line {k}") for k in range(45)], ignore_index=True)
+    long_plan = replace(plan, orders=many)
+    first = build_report(shop, inputs, result, long_plan, tmp_path / "a.pdf", top_skus=0)
+    second = build_report(shop, inputs, result, long_plan, tmp_path / "b.pdf", top_skus=0)
+    assert first.read_bytes() == second.read_bytes()
+    pages = _text(first)
+    with_header = [k for k, page in enumerate(pages) if "SKU Name Qty Case packs Unit cost Value Order by Arrives Reason" in page]
+    assert len(with_header) >= 2 and with_header[1] == with_header[0] + 1, with_header
