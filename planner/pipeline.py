@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from forecast.history import complete_history, mark_stockouts
@@ -151,21 +152,49 @@ def write_backtest(result, folder: Path) -> list[Path]:
 # ------------------------------------------------------------------------------------------ files
 
 def write_frame(frame: pd.DataFrame, path: Path) -> Path:
-    """Write a frame as CSV (or Parquet by suffix) atomically: a reader never sees half a file."""
+    """Write a frame as CSV (or Parquet by suffix) atomically: a reader never sees half a file.
+
+    CSV goes through Arrow's writer: pandas' to_csv formats floats one at a time and took over a
+    minute for a 10,000-SKU forecast. Floats are rounded to 4 decimals, days print as 2026-11-23,
+    times as 2026-11-23 19:00:00, and only cells that need quotes get them."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     if path.suffix == ".parquet":
         frame.to_parquet(tmp, index=False)
     else:
-        frame.to_csv(tmp, index=False, float_format="%.4g", date_format="%Y-%m-%d")
+        table = pa.table({str(name): _csv_column(frame[name]) for name in frame.columns})
+        pacsv.write_csv(table, tmp, pacsv.WriteOptions(quoting_style="needed"))
     tmp.replace(path)
     return path
 
 
+def _csv_column(column: pd.Series):
+    import pyarrow as pa
+
+    missing = column.isna().to_numpy()
+    if pd.api.types.is_datetime64_any_dtype(column):
+        values = column.dt.tz_localize(None) if getattr(column.dt, "tz", None) is not None else column
+        stamps = values.to_numpy().astype("datetime64[s]")
+        days = stamps.astype("datetime64[D]")
+        whole_days = bool((stamps[~missing] == days[~missing]).all())
+        return pa.array(days if whole_days else stamps, mask=missing)
+    if pd.api.types.is_bool_dtype(column) or pd.api.types.is_integer_dtype(column):
+        return pa.array(column.to_numpy())
+    if pd.api.types.is_float_dtype(column):
+        return pa.array(np.round(column.to_numpy(dtype=float), 4), mask=missing)
+    values = column.astype(object).to_numpy()
+    try:
+        return pa.array(values, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed kinds in one column: write their text
+        return pa.array([None if m else str(v) for v, m in zip(values, missing)], type=pa.string())
+
+
 def write_forecast(result: ForecastResult, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    frame = result.forecast.assign(date=result.forecast["date"].dt.date)
-    return [write_frame(frame, folder / "forecast.csv"), write_frame(result.forecast, folder / "forecast.parquet")]
+    return [write_frame(result.forecast, folder / "forecast.csv"), write_frame(result.forecast, folder / "forecast.parquet")]
 
 
 def write_plan(plan: Plan, folder: Path) -> list[Path]:
