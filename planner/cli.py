@@ -249,6 +249,75 @@ def _plan_summary(shop, plan) -> str:
     return "\n".join(lines)
 
 
+@main.command("scenarios")
+@shop_option
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for scenarios.csv (default: SHOP/outputs).")
+def scenarios_command(shop, files: tuple[Path, ...], out: Path | None) -> None:
+    """Plan what-if scenarios against the same forecast and compare them with the plan as is:
+    purchase value, units, expected fill rate, lost sales and margin, campaigns at risk, and
+    inventory value at the end of the horizon. Without FILES, the shop's scenarios/*.yaml.
+
+    \b
+    Example:
+      restock scenarios --shop demo-shop scenarios/livestream_3x.yaml scenarios/supplier_delay_14d.yaml
+    """
+    from planner import pipeline
+    from planner.scenarios import compare_scenarios
+
+    scenarios = pipeline.load_scenarios(shop, list(files) if files else None)
+    if not scenarios:
+        raise click.UsageError(f"no scenario files given and none in {shop.path('scenarios')}")
+    inputs = shop.inputs()
+    result = pipeline.run_forecast(shop, inputs)
+    table = compare_scenarios(shop, inputs, result, scenarios)
+    folder = _out_folder(shop, out)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = pipeline.write_frame(table, folder / "scenarios.csv")
+    currency = shop.config.shop.currency
+    click.echo(f"{'scenario':<28} {'purchase ' + currency:>16} {'vs base':>12} {'fill rate':>9} {'lost margin':>12} {'at risk':>7}")
+    for row in table.to_dict("records"):
+        click.echo(f"{str(row['name'])[:28]:<28} {row['purchase_value']:>16,.0f} {row['purchase_value_vs_baseline']:>+12,.0f} "
+                   f"{row['fill_rate']:>9.1%} {row['lost_margin']:>12,.0f} {row['campaigns_at_risk']:>7}")
+    click.echo(f"  wrote {path}")
+
+
+@main.command("report")
+@shop_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The PDF to write (default: SHOP/outputs/report.pdf).")
+@click.option("--scenario", "scenario_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Compare this scenario in the report (repeatable; default: the shop's scenarios/*.yaml).")
+def report_command(shop, out: Path | None, scenario_files: tuple[Path, ...]) -> None:
+    """Write the buyer's PDF: headline and shop health, restock orders per supplier ready to
+    forward, risks, a page per top SKU at risk, scenario comparison and forecast accuracy.
+
+    \b
+    Example:
+      restock report --shop demo-shop --out report.pdf
+    """
+    from planner import pipeline
+    from planner.report.document import build_report
+    from planner.scenarios import compare_scenarios
+    from planner.store import Store
+
+    inputs = shop.inputs()
+    scenarios = pipeline.load_scenarios(shop, list(scenario_files) if scenario_files else None)
+    result = pipeline.run_forecast(shop, inputs)
+    plan = pipeline.run_plan(shop, inputs, result)
+    table = compare_scenarios(shop, inputs, result, scenarios) if scenarios else None
+    metrics, _ = pipeline.latest_backtest(shop)
+    with Store(shop.store_path, read_only=True) as store:
+        past = store.runs(limit=30)
+    out = out or _out_folder(shop, None) / "report.pdf"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    path = build_report(shop, inputs, result, plan, out, scenarios_table=table, backtest_table=metrics,
+                        history_of_runs=past[past["status"] == "succeeded"])
+    click.echo(_plan_summary(shop, plan))
+    click.echo(f"Report: {path}")
+
+
 @main.command("run")
 @shop_option
 @click.option("--on-bad-rows", type=click.Choice(["fail", "skip"]), default="fail", show_default=True,
@@ -257,13 +326,17 @@ def _plan_summary(shop, plan) -> str:
               help="Where per-SKU models run (ets, sarimax, prophet): this process, local processes, or Dask.")
 @click.option("--scheduler", default=None, help="Address of an existing Dask scheduler (with --executor dask).")
 @click.option("--model", default=None, help="Forecast model (default: shop.toml planning.model).")
+@click.option("--backtest/--no-backtest", default=None,
+              help="Backtest the model in this run (default: when the last backtest is older than "
+                   "planning.backtest_every_days).")
 @click.option("--log-format", type=click.Choice(["auto", "text", "json"]), default="auto", show_default=True,
               help="auto: readable on a terminal, JSON lines otherwise (cron).")
 def run_command(shop, on_bad_rows: str, executor: str | None, scheduler: str | None, model: str | None,
-                log_format: str) -> None:
+                backtest: bool | None, log_format: str) -> None:
     """Run the whole job: import new exports from inbox/ (moving them to inbox/imported/), forecast,
-    plan, and write everything into runs/RUN_ID/ with a manifest; runs/latest points to the last good
-    run. Safe for cron: a second run on the same shop exits at once with code 75.
+    plan, backtest (weekly), plan the shop's scenarios, and write the buyer's report, everything into
+    runs/RUN_ID/ with a manifest; runs/latest points to the last good run. Safe for cron: a second run
+    on the same shop exits at once with code 75.
 
     \b
     Example:
@@ -274,7 +347,8 @@ def run_command(shop, on_bad_rows: str, executor: str | None, scheduler: str | N
     from planner.run import DEFAULT_STEPS, execute_run
 
     configure_logging(log_format)
-    options = {"on_bad_rows": on_bad_rows, "executor": executor, "scheduler": scheduler, "model": model}
+    options = {"on_bad_rows": on_bad_rows, "executor": executor, "scheduler": scheduler, "model": model,
+               "backtest": backtest}
     progress = None
     if is_terminal():
         progress = lambda step: click.echo(f"  ... {step}", err=True)  # noqa: E731
@@ -283,7 +357,7 @@ def run_command(shop, on_bad_rows: str, executor: str | None, scheduler: str | N
     click.echo(f"Run {record.run_id} succeeded in {sum(s['seconds'] for s in record.steps.values()):.1f} s: "
                f"{record.steps['import']['files']} file(s) imported, {head.get('order_lines', 0)} order lines, "
                f"{head.get('purchase_value', 0):,.2f} {head.get('currency', '')}")
-    click.echo(f"Outputs: {shop.runs / record.run_id}")
+    click.echo(f"Outputs: {shop.runs / record.run_id} (report.pdf, orders.csv, plan.csv, alerts.csv, ...)")
     for warning in record.warnings:
         click.echo(f"Warning: {warning.splitlines()[0]}", err=True)
 

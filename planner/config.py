@@ -33,6 +33,7 @@ class PlanningSettings:
     overstock_days: int = 120
     no_sale_days: int = 60
     model: str = "campaign"
+    backtest_every_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class PathSettings:
     inbox: str = "inbox"
     runs: str = "runs"
     store: str = "restock.duckdb"
+    scenarios: str = "scenarios"
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,23 @@ def run_backtest(shop: Shop, inputs: Inputs, models: list[str], horizon: int | N
                     n_cutoffs=n_cutoffs, n_paths=n_paths, default_model=shop.config.planning.model)
 
 
+def latest_backtest(shop: Shop) -> tuple[pd.DataFrame | None, pd.Timestamp | None]:
+    """The metrics of the newest backtest written by a run or by `restock backtest`, and its date."""
+    candidates = [p for p in shop.runs.glob("*/backtest_metrics.csv") if not p.parent.name.endswith((".partial", ".failed"))]
+    candidates += [p for p in [shop.root / "outputs" / "backtest_metrics.csv"] if p.exists()]
+    if not candidates:
+        return None, None
+    newest = max(candidates, key=lambda p: p.stat().st_mtime)
+    return pd.read_csv(newest), pd.Timestamp(newest.stat().st_mtime, unit="s")
+
+
+def load_scenarios(shop: Shop, files: list[Path] | None = None) -> list:
+    """The scenario files given, else the shop's scenarios folder; all checked before any is planned."""
+    from planner.scenarios import load_scenario
+
+    return [load_scenario(path) for path in (files if files is not None else shop.scenario_files)]
+
+
 def write_backtest(result, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     return [write_frame(result.metrics, folder / "backtest_metrics.csv"),

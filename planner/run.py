@@ -28,6 +28,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable, Iterator
 
+import pandas as pd
+
 from planner.errors import LockedError, RestockError
 from planner.importer import ImportResult, file_sha256
 from planner.shop import Shop
@@ -279,4 +281,62 @@ def step_plan(context: RunContext) -> dict:
     return {"order_lines": int(len(plan.orders)), "alerts": int(len(plan.alerts))}
 
 
-DEFAULT_STEPS: list[tuple[str, Step]] = [("import", step_import), ("forecast", step_forecast), ("plan", step_plan)]
+def step_backtest(context: RunContext) -> dict:
+    """Backtest the shop's model against seasonal naive when the last backtest is older than
+    planning.backtest_every_days (or with --backtest); the report shows its accuracy."""
+    from planner import pipeline
+
+    shop = context.shop
+    wanted = context.options.get("backtest")
+    metrics, when = pipeline.latest_backtest(shop)
+    stale = when is None or (pd.Timestamp.now() - when).days >= shop.config.planning.backtest_every_days
+    if wanted is False or (wanted is None and not stale):
+        context.values["backtest_metrics"] = metrics
+        return {"ran": False, "reused_from": when.isoformat(timespec="seconds") if when is not None else None}
+    model = context.options.get("model") or shop.config.planning.model
+    models = list(dict.fromkeys([model, "seasonal_naive"]))
+    result = pipeline.run_backtest(shop, context.values["inputs"], models, n_cutoffs=2,
+                                   history=context.values["forecast"].history)
+    pipeline.write_backtest(result, context.folder)
+    context.values["backtest_metrics"] = result.metrics
+    return {"ran": True, "models": models, "cutoffs": len(result.cutoffs)}
+
+
+def step_scenarios(context: RunContext) -> dict:
+    """Plan and compare the shop's scenarios (scenarios/*.yaml in the shop) against the same forecast."""
+    from planner import pipeline
+    from planner.scenarios import compare_scenarios
+
+    scenarios = pipeline.load_scenarios(context.shop)
+    if not scenarios:
+        context.values["scenarios"] = None
+        return {"scenarios": 0}
+    table = compare_scenarios(context.shop, context.values["inputs"], context.values["forecast"], scenarios)
+    pipeline.write_frame(table, context.folder / "scenarios.csv")
+    context.values["scenarios"] = table
+    return {"scenarios": len(scenarios)}
+
+
+def step_report(context: RunContext) -> dict:
+    """The buyer's PDF; the shop's health figures go into the run's headline for the next report's trends."""
+    from planner import pipeline
+    from planner.report.document import build_report, shop_health
+
+    shop = context.shop
+    settings = pipeline.plan_settings(shop.config)
+    values = context.values
+    with Store(shop.store_path, read_only=True) as store:
+        past = store.runs(limit=30)
+    past = past[past["status"] == "succeeded"]
+    path = build_report(shop, values["inputs"], values["forecast"], values["plan"], context.folder / "report.pdf",
+                        scenarios_table=values.get("scenarios"), backtest_table=values.get("backtest_metrics"),
+                        history_of_runs=past, settings=settings)
+    context.record.headline["health"] = shop_health(values["inputs"], values["forecast"], values["plan"], settings,
+                                                    values.get("backtest_metrics"), shop.config.planning.model)
+    return {"report_bytes": path.stat().st_size}
+
+
+DEFAULT_STEPS: list[tuple[str, Step]] = [
+    ("import", step_import), ("forecast", step_forecast), ("plan", step_plan), ("backtest", step_backtest),
+    ("scenarios", step_scenarios), ("report", step_report),
+]

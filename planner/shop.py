@@ -12,6 +12,7 @@ from planner.errors import ShopNotFound
 from planner.io.inputs import TABLES, Inputs, read_input, template_header
 
 SAMPLE_SHOP = Path(__file__).resolve().parents[1] / "data" / "sample_shop"
+EXAMPLE_SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,11 @@ class Shop:
         return self.path("runs")
 
     @property
+    def scenario_files(self) -> list[Path]:
+        folder = self.path("scenarios")
+        return sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.is_dir() else []
+
+    @property
     def rejects(self) -> Path:
         return self.root / "rejects"
 
@@ -63,6 +69,8 @@ def init_shop(root: Path | str, sample: bool = False) -> Shop:
                                f"source folder (pip install -e .)")
         shutil.copytree(SAMPLE_SHOP, root, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("*.duckdb*", "runs", "rejects", "README.md"))
+        if EXAMPLE_SCENARIOS.is_dir():  # the examples name the sample shop's campaigns and suppliers
+            shutil.copytree(EXAMPLE_SCENARIOS, root / "scenarios", dirs_exist_ok=True)
     else:
         root.mkdir(parents=True, exist_ok=True)
         template = resources.files("planner").joinpath("templates", SHOP_FILE).read_text(encoding="utf-8")
