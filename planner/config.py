@@ -5,9 +5,13 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from planner.errors import ConfigError
+
+if TYPE_CHECKING:  # the readers import the config's errors; avoid a cycle at run time
+    from planner.io.table import DateStyle
 
 SHOP_FILE = "shop.toml"
 

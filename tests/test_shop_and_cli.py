@@ -112,7 +112,7 @@ def test_store_migrations_run_in_order(tmp_path, monkeypatch):
 
 def test_every_command_has_help_with_an_example():
     runner = CliRunner()
-    for name, command in main.commands.items():
+    for name in main.commands:
         result = runner.invoke(main, [name, "--help"])
         assert result.exit_code == 0, name
         assert "Example" in result.output, f"restock {name} --help shows no example"
