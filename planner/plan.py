@@ -224,7 +224,7 @@ def _demand_matrix(paths: SamplePaths, skus: list[str]) -> np.ndarray:
     return values
 
 
-def _levels(
+def order_up_to_levels(
     lead: np.ndarray, cycle: np.ndarray, targets: np.ndarray, measure: str, slow_units: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Order-up-to S, reorder point s and the method per SKU from lead-time (n, paths) and lead-time +
@@ -343,7 +343,7 @@ def make_plan(
     for record in camp.to_dict("records"):
         campaigns_of.setdefault(record["i"], []).append(record)
     term_rows = terms.to_dict("records")
-    levels, reorders, methods = _levels(lead_demand, cycle_demand, targets, settings.service_measure,
+    levels, reorders, methods = order_up_to_levels(lead_demand, cycle_demand, targets, settings.service_measure,
                                         settings.slow_mover_units)
     is_fbt = terms["location"].eq("fbt").to_numpy()
     transfer_days = np.minimum(fixed + R, horizon)

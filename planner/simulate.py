@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from planner import policy as inventory
-from planner.plan import _levels, classify_abc
+from planner.plan import classify_abc, order_up_to_levels
 
 
 @dataclass
@@ -124,7 +124,7 @@ class TextbookPolicy:
 
 @dataclass
 class PlannerPolicy:
-    """The planner's (R, S) rule on forecast sample paths (planner.plan._levels), refitted every review.
+    """The planner's (R, S) rule on forecast sample paths (planner.plan.order_up_to_levels), refitted every review.
 
     ``calibrate``: scale the forecast by the planner's own realised bias. Each review records the
     forecast mean over lead time + review; once such a window has passed without a stockout (a stockout
@@ -157,7 +157,7 @@ class PlannerPolicy:
         if self.calibrate:
             lead_demand, cycle_demand = self._calibrated(seen, lead_demand, cycle_demand)
         targets = np.full(len(r.skus), self.service_level)
-        level, _, _ = _levels(lead_demand, cycle_demand, targets, self.service_measure, self.slow_mover_units)
+        level, _, _ = order_up_to_levels(lead_demand, cycle_demand, targets, self.service_measure, self.slow_mover_units)
         return level, level  # (R, S): order up to S at every review
 
     def _demand_over_lead_time(self, seen: Observed, t: int) -> tuple[np.ndarray, np.ndarray]:
