@@ -19,7 +19,8 @@ File format::
     description: what the planner wants to learn
     changes:
       - campaign_uplift: {campaign: LIVE-CR-2026-12-20, scale: 3}    # a campaign id or a campaign type
-      - supplier_delay: {supplier: Shenzhen Gadget Hub, days: 14}   # or supplier: all
+      - supplier_delay: {supplier: Shenzhen Gadget Hub, days: 14}   # or supplier: all; open_orders: true
+                                                                   # also delays its open POs
       - service_level: 0.98                                        # or {A: 0.99, B: 0.95, C: 0.9}
       - budget_cap: 50000                                          # or null: no cap
       - demand_shock: {category: beauty, pct: -20}                 # optional start, end (dates)
@@ -153,9 +154,12 @@ def _parse_change(source: str, index: int, item: Any) -> Change:
         params = {"campaign": _text(source, f"{key}.campaign", v["campaign"]),
                   "scale": _number(source, f"{key}.scale", v["scale"], low=0)}
     elif kind == "supplier_delay":
-        v = _mapping(source, key, value, ("supplier", "days"))
+        v = _mapping(source, key, value, ("supplier", "days"), ("open_orders",))
+        if not isinstance(v.get("open_orders", False), bool):
+            raise _fail(source, f"{key}.open_orders", f"{v['open_orders']!r} is not true or false")
         params = {"supplier": _text(source, f"{key}.supplier", v["supplier"]),
-                  "days": _number(source, f"{key}.days", v["days"], low=-365, high=365, whole=True)}
+                  "days": _number(source, f"{key}.days", v["days"], low=-365, high=365, whole=True),
+                  "open_orders": v.get("open_orders", False)}
     elif kind == "service_level":
         if isinstance(value, dict):
             unknown = [k for k in value if str(k) not in ("A", "B", "C")]
@@ -274,13 +278,14 @@ def apply_scenario(scenario: Scenario, inputs: Inputs, settings: PlanSettings) -
     """The scenario's inputs, plan settings and forecast changes. The caller's frames are not modified.
 
     Supplier delays add to the lead time (and its min/max) of the supplier and of its products that
-    set their own; a cancelled campaign leaves the calendar (the forecast and the plan's pre-builds);
+    set their own, and with ``open_orders: true`` to the expected arrival of its open purchase orders; a cancelled campaign leaves the calendar (the forecast and the plan's pre-builds);
     a moved campaign shifts its start and end.
     """
     source = scenario.source
     campaigns = inputs.campaigns.copy()
     products = inputs.products.copy()
     suppliers = inputs.suppliers.copy()
+    purchase_orders = inputs.purchase_orders.copy()
     today = inputs.snapshot_date
     changes = ForecastChanges()
     for change in scenario.changes:
@@ -303,6 +308,13 @@ def apply_scenario(scenario: Scenario, inputs: Inputs, settings: PlanSettings) -
             if without.any():  # SKUs on the shop default: delay them too
                 base = pd.to_numeric(products.loc[without, "lead_time_days"]).fillna(settings.default_lead_time_days)
                 products.loc[without, "lead_time_days"] = (base + p["days"]).clip(lower=1)
+            if p["open_orders"] and len(purchase_orders):
+                theirs = set(products.loc[chosen, "sku"].astype(str))
+                late = purchase_orders["sku"].astype(str).isin(theirs)
+                if "supplier" in purchase_orders.columns and not all_suppliers:
+                    named = purchase_orders["supplier"].notna()
+                    late = (late & ~named) | purchase_orders["supplier"].astype(str).eq(p["supplier"])
+                purchase_orders.loc[late, "expected_arrival"] = purchase_orders.loc[late, "expected_arrival"] + pd.Timedelta(days=p["days"])
         elif change.kind == "service_level":
             if "level" in p:
                 settings = replace(settings, service_level=p["level"], class_service_levels={})
@@ -355,7 +367,8 @@ def apply_scenario(scenario: Scenario, inputs: Inputs, settings: PlanSettings) -
             addition = pd.DataFrame([row]).astype({c: campaigns[c].dtype for c in campaigns.columns if c in row}, errors="ignore")
             campaigns = pd.concat([campaigns, addition[campaigns.columns]], ignore_index=True) if len(campaigns) else addition
             changes.calendar_changed = True
-    new_inputs = replace(inputs, campaigns=campaigns.reset_index(drop=True), products=products, suppliers=suppliers)
+    new_inputs = replace(inputs, campaigns=campaigns.reset_index(drop=True), products=products, suppliers=suppliers,
+                         purchase_orders=purchase_orders)
     return new_inputs, settings, changes
 
 
@@ -438,7 +451,7 @@ def shock_paths(paths: SamplePaths, shocks) -> SamplePaths:
 # ------------------------------------------------------------------------------------------ evaluation
 
 def evaluate_plan(plan: Plan, paths: SamplePaths, inputs: Inputs, settings: PlanSettings,
-                  today: pd.Timestamp) -> pd.DataFrame:
+                  today: pd.Timestamp, window_days: pd.Series | None = None) -> pd.DataFrame:
     """Replay every sample path against the plan's receipts with lost sales, per SKU.
 
     Each path starts from the stock available at the SKU's selling location, receives what is already
@@ -447,7 +460,9 @@ def evaluate_plan(plan: Plan, paths: SamplePaths, inputs: Inputs, settings: Plan
     cannot serve:  x_t = x_{t-1} + r_t - min(x_{t-1} + r_t, d_t),  lost_t = d_t - min(x_{t-1} + r_t, d_t).
     The plan orders once, so service is measured over the days its orders protect (``window_days``:
     supplier lead time + transit/FBT receiving + review period, from the day after ``today``): a later
-    review orders again. The stock at the end is read at ``settings.horizon_days``, without later orders.
+    review orders again. ``window_days`` (per SKU) replaces that window, so that scenarios are measured
+    over the same days as the baseline. The stock at the end is read at ``settings.horizon_days``,
+    without later orders.
 
     Columns: sku, location, window_days, demand and lost_units (expected over the paths, in the
     window), fill_rate (1 - E[lost] / E[demand]), stockout_probability (a path loses a sale in the
@@ -495,6 +510,8 @@ def evaluate_plan(plan: Plan, paths: SamplePaths, inputs: Inputs, settings: Plan
     window = np.minimum(np.ceil(terms["lead_time_days"].fillna(settings.default_lead_time_days).to_numpy()
                                 + fixed.reindex(skus).fillna(0).to_numpy()) + int(settings.review_period_days), horizon)
     window = window.astype(int)
+    if window_days is not None:
+        window = np.minimum(window_days.reindex(skus).fillna(pd.Series(window, index=skus)).to_numpy(), horizon).astype(int)
     level = np.repeat(start[:, None], demand.shape[1], axis=1)
     lost = np.zeros_like(level)
     window_lost = np.zeros_like(level)
@@ -579,15 +596,17 @@ def plan_metrics(plan: Plan, evaluation: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def run_scenario(shop, inputs: Inputs, forecast_result, scenario: Scenario, settings: PlanSettings | None = None):
-    """(scenario inputs, scenario forecast result, its plan, its evaluation) for one scenario."""
+def run_scenario(shop, inputs: Inputs, forecast_result, scenario: Scenario, settings: PlanSettings | None = None,
+                 window_days: pd.Series | None = None):
+    """(scenario inputs, scenario forecast result, its plan, its evaluation) for one scenario;
+    ``window_days`` as in evaluate_plan."""
     from planner import pipeline
 
     settings = settings or pipeline.plan_settings(shop.config)
     s_inputs, s_settings, changes = apply_scenario(scenario, inputs, settings)
     s_result = scenario_forecast(forecast_result, s_inputs, changes)
     s_plan = pipeline.run_plan(shop, s_inputs, s_result, s_settings)
-    evaluation = evaluate_plan(s_plan, s_result.paths, s_inputs, s_settings, s_result.today)
+    evaluation = evaluate_plan(s_plan, s_result.paths, s_inputs, s_settings, s_result.today, window_days)
     return s_inputs, s_result, s_plan, evaluation
 
 
@@ -597,13 +616,15 @@ def compare_scenarios(shop, inputs: Inputs, forecast_result, scenarios: list[Sce
 
     One row per scenario: name, purchase_value, units, fill_rate (expected, over the sample paths),
     lost_units, lost_margin, campaigns_at_risk, end_inventory_value (expected stock at unit cost on
-    the horizon's last day), and for each of these a ``*_vs_baseline`` difference.
+    the horizon's last day), and for each of these a ``*_vs_baseline`` difference. Fill rate and lost
+    sales of every scenario count the days the baseline's orders cover, per SKU.
     """
     baseline = run_scenario(shop, inputs, forecast_result, Scenario("baseline"), settings)
     base = plan_metrics(baseline[2], baseline[3])
+    window = baseline[3].set_index("sku")["window_days"]
     rows = []
     for scenario in scenarios:
-        _, _, plan, evaluation = run_scenario(shop, inputs, forecast_result, scenario, settings)
+        _, _, plan, evaluation = run_scenario(shop, inputs, forecast_result, scenario, settings, window)
         figures = plan_metrics(plan, evaluation)
         row = {"scenario": scenario.name, "changes": len(scenario.changes)}
         for metric in COMPARISON_METRICS:

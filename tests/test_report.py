@@ -33,11 +33,16 @@ def report(sample_run, tmp_path_factory):  # noqa: F811
     products.loc[products["sku"] == ordered, "name"] = VIETNAMESE
     inputs = replace(inputs, products=products)
     pipeline.write_plan(plan, folder)
-    scenarios = S.compare_scenarios(shop, inputs, result, [S.load_scenario(EXAMPLES / "cash_cap.yaml")])
+    # compare_scenarios is tested in test_scenarios; here its table only needs to be laid out
+    metrics = {m: [1.0, 2.0] for m in S.COMPARISON_METRICS}
+    metrics.update(purchase_value=[51291.68, 16284.56], fill_rate=[0.886, 0.885])
+    scenarios = pd.DataFrame({"scenario": ["Baseline", "Cash cap 20,000 THB"], "changes": [0, 1], **metrics,
+                              **{f"{m}_vs_baseline": [0.0, v[1] - v[0]] for m, v in metrics.items()}})
     backtest = pd.DataFrame({"model": ["campaign", "campaign"], "segment": ["all", "abc"], "value": ["all", "A"],
                              "n_days": [900, 300], "units": [4754.0, 3386.0], "wape": [0.867, 0.816], "bias": [-0.067, -0.044],
                              "mase": [0.54, 0.59], "coverage_p90": [0.95, 0.95]})
-    path = build_report(shop, inputs, result, plan, folder / "report.pdf", scenarios_table=scenarios, backtest_table=backtest)
+    path = build_report(shop, inputs, result, plan, folder / "report.pdf", scenarios_table=scenarios, backtest_table=backtest,
+                        top_skus=2)
     return path, _text(path), folder, plan, scenarios
 
 
@@ -111,7 +116,7 @@ def test_sections_scenarios_and_accuracy_when_given(report):
                   "Overstock and clearance candidates", "What-if scenarios", "Forecast accuracy (last backtest)"):
         assert title in text, title
     assert scenarios.loc[0, "scenario"] in text
-    assert f"{scenarios.loc[0, 'purchase_value']:,.2f}" in text
+    assert f"{scenarios.loc[1, 'purchase_value']:,.2f}" in text and "-35,007.12" in text
     assert "86.7 %" in text  # the backtest's WAPE
     assert "Value at risk" in text  # at least one SKU page
 
@@ -120,7 +125,7 @@ def test_long_tables_continue_with_their_header_and_same_inputs_same_bytes(sampl
     shop, inputs, result, plan = sample_run
     one = plan.orders.iloc[[0]]
     many = pd.concat([one.assign(reason=f"line {k}") for k in range(45)], ignore_index=True)
-    long_plan = replace(plan, orders=many)
+    long_plan = replace(plan, orders=many, alerts=plan.alerts.head(3), transfers=plan.transfers.head(0))
     first = build_report(shop, inputs, result, long_plan, tmp_path / "a.pdf", top_skus=0)
     second = build_report(shop, inputs, result, long_plan, tmp_path / "b.pdf", top_skus=0)
     assert first.read_bytes() == second.read_bytes()

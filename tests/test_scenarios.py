@@ -69,6 +69,12 @@ def test_supplier_delay_moves_order_by_dates_14_days_earlier(sample_run, runs):
     assert theirs.any() and (~theirs).any()
     assert (before.loc[theirs, "order_by"] - after.loc[theirs, "order_by"] == pd.Timedelta(days=14)).all()
     assert (before.loc[~theirs, "order_by"] == after.loc[~theirs, "order_by"]).all()
+    # its open purchase orders arrive 14 days late too (open_orders: true); the others as planned
+    po_before, po_after = base_inputs.purchase_orders, late_inputs.purchase_orders
+    theirs_po = po_before["supplier"] == supplier
+    assert theirs_po.any()
+    shift = po_after["expected_arrival"] - po_before["expected_arrival"]
+    assert (shift[theirs_po] == pd.Timedelta(days=14)).all() and (shift[~theirs_po] == pd.Timedelta(0)).all()
     # what is ordered today from that supplier lands 14 days later than its usual lead time
     lead = supply_terms(base_inputs.products, base_inputs.suppliers, settings).set_index("sku")["lead_time_days"]
     orders = late.orders[late.orders["supplier"] == supplier]

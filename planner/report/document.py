@@ -394,6 +394,12 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
         labels = {"inventory_turnover": "turnover", "days_of_cover": "days of cover", "slow_moving_sku_share": "slow-moving SKUs",
                   "slow_moving_value_share": "slow-moving value", "forecast_wape": "forecast error", "purchase_value": "purchase value"}
         pdf.figure(figures.trend_figure(shown.rename(columns=labels)))
+    actions = _first_actions(plan, names)
+    if actions:
+        pdf.heading("Act first", size=11, space=1)
+        for text in actions:
+            pdf.text_line(f"•  {text}", size=8.5)
+        pdf.ln(2)
     pdf.text_line("Contents: restock orders per supplier · transfers to FBT · risks · the SKUs with the most value at risk"
                   + (" · scenarios" if scenarios_table is not None else "")
                   + (" · forecast accuracy" if backtest_table is not None else ""), size=8, color=MUTED)
@@ -509,7 +515,9 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
             pdf.text_line(f"Order {int(r.quantity):,d} from {r.supplier} ({money(r.value)} {currency}), arrives "
                           f"{day(r.expected_arrival)}: {r.reason}", size=7.5, color=MUTED)
         pdf.ln(1)
-        pdf.figure(_sku_figure(sku, history, paths, path_index, camp, plan, row, today, settings))
+        room = pdf.h - pdf.b_margin - pdf.get_y() - 3  # the figure fills what is left of the page
+        height = min(max(room / pdf.epw * 11.0, 4.4), 7.0)
+        pdf.figure(_sku_figure(sku, history, paths, path_index, camp, plan, row, today, settings, height))
 
     # ---------------------------------------------------------------- scenarios
     if scenarios_table is not None and len(scenarios_table):
@@ -562,6 +570,16 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
     return out_path
 
 
+def _first_actions(plan: Plan, names: pd.Series, limit: int = 5) -> list[str]:
+    """The most urgent alerts in a sentence each: earliest stockouts before an arrival, then the
+    campaigns not covered, by date."""
+    alerts = plan.alerts
+    urgent = alerts[alerts["kind"].isin(["stockout_before_arrival", "campaign_not_covered"])].copy()
+    urgent["rank"] = urgent["kind"].map({"stockout_before_arrival": 0, "campaign_not_covered": 1})
+    urgent = urgent.sort_values(["date", "rank", "sku"]).head(limit)
+    return [f"{r.sku} {names.get(str(r.sku), '')}: {r.message}" for r in urgent.itertuples()]
+
+
 def top_skus_at_risk(lost_margin: pd.Series, overstock: pd.Series, n: int) -> list[str]:
     """The SKUs with the most value at risk: alternately the largest expected lost margin with this
     plan (sales at risk) and the most cash beyond the overstock cover (money at risk), so that one
@@ -590,7 +608,7 @@ def _signed(value: float, fmt) -> str:
     return ("+" if value > 0 else "-") + text
 
 
-def _sku_figure(sku, history, paths, path_index, campaigns, plan: Plan, row, today, settings):
+def _sku_figure(sku, history, paths, path_index, campaigns, plan: Plan, row, today, settings, height: float = 5.6):
     h = history[history["sku"].astype(str) == sku]
     if sku in path_index:
         values = paths.values[path_index[sku]]
@@ -613,4 +631,4 @@ def _sku_figure(sku, history, paths, path_index, campaigns, plan: Plan, row, tod
         arrivals = pd.concat([arrivals, pd.DataFrame({"date": pd.to_datetime(transfers["expected_receipt"]),
                                                       "quantity": transfers["quantity"].to_numpy()})], ignore_index=True)
     return figures.sku_figure(sku, h, band, mine, projected, float(row["reorder_point"]), float(row["safety_stock"]),
-                              arrivals=arrivals, today=today)
+                              arrivals=arrivals, today=today, height=height)

@@ -53,6 +53,7 @@ def sku_figure(
     arrivals: pd.DataFrame | None = None,
     today: pd.Timestamp | None = None,
     history_days: int = 120,
+    height: float = 5.6,
 ) -> Figure:
     """Demand history and forecast (top) and projected stock (bottom) of one SKU.
 
@@ -63,7 +64,7 @@ def sku_figure(
     arrivals  date, quantity of this plan's orders at the selling location (marked)
     """
     with matplotlib.rc_context(_STYLE):
-        fig, (top, bottom) = _figure(11.0, 5.6, rows=2, sharex=True, height_ratios=[1.15, 1])
+        fig, (top, bottom) = _figure(11.0, height, rows=2, sharex=True, height_ratios=[1.15, 1])
         today = pd.Timestamp(today) if today is not None else pd.Timestamp(band["date"].min()) - pd.Timedelta(days=1)
         first = today - pd.Timedelta(days=history_days)
         h = history[(history["date"] > first) & (history["date"] <= today)]
@@ -125,6 +126,7 @@ def scenario_figure(table: pd.DataFrame, currency: str = "") -> Figure:
     """Purchase value and expected lost margin per scenario, differences to the shop's plan as it is."""
     with matplotlib.rc_context(_STYLE):
         fig, axes = _figure(11.0, 2.6, rows=1)
+        fig.subplots_adjust(left=0.2, top=0.86)
         ax = axes[0]
         names = list(table["scenario"])
         y = np.arange(len(names))
@@ -136,7 +138,7 @@ def scenario_figure(table: pd.DataFrame, currency: str = "") -> Figure:
         ax.set_yticks(y, names)
         ax.invert_yaxis()
         ax.set_title("difference to the plan as it is", loc="left")
-        ax.legend(loc="lower right", frameon=False)
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, frameon=False)
     return fig
 
 
