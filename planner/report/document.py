@@ -355,6 +355,13 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
              f"stock beyond {settings.overstock_days:.0f} days of forecast demand, at unit cost")
     pdf.set_y(y + 31)
 
+    actions = _first_actions(plan, names)
+    if actions:
+        pdf.ensure_space(12 + 8 * len(actions))
+        pdf.heading("Act first", size=11, space=1)
+        for text in actions:
+            pdf.text_line(f"•  {text}", size=8.5)
+        pdf.ln(2)
     pdf.heading("Purchase value per supplier", size=11, space=1)
     rows = [[o.supplier, str(len(o.lines)), units(o.units), money(o.value), day(o.lines["order_by"].min()),
              day(o.lines["expected_arrival"].min())] for o in orders_by_supplier]
@@ -389,17 +396,19 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
               f"weighted absolute % error of the {health['forecast_model']} model, all SKUs\n"
               + trend_note("forecast_wape", pct)))
     pdf.set_y(y + 34)
-    shown = trends.dropna(axis=1, how="all")
-    if len(shown) >= 2 and len(shown.columns) > 1:
-        labels = {"inventory_turnover": "turnover", "days_of_cover": "days of cover", "slow_moving_sku_share": "slow-moving SKUs",
-                  "slow_moving_value_share": "slow-moving value", "forecast_wape": "forecast error", "purchase_value": "purchase value"}
-        pdf.figure(figures.trend_figure(shown.rename(columns=labels)))
-    actions = _first_actions(plan, names)
-    if actions:
-        pdf.heading("Act first", size=11, space=1)
-        for text in actions:
-            pdf.text_line(f"•  {text}", size=8.5)
-        pdf.ln(2)
+    if len(trends):
+        now = pd.DataFrame([{"date": today, **{k: health.get(k) for k in HEALTH_KEYS}, "purchase_value": total_value}])
+        shown = pd.concat([trends, now], ignore_index=True).dropna(axis=1, how="all")
+        for share in ("slow_moving_sku_share", "slow_moving_value_share", "forecast_wape"):
+            if share in shown.columns:
+                shown[share] = pd.to_numeric(shown[share]) * 100
+        labels = {"inventory_turnover": "turnover (x/year)", "days_of_cover": "days of cover",
+                  "slow_moving_sku_share": "slow-moving SKUs %", "slow_moving_value_share": "slow-moving value %",
+                  "forecast_wape": "forecast error %", "purchase_value": f"purchase value {currency}"}
+        if len(shown.columns) > 1:
+            pdf.ensure_space(pdf.epw * 1.45 / 11.0 + 8)
+            pdf.text_line("Shop health over the past runs (the last point is this run):", size=8, color=MUTED)
+            pdf.figure(figures.trend_figure(shown.rename(columns=labels)))
     pdf.text_line("Contents: restock orders per supplier · transfers to FBT · risks · the SKUs with the most value at risk"
                   + (" · scenarios" if scenarios_table is not None else "")
                   + (" · forecast accuracy" if backtest_table is not None else ""), size=8, color=MUTED)

@@ -36,8 +36,8 @@ def _figure(width: float, height: float, rows: int = 1, sharex: bool = False, he
     return fig, np.atleast_1d(axes)
 
 
-def _date_axis(ax) -> None:
-    locator = mdates.AutoDateLocator(minticks=5, maxticks=10)
+def _date_axis(ax, maxticks: int = 10) -> None:
+    locator = mdates.AutoDateLocator(minticks=min(3, maxticks), maxticks=maxticks)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
@@ -165,11 +165,11 @@ def trend_figure(trend: pd.DataFrame) -> Figure:
     """Small multiples of the health figures over past runs (columns: date, then one per figure)."""
     columns = [c for c in trend.columns if c != "date"]
     with matplotlib.rc_context(_STYLE):
-        fig = Figure(figsize=(11.0, 1.7), dpi=100)
-        fig.subplots_adjust(left=0.04, right=0.99, top=0.82, bottom=0.18, wspace=0.25)
+        fig = Figure(figsize=(11.0, 1.45), dpi=100)
+        fig.subplots_adjust(left=0.04, right=0.99, top=0.8, bottom=0.2, wspace=0.3)
         axes = np.atleast_1d(fig.subplots(1, max(len(columns), 1)))
         for ax, column in zip(axes, columns):
             ax.plot(trend["date"], trend[column], marker="o", markersize=3, color=COLORS["forecast"], linewidth=1)
             ax.set_title(column, loc="left", fontsize=8)
-            _date_axis(ax)
+            _date_axis(ax, maxticks=4)
     return fig
