@@ -132,3 +132,17 @@ def test_long_tables_continue_with_their_header_and_same_inputs_same_bytes(sampl
     pages = _text(first)
     with_header = [k for k, page in enumerate(pages) if "SKU Name Qty Case packs Unit cost Value Order by Arrives Reason" in page]
     assert len(with_header) >= 2 and with_header[1] == with_header[0] + 1, with_header
+
+
+def test_sku_pages_show_the_plan_csv_figures(report):
+    _, pages, folder, _, _ = report
+    plan_csv = pd.read_csv(folder / "plan.csv", dtype=str).set_index("sku")
+    sku_pages = [page for page in pages if "Value at risk" in page]
+    assert sku_pages
+    for page in sku_pages:
+        sku = page.split(" · ", 1)[0].strip()
+        row = plan_csv.loc[sku]
+        for label, column in (("reorder point", "reorder_point"), ("safety stock", "safety_stock"),
+                              ("order-up-to", "order_up_to"), ("position", "position")):
+            shown = re.search(rf"{label} ([\d.,]+)", page).group(1)
+            assert shown.replace(",", "") == row[column], (sku, label, shown, row[column])

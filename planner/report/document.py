@@ -49,6 +49,14 @@ def day(value) -> str:
     return "" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d}"
 
 
+def plan_number(value: float) -> str:
+    """A plan.csv figure as that file writes it (pipeline.write_frame: 4 significant digits), without
+    switching to exponents for large numbers."""
+    if value is None or pd.isna(value):
+        return ""
+    return f"{value:.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+
+
 def pct(value: float | None, digits: int = 0) -> str:
     return "n/a" if value is None or not np.isfinite(value) else f"{value * 100:.{digits}f} %"
 
@@ -480,10 +488,10 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
         table["stock_value"] = table["stock"] * table["sku"].map(unit_cost).fillna(0.0)
         table["no_sale"] = table["sku"].isin(no_sales)
         table = table.sort_values(["tied", "stock_value", "sku"], ascending=[False, False, True])
-        rows = [[r.sku, names.get(r.sku, ""), units(r.stock), "" if pd.isna(r.cover) else (units(r.cover) if r.cover < 1000 else "999+"),
+        rows = [[r.sku, names.get(r.sku, ""), units(r.stock), "" if pd.isna(r.cover) else (plan_number(r.cover) if r.cover < 1000 else "999+"),
                  money(r.tied), money(r.stock_value), "yes" if r.no_sale else ""]
                 for r in table.head(MAX_RISK_ROWS).itertuples()]
-        pdf.table_of(["SKU", "Name", "Stock (units)", "Days of cover", f"Beyond {settings.overstock_days:.0f} days ({currency})",
+        pdf.table_of(["SKU", "Name", "Stock + on order", "Days of cover", f"Beyond {settings.overstock_days:.0f} days ({currency})",
                       f"Stock value ({currency})", f"No sale in {settings.no_sale_days} days"], rows,
                      [30, 70, 25, 25, 45, 40, 38], ["LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "LEFT"], size=7)
         if len(table) > MAX_RISK_ROWS:
@@ -505,7 +513,7 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
         row = p.loc[sku]
         pdf.heading(f"{sku} · {names.get(sku, '')}", size=13, space=0)
         pdf.text_line(f"class {row['class']} · {row['supplier']} · sells from {row['location']} · lead time "
-                      f"{row['lead_time_days']:.0f} days · target {row['service_target']:.0%} "
+                      f"{plan_number(row['lead_time_days'])} days · target {row['service_target']:.0%} "
                       f"{str(row['service_measure']).replace('_', ' ')}", size=8.5, color=MUTED)
         lost = float(ev.loc[sku, "lost_margin"]) if sku in ev.index else 0.0
         tied = float(overstock.get(sku, 0.0))
@@ -514,11 +522,11 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
                       f"{int(ev.loc[sku, 'window_days']) if sku in ev.index else 0} days it covers) + cash beyond "
                       f"{settings.overstock_days:.0f} days of cover {money(tied)}", size=9, style="B")
         stockout = day(row["stockout_date"]) or "not within the horizon"
-        pdf.text_line(f"position {units(row['position'])} (+ {units(row['upstream_position'])} upstream) · reorder point "
-                      f"{units(row['reorder_point'])} · safety stock {row['safety_stock']:,.1f} · order-up-to "
-                      f"{units(row['order_up_to'])} · ordered now {units(row['order_quantity'])} · transfer in "
-                      f"{units(row['transfer_in'])} · without action runs out {stockout} · cover {row['cover_days']:,.0f} days",
-                      size=8.5)
+        pdf.text_line(f"position {plan_number(row['position'])} (+ {plan_number(row['upstream_position'])} upstream) · "
+                      f"reorder point {plan_number(row['reorder_point'])} · safety stock {plan_number(row['safety_stock'])} · "
+                      f"order-up-to {plan_number(row['order_up_to'])} · ordered now {plan_number(row['order_quantity'])} · "
+                      f"transfer in {plan_number(row['transfer_in'])} · without action runs out {stockout} · cover "
+                      f"{plan_number(row['cover_days'])} days", size=8.5)
         mine = plan.orders[plan.orders["sku"] == sku]
         for r in mine.itertuples():
             pdf.text_line(f"Order {int(r.quantity):,d} from {r.supplier} ({money(r.value)} {currency}), arrives "
