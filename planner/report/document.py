@@ -571,7 +571,7 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
                           "WAPE = weighted absolute % error, bias = over (+) or under (-) forecast, MASE < 1 beats the "
                           "seasonal naive forecast, coverage = share of days at or under the 90 % quantile.", size=8, color=MUTED)
         shown = metrics[metrics["segment"].isin(["all", "abc", "campaign days"])]
-        rows = [[str(r["model"]), "all SKUs" if r["segment"] == "all" else f"{r['segment']} {r['value']}",
+        rows = [[str(r["model"]), figures.segment_label(r["segment"], r["value"]),
                  units(r["units"]), pct(r["wape"], 1), pct(r["bias"], 1),
                  "n/a" if pd.isna(r["mase"]) else f"{r['mase']:.2f}", pct(r.get("coverage_p90"), 0)]
                 for r in shown.to_dict("records")]

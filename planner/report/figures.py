@@ -142,13 +142,21 @@ def scenario_figure(table: pd.DataFrame, currency: str = "") -> Figure:
     return fig
 
 
+def segment_label(segment: str, value) -> str:
+    """'all SKUs', 'class A', 'campaign days', 'pattern lumpy'."""
+    if segment == "all":
+        return "all SKUs"
+    if segment == "campaign days":
+        return "campaign days"
+    return f"{'class' if segment == 'abc' else segment} {value}"
+
+
 def accuracy_figure(metrics: pd.DataFrame) -> Figure:
     """WAPE per model and segment from the last backtest (lower is better)."""
     with matplotlib.rc_context(_STYLE):
         fig, axes = _figure(11.0, 2.8, rows=1)
         ax = axes[0]
-        frame = metrics.assign(label=np.where(metrics["segment"] == "all", "all SKUs",
-                                              metrics["segment"].astype(str) + " " + metrics["value"].astype(str)))
+        frame = metrics.assign(label=[segment_label(s, v) for s, v in zip(metrics["segment"], metrics["value"])])
         pivot = frame.pivot_table(index="label", columns="model", values="wape", sort=False)
         n = max(len(pivot.columns), 1)
         x = np.arange(len(pivot.index))
