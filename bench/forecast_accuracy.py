@@ -1,13 +1,15 @@
 """Accuracy of the default engine against its peers, side by side in one run.
 
-    python bench/forecast_accuracy.py                 # all three sets
-    python bench/forecast_accuracy.py rossmann        # or: carparts, shop
+    python bench/forecast_accuracy.py                 # all sets
+    python bench/forecast_accuracy.py rossmann        # or: origins, carparts, shop
     python bench/forecast_accuracy.py rossmann --models campaign,seasonal_naive
 
 * Rossmann (../shared/data/rossmann/train_stores_101plus.csv): 91 stores as SKUs, ``Promo`` as the planned
   campaign, trained to 2015-06-19, 42-day horizon, scored on open days with sales (Open=1, Sales>0) by
   RMSPE (as Kaggle scored it) and WAPE, overall and on promo days. Closed days (and the 2014 gap of some
   stores) are censored: known, not demand. Point forecast = the median (p50) for every model.
+  ``origins`` repeats it at five 42-day origins (2014-12-05 ... 2015-06-19) to show the single split
+  is not luck either way.
 * carparts (../shared/data/carparts/carparts.csv): 2,674 intermittent monthly series, the last 6 months
   held out (months are fed to the daily models as consecutive steps; the engine gets season_length=1).
   Scored by RMSSE and MASE of the mean, pinball loss of p50/p90 scaled by mean demand.
@@ -39,7 +41,11 @@ ROSSMANN_PEERS = ("campaign", "seasonal_naive", "ets", "prophet")
 
 
 # ------------------------------------------------------------------------------------------ Rossmann
-def rossmann_frames(path: Path | None = None):
+#: earlier origins, 42 days each, for a rolling-origin check of the single official split
+ROSSMANN_ORIGINS = ("2014-12-05", "2015-02-13", "2015-03-27", "2015-05-08", "2015-06-19")
+
+
+def rossmann_frames(path: Path | None = None, cutoff: pd.Timestamp | None = None):
     """history (censored = closed, no sales or missing), campaigns (one per store and Promo run), actuals."""
     raw = pd.read_csv(path or DATA / "rossmann" / "train_stores_101plus.csv", dtype={"StateHoliday": str})
     raw["date"] = pd.to_datetime(raw["Date"])
@@ -59,8 +65,9 @@ def rossmann_frames(path: Path | None = None):
         "type": "flash_sale", "start": runs["start"], "end": runs["end"] + pd.Timedelta(days=1),
         "sku": runs["sku"], "expected_viewers": np.nan, "daily_budget": np.nan, "discount_pct": np.nan,
     }).reset_index(drop=True)
-    history = full.loc[full["date"] <= ROSSMANN_CUTOFF, ["sku", "date", "units", "censored"]].reset_index(drop=True)
-    test = full[(full["date"] > ROSSMANN_CUTOFF) & (full["date"] <= ROSSMANN_CUTOFF + pd.Timedelta(days=ROSSMANN_HORIZON))]
+    cutoff = pd.Timestamp(cutoff or ROSSMANN_CUTOFF)
+    history = full.loc[full["date"] <= cutoff, ["sku", "date", "units", "censored"]].reset_index(drop=True)
+    test = full[(full["date"] > cutoff) & (full["date"] <= cutoff + pd.Timedelta(days=ROSSMANN_HORIZON))]
     actuals = test.loc[(test["Open"] == 1) & (test["Sales"] > 0), ["sku", "date", "Sales", "Promo"]]
     return history, campaigns, actuals.rename(columns={"Sales": "actual"}).reset_index(drop=True)
 
@@ -83,8 +90,8 @@ def run_model(name, history, campaigns, horizon, params=None, n_paths=200):
     return forecast, time.perf_counter() - t0
 
 
-def bench_rossmann(models=ROSSMANN_PEERS) -> pd.DataFrame:
-    history, campaigns, actuals = rossmann_frames()
+def bench_rossmann(models=ROSSMANN_PEERS, cutoff=None) -> pd.DataFrame:
+    history, campaigns, actuals = rossmann_frames(cutoff=cutoff)
     rows = []
     for name in models:
         forecast, seconds = run_model(name, history, campaigns, ROSSMANN_HORIZON)
@@ -98,8 +105,22 @@ def bench_rossmann(models=ROSSMANN_PEERS) -> pd.DataFrame:
             row[f"WAPE {label}"] = metrics.wape(part["actual"], part["p50"])
         row["missing"] = int(missing)
         rows.append(row)
-        print(f"  rossmann {name}: {seconds:.1f}s", file=sys.stderr)
+        print(f"  rossmann {name} {cutoff or ''}: {seconds:.1f}s", file=sys.stderr)
     return pd.DataFrame(rows)
+
+
+def bench_rossmann_origins(models=ROSSMANN_PEERS) -> pd.DataFrame:
+    """The same comparison at five 42-day origins; the mean of each metric over them."""
+    tables = [bench_rossmann(models, cutoff).assign(cutoff=cutoff) for cutoff in ROSSMANN_ORIGINS]
+    frame = pd.concat(tables, ignore_index=True)
+    columns = ["RMSPE all", "RMSPE promo", "WAPE all", "WAPE promo"]
+    mean = frame.groupby("model", sort=False)[columns].mean().reset_index()
+    wins = frame.pivot(index="cutoff", columns="model", values="RMSPE promo")
+    if "campaign" in wins.columns:
+        mean["origins where engine wins RMSPE promo"] = [
+            f"{int((wins['campaign'] < wins[m]).sum())}/{len(wins)}" if m != "campaign" else "" for m in mean["model"]
+        ]
+    return mean
 
 
 # ------------------------------------------------------------------------------------------ carparts
@@ -194,7 +215,8 @@ def bench_shop(models=None, n_cutoffs: int = 2) -> tuple[pd.DataFrame, pd.DataFr
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("sets", nargs="*", default=["rossmann", "carparts", "shop"])
+    parser.add_argument("sets", nargs="*", default=["rossmann", "origins", "carparts", "shop"],
+                        help="rossmann (the official split), origins (five 42-day origins), carparts, shop")
     parser.add_argument("--models", default=None, help="comma-separated registry names (default: the peers of each set)")
     args = parser.parse_args(argv)
     chosen = tuple(args.models.split(",")) if args.models else None
@@ -202,6 +224,10 @@ def main(argv=None) -> None:
     if "rossmann" in args.sets:
         table = bench_rossmann(chosen or ROSSMANN_PEERS)
         print("\n## Rossmann, 91 stores, 42 days after 2015-06-19 (p50; open days with sales)\n")
+        print(markdown(ratio_table(table, ["RMSPE all", "RMSPE promo", "WAPE all", "WAPE promo"])))
+    if "origins" in args.sets:
+        table = bench_rossmann_origins(chosen or ROSSMANN_PEERS)
+        print(f"\n## Rossmann at five origins ({', '.join(ROSSMANN_ORIGINS)}), 42 days each: mean over origins\n")
         print(markdown(ratio_table(table, ["RMSPE all", "RMSPE promo", "WAPE all", "WAPE promo"])))
     if "carparts" in args.sets:
         table = bench_carparts(chosen or CARPARTS_PEERS)

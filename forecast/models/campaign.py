@@ -123,7 +123,7 @@ class CampaignForecaster(Forecaster):
 
     # ------------------------------------------------------------------------------------------ fit
     def fit(self, history: pd.DataFrame, campaigns: pd.DataFrame | None = None, products: pd.DataFrame | None = None):
-        y, skus, dates = _to_matrix(history)
+        y, skus, dates, censored_sales = _to_matrix(history)
         n_sku, n_days = y.shape
         self.skus_, self.dates_ = skus, dates
         self.campaigns_ = campaigns
@@ -183,7 +183,7 @@ class CampaignForecaster(Forecaster):
         # campaign uplift per type
         self.uplift_ = {}
         if days is not None and len(days):
-            self.uplift_ = self._fit_uplift(y0, expected_ordinary, observed, cm, days, dates, n_cat)
+            self.uplift_ = self._fit_uplift(y0, expected_ordinary, observed, cm, days, dates, n_cat, censored_sales)
 
         # final level: one-sided exponentially weighted, as of the last day. Campaign days count too,
         # their fitted uplift divided out, with weight 1 / uplift (a 5x day is mostly campaign noise):
@@ -270,8 +270,13 @@ class CampaignForecaster(Forecaster):
             effects[:, j] = (units + prior * shop) / (expected + prior)
         return np.clip(effects, 0.2, 5.0)
 
-    def _fit_uplift(self, y0, expected, observed, cm, days, dates, n_cat) -> dict[str, _Uplift]:
-        """Log-uplift per type, pooled SKU <- category <- shop by empirical Bayes."""
+    def _fit_uplift(self, y0, expected, observed, cm, days, dates, n_cat, censored_sales=None) -> dict[str, _Uplift]:
+        """Log-uplift per type, pooled SKU <- category <- shop by empirical Bayes.
+
+        Campaign days that sold out (censored) are where uplift was largest; leaving them out would
+        bias the uplift down. Their demand is at least what sold: after a first fit on uncensored
+        days they re-enter with max(sold, fitted demand), and the type is fitted again.
+        """
         sku_index = pd.Index(self.skus_).get_indexer(days["sku"])
         day_index = dates.get_indexer(days["date"])
         keep = (sku_index >= 0) & (day_index >= 0)
@@ -293,9 +298,21 @@ class CampaignForecaster(Forecaster):
             events.loc[rows, "intensity"] = np.log1p(raw) if column.startswith("log_") else raw
         usable = events[events["single"] & events["observed"]]
         fitted = {}
+        sold = censored_sales[events["i"], events["t"]] if censored_sales is not None else np.full(len(events), np.nan)
+        sold_out = events[events["single"] & ~events["observed"] & np.isfinite(sold)].assign(
+            units=sold[(events["single"] & ~events["observed"] & np.isfinite(sold)).to_numpy()])
         for kind in CAMPAIGN_TYPES:
             rows = usable[usable["type"] == kind]
-            fitted[kind] = self._fit_type(kind, rows, n_cat)
+            fit = self._fit_type(kind, rows, n_cat)
+            lower_bounds = sold_out[sold_out["type"] == kind]
+            if len(lower_bounds) and fit.n_events:
+                i = lower_bounds["i"].to_numpy()
+                x = lower_bounds["intensity"].fillna(fit.typical).to_numpy() - fit.typical
+                log_uplift = (fit.mean[i] + (fit.var[i] + fit.event_var) / 2 + fit.slope * x
+                              + fit.day_profile[i, lower_bounds["campaign_day"].to_numpy()])
+                demand = np.maximum(lower_bounds["units"].to_numpy(float), lower_bounds["expected"].to_numpy(float) * np.exp(log_uplift))
+                fit = self._fit_type(kind, pd.concat([rows, lower_bounds.assign(units=demand)]), n_cat)
+            fitted[kind] = fit
         return fitted
 
     def _fit_type(self, kind: str, rows: pd.DataFrame, n_cat: int) -> _Uplift:
@@ -579,7 +596,8 @@ class CampaignForecaster(Forecaster):
 
 # ------------------------------------------------------------------------------------------ helpers
 def _to_matrix(history: pd.DataFrame):
-    """history (long) -> units (n_sku, n_days) float32 with NaN on censored days and before a SKU starts."""
+    """history (long) -> units (n_sku, n_days) float32 with NaN on censored days and before a SKU
+    starts, the SKUs, the days, and what sold on censored days (NaN elsewhere; a lower bound of demand)."""
     sku_codes, skus = pd.factorize(history["sku"], sort=True)
     dates_raw = pd.to_datetime(history["date"]).to_numpy().astype("datetime64[D]")
     first, last = dates_raw.min(), dates_raw.max()
@@ -587,10 +605,13 @@ def _to_matrix(history: pd.DataFrame):
     t = (dates_raw - first).astype(np.int64)
     y = np.full((len(skus), len(dates)), np.nan, dtype=np.float32)
     units = history["units"].to_numpy(dtype=np.float32)
+    censored_sales = np.full_like(y, np.nan)
     if "censored" in history.columns:
-        units = np.where(history["censored"].to_numpy(dtype=bool), np.nan, units)
+        censored = history["censored"].to_numpy(dtype=bool)
+        censored_sales[sku_codes[censored], t[censored]] = units[censored]
+        units = np.where(censored, np.nan, units)
     y[sku_codes, t] = units
-    return y, np.asarray(skus, dtype=object), dates
+    return y, np.asarray(skus, dtype=object), dates, censored_sales
 
 
 def _category_codes(skus: np.ndarray, products: pd.DataFrame | None) -> np.ndarray:
