@@ -50,11 +50,12 @@ def day(value) -> str:
 
 
 def plan_number(value: float) -> str:
-    """A plan.csv figure as that file writes it (pipeline.write_frame: 4 significant digits), without
-    switching to exponents for large numbers."""
+    """A plan.csv figure as that file holds it (pipeline.write_frame rounds floats to 4 decimals and
+    writes whole numbers without a decimal point)."""
     if value is None or pd.isna(value):
         return ""
-    return f"{value:.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    text = repr(round(float(value), 4))
+    return text[:-2] if text.endswith(".0") else text
 
 
 def pct(value: float | None, digits: int = 0) -> str:
