@@ -88,6 +88,7 @@ class CampaignForecaster(Forecaster):
     yearly : learn a shop-wide day-of-year profile (needs more than a year of history).
     monthly : learn a shop-wide day-of-month profile (paydays, month-end).
     level_from_campaign_days : let campaign days, their uplift divided out, inform the level.
+    uplift_half_life : age in days at which a past campaign counts half in the uplift (None: all equal).
     chunk_skus : SKUs simulated at once (bounds memory; results depend on it only through the seed).
     """
 
@@ -106,6 +107,7 @@ class CampaignForecaster(Forecaster):
         yearly: bool = True,
         monthly: bool = True,
         level_from_campaign_days: bool = True,
+        uplift_half_life: float | None = 365.0,
         chunk_skus: int = 1000,
     ):
         self.market = market
@@ -119,6 +121,7 @@ class CampaignForecaster(Forecaster):
         self.yearly = yearly
         self.monthly = monthly
         self.level_from_campaign_days = level_from_campaign_days
+        self.uplift_half_life = uplift_half_life
         self.chunk_skus = chunk_skus
 
     # ------------------------------------------------------------------------------------------ fit
@@ -335,14 +338,17 @@ class CampaignForecaster(Forecaster):
         if len(rows) == 0:
             return empty
         per_event = rows.groupby(["campaign_id", "i"], sort=False).agg(
-            units=("units", "sum"), expected=("expected", "sum"), intensity=("intensity", "mean"),
+            units=("units", "sum"), expected=("expected", "sum"), intensity=("intensity", "mean"), last=("t", "max"),
         ).reset_index()
         per_event = per_event[per_event["expected"] > 0]
         if len(per_event) == 0:
             return empty
         sku = per_event["i"].to_numpy()
-        y_e = per_event["units"].to_numpy(float)
-        b_e = per_event["expected"].to_numpy(float)
+        # recent campaigns weigh more: how a shop's audience answers a campaign drifts
+        age = len(self.dates_) - 1 - per_event["last"].to_numpy(float)
+        recency = np.power(0.5, age / self.uplift_half_life) if self.uplift_half_life else np.ones(len(age))
+        y_e = per_event["units"].to_numpy(float) * recency
+        b_e = per_event["expected"].to_numpy(float) * recency
         # uplift grows with intensity (log viewers, log budget): slope of the log-ratio, within SKUs
         known = per_event["intensity"].notna()
         typical = float(per_event.loc[known, "intensity"].median()) if known.any() else 0.0
