@@ -393,7 +393,8 @@ def scenario_forecast(result, inputs: Inputs, changes: ForecastChanges, seed: in
     """The forecast result the scenario plans against: the same one when only supply changes; paths
     redrawn from the fitted model (never refitted) when campaigns change; paths scaled by demand
     shocks. ``seed`` must be the one the base forecast was drawn with (pipeline.run_forecast: 0)."""
-    from planner import pipeline  # pipeline imports the planner's modules; keep this module importable alone
+    # pipeline imports the planner's modules: importing it here keeps this module importable alone
+    from planner import pipeline
 
     if changes.empty:
         return result

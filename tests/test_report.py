@@ -50,7 +50,7 @@ def _amount(text: str) -> float:
 
 
 def test_supplier_totals_read_back_equal_the_orders_csv(report):
-    path, pages, folder, plan, _ = report
+    _, pages, folder, plan, _ = report
     text = "\n".join(pages)
     csv = pd.read_csv(folder / "orders.csv", dtype={"value": str})
     found = {m.group(1): (int(m.group(2)), _amount(m.group(3)), _amount(m.group(4)))
@@ -90,8 +90,8 @@ def test_cover_counts_match_the_alerts(report):
     assert re.search(rf"Campaigns at risk\s*{len(S.campaigns_at_risk(plan))}\b", pages[0])
 
 
-def test_names_in_thai_chinese_and_vietnamese_come_through(report, sample_run):  # noqa: F811
-    path, pages, _, plan, _ = report
+def test_names_in_thai_chinese_and_vietnamese_come_through(report):
+    path, pages, _, _, _ = report
     text = "\n".join(pages)
     assert VIETNAMESE in text
     assert re.search(r"[\u0e00-\u0e7f]{3,}", text), "no Thai name in the report"

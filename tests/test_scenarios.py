@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,8 +9,8 @@ import pytest
 from planner import pipeline
 from planner import scenarios as S
 from planner.errors import ConfigError
-from planner.plan import supply_terms
 from planner.importer import import_files
+from planner.plan import supply_terms
 from planner.shop import Shop, init_shop
 from tests.conftest import REPO
 

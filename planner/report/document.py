@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +54,7 @@ def plan_number(value: float) -> str:
     if value is None or pd.isna(value):
         return ""
     text = repr(round(float(value), 4))
-    return text[:-2] if text.endswith(".0") else text
+    return text.removesuffix(".0")
 
 
 def pct(value: float | None, digits: int = 0) -> str:
@@ -147,7 +146,7 @@ def shop_health(inputs, forecast_result, plan: Plan, settings: PlanSettings, bac
         "inventory_turnover": cogs_year / total_value if total_value > 0 else None,
         "days_of_cover": total_value / daily_cogs if daily_cogs > 0 else None,
         "slow_moving_skus": len(slow),
-        "stocked_skus": int(len(in_stock)),
+        "stocked_skus": len(in_stock),
         "slow_moving_sku_share": len(slow) / len(in_stock) if len(in_stock) else None,
         "slow_moving_value": round(float(stock_value.reindex(slow).sum()), 2),
         "slow_moving_value_share": float(stock_value.reindex(slow).sum()) / total_value if total_value > 0 else None,
@@ -335,7 +334,7 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
 
     footer = f"restock · {config.shop.name} · plan of {today:%Y-%m-%d}"
     pdf = _Document(footer)
-    created = dt.datetime(today.year, today.month, today.day, tzinfo=dt.timezone.utc)
+    created = dt.datetime(today.year, today.month, today.day, tzinfo=dt.UTC)
     pdf.set_creation_date(created)
     pdf.set_title(f"Restock plan {config.shop.name} {today:%Y-%m-%d}")
     pdf.set_author("restock")
@@ -641,7 +640,7 @@ def _sku_figure(sku, history, paths, path_index, campaigns, plan: Plan, row, tod
     projected = plan.projected[plan.projected["sku"].astype(str) == sku]
     orders = plan.orders[plan.orders["sku"] == sku]
     # at the selling location: the plan's lead time counts transit and FBT receiving for FBT SKUs
-    lead = pd.Timedelta(days=int(round(float(row["lead_time_days"]))))
+    lead = pd.Timedelta(days=round(float(row["lead_time_days"])))
     arrivals = pd.DataFrame({"date": [pd.Timestamp(o) + lead for o in orders["order_by"]],
                              "quantity": orders["quantity"].to_numpy()})
     transfers = plan.transfers[plan.transfers["sku"] == sku]

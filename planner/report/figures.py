@@ -7,14 +7,11 @@ PDF layer, which shapes them with the shipped fonts.
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display needed; must precede pyplot
-
-import matplotlib.dates as mdates  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib  # the object API (Figure) only: no pyplot, no global backend, no display needed
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
 COLORS = {
     "history": "#4a4a4a", "forecast": "#1f6fb2", "band": "#9cc3e6", "campaign": "#f4b942",
