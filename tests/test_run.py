@@ -60,11 +60,14 @@ def test_run_imports_forecasts_plans_and_records(small_shop):
     assert result.exit_code == 0, result.output
     latest = small_shop.runs / "latest"
     assert latest.is_symlink()
-    for name in ("forecast.csv", "forecast.parquet", "plan.csv", "orders.csv", "alerts.csv", "projected.csv", "manifest.json"):
+    for name in ("forecast.csv", "forecast.parquet", "plan.csv", "orders.csv", "alerts.csv", "projected.csv",
+                 "backtest_metrics.csv", "report.pdf", "manifest.json"):
         assert (latest / name).is_file(), name
     manifest = json.loads((latest / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["status"] == "succeeded"
-    assert set(manifest["steps"]) == {"import", "forecast", "plan"}
+    assert list(manifest["steps"]) == ["import", "forecast", "plan", "backtest", "scenarios", "report"]
+    assert manifest["steps"]["backtest"]["ran"] is True                     # first run: no backtest yet
+    assert manifest["headline"]["health"]["stocked_skus"] > 0
     assert manifest["steps"]["import"]["files"] == 3 and manifest["steps"]["import"]["added"] > 0
     assert any(key.startswith("inbox/orders_") for key in manifest["inputs"])
     assert len(manifest["inputs"]["products.csv"]) == 64                    # a sha256
