@@ -6,7 +6,8 @@
 Data:
 * ``sample``: the sample shop's generator (data/generate.py, seed 7) with its *true* (uncensored) demand,
   campaign calendar, supplier lead times (spread or min/max), MOQ and case packs; kits exploded into their
-  components; the first year is history, the second is replayed.
+  components; the first year is history, the second is replayed; SKUs that sold on at least 20 of the
+  last 180 days of history (launches during the replayed year are left out, as for UCI).
 * ``uci``: UCI Online Retail II lines in ../shared/data (read in place, never copied): demand = units
   of non-cancelled invoices with a positive quantity, per StockCode and day; a seeded sample of the
   SKUs that sold on at least 20 days of the history window and again after it; lead time 14 days; a unit is valued at its median price (the data has
@@ -85,7 +86,10 @@ def sample_replay(seed: int = 7) -> Replay:
     demand = pd.DataFrame(shop.demand_matrix.T, index=products["sku"].to_numpy(), columns=shop.dates)
     for row in shop.bundles.itertuples():
         demand.loc[str(row.component_sku)] += demand.loc[str(row.bundle_sku)] * float(row.quantity)
-    keep = [s for s in demand.index if s not in kits]
+    # established SKUs: sold on 20+ of the last 180 days of history (launching a product is not
+    # replenishment: a SKU without history would otherwise never be stocked and never show demand)
+    recent = (demand.iloc[:, 365 - 180:365] > 0).sum(axis=1)
+    keep = [s for s in demand.index if s not in kits and recent[s] >= 20]
     demand = demand.loc[keep]
     terms = supply_terms(products, shop.suppliers, PlanSettings()).set_index("sku").loc[keep]
     low, high = terms["lead_time_min_days"], terms["lead_time_max_days"]
