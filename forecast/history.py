@@ -119,7 +119,6 @@ def _detect_stockouts(
     run_start = zero & (new_sku | ~np.r_[False, zero[:-1]])
     run_id = np.cumsum(run_start) * zero
     run_lengths = np.bincount(run_id)
-    length = run_lengths[run_id] * zero
     # rate over the RATE_WINDOW days before each run, within the SKU, censored days left out
     usable = ~history["censored"].to_numpy()
     cum_units = np.r_[0.0, np.cumsum(np.where(usable, units, 0.0))]

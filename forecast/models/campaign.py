@@ -846,20 +846,6 @@ def _gamma_pool(units: np.ndarray, expected: np.ndarray, parent: np.ndarray, ext
     return mean, var
 
 
-def _between_variance(values: np.ndarray, variances: np.ndarray) -> float:
-    """DerSimonian-Laird estimate of the variance of true effects between units."""
-    finite = np.isfinite(variances) & (variances > 0)
-    values, variances = values[finite], variances[finite]
-    if len(values) < 2:
-        return 0.1
-    w = 1.0 / variances
-    mean = (w * values).sum() / w.sum()
-    q = (w * (values - mean) ** 2).sum()
-    denom = w.sum() - (w**2).sum() / w.sum()
-    tau2 = (q - (len(values) - 1)) / denom if denom > 0 else 0.0
-    return float(np.clip(tau2, 0.005, 4.0))
-
-
 def _dispersion(y0: np.ndarray, expected: np.ndarray, usable: np.ndarray, prior_days: float = 60.0) -> np.ndarray:
     """Negative-binomial dispersion phi (Var = mu + phi mu^2) per SKU by moments, shrunk to the shop's."""
     mu = np.where(usable, expected, 0).astype(np.float64)
