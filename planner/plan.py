@@ -224,6 +224,16 @@ def _demand_matrix(paths: SamplePaths, skus: list[str]) -> np.ndarray:
     return values
 
 
+def _planning_days(demand: np.ndarray, today_index: int) -> np.ndarray:
+    """Demand from today on: ``today_index`` is the path day of today (0 when the paths start today,
+    -1 when they start tomorrow: the missing leading days repeat the paths' first day)."""
+    if today_index > 0:
+        return demand[:, :, today_index:]
+    if today_index < 0:
+        return np.concatenate([np.repeat(demand[:, :, :1], -today_index, axis=2), demand], axis=2)
+    return demand
+
+
 def order_up_to_levels(
     lead: np.ndarray, cycle: np.ndarray, targets: np.ndarray, measure: str, slow_units: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -278,11 +288,16 @@ def make_plan(
 
     ``positions`` is planner.positions.inventory_positions(...); ``inventory`` (optional) adds in-transit
     receipts to the projection; ``history`` (optional, sku/date/units) drives the no-sale alert.
-    ``today`` defaults to the day before the paths start.
+
+    ``today`` is the planning day (the inventory snapshot's date; default: the day the paths start). The
+    snapshot is taken at the start of that day, so today's demand is still served from today's stock:
+    day 0 of every projection, lead-time window and stockout date is today. Paths that start on
+    ``today`` (the app's case) are read as they are; paths that start later say nothing about the days
+    before, which are taken to sell like the paths' first day; days of paths before today are dropped.
     """
     settings = settings or PlanSettings()
-    today = pd.Timestamp(today).normalize() if today is not None else pd.Timestamp(paths.start) - pd.Timedelta(days=1)
-    first = (pd.Timestamp(paths.start).normalize() - today).days - 1  # path day index of "today + 1"
+    start = pd.Timestamp(paths.start).normalize()
+    today = pd.Timestamp(today).normalize() if today is not None else start
     paths = explode_bundles(paths, bundles)
     terms = supply_terms(products, suppliers, settings)
     bundle_skus = set() if bundles is None or len(bundles) == 0 else set(bundles["bundle_sku"].astype(str))
@@ -290,9 +305,7 @@ def make_plan(
     skus = terms["sku"].tolist()
     n = len(skus)
     R = int(settings.review_period_days)
-    demand = _demand_matrix(paths, skus)
-    if first > 0:
-        demand = demand[:, :, first:]
+    demand = _planning_days(_demand_matrix(paths, skus), (today - start).days)
     n_paths, horizon = demand.shape[1], demand.shape[2]
     # float32 holds whole units exactly up to 16 million: enough, and half the memory of float64
     cumulative = np.concatenate([np.zeros((n, n_paths, 1), np.float32), np.cumsum(demand, axis=2, dtype=np.float32)], axis=2)
@@ -331,8 +344,8 @@ def make_plan(
     camp = camp[camp["sku"].isin(skus) & (camp["end"] >= today)].copy()
     sku_index = {s: i for i, s in enumerate(skus)}
     camp["i"] = camp["sku"].map(sku_index)
-    camp["start_day"] = ((camp["start"].dt.normalize() - today).dt.days - 1).clip(lower=0)
-    camp["end_day"] = ((camp["end"].dt.normalize() - today).dt.days - 1).clip(lower=0)  # inclusive
+    camp["start_day"] = (camp["start"].dt.normalize() - today).dt.days.clip(lower=0)
+    camp["end_day"] = (camp["end"].dt.normalize() - today).dt.days.clip(lower=0)  # inclusive
     baseline = _baseline_daily(daily_mean, camp, horizon)
     camp["uplift"] = [
         float(daily_mean[r.i, r.start_day:r.end_day + 1].sum() - baseline[r.i] * (r.end_day - r.start_day + 1))
@@ -455,7 +468,7 @@ def make_plan(
                          transfers, fixed, settings)
     out = (no_action <= 0) & (daily_mean > 0)
     first_out = np.where(out.any(axis=1), out.argmax(axis=1), -1)
-    dates = pd.date_range(today + pd.Timedelta(days=1), periods=horizon, freq="D")
+    dates = pd.date_range(today, periods=horizon, freq="D")
     plan["stockout_date"] = pd.Series(np.where(first_out >= 0, dates.values[first_out.clip(0)], np.datetime64("NaT")),
                                       index=plan.index).astype("datetime64[ns]")
     plan["cover_days"] = (selling_position + upstream_position) / np.maximum(daily_mean.mean(axis=1), 1e-9)
@@ -557,7 +570,7 @@ def _project(today, skus, terms, daily_mean, available, inventory, purchase_orde
              settings) -> pd.DataFrame:
     """Expected on hand per SKU and day at the selling location, without action and with this plan."""
     n, horizon = daily_mean.shape
-    dates = pd.date_range(today + pd.Timedelta(days=1), periods=horizon, freq="D")
+    dates = pd.date_range(today, periods=horizon, freq="D")
     receipts = np.zeros((n, horizon))
     planned = np.zeros((n, horizon))
     index = {s: i for i, s in enumerate(skus)}
@@ -565,7 +578,7 @@ def _project(today, skus, terms, daily_mean, available, inventory, purchase_orde
 
     def add(target, sku, date, quantity):
         i = index.get(sku)
-        day = (pd.Timestamp(date).normalize() - today).days - 1
+        day = (pd.Timestamp(date).normalize() - today).days
         if i is not None and day < horizon:
             target[i, max(day, 0)] += quantity
 
@@ -607,7 +620,7 @@ def _alerts(today, plan, terms, camp, cumulative, daily_mean, baseline, targets,
     alerts = []
     horizon = daily_mean.shape[1]
     term_rows = terms.to_dict("records")
-    dates = pd.date_range(today + pd.Timedelta(days=1), periods=horizon, freq="D")
+    dates = pd.date_range(today, periods=horizon, freq="D")
     skus = plan["sku"].to_numpy()
     locations = plan["location"].to_numpy()
     stock = (plan["position"] + plan["upstream_position"]).to_numpy()

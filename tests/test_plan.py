@@ -267,3 +267,41 @@ def test_settings_reject_bad_values():
         PlanSettings(service_measure="p2")
     with pytest.raises(ValueError, match="service level A must be strictly between 0 and 1; got 98"):
         replace(PlanSettings(), class_service_levels={"A": 98})
+
+
+def _one_sku_shop(on_hand: float = 10.0):
+    products = pd.DataFrame({"sku": ["ONE"], "name": ["One"], "category": "x", "unit_cost": [10.0], "price": [20.0],
+                             "supplier": ["S"], "lead_time_days": [10], "moq": [1], "case_pack": [1],
+                             "fulfillment": ["own"]})
+    inventory = pd.DataFrame({"sku": ["ONE"], "location": ["own"], "on_hand": [on_hand]})
+    return products, inventory
+
+
+def _plan_one(paths, products, inventory, **kwargs):
+    positions = inventory_positions(inventory, None, TODAY, 90)
+    return make_plan(paths, positions, products, None, None, None, None, PlanSettings(**kwargs), TODAY,
+                     inventory=inventory)
+
+
+@pytest.mark.parametrize("starts_on", ["today", "tomorrow"])
+def test_today_is_the_first_planning_day_whether_paths_start_today_or_tomorrow(starts_on):
+    """The snapshot is taken at the start of the planning day: today's demand is served from today's
+    stock. 10 units selling 2 a day last today and the next 3 days (out on day 4); lead time 10 + review
+    7 = 17 days from today hold 34 units. Paths that start tomorrow say nothing about today: today is
+    taken to sell like their first day."""
+    products, inventory = _one_sku_shop(on_hand=10)
+    start = TODAY if starts_on == "today" else TODAY + pd.Timedelta(days=1)
+    values = np.full((1, P, H + 1), 2, np.float32)
+    plan = _plan_one(SamplePaths(np.array(["ONE"], dtype=object), start, values), products, inventory)
+    assert plan.projected["date"].min() == TODAY
+    assert row(plan.plan, "ONE")["stockout_date"] == TODAY + pd.Timedelta(days=4)
+    assert row(plan.plan, "ONE")["forecast_lead_review"] == 34
+
+
+def test_demand_on_the_planning_day_is_not_read_as_tomorrows():
+    products, inventory = _one_sku_shop(on_hand=10)
+    values = np.zeros((1, P, H + 1), np.float32)
+    values[0, :, 0] = 10  # paths start today: all 10 sell today
+    values[0, :, 30] = 1
+    plan = _plan_one(SamplePaths(np.array(["ONE"], dtype=object), TODAY, values), products, inventory)
+    assert row(plan.plan, "ONE")["stockout_date"] == TODAY
