@@ -27,6 +27,7 @@ import pandas as pd
 
 from forecast.models.base import SamplePaths
 from planner import policy
+from planner.io.inputs import expand_campaigns  # noqa: F401  (the one expansion; bench/simulate_policies.py imports it from here)
 from planner.positions import scheduled_receipts
 
 DEFAULT_CLASS_LEVELS = {"A": 0.98, "B": 0.95, "C": 0.90}
@@ -117,33 +118,25 @@ def explode_bundles(paths: SamplePaths, bundles: pd.DataFrame | None) -> SampleP
     return SamplePaths(skus=np.array(out_skus, dtype=object), start=paths.start, values=values)
 
 
-def expand_campaigns(campaigns: pd.DataFrame | None, products: pd.DataFrame) -> pd.DataFrame:
-    """One row per campaign and featured SKU (campaign_id, type, start, end, sku, location).
+CAMPAIGN_ROW_COLUMNS = ("campaign_id", "type", "start", "end", "sku")
 
-    Accepts the calendar as in docs/inputs.md (``skus``: ``all``, ``category:NAME`` or ``A;B``) or
-    already expanded with a ``sku`` column."""
-    columns = ["campaign_id", "type", "start", "end", "sku", "location"]
+
+def _campaign_rows(campaigns: pd.DataFrame | None) -> pd.DataFrame:
+    """The expanded calendar make_plan reads: one row per campaign and featured SKU (campaign_id, type,
+    start, end, sku, and optionally location: where its stock must be), as
+    planner.io.inputs.expand_campaigns makes it. Checked here; the caller's frame is not modified."""
+    columns = [*CAMPAIGN_ROW_COLUMNS, "location"]
     if campaigns is None or len(campaigns) == 0:
         return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c in ("start", "end") else "object") for c in columns})
-    frame = campaigns.copy()
-    if "sku" not in frame.columns:
-        rows = []
-        for record in frame.to_dict("records"):
-            spec = str(record.get("skus", "")).strip()
-            if spec.lower() == "all":
-                featured = products["sku"].astype(str).tolist()
-            elif spec.lower().startswith("category:"):
-                name = spec.split(":", 1)[1].strip().lower()
-                featured = products.loc[products["category"].astype(str).str.lower() == name, "sku"].astype(str).tolist()
-            else:
-                featured = [s.strip() for s in spec.split(";") if s.strip()]
-            rows.extend({**record, "sku": sku} for sku in featured)
-        frame = pd.DataFrame(rows) if rows else pd.DataFrame(columns=list(frame.columns) + ["sku"])
-    if "location" not in frame.columns:
-        frame["location"] = None
-    frame["start"] = pd.to_datetime(frame["start"])
-    frame["end"] = pd.to_datetime(frame["end"])
-    frame["sku"] = frame["sku"].astype(str)
+    missing = [c for c in CAMPAIGN_ROW_COLUMNS if c not in campaigns.columns]
+    if missing:
+        raise ValueError(f"campaigns: missing column(s) {missing}; make_plan takes one row per campaign and SKU "
+                         f"(planner.io.inputs.expand_campaigns); found {list(campaigns.columns)}")
+    frame = campaigns.assign(
+        start=pd.to_datetime(campaigns["start"]), end=pd.to_datetime(campaigns["end"]),
+        sku=campaigns["sku"].astype(str),
+        location=campaigns["location"] if "location" in campaigns.columns else None,
+    )
     return frame[columns].reset_index(drop=True)
 
 
@@ -286,6 +279,9 @@ def make_plan(
 ) -> Plan:
     """Plan safety stock, reorder points, orders, transfers and alerts for every active product.
 
+    ``campaigns`` is the expanded calendar (one row per campaign and SKU, with its ``location`` when the
+    stock must be somewhere else than where the SKU sells), as planner.io.inputs.expand_campaigns and
+    planner.pipeline.campaign_rows make it.
     ``positions`` is planner.positions.inventory_positions(...); ``inventory`` (optional) adds in-transit
     receipts to the projection; ``history`` (optional, sku/date/units) drives the no-sale alert.
 
@@ -340,7 +336,7 @@ def make_plan(
     expected_arrival_days = np.rint(mean_lead).astype(int)
 
     # --- campaigns
-    camp = expand_campaigns(campaigns, products)
+    camp = _campaign_rows(campaigns)
     camp = camp[camp["sku"].isin(skus) & (camp["end"] >= today)].copy()
     sku_index = {s: i for i, s in enumerate(skus)}
     camp["i"] = camp["sku"].map(sku_index)

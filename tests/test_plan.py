@@ -10,6 +10,7 @@ import pytest
 
 from forecast.models.base import SamplePaths
 from planner.plan import PlanSettings, classify_abc, explode_bundles, make_plan, sample_lead_times, supply_terms
+from planner.io.inputs import expand_campaigns
 from planner.positions import inventory_positions
 
 TODAY = pd.Timestamp("2026-11-22")
@@ -61,11 +62,20 @@ def shop():
                 campaigns=campaigns, bundles=bundles)
 
 
+def expanded(calendar: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
+    """The calendar as the app hands it to make_plan: one row per campaign and SKU, with its location."""
+    calendar = calendar.reset_index(drop=True)
+    defaults = {"expected_viewers": None, "daily_budget": None, "discount_pct": None, "_row": calendar.index + 2}
+    rows = expand_campaigns(calendar.assign(**{k: v for k, v in defaults.items() if k not in calendar}), products)
+    where = calendar.set_index("campaign_id")["location"] if "location" in calendar else pd.Series(dtype=object)
+    return rows.assign(location=rows["campaign_id"].map(where))
+
+
 def run(shop, paths=None, settings=None, **changes):
     data = {**shop, **changes}
     positions = inventory_positions(data["inventory"], data["purchase_orders"], TODAY, 90)
     return make_plan(paths or build_paths(), positions, data["products"], data["suppliers"], data["purchase_orders"],
-                     data["campaigns"], data["bundles"], settings or PlanSettings(), TODAY,
+                     expanded(data["campaigns"], data["products"]), data["bundles"], settings or PlanSettings(), TODAY,
                      inventory=data["inventory"], history=data.get("history"))
 
 
@@ -305,3 +315,11 @@ def test_demand_on_the_planning_day_is_not_read_as_tomorrows():
     values[0, :, 30] = 1
     plan = _plan_one(SamplePaths(np.array(["ONE"], dtype=object), TODAY, values), products, inventory)
     assert row(plan.plan, "ONE")["stockout_date"] == TODAY
+
+
+def test_make_plan_takes_the_expanded_calendar_only(shop):
+    """planner.io.inputs.expand_campaigns is the one expansion: the raw calendar is refused by name."""
+    positions = inventory_positions(shop["inventory"], None, TODAY, 90)
+    with pytest.raises(ValueError, match=r"campaigns: missing column\(s\) \['sku'\]"):
+        make_plan(build_paths(), positions, shop["products"], shop["suppliers"], None, shop["campaigns"],
+                  shop["bundles"], PlanSettings(), TODAY)
