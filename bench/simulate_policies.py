@@ -5,9 +5,10 @@
 
 Data:
 * ``sample``: the sample shop's generator (data/generate.py, seed 7) with its *true* (uncensored) demand,
-  campaign calendar, supplier lead times (spread or min/max), MOQ and case packs; kits exploded into their
-  components; the first year is history, the second is replayed; SKUs that sold on at least 20 of the
-  last 180 days of history (launches during the replayed year are left out, as for UCI).
+  campaign calendar, supplier lead times (spread or min/max), MOQ and case packs, through
+  planner.simulate.shop_replay as `restock simulate` replays a shop: kits exploded into their components;
+  the first year is history, the second is replayed; SKUs that sold on at least 20 of the last 180 days of
+  history (launches during the replayed year are left out, as for UCI), discontinued products left out.
 * ``uci``: UCI Online Retail II lines in ../shared/data (read in place, never copied): demand = units
   of non-cancelled invoices with a positive quantity, per StockCode and day; a seeded sample of the
   SKUs that sold on at least 20 days of the history window and again after it; lead time 14 days; a unit is valued at its median price (the data has
@@ -32,10 +33,11 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from planner.plan import PlanSettings, expand_campaigns, supply_terms  # noqa: E402
+from planner.io.inputs import Inputs  # noqa: E402
+from planner.plan import PlanSettings  # noqa: E402
 from planner.simulate import (  # noqa: E402
-    CoverPolicy, MinMaxPolicy, PlannerPolicy, Replay, TextbookPolicy, campaign_day_mask, daily_demand_matrix,
-    interpolate_value_at_fill, sweep,
+    CoverPolicy, MinMaxPolicy, PlannerPolicy, Replay, TextbookPolicy, daily_demand_matrix, interpolate_value_at_fill,
+    shop_replay, sweep,
 )
 
 UCI = ROOT.parent / "shared" / "data" / "online_retail" / "online_retail_II_2009-12_2010-12_raw.parquet"
@@ -77,36 +79,18 @@ def uci_replay(n_skus: int, seed: int, history_days: int = 180) -> Replay:
 
 
 def sample_replay(seed: int = 7) -> Replay:
+    """The generator's true demand (no stockouts) as a shop history, replayed by planner.simulate.shop_replay."""
     sys.path.insert(0, str(ROOT / "data"))
     from generate import generate_shop
 
     shop = generate_shop(150, seed=seed, order_lines=False)
-    products = shop.products.assign(sku=shop.products["sku"].astype(str))
-    kits = set(shop.bundles["bundle_sku"].astype(str))
-    demand = pd.DataFrame(shop.demand_matrix.T, index=products["sku"].to_numpy(), columns=shop.dates)
-    for row in shop.bundles.itertuples():
-        demand.loc[str(row.component_sku)] += demand.loc[str(row.bundle_sku)] * float(row.quantity)
-    # established SKUs: sold on 20+ of the last 180 days of history (launching a product is not
-    # replenishment: a SKU without history would otherwise never be stocked and never show demand)
-    recent = (demand.iloc[:, 365 - 180:365] > 0).sum(axis=1)
-    keep = [s for s in demand.index if s not in kits and recent[s] >= 20]
-    demand = demand.loc[keep]
-    terms = supply_terms(products, shop.suppliers, PlanSettings()).set_index("sku").loc[keep]
-    low, high = terms["lead_time_min_days"], terms["lead_time_max_days"]
-    # a min/max range as a spread: the sd of a triangular(min, mean, max) is about (max - min) / 4.9
-    spread = terms["lead_time_sd_days"].where(~(low.notna() & high.notna()), (high - low) / 4.9)
-    lead = terms["lead_time_days"] + terms["transit_days"] + terms["receiving_days"]
-    from planner.io.inputs import expand_campaigns as expand_for_forecast
-
-    campaigns = expand_for_forecast(shop.campaigns, products, keep)
-    skus = np.array(keep, dtype=object)
-    return Replay(
-        skus=skus, dates=shop.dates, demand=demand.to_numpy(float), unit_value=terms["unit_cost"].to_numpy(float),
-        margin=(terms["price"] - terms["unit_cost"]).to_numpy(float), lead_time_days=lead.to_numpy(float),
-        lead_time_sd_days=spread.fillna(0).to_numpy(float), moq=terms["moq"].to_numpy(), case_pack=terms["case_pack"].to_numpy(),
-        campaigns=campaigns, campaign_days=campaign_day_mask(expand_campaigns(shop.campaigns, products), skus, shop.dates),
-        start=365, seed=seed,
-    )
+    skus = shop.products["sku"].astype(str).to_numpy()
+    history = pd.DataFrame({"sku": np.repeat(skus, len(shop.dates)), "date": np.tile(pd.DatetimeIndex(shop.dates), len(skus)),
+                            "units": shop.demand_matrix.T.reshape(-1).astype(float), "censored": False})
+    empty = pd.DataFrame()
+    inputs = Inputs(campaigns=shop.campaigns, inventory=empty, purchase_orders=empty, products=shop.products,
+                    suppliers=shop.suppliers, bundles=shop.bundles)
+    return shop_replay(history, inputs, PlanSettings(), start_days=365, seed=seed)
 
 
 def summarise(results: pd.DataFrame, name: str) -> list[str]:

@@ -28,7 +28,9 @@ import numpy as np
 import pandas as pd
 
 from planner import policy as inventory
-from planner.plan import classify_abc, order_up_to_levels
+from planner.errors import RestockError
+from planner.io.inputs import Inputs, expand_campaigns
+from planner.plan import PlanSettings, classify_abc, order_up_to_levels, supply_terms
 
 
 @dataclass
@@ -49,6 +51,8 @@ class Replay:
     campaign_days: np.ndarray | None = None  # bool (n_sku, n_days): SKU featured in a campaign that day
     review_period_days: int = 7
     seed: int = 0
+    censored: np.ndarray | None = None  # bool (n_sku, n_days): the shop ran out that day, demand = what sold
+    excluded: pd.DataFrame | None = field(default=None, repr=False)  # sku, reason: SKUs left out (shop_replay)
 
     def __post_init__(self):
         n = len(self.skus)
@@ -269,10 +273,12 @@ def simulate(replay: Replay, rule: Policy, knob: float = float("nan"), initial_s
     sales = np.zeros((n, days))
     censored = np.zeros((n, days), dtype=bool)
     sales[:, :r.start] = r.demand[:, :r.start]  # history before the replay: what was sold then
+    if r.censored is not None:  # the shop's own stockouts before the replay: the policies see them as such
+        censored[:, :r.start] = r.censored[:, :r.start]
     arrivals = np.zeros((n, days + 1))
     stock_end = np.zeros((n, days))
     lost = np.zeros((n, days))
-    orders = 0
+    orders = np.zeros(n, dtype=int)
     on_hand = None if initial_stock is None else np.asarray(initial_stock, dtype=float).copy()
     pipeline = np.zeros(n)
     for t in range(r.start, days):
@@ -293,7 +299,7 @@ def simulate(replay: Replay, rule: Policy, knob: float = float("nan"), initial_s
                 if arrive < days:
                     arrivals[i, arrive] += quantity
                 pipeline[i] += quantity
-                orders += 1
+                orders[i] += 1
         demand = r.demand[:, t]
         served = np.minimum(on_hand, demand)
         on_hand -= served
@@ -304,6 +310,12 @@ def simulate(replay: Replay, rule: Policy, knob: float = float("nan"), initial_s
     return _outcome(r, rule.name, knob, sales, lost, stock_end, orders)
 
 
+def abc_classes(r: Replay) -> np.ndarray:
+    """ABC class per SKU from its margin over the history before the replay (planner.plan.classify_abc)."""
+    revenue_before = (r.demand[:, :r.start] * r.margin[:, None]).sum(axis=1)
+    return classify_abc(pd.Series(revenue_before)).to_numpy()
+
+
 def _outcome(r: Replay, name: str, knob: float, sales, lost, stock_end, orders) -> Outcome:
     window = slice(r.start, None)
     served, missed, stock = sales[:, window], lost[:, window], stock_end[:, window]
@@ -312,8 +324,7 @@ def _outcome(r: Replay, name: str, knob: float, sales, lost, stock_end, orders) 
     active = demand.sum(axis=1) > 0  # SKUs that sold nothing in the replay do not count for stockouts
     value = (stock * r.unit_value[:, None]).sum(axis=0).mean()
     cogs = (served.sum(axis=1) * r.unit_value).sum()
-    revenue_before = (r.demand[:, :r.start] * r.margin[:, None]).sum(axis=1)
-    classes = classify_abc(pd.Series(revenue_before)).to_numpy()
+    classes = abc_classes(r)
     by_class = {}
     for cls in ("A", "B", "C"):
         mask = classes == cls
@@ -327,10 +338,10 @@ def _outcome(r: Replay, name: str, knob: float, sales, lost, stock_end, orders) 
         stockout_share=float((stock[active] <= 0).mean()) if active.any() else float("nan"),
         average_units=float(stock.sum(axis=0).mean()), average_value=float(value),
         turns=float(cogs / value * 365 / days) if value > 0 else float("nan"),
-        orders=int(orders), lost_margin=float((missed * r.margin[:, None]).sum()), by_class=by_class,
+        orders=int(orders.sum()), lost_margin=float((missed * r.margin[:, None]).sum()), by_class=by_class,
         campaign_fill_rate=float(served[featured].sum() / featured_demand) if featured_demand > 0 else float("nan"),
         campaign_stockout_days=int(((missed > 0) & featured).sum()),
-        daily={"sales": served, "lost": missed, "stock": stock},
+        daily={"sales": served, "lost": missed, "stock": stock, "orders": orders},
     )
 
 
@@ -382,7 +393,226 @@ def interpolate_value_at_fill(curve: pd.DataFrame, fill_rate: float) -> float:
     return float(np.interp(fill_rate, x, y))
 
 
+# ------------------------------------------------------------------------------------------ a real shop
+
+MIN_HISTORY_DAYS = 90  # the replay starts after at least this much history
+MIN_REPLAY_DAYS = 28  # ... and replays at least this much
+ESTABLISHED_WINDOW_DAYS = 180  # a SKU is replayed when it sold on ESTABLISHED_SELLING_DAYS of the
+ESTABLISHED_SELLING_DAYS = 20  # last ESTABLISHED_WINDOW_DAYS days before the replay start (or all of them if fewer)
+
+
+class ShortHistory(RestockError):
+    """The history is too short to replay, or no SKU has enough of it."""
+
+    exit_code = 3
+
+
+def shop_replay(history: pd.DataFrame, inputs: Inputs, settings: PlanSettings, start_days: int | None = None,
+                seed: int = 0) -> Replay:
+    """A shop's own history as a Replay: its observed daily demand, its costs, suppliers and campaigns.
+
+    Parameters
+    ----------
+    history : sku, date, units, censored (planner.pipeline.load_history). A ``censored`` day is a
+        stockout day: what sold understates demand. Those flags go into ``Replay.censored``; before the
+        replay start the policies see them as their own stockouts (the planner's model treats them as
+        unknown demand, its calibration skips them); inside the replay the demand of such a day is what
+        sold, a lower bound, so every policy's fill rate there is measured against too little demand.
+    inputs : planner.io.inputs.Inputs (products, suppliers, bundles, campaigns are used).
+    settings : PlanSettings (FBT receiving days, default lead time, review period).
+    start_days : days of history before the first replayed day; default half the history. At least
+        MIN_HISTORY_DAYS (90), and MIN_REPLAY_DAYS (28) must remain to replay, else ShortHistory.
+    seed : seed of the replay's lead-time draws.
+
+    The replay:
+
+    * demand: units per SKU and day over the calendar of the history, days without a row 0; a bundle's
+      units move onto its components (times the kit quantity), and a component's day is censored when
+      a kit holding it ran out;
+    * unit value = unit cost (price where the cost is unknown), margin = price - unit cost;
+    * lead time = the product's, else its supplier's, else the shop default (planner.plan.supply_terms),
+      plus transit and FBT receiving days for FBT SKUs; its spread = the sd, or (max - min) / 4.9 when a
+      min/max range is given (the sd of a triangular(min, mean, max));
+    * MOQ and case pack as the plan rounds orders;
+    * campaigns expanded to one row per featured SKU (planner.io.inputs.expand_campaigns); a kit's
+      campaign features its components too, and ``campaign_days`` marks the featured days (not ads).
+
+    SKUs left out, with the reason in ``Replay.excluded`` (sku, reason, selling_days): bundles (their
+    demand is on their components), SKUs not in products.csv (no cost, no lead time), discontinued
+    products, and SKUs that sold on fewer than ESTABLISHED_SELLING_DAYS of the last
+    ESTABLISHED_WINDOW_DAYS days before the start (launches and dead stock: a policy cannot be judged on
+    a SKU it had no history to plan).
+    """
+    if inputs.products is None or inputs.products.empty:
+        raise RestockError("products.csv is empty: the replay needs each SKU's cost, supplier and lead time "
+                           "(see docs/inputs.md)")
+    if history.empty:
+        raise ShortHistory("the history is empty: import order files first")
+    frame = history.assign(sku=history["sku"].astype(str), date=pd.to_datetime(history["date"]).dt.normalize())
+    if "censored" not in frame.columns:
+        frame["censored"] = False
+    dates = pd.date_range(frame["date"].min(), frame["date"].max(), freq="D")
+    n_days = len(dates)
+    start = max(n_days // 2, MIN_HISTORY_DAYS) if start_days is None else int(start_days)
+    if start < MIN_HISTORY_DAYS or n_days - start < MIN_REPLAY_DAYS:
+        raise ShortHistory(f"{n_days} days of history ({dates[0]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d}) cannot replay from day "
+                           f"{start}: the replay needs at least {MIN_HISTORY_DAYS} days of history before it and "
+                           f"{MIN_REPLAY_DAYS} days to replay")
+    wide = frame.pivot_table(index="sku", columns="date", values=["units", "censored"], aggfunc="sum", fill_value=0)
+    units = wide["units"].reindex(columns=dates, fill_value=0).astype(float)
+    censored = wide["censored"].reindex(columns=dates, fill_value=0).to_numpy() > 0
+    products = inputs.products.assign(sku=inputs.products["sku"].astype(str))
+    bundles = inputs.bundles
+    if bundles is None or "bundle_sku" not in bundles.columns:
+        bundles = pd.DataFrame(columns=["bundle_sku", "component_sku", "quantity"])
+    skus = list(dict.fromkeys([*units.index, *products["sku"]]))
+    index = {s: i for i, s in enumerate(skus)}
+    demand = np.zeros((len(skus), n_days))
+    stockout = np.zeros((len(skus), n_days), dtype=bool)
+    rows = [index[s] for s in units.index]
+    demand[rows], stockout[rows] = units.to_numpy(), censored
+    kits = {str(b): [] for b in bundles["bundle_sku"]}
+    for row in bundles.itertuples(index=False):
+        kit, component = index.get(str(row.bundle_sku)), index.get(str(row.component_sku))
+        kits[str(row.bundle_sku)].append(str(row.component_sku))
+        if kit is not None and component is not None:
+            demand[component] += demand[kit] * float(row.quantity)
+            stockout[component] |= stockout[kit]
+
+    window = min(ESTABLISHED_WINDOW_DAYS, start)
+    selling_days = (demand[:, start - window:start] > 0).sum(axis=1)
+    status = products.set_index("sku")["status"].astype(str).str.lower() if "status" in products else pd.Series(dtype=str)
+    listed = set(products["sku"])
+    reasons = []
+    for sku, sold in zip(skus, selling_days):
+        if sku in kits:
+            reasons.append("bundle: its demand is counted on its components")
+        elif sku not in listed:
+            reasons.append("not in products.csv: no cost or lead time")
+        elif status.get(sku, "active") == "discontinued":
+            reasons.append("discontinued")
+        elif sold < ESTABLISHED_SELLING_DAYS:
+            reasons.append(f"sold on {sold} of the {window} days before the replay start "
+                           f"(fewer than {ESTABLISHED_SELLING_DAYS})")
+        else:
+            reasons.append("")
+    keep = [s for s, why in zip(skus, reasons) if not why]
+    excluded = pd.DataFrame({"sku": skus, "reason": reasons, "selling_days": selling_days})
+    excluded = excluded[excluded["reason"] != ""].reset_index(drop=True)
+    if not keep:
+        raise ShortHistory(f"no SKU sold on {ESTABLISHED_SELLING_DAYS} of the {window} days before the replay start "
+                           f"({dates[start]:%Y-%m-%d}); nothing to replay")
+    rows = [index[s] for s in keep]
+    terms = supply_terms(products, inputs.suppliers, settings).drop_duplicates("sku").set_index("sku").loc[keep]
+    low, high = terms["lead_time_min_days"], terms["lead_time_max_days"]
+    # a min/max range as a spread: the sd of a triangular(min, mean, max) is about (max - min) / 4.9
+    spread = terms["lead_time_sd_days"].where(~(low.notna() & high.notna()), (high - low) / 4.9)
+    lead = terms["lead_time_days"] + terms["transit_days"] + terms["receiving_days"]
+    cost, price = terms["unit_cost"].to_numpy(float), terms["price"].to_numpy(float)
+    campaigns = _replay_campaigns(inputs.campaigns, products, skus, kits, keep)
+    replay_skus = np.array(keep, dtype=object)
+    return Replay(
+        skus=replay_skus, dates=dates, demand=demand[rows], unit_value=np.where(cost > 0, cost, price),
+        margin=price - cost, lead_time_days=lead.to_numpy(float), lead_time_sd_days=spread.fillna(0).to_numpy(float),
+        moq=terms["moq"].to_numpy(int), case_pack=terms["case_pack"].to_numpy(int), campaigns=campaigns,
+        campaign_days=campaign_day_mask(campaigns, replay_skus, dates), start=start,
+        review_period_days=int(settings.review_period_days), seed=seed, censored=stockout[rows], excluded=excluded,
+    )
+
+
+def _replay_campaigns(campaigns: pd.DataFrame | None, products: pd.DataFrame, skus: list[str], kits: dict[str, list[str]],
+                      keep: list[str]) -> pd.DataFrame:
+    """The calendar, one row per campaign and featured replayed SKU; a featured kit features its components."""
+    if campaigns is None or len(campaigns) == 0:
+        return None
+    expanded = expand_campaigns(campaigns, products, skus)
+    via_kits = [expanded[expanded["sku"] == kit].assign(sku=component) for kit, parts in kits.items() for component in parts]
+    expanded = pd.concat([expanded, *via_kits], ignore_index=True) if via_kits else expanded
+    expanded = expanded[expanded["sku"].isin(set(keep))]
+    return expanded.drop_duplicates(["campaign_id", "sku"]).reset_index(drop=True)
+
+
+SELLER_POLICIES = {"min/max": (MinMaxPolicy, 20.0), "cover": (CoverPolicy, 30.0), "textbook": (TextbookPolicy, 1.65)}
+SEGMENTS = ("all", "class A", "class B", "class C", "campaign days")
+
+
+def simulate_shop(replay: Replay, model: str = "campaign", service_level: float | None = None, n_paths: int = 100,
+                  policies: tuple[str, ...] = ("planner", "min/max", "cover", "textbook"),
+                  service_measure: Literal["cycle", "fill_rate"] = "fill_rate",
+                  model_params: dict | None = None) -> pd.DataFrame:
+    """Replay the planner and the sellers' policies at their usual knobs on one Replay (lost sales).
+
+    Parameters
+    ----------
+    replay : e.g. shop_replay(...).
+    model : the planner's forecast model (forecast.models registry name).
+    service_level : the planner's target; None: 0.95 (the planner's default; pass the shop's).
+    n_paths : forecast sample paths per review.
+    policies : any of "planner", "min/max" (20 safety units), "cover" (30 days), "textbook" (z = 1.65).
+    model_params : keyword arguments of the model (e.g. ``{"market": "TH"}`` for ``campaign``).
+
+    Returns
+    -------
+    One row per policy and segment (SEGMENTS: all SKUs, each ABC class by margin before the replay,
+    the featured SKU-days of campaigns) with: policy, knob, segment, skus, demand_units, fill_rate,
+    stockout_share (SKU-days ending with no stock, of SKUs with demand in the replay), stockout_days
+    (SKU-days with lost sales), average_units and average_value (end-of-day stock), turns (cost of
+    sales / average value, yearly), orders, lost_units, lost_margin. Stock, turns and orders are per
+    SKU, so the campaign segment leaves them empty. Each policy runs on the same replay and seed.
+    """
+    known = ("planner", *SELLER_POLICIES)
+    unknown = [p for p in policies if p not in known]
+    if unknown:
+        raise RestockError(f"unknown polic{'y' if len(unknown) == 1 else 'ies'} {unknown}; known: {list(known)}")
+    frames = []
+    classes = abc_classes(replay)
+    for label in policies:
+        if label == "planner":
+            knob = 0.95 if service_level is None else float(service_level)
+            rule = PlannerPolicy(knob, service_measure=service_measure, model=model, model_params=dict(model_params or {}),
+                                 n_paths=n_paths)
+        else:
+            cls, knob = SELLER_POLICIES[label]
+            rule = cls(knob)
+        outcome = simulate(replay, rule, knob=knob)
+        frames.append(_segment_rows(replay, outcome, classes).assign(policy=label, knob=knob))
+    out = pd.concat(frames, ignore_index=True)
+    return out[["policy", "knob", *[c for c in out.columns if c not in ("policy", "knob")]]]
+
+
+def _segment_rows(r: Replay, outcome: Outcome, classes: np.ndarray) -> pd.DataFrame:
+    """The outcome's daily arrays cut by segment (SKU rows for all and the classes, SKU-days for campaigns)."""
+    served, missed, stock, orders = (outcome.daily[k] for k in ("sales", "lost", "stock", "orders"))
+    demand = served + missed
+    days = served.shape[1]
+    featured = r.campaign_days[:, r.start:]
+    rows = []
+    for segment in SEGMENTS:
+        if segment == "campaign days":
+            cells = featured
+            skus = featured.any(axis=1)
+        else:
+            skus = np.ones(len(r.skus), bool) if segment == "all" else classes == segment[-1]
+            cells = np.broadcast_to(skus[:, None], served.shape)
+        active = cells & (demand.sum(axis=1) > 0)[:, None]
+        total = demand[cells].sum()
+        row = {"segment": segment, "skus": int(skus.sum()), "demand_units": float(total),
+               "fill_rate": float(served[cells].sum() / total) if total > 0 else float("nan"),
+               "stockout_share": float((stock[active] <= 0).mean()) if active.any() else float("nan"),
+               "stockout_days": int(((missed > 0) & cells).sum()),
+               "average_units": float("nan"), "average_value": float("nan"), "turns": float("nan"), "orders": float("nan")}
+        if segment != "campaign days":
+            value = float((stock[skus] * r.unit_value[skus, None]).sum(axis=0).mean()) if skus.any() else 0.0
+            cogs = float((served[skus].sum(axis=1) * r.unit_value[skus]).sum())
+            row.update(average_units=float(stock[skus].sum(axis=0).mean()) if skus.any() else 0.0, average_value=value,
+                       turns=cogs / value * 365 / days if value > 0 else float("nan"), orders=float(orders[skus].sum()))
+        row.update(lost_units=float(missed[cells].sum()), lost_margin=float((missed * r.margin[:, None])[cells].sum()))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 __all__ = [
-    "CoverPolicy", "MinMaxPolicy", "Observed", "Outcome", "PlannerPolicy", "Replay", "TextbookPolicy",
-    "campaign_day_mask", "daily_demand_matrix", "interpolate_value_at_fill", "simulate", "sweep",
+    "CoverPolicy", "MinMaxPolicy", "Observed", "Outcome", "PlannerPolicy", "Replay", "ShortHistory", "TextbookPolicy",
+    "abc_classes", "campaign_day_mask", "daily_demand_matrix", "interpolate_value_at_fill", "shop_replay", "simulate",
+    "simulate_shop", "sweep",
 ]
