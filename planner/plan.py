@@ -193,6 +193,28 @@ def sample_lead_times(terms: pd.DataFrame, n_paths: int, rng: np.random.Generato
     return np.maximum(np.rint(draws), 1).astype(int)
 
 
+def campaign_order_by_date(campaign_start, lead_time_days, transit_days=0.0, receiving_days=0.0,
+                           receiving_buffer_days=0.0):
+    """Last day to order a campaign's stock so it is in place in time (scalars, or arrays per row):
+
+    order_by = start day - ceil(supplier lead time + transit + receiving (FBT) + receiving buffer)
+
+    >>> campaign_order_by_date(pd.Timestamp("2026-12-15 20:00"), 30, 3, 5, 2)
+    Timestamp('2026-11-05 00:00:00')
+    """
+    days = np.ceil(np.asarray(lead_time_days, dtype=float) + np.asarray(transit_days, dtype=float)
+                   + np.asarray(receiving_days, dtype=float) + float(receiving_buffer_days))
+    if np.ndim(days) == 0 and np.ndim(campaign_start) == 0:
+        return pd.Timestamp(campaign_start).normalize() - pd.Timedelta(days=float(days))
+    starts = pd.DatetimeIndex(pd.to_datetime(campaign_start)).normalize()
+    return pd.Series(starts - pd.to_timedelta(np.broadcast_to(days, (len(starts),)), unit="D"))
+
+
+def _order_by(start: pd.Timestamp, t: dict, settings: PlanSettings) -> pd.Timestamp:
+    return campaign_order_by_date(start, t["lead_time_days"], t["transit_days"], t["receiving_days"],
+                                  settings.receiving_buffer_days)
+
+
 def classify_abc(revenue: pd.Series, shares: tuple[float, float] = (0.8, 0.95)) -> pd.Series:
     """A for the SKUs making the first 80 % of revenue, B for the next 15 %, C for the rest (a SKU is in
     the class where its revenue starts, so A covers at least 80 %)."""
@@ -378,7 +400,7 @@ def make_plan(
                 reasons_campaign.append(f"{r['campaign_id']} {str(r['type']).replace('_', ' ')} {r['uplift']:+.0f}")
 
         # campaigns beyond the window whose order-by date comes before the next review
-        campaign_level, campaign_note = level, ""
+        campaign_level, campaign_note, campaign_order_by = level, "", today
         for r in mine:
             if r["start_day"] < window_end:
                 continue
@@ -386,7 +408,7 @@ def make_plan(
             if order_by < today + pd.Timedelta(days=R) and r["end_day"] < horizon:
                 need = math.ceil(policy.empirical_reorder_point(cumulative[i, :, r["end_day"] + 1], target))
                 if need > campaign_level:
-                    campaign_level = need
+                    campaign_level, campaign_order_by = need, max(order_by, today)
                     campaign_note = (f"; pre-build for {r['campaign_id']} ({str(r['type']).replace('_', ' ')} "
                                      f"{r['start']:%Y-%m-%d}, {r['uplift']:+.0f}) order by {order_by:%Y-%m-%d}")
         target_level = max(level, campaign_level)
@@ -401,6 +423,10 @@ def make_plan(
                 cases = math.ceil(want / t["case_pack"]) * t["case_pack"]
                 transfer = float(min(cases, upstream_available[i]))
         need = target_level - network
+        # a regular line is due now (position at or below the reorder point, or below the order-up-to);
+        # a line only a campaign pre-build asks for can wait until that campaign's order-by date
+        pre_build_only = campaign_level > level and network > reorder and network >= level
+        order_by = campaign_order_by if pre_build_only else today
         eoq = None
         annual = float(mean_daily[i]) * 365
         if settings.use_eoq and t["unit_cost"] > 0 and annual > 0:
@@ -444,7 +470,7 @@ def make_plan(
                 "location": "own" if t["location"] == "fbt" else t["location"],
                 "quantity": quantity, "case_pack": int(t["case_pack"]), "cases": cases,
                 "unit_cost": float(t["unit_cost"]), "value": quantity * float(t["unit_cost"]),
-                "order_by": today, "expected_arrival": today + pd.Timedelta(days=int(round(t["lead_time_days"]))),
+                "order_by": order_by, "expected_arrival": order_by + pd.Timedelta(days=int(round(t["lead_time_days"]))),
                 "lost_margin_avoided": margin * _expected_short(cycle_demand[i], network, quantity),
                 "reason": reason,
             })
@@ -496,12 +522,6 @@ def _baseline_daily(daily_mean: np.ndarray, camp: pd.DataFrame, horizon: int) ->
     counts = mask.sum(axis=1)
     sums = np.where(mask, daily_mean, 0).sum(axis=1)
     return np.where(counts > 0, sums / np.maximum(counts, 1), daily_mean.mean(axis=1))
-
-
-def _order_by(start: pd.Timestamp, t: pd.Series, settings: PlanSettings) -> pd.Timestamp:
-    """Campaign start - supplier lead time - transit - receiving - buffer."""
-    days = t["lead_time_days"] + t["transit_days"] + t["receiving_days"] + settings.receiving_buffer_days
-    return pd.Timestamp(start).normalize() - pd.Timedelta(days=math.ceil(days))
 
 
 def _campaign_stock_before(mine: list[dict], i: int, cumulative: np.ndarray, target: float, transfer_days: int,

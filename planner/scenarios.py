@@ -46,7 +46,13 @@ from forecast.contract import CAMPAIGN_TYPES
 from forecast.models.base import SamplePaths
 from planner.errors import ConfigError
 from planner.io.inputs import Inputs
-from planner.plan import Plan, PlanSettings, explode_bundles, supply_terms
+from planner.plan import (
+    Plan,
+    PlanSettings,
+    campaign_order_by_date,
+    explode_bundles,
+    supply_terms,
+)
 from planner.positions import inventory_positions, scheduled_receipts
 
 CHANGE_KINDS = ("campaign_uplift", "supplier_delay", "service_level", "budget_cap", "demand_shock", "unit_cost",
@@ -554,11 +560,11 @@ def campaign_order_by(inputs: Inputs, settings: PlanSettings, campaigns: pd.Data
     if today is not None:
         rows = rows[rows["end"] >= pd.Timestamp(today)]
     t = terms.reindex(rows["sku"].astype(str))
-    days = np.ceil((t["lead_time_days"] + t["transit_days"] + t["receiving_days"]).to_numpy() + settings.receiving_buffer_days)
+    order_by = campaign_order_by_date(rows["start"], t["lead_time_days"].to_numpy(), t["transit_days"].to_numpy(),
+                                      t["receiving_days"].to_numpy(), settings.receiving_buffer_days)
     return pd.DataFrame({
         "campaign_id": rows["campaign_id"].to_numpy(), "type": rows["type"].to_numpy(), "sku": rows["sku"].astype(str).to_numpy(),
-        "supplier": t["supplier"].to_numpy(), "start": rows["start"].to_numpy(),
-        "order_by": rows["start"].dt.normalize().to_numpy() - pd.to_timedelta(days, unit="D"),
+        "supplier": t["supplier"].to_numpy(), "start": rows["start"].to_numpy(), "order_by": order_by.to_numpy(),
     })
 
 

@@ -9,8 +9,15 @@ import pandas as pd
 import pytest
 
 from forecast.models.base import SamplePaths
-from planner.plan import PlanSettings, classify_abc, explode_bundles, make_plan, sample_lead_times, supply_terms
 from planner.io.inputs import expand_campaigns
+from planner.plan import (
+    PlanSettings,
+    classify_abc,
+    explode_bundles,
+    make_plan,
+    sample_lead_times,
+    supply_terms,
+)
 from planner.positions import inventory_positions
 
 TODAY = pd.Timestamp("2026-11-22")
@@ -323,3 +330,42 @@ def test_make_plan_takes_the_expanded_calendar_only(shop):
     with pytest.raises(ValueError, match=r"campaigns: missing column\(s\) \['sku'\]"):
         make_plan(build_paths(), positions, shop["products"], shop["suppliers"], None, shop["campaigns"],
                   shop["bundles"], PlanSettings(), TODAY)
+
+
+def test_campaign_order_by_date_is_start_minus_lead_transit_receiving_and_buffer():
+    from planner.plan import campaign_order_by_date
+
+    start = pd.Timestamp("2026-12-15 20:00")
+    assert campaign_order_by_date(start, 30, 3, 5, 2) == pd.Timestamp("2026-11-05")
+    assert campaign_order_by_date(start, 21.5, 0, 0, 2) == pd.Timestamp("2026-11-21")  # 23.5 days -> 24
+    starts = pd.Series(pd.to_datetime(["2026-12-15 20:00", "2027-01-15 00:00"]))
+    got = campaign_order_by_date(starts, np.array([30.0, 7.0]), np.array([3.0, 0.0]), np.array([5.0, 0.0]), 2)
+    assert list(got) == [pd.Timestamp("2026-11-05"), pd.Timestamp("2027-01-06")]
+
+
+def test_pre_build_line_is_ordered_by_the_campaigns_order_by_date_regular_lines_today(shop):
+    """SERUM holds 400 (above its order-up-to: nothing regular is due). A mega sale on path day 45
+    needs a pre-build; with a 7-day buffer it must be ordered by start - (28 + 2 + 5 + 7) days, which is
+    after today: the line carries that date, and lands a lead time later. TONER is below its reorder
+    point: ordered today."""
+    from planner.plan import campaign_order_by_date
+
+    settings = PlanSettings(receiving_buffer_days=7)
+    start = day(45)
+    campaigns = pd.DataFrame({"campaign_id": ["MEGA"], "type": ["mega_sale"], "start": [start],
+                              "end": [day(46)], "skus": ["SERUM"]})
+    paths = build_paths(spike=0)
+    paths.values[0, :, 45:47] += 150
+    inventory = shop["inventory"].assign(on_hand=[60, 340, 5, 900])
+    steady = shop["products"].assign(lead_time_sd_days=[0, None, None, None])  # the sale stays out of the cycle
+    plan = run(shop, paths=paths, campaigns=campaigns, settings=settings, inventory=inventory, products=steady)
+    serum, toner = row(plan.plan, "SERUM"), row(plan.plan, "TONER")
+    assert serum["position"] + serum["upstream_position"] > serum["reorder_point"]
+    line = row(plan.orders, "SERUM")
+    expected = campaign_order_by_date(start, 28, 2, 5, 7)
+    assert expected > TODAY
+    assert "pre-build for MEGA" in line["reason"]
+    assert line["order_by"] == expected
+    assert line["expected_arrival"] == expected + pd.Timedelta(days=28)
+    assert toner["position"] <= toner["reorder_point"]
+    assert row(plan.orders, "TONER")["order_by"] == TODAY
