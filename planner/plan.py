@@ -691,28 +691,28 @@ def _alerts(today, plan, terms, camp, cumulative, daily_mean, baseline, targets,
                                            f"{dates[out[0]]:%Y-%m-%d}: pause or cut the ad from then {until}")})
             continue
         order_by = _order_by(r["start"], t, settings)
-        if order_by < today:
-            need_by_end = math.ceil(policy.empirical_reorder_point(cumulative[i, :, end + 1], target))
+        # a campaign the forecast expects no extra demand from needs no stock of its own
+        if order_by < today and float(r["uplift"]) >= 0.5:
+            window = cumulative[i, :, end + 1] - cumulative[i, :, start_day]
+            need = math.ceil(policy.empirical_reorder_point(window, target))
+            expected = float(window.mean())
             stock_at_start = max(float(with_plan[i, start_day - 1]) if start_day > 0 else float(available[i]), 0.0)
-            expected_in_window = float(cumulative[i, :, end + 1].mean() - cumulative[i, :, start_day].mean())
-            quantile_window = need_by_end - float(cumulative[i, :, start_day].mean())
-            if stock_at_start < quantile_window:
-                share = min(stock_at_start / max(expected_in_window, 1e-9), 1)
-                options = [f"with this plan ~{stock_at_start:.0f} in stock at the start covers {share:.0%} of the "
-                           f"expected {expected_in_window:.0f}"]
+            if stock_at_start < need:
+                there = math.floor(stock_at_start)
+                options = [f"with this plan ~{there} there at the start: {there / need:.0%} of it"]
                 if t["location"] == "fbt" and upstream_available[i] > 0 and fixed[i] <= start_day - settings.receiving_buffer_days:
-                    options.append(f"transfer up to {min(upstream_available[i], quantile_window - stock_at_start):.0f} "
-                                   "from own warehouse now")
+                    options.append(f"transfer up to {min(upstream_available[i], need - there):.0f} from own warehouse now")
                 days_left = (r["start"].normalize() - today).days - settings.receiving_buffer_days - int(fixed[i])
                 if days_left > 0:
                     options.append(f"expedite: the supplier must deliver within {days_left} days "
                                    f"(usual {t['lead_time_days']:.0f})")
-                if stock_at_start > 0:
-                    options.append(f"or cap the campaign's featured quantity at ~{stock_at_start:.0f}")
+                if there > 0:
+                    options.append(f"or cap the campaign's featured quantity at ~{there}")
                 alerts.append({"sku": r["sku"], "location": location, "kind": "campaign_not_covered",
                                "date": r["start"].normalize(),
-                               "message": (f"{r['campaign_id']} ({kind}, {r['start']:%Y-%m-%d}) needs ~{quantile_window:.0f} "
-                                           f"at {location} by then; order-by date was {order_by:%Y-%m-%d}: "
+                               "message": (f"{r['campaign_id']} ({kind}, {r['start']:%Y-%m-%d}) needs ~{need} at {location} "
+                                           f"by its start ({target:.0%} quantile of its window's demand, "
+                                           f"expected {expected:.0f}); order-by date was {order_by:%Y-%m-%d}: "
                                            + "; ".join(options))})
         after = min(end + 1, horizon - 1)
         leftover = float(with_plan[i, after])

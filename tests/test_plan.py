@@ -369,3 +369,22 @@ def test_pre_build_line_is_ordered_by_the_campaigns_order_by_date_regular_lines_
     assert line["expected_arrival"] == expected + pd.Timedelta(days=28)
     assert toner["position"] <= toner["reorder_point"]
     assert row(plan.orders, "TONER")["order_by"] == TODAY
+
+
+def test_campaign_not_covered_message_agrees_with_its_numbers_and_skips_campaigns_without_uplift(shop):
+    """SERUM's livestream (+140 a path on average) is flagged: what it needs, what will be there and the
+    share covered are the same numbers. A flash sale on TONER with no extra demand in the forecast is
+    not a campaign to cover: no alert."""
+    import re
+
+    campaigns = pd.concat([shop["campaigns"], pd.DataFrame({
+        "campaign_id": ["FLASH-TONER"], "type": ["flash_sale"], "start": [day(10)], "end": [day(11)], "skus": ["TONER"]})])
+    plan = run(shop, campaigns=campaigns)
+    flagged = plan.alerts[plan.alerts["kind"] == "campaign_not_covered"]
+    assert flagged["sku"].tolist() == ["SERUM"]
+    message = flagged["message"].iloc[0]
+    found = re.search(r"needs ~(\d+) at fbt .*quantile of its window.s demand, expected (\d+)\).*~(\d+) there at the start: (\d+)% of it", message)
+    assert found, message
+    need, expected, there, share = (int(g) for g in found.groups())
+    assert there < need and expected > 0
+    assert share == round(100 * there / need)
