@@ -376,12 +376,20 @@ def make_plan(
     term_rows = terms.to_dict("records")
     levels, reorders, methods = order_up_to_levels(lead_demand, cycle_demand, targets, settings.service_measure,
                                         settings.slow_mover_units)
-    is_fbt = terms["location"].eq("fbt").to_numpy()
-    transfer_days = np.minimum(fixed + R, horizon)
-    transfer_levels = np.zeros(n)
-    if is_fbt.any():
-        transfer_levels[is_fbt] = np.ceil(policy.empirical_reorder_points(
-            cumulative[np.flatnonzero(is_fbt), :, transfer_days[is_fbt]], targets[is_fbt]))
+    # --- own warehouse -> FBT: stock free upstream (now, or when a PO or transit lands there) moves on to
+    # FBT, enough for the transit + FBT receiving days and the review period after it is shipped
+    sched = _scheduled(inventory, purchase_orders, today, settings)
+    ship_day, upstream_by_ship, upstream_source = _upstream_supply(sched, terms, upstream_available, today, horizon)
+    transfer_levels, fbt_at_ship = np.zeros(n), selling_position.astype(float).copy()
+    shipping = np.flatnonzero(ship_day >= 0)
+    if shipping.size:
+        d = ship_day[shipping]
+        end = np.minimum(d + fixed[shipping] + R, horizon)
+        transfer_levels[shipping] = np.ceil(policy.empirical_reorder_points(
+            cumulative[shipping, :, end] - cumulative[shipping, :, d], targets[shipping]))
+        # what FBT still holds then: its position less the expected sales (lost sales: at most its stock)
+        sold = np.minimum(cumulative[shipping, :, d].mean(axis=1), np.maximum(selling_available[shipping], 0))
+        fbt_at_ship[shipping] = selling_position[shipping] - sold
     class_array = classes.to_numpy()
     mean_cycles = cycle_demand.mean(axis=1)
     mean_daily = daily_mean.mean(axis=1)
@@ -415,13 +423,14 @@ def make_plan(
 
         # transfers own -> FBT for what the selling location needs before a supplier order could land
         transfer = 0.0
-        if t["location"] == "fbt" and upstream_available[i] > 0:
+        if ship_day[i] >= 0:
             transfer_level = int(transfer_levels[i])
-            transfer_level = max(transfer_level, _campaign_stock_before(mine, i, cumulative, target, fixed[i], horizon))
-            want = transfer_level - selling_position[i]
+            transfer_level = max(transfer_level, _campaign_stock_before(mine, i, cumulative, target,
+                                                                        int(ship_day[i]), fixed[i], horizon))
+            want = transfer_level - fbt_at_ship[i]
             if want > 0:
                 cases = math.ceil(want / t["case_pack"]) * t["case_pack"]
-                transfer = float(min(cases, upstream_available[i]))
+                transfer = float(min(cases, upstream_by_ship[i]))
         need = target_level - network
         # a regular line is due now (position at or below the reorder point, or below the order-up-to);
         # a line only a campaign pre-build asks for can wait until that campaign's order-by date
@@ -446,12 +455,14 @@ def make_plan(
             "upstream_position": upstream_position[i], "transfer_in": transfer, "order_quantity": quantity,
         })
         if transfer > 0:
+            ship_by = today + pd.Timedelta(days=int(ship_day[i]))
+            when = "" if ship_day[i] == 0 else f" on {ship_by:%Y-%m-%d}"
             transfer_rows.append({
                 "sku": sku, "from_location": "own", "to_location": "fbt", "quantity": transfer,
-                "ship_by": today, "expected_receipt": today + pd.Timedelta(days=int(fixed[i])),
-                "reason": (f"FBT position {selling_position[i]:.0f} below {transfer_level} needed over "
+                "ship_by": ship_by, "expected_receipt": ship_by + pd.Timedelta(days=int(fixed[i])),
+                "reason": (f"FBT position {fbt_at_ship[i]:.0f}{when} below {transfer_level} needed over "
                            f"{int(fixed[i])} days transit+receiving + {R}-day review; own warehouse has "
-                           f"{upstream_available[i]:.0f}"),
+                           f"{upstream_by_ship[i]:.0f}{when}{upstream_source[i]}"),
                 "priority": float(t["price"] - t["unit_cost"]) * _expected_short(cycle_demand[i], selling_position[i], transfer),
             })
         if quantity > 0:
@@ -486,15 +497,16 @@ def make_plan(
     plan["order_quantity"] = plan["sku"].map(orders.groupby("sku")["quantity"].sum()).fillna(0).astype(int)
     plan["transfer_in"] = plan["sku"].map(transfers.groupby("sku")["quantity"].sum()).fillna(0.0)
 
-    projected, no_action, with_plan = _project(today, skus, terms, daily_mean, selling_available, inventory, purchase_orders, orders,
-                         transfers, fixed, settings)
+    projected, no_action, with_plan = _project(today, skus, terms, daily_mean, selling_available, sched, orders,
+                                                       transfers, fixed)
     out = (no_action <= 0) & (daily_mean > 0)
     first_out = np.where(out.any(axis=1), out.argmax(axis=1), -1)
     dates = pd.date_range(today, periods=horizon, freq="D")
     plan["stockout_date"] = pd.Series(np.where(first_out >= 0, dates.values[first_out.clip(0)], np.datetime64("NaT")),
                                       index=plan.index).astype("datetime64[ns]")
     plan["cover_days"] = (selling_position + upstream_position) / np.maximum(daily_mean.mean(axis=1), 1e-9)
-    still_upstream = upstream_available - plan["transfer_in"].to_numpy()
+    shipped_today = transfers.loc[transfers["ship_by"] == today].groupby("sku")["quantity"].sum()
+    still_upstream = np.maximum(upstream_available - plan["sku"].map(shipped_today).fillna(0.0).to_numpy(), 0.0)
     alerts.extend(_alerts(today, plan, terms, camp, cumulative, daily_mean, baseline, targets, with_plan, fixed,
                           selling_available, still_upstream, history, settings))
     alerts_frame = pd.DataFrame(alerts, columns=["sku", "location", "kind", "date", "message"])
@@ -524,14 +536,50 @@ def _baseline_daily(daily_mean: np.ndarray, camp: pd.DataFrame, horizon: int) ->
     return np.where(counts > 0, sums / np.maximum(counts, 1), daily_mean.mean(axis=1))
 
 
-def _campaign_stock_before(mine: list[dict], i: int, cumulative: np.ndarray, target: float, transfer_days: int,
-                           horizon: int) -> int:
-    """Stock the selling location needs for the campaigns a transfer sent today would reach in time."""
+def _campaign_stock_before(mine: list[dict], i: int, cumulative: np.ndarray, target: float, ship_day: int,
+                           transfer_days: int, horizon: int) -> int:
+    """Stock the selling location needs for the campaigns a transfer shipped on ``ship_day`` would reach
+    in time (their demand from that day to their end)."""
     need = 0
     for r in mine:
-        if r["start_day"] >= transfer_days and r["end_day"] < horizon:
-            need = max(need, math.ceil(policy.empirical_reorder_point(cumulative[i, :, r["end_day"] + 1], target)))
+        if r["start_day"] >= ship_day + transfer_days and r["end_day"] < horizon:
+            window = cumulative[i, :, r["end_day"] + 1] - cumulative[i, :, ship_day]
+            need = max(need, math.ceil(policy.empirical_reorder_point(window, target)))
     return need
+
+
+def _scheduled(inventory, purchase_orders, today, settings) -> pd.DataFrame:
+    """planner.positions.scheduled_receipts with FBT's receiving days (empty without either table)."""
+    if inventory is None and purchase_orders is None:
+        return pd.DataFrame({"sku": [], "location": [], "date": pd.Series(dtype="datetime64[ns]"),
+                             "quantity": pd.Series(dtype="float64"), "source": []})
+    inv = inventory if inventory is not None else pd.DataFrame(columns=["sku", "location", "on_hand"])
+    return scheduled_receipts(inv, purchase_orders, today, {"fbt": settings.fbt_receiving_days})
+
+
+def _upstream_supply(sched: pd.DataFrame, terms: pd.DataFrame, upstream_available: np.ndarray, today: pd.Timestamp,
+                     horizon: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Per SKU sold from FBT: the first day stock is free upstream (own warehouse, 3PL) to ship on to
+    FBT (0 when some is there today, else the day the first PO or transit lands there; -1: none in the
+    horizon), the units free there by that day, and the words naming the receipts among them."""
+    n = len(terms)
+    is_fbt = terms["location"].eq("fbt").to_numpy()
+    ship_day = np.where(is_fbt & (upstream_available > 0), 0, -1)
+    stock = np.where(ship_day == 0, upstream_available, 0.0)
+    source = [""] * n
+    index = pd.Series(np.arange(n), index=terms["sku"].to_numpy())
+    up = sched[sched["location"].ne("fbt") & sched["sku"].isin(index.index[is_fbt])]
+    if up.empty:
+        return ship_day, stock, source
+    up = up.assign(i=index.reindex(up["sku"]).to_numpy(), day=(up["date"] - today).dt.days.clip(lower=0))
+    for i, rows in up[up["day"] < horizon].groupby("i"):
+        first = int(ship_day[i]) if ship_day[i] >= 0 else int(rows["day"].min())
+        landed = rows[rows["day"] <= first]
+        ship_day[i] = first
+        stock[i] = upstream_available[i] + landed["quantity"].sum()
+        names = [f"{src.removeprefix('po:')} ({q:.0f})" for src, q in zip(landed["source"], landed["quantity"])]
+        source[i] = f" (incl. {', '.join(names)} landing there)" if names else ""
+    return ship_day, stock, source
 
 
 def _apply_budget(orders: pd.DataFrame, terms: pd.DataFrame, budget: float | None) -> tuple[pd.DataFrame, list[dict]]:
@@ -582,8 +630,7 @@ def _apply_inbound_capacity(transfers: pd.DataFrame, capacity: float | None) -> 
     return pd.DataFrame(kept, columns=transfers.columns), alerts
 
 
-def _project(today, skus, terms, daily_mean, available, inventory, purchase_orders, orders, transfers, fixed,
-             settings) -> pd.DataFrame:
+def _project(today, skus, terms, daily_mean, available, sched, orders, transfers, fixed) -> pd.DataFrame:
     """Expected on hand per SKU and day at the selling location, without action and with this plan."""
     n, horizon = daily_mean.shape
     dates = pd.date_range(today, periods=horizon, freq="D")
@@ -598,12 +645,9 @@ def _project(today, skus, terms, daily_mean, available, inventory, purchase_orde
         if i is not None and day < horizon:
             target[i, max(day, 0)] += quantity
 
-    if inventory is not None or purchase_orders is not None:
-        inv = inventory if inventory is not None else pd.DataFrame(columns=["sku", "location", "on_hand"])
-        sched = scheduled_receipts(inv, purchase_orders, today, {"fbt": settings.fbt_receiving_days})
-        for r in sched.itertuples():
-            if selling.get(r.sku) == r.location:
-                add(receipts, r.sku, r.date, r.quantity)
+    for r in sched.itertuples():
+        if selling.get(r.sku) == r.location:
+            add(receipts, r.sku, r.date, r.quantity)
     for r in transfers.itertuples():
         add(planned, r.sku, r.expected_receipt, r.quantity)
     for r in orders.itertuples():

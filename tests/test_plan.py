@@ -388,3 +388,36 @@ def test_campaign_not_covered_message_agrees_with_its_numbers_and_skips_campaign
     need, expected, there, share = (int(g) for g in found.groups())
     assert there < need and expected > 0
     assert share == round(100 * there / need)
+
+
+def test_fbt_stock_arriving_upstream_is_transferred_to_fbt_and_projected():
+    """An FBT SKU with 5 at FBT and nothing free in the own warehouse, where a PO of 96 lands on day 3.
+    The network position covers it (no supplier order), so that stock must move on to FBT: shipped when
+    it lands, received 2 transit + 5 FBT receiving days later, enough for those 7 days + the 7-day review
+    (2 a day: 28), capped by the FBT inbound capacity."""
+    products, _ = _one_sku_shop()
+    products = products.assign(fulfillment="fbt")
+    suppliers = pd.DataFrame({"supplier": ["S"], "lead_time_days": [10], "transit_days": [2]})
+    inventory = pd.DataFrame({"sku": ["ONE", "ONE"], "location": ["fbt", "own"], "on_hand": [5, 0]})
+    po = pd.DataFrame({"po_id": ["PO-9"], "sku": ["ONE"], "quantity": [96], "expected_arrival": [TODAY + pd.Timedelta(days=3)],
+                       "location": ["own"]})
+    paths = SamplePaths(np.array(["ONE"], dtype=object), TODAY, np.full((1, P, H + 1), 2, np.float32))
+    positions = inventory_positions(inventory, po, TODAY, 90)
+
+    def plan_with(**settings):
+        return make_plan(paths, positions, products, suppliers, po, None, None, PlanSettings(**settings), TODAY,
+                         inventory=inventory)
+
+    plan = plan_with()
+    assert plan.orders.empty
+    transfer = row(plan.transfers, "ONE")
+    assert transfer["ship_by"] == TODAY + pd.Timedelta(days=3)
+    assert transfer["expected_receipt"] == TODAY + pd.Timedelta(days=10)
+    assert transfer["quantity"] == 28
+    assert "PO-9" in transfer["reason"]
+    assert row(plan.plan, "ONE")["transfer_in"] == 28
+    projected = plan.projected.set_index("date")
+    assert projected.loc[TODAY + pd.Timedelta(days=10), "on_hand_with_plan"] == 28 - 2
+    assert projected.loc[TODAY + pd.Timedelta(days=10), "on_hand_no_action"] == 0
+    capped = plan_with(fbt_inbound_capacity=20)
+    assert capped.transfers["quantity"].sum() == 20
