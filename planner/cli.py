@@ -155,7 +155,8 @@ def _out_folder(shop, out: Path | None) -> Path:
               help="Folder for forecast.csv and forecast.parquet (default: SHOP/outputs).")
 def forecast_command(shop, model: str | None, horizon: int | None, out: Path | None) -> None:
     """Forecast daily demand per SKU with quantiles (P50 ... P99), campaigns included, and write
-    forecast.csv and forecast.parquet.
+    forecast.csv and forecast.parquet. Each SKU uses the model the last backtest chose for it
+    (model_choice.csv), unless --model names one for all.
 
     \b
     Example:
@@ -163,11 +164,15 @@ def forecast_command(shop, model: str | None, horizon: int | None, out: Path | N
     """
     from planner import pipeline
 
-    result = pipeline.run_forecast(shop, shop.inputs(), model=model, horizon=horizon)
+    choice = pipeline.latest_model_choice(shop) if model is None else None
+    result = pipeline.run_forecast(shop, shop.inputs(), model=model, horizon=horizon, choice=choice)
     files = pipeline.write_forecast(result, _out_folder(shop, out))
     frame = result.forecast
-    click.echo(f"Forecast ({frame['model'].iloc[0]}): {frame['sku'].nunique()} SKUs x {frame['date'].nunique()} days "
-               f"from {frame['date'].min():%Y-%m-%d}; {frame['mean'].sum():,.0f} units expected in all")
+    per_model = frame.drop_duplicates("sku")["model"].value_counts()
+    click.echo(f"Forecast: {frame['sku'].nunique()} SKUs x {frame['date'].nunique()} days from "
+               f"{frame['date'].min():%Y-%m-%d}; {frame['mean'].sum():,.0f} units expected in all")
+    click.echo("Models: " + ", ".join(f"{m} for {n} SKUs" for m, n in per_model.items())
+               + (" (per-SKU choice of the last backtest)" if choice is not None else ""))
     for path in files:
         click.echo(f"  wrote {path}")
 

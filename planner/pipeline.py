@@ -75,8 +75,10 @@ def campaign_rows(inputs: Inputs, history: pd.DataFrame) -> pd.DataFrame:
 
 def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None, model: str | None = None,
                  horizon: int | None = None, n_paths: int = N_PATHS, seed: int = 0,
-                 model_params: dict | None = None) -> ForecastResult:
+                 model_params: dict | None = None, choice: pd.DataFrame | None = None) -> ForecastResult:
     """Fit the shop's model on its history and campaigns and draw sample paths over the horizon.
+
+    ``choice`` (sku, model), e.g. the last backtest's model_choice.csv, gives SKUs another model.
 
     The forecast starts the day after the last history day and runs through the plan horizon
     counted from the planning day, so a snapshot taken after the last export still gets a full horizon."""
@@ -91,12 +93,37 @@ def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None
     params = dict(model_params or {})
     if name == "campaign":
         params.setdefault("market", config.shop.market)
-    fitted = get_model(name, **params).fit(history, campaigns, inputs.products[["sku", "category"]])
+    products = inputs.products[["sku", "category"]]
+    fitted = get_model(name, **params).fit(history, campaigns, products)
     paths = fitted.sample_paths(days, n_paths=n_paths, seed=seed)
+    models = pd.Series(name, index=pd.Index(paths.skus, dtype=object))
+    if choice is not None and len(choice):
+        paths, models = apply_model_choice(paths, name, choice, history, campaigns, products, days, n_paths, seed)
     forecast = paths.to_frame()
-    forecast.insert(2, "model", name)
-    log.info("forecast %s: %d SKUs x %d days, %d paths", name, len(paths.skus), days, n_paths)
+    forecast.insert(2, "model", forecast["sku"].map(models).fillna(name))
+    log.info("forecast %s: %d SKUs x %d days, %d paths; %s", name, len(paths.skus), days, n_paths,
+             ", ".join(f"{m} {n}" for m, n in models.value_counts().items()))
     return ForecastResult(history, fitted, paths, forecast, campaigns, today)
+
+
+def apply_model_choice(paths: SamplePaths, default: str, choice: pd.DataFrame, history: pd.DataFrame,
+                       campaigns: pd.DataFrame, products: pd.DataFrame, days: int, n_paths: int, seed: int):
+    """Replace the paths of SKUs whose backtest chose another model (forecast.backtest.choose_models)
+    with that model's paths. The shop's model is still fitted on every SKU first: it pools campaign
+    uplift across SKUs, so leaving a SKU out of its fit would weaken the others. Returns the paths and
+    the model of each SKU."""
+    values = paths.values.copy()
+    row_of = {sku: i for i, sku in enumerate(paths.skus)}
+    models = pd.Series(default, index=pd.Index(paths.skus, dtype=object))
+    chosen = choice[choice["sku"].isin(row_of) & (choice["model"] != default)]
+    for model_name, group in chosen.groupby("model", sort=True):
+        skus = sorted(group["sku"])
+        part = get_model(model_name).fit(history[history["sku"].isin(skus)], campaigns[campaigns["sku"].isin(skus)],
+                                         products).sample_paths(days, n_paths=n_paths, seed=seed)
+        for i, sku in enumerate(part.skus):
+            values[row_of[sku]] = part.values[i]
+            models[sku] = model_name
+    return SamplePaths(skus=paths.skus, start=paths.start, values=values), models
 
 
 def plan_settings(config: ShopConfig, **overrides) -> PlanSettings:
@@ -143,14 +170,24 @@ def run_backtest(shop: Shop, inputs: Inputs, models: list[str], horizon: int | N
                     n_cutoffs=n_cutoffs, n_paths=n_paths, default_model=shop.config.planning.model)
 
 
+def _newest_output(shop: Shop, name: str) -> Path | None:
+    candidates = [p for p in shop.runs.glob(f"*/{name}") if not p.parent.name.endswith((".partial", ".failed"))]
+    candidates += [p for p in [shop.root / "outputs" / name] if p.exists()]
+    return max(candidates, key=lambda p: p.stat().st_mtime) if candidates else None
+
+
 def latest_backtest(shop: Shop) -> tuple[pd.DataFrame | None, pd.Timestamp | None]:
     """The metrics of the newest backtest written by a run or by `restock backtest`, and its date."""
-    candidates = [p for p in shop.runs.glob("*/backtest_metrics.csv") if not p.parent.name.endswith((".partial", ".failed"))]
-    candidates += [p for p in [shop.root / "outputs" / "backtest_metrics.csv"] if p.exists()]
-    if not candidates:
+    newest = _newest_output(shop, "backtest_metrics.csv")
+    if newest is None:
         return None, None
-    newest = max(candidates, key=lambda p: p.stat().st_mtime)
     return pd.read_csv(newest), pd.Timestamp(newest.stat().st_mtime, unit="s")
+
+
+def latest_model_choice(shop: Shop) -> pd.DataFrame | None:
+    """The per-SKU model choice of the newest backtest (sku, model, reason), if any."""
+    newest = _newest_output(shop, "model_choice.csv")
+    return pd.read_csv(newest, dtype={"sku": str}) if newest is not None else None
 
 
 def load_scenarios(shop: Shop, files: list[Path] | None = None) -> list:

@@ -263,10 +263,13 @@ def step_forecast(context: RunContext) -> dict:
     model = context.options.get("model") or shop.config.planning.model
     if context.options.get("executor") and model in ("ets", "sarimax", "prophet"):
         params = {"executor": context.options["executor"], "scheduler": context.options.get("scheduler")}
-    result = pipeline.run_forecast(shop, inputs, model=model, model_params=params)
+    choice = pipeline.latest_model_choice(shop) if not context.options.get("model") else None
+    result = pipeline.run_forecast(shop, inputs, model=model, model_params=params, choice=choice)
     pipeline.write_forecast(result, context.folder)
     context.values.update(inputs=inputs, forecast=result)
+    per_model = result.forecast.drop_duplicates("sku")["model"].value_counts()
     return {"skus": int(len(result.paths.skus)), "horizon_days": int(result.paths.horizon), "model": model,
+            "models_by_sku": {str(k): int(v) for k, v in per_model.items()},
             "history_days": int(result.history["date"].nunique())}
 
 

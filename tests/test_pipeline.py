@@ -1,0 +1,37 @@
+"""The pipeline's own logic: per-SKU model choice from the backtest."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from forecast.models import get_model
+from planner.pipeline import apply_model_choice
+
+
+def history_of(skus: list[str], days: int = 120, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2026-01-01", periods=days)
+    rows = [pd.DataFrame({"sku": sku, "date": dates, "units": rng.poisson(3 + 2 * k, days).astype(float),
+                          "censored": False}) for k, sku in enumerate(skus)]
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_chosen_skus_get_their_models_paths_and_the_rest_keep_the_default():
+    history = history_of(["A", "B", "C"])
+    campaigns = pd.DataFrame(columns=["campaign_id", "type", "start", "end", "sku", "expected_viewers",
+                                      "daily_budget", "discount_pct"])
+    products = pd.DataFrame({"sku": ["A", "B", "C"], "category": ["x", "x", "y"]})
+    base = get_model("moving_average").fit(history, campaigns, products).sample_paths(14, n_paths=30, seed=5)
+    choice = pd.DataFrame({"sku": ["A", "B", "C", "GONE"], "model": ["moving_average", "seasonal_naive",
+                                                                     "moving_average", "seasonal_naive"]})
+    paths, models = apply_model_choice(base, "moving_average", choice, history, campaigns, products, 14, 30, 5)
+    alone = get_model("seasonal_naive").fit(history[history["sku"] == "B"], campaigns, products).sample_paths(
+        14, n_paths=30, seed=5)
+    row = list(paths.skus).index("B")
+    np.testing.assert_array_equal(paths.values[row], alone.values[0])
+    for sku in ("A", "C"):
+        i = list(paths.skus).index(sku)
+        np.testing.assert_array_equal(paths.values[i], base.values[i])
+    assert models.to_dict() == {"A": "moving_average", "B": "seasonal_naive", "C": "moving_average"}
+    assert not np.array_equal(paths.values[row], base.values[row])     # the choice changed something
