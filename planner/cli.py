@@ -57,8 +57,8 @@ def main() -> None:
     \b
     Start with the bundled sample shop:
       restock init demo-shop --sample
-      restock import --shop demo-shop demo-shop/inbox/*
-      restock history --shop demo-shop
+      restock run --shop demo-shop        # import, forecast, plan, scenarios, report
+      ls demo-shop/runs/latest/           # orders.csv, plan.csv, alerts.csv, report.pdf ...
     """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -79,7 +79,7 @@ def init_command(directory: Path, sample: bool) -> None:
     shop = init_shop(directory, sample=sample)
     click.echo(f"Created shop '{shop.config.shop.name}' in {directory}")
     if sample:
-        click.echo(f"Next: restock import --shop {directory} {directory}/inbox/*")
+        click.echo(f"Next: restock run --shop {directory}")
     else:
         click.echo(f"Next: edit {directory}/shop.toml and the input tables (see docs/inputs.md), then "
                    f"restock import --shop {directory} ORDERS.csv")
