@@ -421,3 +421,29 @@ def test_fbt_stock_arriving_upstream_is_transferred_to_fbt_and_projected():
     assert projected.loc[TODAY + pd.Timedelta(days=10), "on_hand_no_action"] == 0
     capped = plan_with(fbt_inbound_capacity=20)
     assert capped.transfers["quantity"].sum() == 20
+
+
+def test_batched_discrete_fill_rate_levels_equal_the_scalar_formulas():
+    """The plan computes the slow movers' (R, S) level and reorder point for all SKUs at once; each must
+    be exactly what planner.policy's one-SKU functions give (Poisson and negative binomial, zero lead
+    demand, a lumpy SKU whose first search range is too short)."""
+    from planner import policy
+    from planner.plan import discrete_fill_rate_levels
+
+    rng = np.random.default_rng(3)
+    k = 300
+    lead_mean = np.round(rng.gamma(1.0, 4.0, k), 3)
+    lead_mean[:10] = 0.0
+    cycle_mean = lead_mean + np.round(rng.gamma(1.0, 2.0, k), 3) + 0.01
+    lead_var = lead_mean * rng.choice([0.8, 1.0, 1.5, 4.0], k)
+    cycle_var = cycle_mean * rng.choice([0.9, 1.0, 2.0, 6.0], k)
+    cycle_var[-1], cycle_mean[-1] = 4000.0, 19.0
+    targets = rng.choice([0.9, 0.95, 0.98], k)
+    levels, reorders = discrete_fill_rate_levels(targets, lead_mean, lead_var, cycle_mean, cycle_var)
+    review = np.maximum(cycle_mean - lead_mean, 1e-9)
+    for i in range(k):
+        assert levels[i] == policy.discrete_periodic_fill_rate_level(
+            targets[i], lead_mean[i], lead_var[i], cycle_mean[i], cycle_var[i]), i
+        expected = (policy.discrete_fill_rate_reorder_point(targets[i], review[i], lead_mean[i], lead_var[i])
+                    if lead_mean[i] > 0 else 0)
+        assert reorders[i] == expected, i
