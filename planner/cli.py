@@ -412,10 +412,23 @@ def run_command(shop, on_bad_rows: str, executor: str | None, scheduler: str | N
     configure_logging(log_format)
     options = {"on_bad_rows": on_bad_rows, "executor": executor, "scheduler": scheduler, "model": model,
                "backtest": backtest}
-    progress = None
+    bar = None
     if is_terminal():
-        progress = lambda step: click.echo(f"  ... {step}", err=True)  # noqa: E731
-    record = execute_run(shop, DEFAULT_STEPS, options, progress=progress)
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(DEFAULT_STEPS), unit="step", leave=False, file=sys.stderr)
+
+    def progress(step: str) -> None:  # called as each step starts: the previous one is done
+        if bar is not None:
+            if bar.desc:
+                bar.update(1)
+            bar.set_description(step)
+
+    try:
+        record = execute_run(shop, DEFAULT_STEPS, options, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
     head = record.headline
     click.echo(f"Run {record.run_id} succeeded in {sum(s['seconds'] for s in record.steps.values()):.1f} s: "
                f"{record.steps['import']['files']} file(s) imported, {head.get('order_lines', 0)} order lines, "

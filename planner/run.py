@@ -254,6 +254,7 @@ def step_forecast(context: RunContext) -> dict:
 
     shop = context.shop
     inputs = shop.inputs()
+    context.values["scenario_files"] = pipeline.load_scenarios(shop)  # a bad file fails before the long steps
     for table in ("campaigns", "inventory", "purchase_orders", "products", "suppliers", "bundles"):
         path = shop.path(table)
         if path.exists():
@@ -310,7 +311,7 @@ def step_scenarios(context: RunContext) -> dict:
     from planner import pipeline
     from planner.scenarios import compare_scenarios
 
-    scenarios = pipeline.load_scenarios(context.shop)
+    scenarios = context.values["scenario_files"]
     if not scenarios:
         context.values["scenarios"] = None
         return {"scenarios": 0}
