@@ -663,14 +663,21 @@ def _upstream_supply(sched: pd.DataFrame, terms: pd.DataFrame, upstream_availabl
     up = sched[sched["location"].ne("fbt") & sched["sku"].isin(index.index[is_fbt])]
     if up.empty:
         return ship_day, stock, source
-    up = up.assign(i=index.reindex(up["sku"]).to_numpy(), day=(up["date"] - today).dt.days.clip(lower=0))
-    for i, rows in up[up["day"] < horizon].groupby("i"):
-        first = int(ship_day[i]) if ship_day[i] >= 0 else int(rows["day"].min())
-        landed = rows[rows["day"] <= first]
-        ship_day[i] = first
-        stock[i] = upstream_available[i] + landed["quantity"].sum()
-        names = [f"{src.removeprefix('po:')} ({q:.0f})" for src, q in zip(landed["source"], landed["quantity"])]
-        source[i] = f" (incl. {', '.join(names)} landing there)" if names else ""
+    i = index.reindex(up["sku"]).to_numpy()
+    day = (up["date"] - today).dt.days.clip(lower=0).to_numpy()
+    soon = day < horizon
+    i, day, up = i[soon], day[soon], up[soon]
+    first = np.full(n, horizon)
+    np.minimum.at(first, i, day)
+    ship_day = np.where(ship_day >= 0, ship_day, np.where(first < horizon, first, -1))
+    landed = day <= ship_day[i]
+    stock = np.where(ship_day >= 0, upstream_available, 0.0) + np.bincount(
+        i[landed], weights=up["quantity"].to_numpy(float)[landed], minlength=n)
+    names = pd.Series([f"{str(src).removeprefix('po:')} ({quantity:.0f})" for src, quantity
+                       in zip(up["source"].to_numpy(object)[landed], up["quantity"].to_numpy(float)[landed])], dtype=object)
+    if len(names):
+        for j, words in names.groupby(i[landed]).agg(", ".join).items():
+            source[j] = f" (incl. {words} landing there)"
     return ship_day, stock, source
 
 
