@@ -1,6 +1,8 @@
 """Forecast sample paths + inventory positions + supply terms -> the restock plan.
 
-``make_plan`` is the one entry point. Per SKU, at the location it sells from (``own`` or ``fbt``):
+``make_plan`` is the one entry point. Day 0 is the planning day ("today", the inventory snapshot's
+date): the snapshot is taken at its start, so today's demand is served from today's stock and counts in
+every projection and lead-time window. Per SKU, at the location it sells from (``own`` or ``fbt``):
 
 * lead-time demand is read off the forecast's joint sample paths over the supplier lead time (one lead
   time drawn per path from the supplier's spread or min/max) plus, for FBT SKUs, the transit and FBT
@@ -8,9 +10,11 @@
 * the order-up-to level S meets the SKU's service target (by ABC class): a cycle service level
   P(D_{L+R} <= S), or a fill rate through the expected shortage per review cycle (planner.policy);
   slow movers use the Poisson / negative binomial formulas on the paths' mean and variance;
-* stock in the own warehouse is transferred to FBT first; the supplier order brings the network
-  position up to S, plus what campaigns beyond the lead time need when their order-by date falls
-  before the next review; quantities are rounded to MOQ and case pack, optionally raised to the EOQ
+* stock free in the own warehouse (today, or when an open PO or transit lands there) is transferred on
+  to FBT, enough for the transit + FBT receiving days and the review period; the supplier order brings
+  the network position up to S, plus what campaigns beyond the lead time need when their order-by date
+  (campaign_order_by_date) falls before the next review: such a pre-build line, when nothing regular is
+  due, is ordered by that date; quantities are rounded to MOQ and case pack, optionally raised to the EOQ
   and capped at a max days of cover, then a budget cap keeps the lines that avoid the most expected
   lost margin per unit of money;
 * projected inventory per day (without action, and with this plan), stockout dates, and alerts.
@@ -438,7 +442,6 @@ def make_plan(
     lead_demand = cumulative[rows, cols, lead_days]
     cycle_demand = cumulative[rows, cols, cycle_days]
     mean_lead = terms["lead_time_days"].to_numpy() + fixed
-    expected_arrival_days = np.rint(mean_lead).astype(int)
 
     # --- campaigns
     camp = _campaign_rows(campaigns)
