@@ -140,3 +140,18 @@ def test_sku_pages_show_the_plan_csv_figures(report):
                               ("order-up-to", "order_up_to"), ("position", "position"), ("cover", "cover_days")):
             shown = re.search(rf"(?:^|· ){label} ([\d.,]+)", page, re.MULTILINE).group(1)
             assert shown.replace(",", "") == row[column], (sku, label, shown, row[column])
+
+
+def test_risk_tables_show_the_first_rows_and_count_the_rest(sample_run, tmp_path, monkeypatch):  # noqa: F811
+    """A 10,000-SKU shop has thousands of alerts: the report lists the most urgent, alerts.csv all of them."""
+    import planner.report.document as document
+
+    shop, inputs, result, plan = sample_run
+    stockouts = plan.alerts[plan.alerts["kind"] == "stockout_before_arrival"]
+    assert len(stockouts) > 3
+    monkeypatch.setattr(document, "MAX_RISK_ROWS", 3)
+    pages = _text(build_report(shop, inputs, result, plan, tmp_path / "r.pdf", top_skus=0))
+    text = " ".join(pages)
+    assert f"3 of {len(stockouts)} shown, the soonest first; alerts.csv lists them all." in text
+    soonest = stockouts.sort_values(["date", "sku"])["sku"].tolist()
+    assert soonest[0] in text and soonest[-1] not in text.split("Campaigns not covered")[0].split("Runs out before")[-1]

@@ -459,9 +459,10 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
         pdf.text_line("No SKU is expected to run out before an order placed today arrives.")
     else:
         rows = [[str(r.sku), names.get(str(r.sku), ""), str(r.location), day(r.date), str(r.message)]
-                for r in stockouts.sort_values(["date", "sku"]).itertuples()]
+                for r in stockouts.sort_values(["date", "sku"]).head(MAX_RISK_ROWS).itertuples()]
         pdf.table_of(["SKU", "Name", "At", "Runs out", "What to do"], rows, [28, 45, 12, 20, 170],
                      ["LEFT", "LEFT", "LEFT", "LEFT", "LEFT"], size=7)
+        _more(pdf, len(stockouts), "the soonest first")
     campaign_alerts = alerts[alerts["kind"].isin(["campaign_not_covered", "ad_into_stockout"])]
     pdf.ensure_space(25)
     pdf.heading("Campaigns not covered", size=11, space=1)
@@ -469,9 +470,10 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
         pdf.text_line("Every planned campaign has its stock in time.")
     else:
         rows = [[str(r.sku), names.get(str(r.sku), ""), day(r.date), str(r.message)]
-                for r in campaign_alerts.sort_values(["date", "sku"]).itertuples()]
+                for r in campaign_alerts.sort_values(["date", "sku"]).head(MAX_RISK_ROWS).itertuples()]
         pdf.table_of(["SKU", "Name", "From", "Campaign and what to do"], rows, [28, 45, 20, 182],
                      ["LEFT", "LEFT", "LEFT", "LEFT"], size=7)
+        _more(pdf, len(campaign_alerts), "the soonest first")
     pdf.ensure_space(25)
     pdf.heading("Overstock and clearance candidates", size=11, space=1)
     p = plan.plan.set_index("sku")
@@ -494,8 +496,7 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
         pdf.table_of(["SKU", "Name", "Stock + on order", "Days of cover", f"Beyond {settings.overstock_days:.0f} days ({currency})",
                       f"Stock value ({currency})", f"No sale in {settings.no_sale_days} days"], rows,
                      [30, 70, 25, 25, 45, 40, 38], ["LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "LEFT"], size=7)
-        if len(table) > MAX_RISK_ROWS:
-            pdf.text_line(f"... and {len(table) - MAX_RISK_ROWS} more (alerts.csv lists them all).", size=8, color=MUTED)
+        _more(pdf, len(table), "the most cash tied up first")
     overhang = int((alerts["kind"] == "post_campaign_overhang").sum())
     if overhang:
         pdf.text_line(f"{overhang} campaign/SKU pairs are expected to leave more than {settings.overstock_days:.0f} days of "
@@ -585,6 +586,12 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
     pdf.output(str(tmp))
     tmp.replace(out_path)
     return out_path
+
+
+def _more(pdf, total: int, order: str) -> None:
+    """A risk table shows its first MAX_RISK_ROWS rows: a report is read, alerts.csv holds them all."""
+    if total > MAX_RISK_ROWS:
+        pdf.text_line(f"{MAX_RISK_ROWS} of {total} shown, {order}; alerts.csv lists them all.", size=8, color=MUTED)
 
 
 def _first_actions(plan: Plan, names: pd.Series, limit: int = 5) -> list[str]:
