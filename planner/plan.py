@@ -596,7 +596,8 @@ def make_plan(
     dates = pd.date_range(today, periods=horizon, freq="D")
     plan["stockout_date"] = pd.Series(np.where(first_out >= 0, dates.values[first_out.clip(0)], np.datetime64("NaT")),
                                       index=plan.index).astype("datetime64[ns]")
-    plan["cover_days"] = (selling_position + upstream_position) / np.maximum(daily_mean.mean(axis=1), 1e-9)
+    # days of cover to a tenth of a day: what a planner reads (plan.csv and the report show this figure)
+    plan["cover_days"] = ((selling_position + upstream_position) / np.maximum(daily_mean.mean(axis=1), 1e-9)).round(1)
     shipped_today = transfers.loc[transfers["ship_by"] == today].groupby("sku")["quantity"].sum()
     still_upstream = np.maximum(upstream_available - plan["sku"].map(shipped_today).fillna(0.0).to_numpy(), 0.0)
     alerts.extend(_alerts(today, plan, terms, camp, cumulative, daily_mean, baseline, targets, with_plan, fixed,
