@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner.io.orders import read_order_file
-from planner.io.table import OnBadRows
+from planner.io.table import OnBadRows, Parsed
 from planner.shop import Shop
 from planner.store import Store
 
@@ -34,6 +34,24 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def store_parsed(store: Store, path: Path, fmt: str, parsed: Parsed, rejects_dir: Path,
+                 sha256: str | None = None) -> ImportResult:
+    """Upsert one parsed order file, record the import, and write its rejected rows (with their
+    reason) to ``rejects_dir/<file>.rejects.csv`` when there are any."""
+    rejects_file = None
+    if len(parsed.rejects):
+        rejects_dir.mkdir(parents=True, exist_ok=True)
+        rejects_file = rejects_dir / f"{path.name}.rejects.csv"
+        parsed.rejects.to_csv(rejects_file, index=False)
+    counts = store.upsert_lines(parsed.frame, path.name)
+    store.record_import(path.name, sha256 or file_sha256(path), fmt, counts, len(parsed.rejects))
+    result = ImportResult(path.name, fmt, counts.added, counts.updated, counts.unchanged, len(parsed.rejects),
+                          rejects_file)
+    log.info("imported %s (%s): %d added, %d updated, %d unchanged, %d rejected", path.name, fmt,
+             result.added, result.updated, result.unchanged, result.rejected)
+    return result
+
+
 def import_files(shop: Shop, paths: list[Path], on_bad_rows: OnBadRows = "fail",
                  fmt: str | None = None) -> list[ImportResult]:
     """Import each file in turn (each in its own transaction). With ``on_bad_rows='fail'`` the first
@@ -44,16 +62,5 @@ def import_files(shop: Shop, paths: list[Path], on_bad_rows: OnBadRows = "fail",
         for path in paths:
             path = Path(path)
             detected, parsed = read_order_file(path, on_bad_rows, shop.config.dates, fmt)
-            rejects_file = None
-            if len(parsed.rejects):
-                shop.rejects.mkdir(exist_ok=True)
-                rejects_file = shop.rejects / f"{path.name}.rejects.csv"
-                parsed.rejects.to_csv(rejects_file, index=False)
-            counts = store.upsert_lines(parsed.frame, path.name)
-            store.record_import(path.name, file_sha256(path), detected, counts, len(parsed.rejects))
-            result = ImportResult(path.name, detected, counts.added, counts.updated, counts.unchanged,
-                                  len(parsed.rejects), rejects_file)
-            log.info("imported %s (%s): %d added, %d updated, %d unchanged, %d rejected", path.name, detected,
-                     result.added, result.updated, result.unchanged, result.rejected)
-            results.append(result)
+            results.append(store_parsed(store, path, detected, parsed, shop.rejects))
     return results

@@ -31,7 +31,7 @@ from typing import Callable, Iterator
 import pandas as pd
 
 from planner.errors import LockedError, RestockError
-from planner.importer import ImportResult, file_sha256
+from planner.importer import file_sha256, store_parsed
 from planner.shop import Shop
 from planner.store import Store
 
@@ -225,19 +225,13 @@ def step_import(context: RunContext) -> dict:
     for path in files:
         context.record.inputs[f"inbox/{path.name}"] = file_sha256(path)
         parsed.append((path, *read_order_file(path, on_bad_rows, shop.config.dates)))
-    results: list[ImportResult] = []
     imported = shop.inbox / "imported"
     with Store(shop.store_path) as store:
-        for path, fmt, lines in parsed:
-            rejects_file = None
-            if len(lines.rejects):
-                rejects_file = context.folder / f"{path.name}.rejects.csv"
-                lines.rejects.to_csv(rejects_file, index=False)
-                context.warn(f"{path.name}: {len(lines.rejects)} bad row(s) skipped; see {rejects_file.name}")
-            counts = store.upsert_lines(lines.frame, path.name)
-            store.record_import(path.name, context.record.inputs[f"inbox/{path.name}"], fmt, counts, len(lines.rejects))
-            results.append(ImportResult(path.name, fmt, counts.added, counts.updated, counts.unchanged,
-                                        len(lines.rejects), rejects_file))
+        results = [store_parsed(store, path, fmt, lines, context.folder, context.record.inputs[f"inbox/{path.name}"])
+                   for path, fmt, lines in parsed]
+    for result in results:
+        if result.rejects_file:
+            context.warn(f"{result.file}: {result.rejected} bad row(s) skipped; see {result.rejects_file.name}")
     for path, _, _ in parsed:
         imported.mkdir(exist_ok=True)
         target = imported / path.name

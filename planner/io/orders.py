@@ -75,7 +75,8 @@ def read_tiktok(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = 
     lines["sku"] = seller_sku.where(seller_sku != "", lines["sku_id"].fillna("").astype(str))
     no_sku = lines["sku"] == ""
     problems.add(no_sku.set_axis(lines["_row"]), "Seller SKU", None, "is empty and so is 'SKU ID'; a SKU is required")
-    lines, rejects = _drop_problem_rows(lines, problems, parsed.rejects, on_bad_rows)
+    checked = problems.drop_from(lines, parsed.rejects, on_bad_rows)
+    lines, rejects = checked.frame, checked.rejects
 
     cancelled = lines["status"] == "cancelled"
     cancel_type = lines["cancel_type"].fillna("").astype(str).str.casefold()
@@ -103,17 +104,6 @@ def read_tiktok(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = 
         "source_row": lines["_row"].astype(int),
     })
     return Parsed(frame, rejects)
-
-
-def _drop_problem_rows(lines: pd.DataFrame, problems: Problems, rejects: pd.DataFrame,
-                       on_bad_rows: OnBadRows) -> tuple[pd.DataFrame, pd.DataFrame]:
-    if not problems.rows:
-        return lines, rejects
-    if on_bad_rows == "fail":
-        problems.raise_first()
-    more = problems.frame()
-    keep = ~lines["_row"].isin(more["row"])
-    return lines[keep].reset_index(drop=True), pd.concat([rejects, more], ignore_index=True)
 
 
 # ----------------------------------------------------------------------------------------- generic

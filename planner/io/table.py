@@ -311,6 +311,19 @@ class Problems:
         frame.insert(0, "file", self.file)
         return frame.sort_values(["row", "column"], kind="stable").drop_duplicates("row").reset_index(drop=True)
 
+    def drop_from(self, frame: pd.DataFrame, rejects: pd.DataFrame | None, on_bad_rows: OnBadRows) -> Parsed:
+        """``frame`` (with its ``_row`` column) without the bad rows, their reasons added to ``rejects``;
+        with ``on_bad_rows='fail'`` the first problem is raised instead."""
+        if not self.rows:
+            clean = frame.reset_index(drop=True)
+            return Parsed(clean) if rejects is None else Parsed(clean, rejects)
+        if on_bad_rows == "fail":
+            self.raise_first()
+        found = self.frame()
+        keep = ~frame["_row"].isin(found["row"])
+        rejects = found if rejects is None or rejects.empty else pd.concat([rejects, found], ignore_index=True)
+        return Parsed(frame[keep].reset_index(drop=True), rejects)
+
     def raise_first(self) -> None:
         first = self.frame().iloc[0]
         more = len(self.frame()) - 1
@@ -423,11 +436,4 @@ def parse_frame(raw: pd.DataFrame, headers: list[str], schema: Schema, name: str
                 values = values.where(~empty, column.default)
         out[column.name] = values
     out["_row"] = raw.index.to_numpy()
-
-    if not problems.rows:
-        return Parsed(out.reset_index(drop=True))
-    if on_bad_rows == "fail":
-        problems.raise_first()
-    rejects = problems.frame()
-    keep = ~out["_row"].isin(rejects["row"])
-    return Parsed(out[keep].reset_index(drop=True), rejects)
+    return problems.drop_from(out, None, on_bad_rows)
