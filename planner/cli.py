@@ -164,15 +164,14 @@ def forecast_command(shop, model: str | None, horizon: int | None, out: Path | N
     """
     from planner import pipeline
 
-    choice = pipeline.latest_model_choice(shop) if model is None else None
-    result = pipeline.run_forecast(shop, shop.inputs(), model=model, horizon=horizon, choice=choice)
+    result = pipeline.run_forecast(shop, shop.inputs(), model=model, horizon=horizon)
     files = pipeline.write_forecast(result, _out_folder(shop, out))
     frame = result.forecast
     per_model = frame.drop_duplicates("sku")["model"].value_counts()
     click.echo(f"Forecast: {frame['sku'].nunique()} SKUs x {frame['date'].nunique()} days from "
                f"{frame['date'].min():%Y-%m-%d}; {frame['mean'].sum():,.0f} units expected in all")
     click.echo("Models: " + ", ".join(f"{m} for {n} SKUs" for m, n in per_model.items())
-               + (" (per-SKU choice of the last backtest)" if choice is not None else ""))
+               + (" (per-SKU choice of the last backtest)" if result.model_choice is not None else ""))
     for path in files:
         click.echo(f"  wrote {path}")
 
@@ -314,11 +313,11 @@ def report_command(shop, out: Path | None, scenario_files: tuple[Path, ...]) -> 
     table = compare_scenarios(shop, inputs, result, scenarios) if scenarios else None
     metrics, _ = pipeline.latest_backtest(shop)
     with Store(shop.store_path, read_only=True) as store:
-        past = store.runs(limit=30)
+        past = store.runs(limit=30, status="succeeded")
     out = out or _out_folder(shop, None) / "report.pdf"
     out.parent.mkdir(parents=True, exist_ok=True)
     path = build_report(shop, inputs, result, plan, out, scenarios_table=table, backtest_table=metrics,
-                        history_of_runs=past[past["status"] == "succeeded"])
+                        history_of_runs=past)
     click.echo(_plan_summary(shop, plan))
     click.echo(f"Report: {path}")
 

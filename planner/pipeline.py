@@ -44,6 +44,7 @@ class ForecastResult:
     forecast: pd.DataFrame
     campaigns: pd.DataFrame
     today: pd.Timestamp
+    model_choice: pd.DataFrame | None = None  # the backtest's per-SKU choice that was applied, if any
 
 
 def load_history(shop: Shop) -> pd.DataFrame:
@@ -75,10 +76,12 @@ def campaign_rows(inputs: Inputs, history: pd.DataFrame) -> pd.DataFrame:
 
 def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None, model: str | None = None,
                  horizon: int | None = None, n_paths: int = N_PATHS, seed: int = 0,
-                 model_params: dict | None = None, choice: pd.DataFrame | None = None) -> ForecastResult:
+                 model_params: dict | None = None) -> ForecastResult:
     """Fit the shop's model on its history and campaigns and draw sample paths over the horizon.
 
-    ``choice`` (sku, model), e.g. the last backtest's model_choice.csv, gives SKUs another model.
+    Without ``model``, each SKU uses the model the shop's last backtest chose for it
+    (model_choice.csv; every command that forecasts reads it here, so plan, report, scenarios and
+    run agree); naming a ``model`` forecasts every SKU with it.
 
     The forecast starts the day after the last history day and runs through the plan horizon
     counted from the planning day, so a snapshot taken after the last export still gets a full horizon."""
@@ -97,13 +100,14 @@ def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None
     fitted = get_model(name, **params).fit(history, campaigns, products)
     paths = fitted.sample_paths(days, n_paths=n_paths, seed=seed)
     models = pd.Series(name, index=pd.Index(paths.skus, dtype=object))
+    choice = latest_model_choice(shop) if model is None else None
     if choice is not None and len(choice):
         paths, models = apply_model_choice(paths, name, choice, history, campaigns, products, days, n_paths, seed)
     forecast = paths.to_frame()
     forecast.insert(2, "model", forecast["sku"].map(models).fillna(name))
     log.info("forecast %s: %d SKUs x %d days, %d paths; %s", name, len(paths.skus), days, n_paths,
              ", ".join(f"{m} {n}" for m, n in models.value_counts().items()))
-    return ForecastResult(history, fitted, paths, forecast, campaigns, today)
+    return ForecastResult(history, fitted, paths, forecast, campaigns, today, choice)
 
 
 def apply_model_choice(paths: SamplePaths, default: str, choice: pd.DataFrame, history: pd.DataFrame,

@@ -111,8 +111,7 @@ def new_run_id(runs: Path) -> str:
 
 def mark_interrupted_runs(store: Store) -> int:
     """Runs still 'running' while we hold the lock were killed: record them as failed."""
-    stale = store.runs(limit=1000)
-    stale = stale[stale["status"] == "running"]
+    stale = store.runs(limit=1000, status="running")
     for row in stale.itertuples():
         store.record_run(row.run_id, row.started_at, "failed", row.folder, _now(), None,
                          "interrupted: the process ended before finishing (killed or crashed)")
@@ -258,8 +257,7 @@ def step_forecast(context: RunContext) -> dict:
     model = context.options.get("model") or shop.config.planning.model
     if context.options.get("executor") and model in ("ets", "sarimax", "prophet"):
         params = {"executor": context.options["executor"], "scheduler": context.options.get("scheduler")}
-    choice = pipeline.latest_model_choice(shop) if not context.options.get("model") else None
-    result = pipeline.run_forecast(shop, inputs, model=model, model_params=params, choice=choice)
+    result = pipeline.run_forecast(shop, inputs, model=context.options.get("model"), model_params=params)
     pipeline.write_forecast(result, context.folder)
     context.values.update(inputs=inputs, forecast=result)
     per_model = result.forecast.drop_duplicates("sku")["model"].value_counts()
@@ -324,8 +322,7 @@ def step_report(context: RunContext) -> dict:
     settings = pipeline.plan_settings(shop.config)
     values = context.values
     with Store(shop.store_path, read_only=True) as store:
-        past = store.runs(limit=30)
-    past = past[past["status"] == "succeeded"]
+        past = store.runs(limit=30, status="succeeded")
     path = build_report(shop, values["inputs"], values["forecast"], values["plan"], context.folder / "report.pdf",
                         scenarios_table=values.get("scenarios"), backtest_table=values.get("backtest_metrics"),
                         history_of_runs=past, settings=settings)

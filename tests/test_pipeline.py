@@ -7,6 +7,7 @@ import pandas as pd
 
 from forecast.models import get_model
 from planner.pipeline import apply_model_choice
+from tests.test_run import small_shop_template  # noqa: F401  (a 20-SKU shop from the generator)
 
 
 def history_of(skus: list[str], days: int = 120, seed: int = 1) -> pd.DataFrame:
@@ -35,3 +36,29 @@ def test_chosen_skus_get_their_models_paths_and_the_rest_keep_the_default():
         np.testing.assert_array_equal(paths.values[i], base.values[i])
     assert models.to_dict() == {"A": "moving_average", "B": "seasonal_naive", "C": "moving_average"}
     assert not np.array_equal(paths.values[row], base.values[row])     # the choice changed something
+
+
+def test_every_forecast_of_the_shop_model_reads_the_last_backtests_choice(small_shop_template, tmp_path):  # noqa: F811
+    """plan, report, scenarios and run all forecast through run_forecast: the choice is applied there."""
+    import shutil
+
+    from planner import pipeline
+    from planner.importer import import_files
+    from planner.shop import Shop
+
+    shutil.copytree(small_shop_template, tmp_path / "shop")
+    shop = Shop.open(tmp_path / "shop")
+    import_files(shop, sorted(p for p in shop.inbox.iterdir() if p.is_file()))
+    inputs = shop.inputs()
+    history = pipeline.load_history(shop)
+    sku = sorted(history["sku"].unique())[0]
+    (shop.root / "outputs").mkdir()
+    pd.DataFrame({"sku": [sku], "model": ["seasonal_naive"], "reason": ["test"]}).to_csv(
+        shop.root / "outputs" / "model_choice.csv", index=False)
+
+    chosen = pipeline.run_forecast(shop, inputs, history, horizon=14, n_paths=20)
+    models = chosen.forecast.drop_duplicates("sku").set_index("sku")["model"]
+    assert models[sku] == "seasonal_naive" and (models.drop(sku) == "campaign").all()
+    assert chosen.model_choice is not None
+    named = pipeline.run_forecast(shop, inputs, history, model="campaign", horizon=14, n_paths=20)
+    assert set(named.forecast["model"]) == {"campaign"} and named.model_choice is None
