@@ -31,7 +31,6 @@ import pandas as pd
 
 from forecast.models.base import SamplePaths
 from planner import policy
-from planner.io.inputs import expand_campaigns  # noqa: F401  (the one expansion; bench/simulate_policies.py imports it from here)
 from planner.positions import scheduled_receipts
 
 DEFAULT_CLASS_LEVELS = {"A": 0.98, "B": 0.95, "C": 0.90}

@@ -261,8 +261,10 @@ class Store:
         """, [run_id, started_at, finished_at, status, duration, folder,
               json.dumps(headline) if headline is not None else None, message])
 
-    def runs(self, limit: int = 20) -> pd.DataFrame:
-        return self.db.execute("SELECT * FROM runs ORDER BY started_at DESC LIMIT ?", [limit]).df()
+    def runs(self, limit: int = 20, status: str | None = None) -> pd.DataFrame:
+        """Runs, newest first; only those with ``status`` when given."""
+        return self.db.execute("SELECT * FROM runs WHERE ? IS NULL OR status = ? ORDER BY started_at DESC LIMIT ?",
+                               [status, status, limit]).df()
 
 
 def _store_columns() -> tuple[str, ...]:
