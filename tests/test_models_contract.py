@@ -107,7 +107,10 @@ def test_every_model_keeps_the_forecast_contract(name, small_shop):
     again = build(name).fit(history, campaigns).predict(HORIZON, n_paths=N_PATHS, seed=3)
     pd.testing.assert_frame_equal(forecast, again)
     other_seed = model.predict(HORIZON, n_paths=N_PATHS, seed=4)
-    assert not np.allclose(other_seed["p90"], forecast["p90"]) or not np.allclose(other_seed["mean"], forecast["mean"])
+    if model.exact_quantiles:  # computed, not sampled: the seed has nothing to change
+        pd.testing.assert_frame_equal(other_seed, forecast)
+    else:
+        assert not np.allclose(other_seed["p90"], forecast["p90"]) or not np.allclose(other_seed["mean"], forecast["mean"])
 
 
 def test_an_unknown_model_name_lists_the_known_ones():
@@ -140,6 +143,28 @@ def test_seasonal_naive_repeats_the_last_week_of_a_noiseless_series():
     expected = np.resize(week, 10)
     np.testing.assert_allclose(forecast["p50"], expected)
     np.testing.assert_allclose(forecast["p99"], expected)
+
+
+@pytest.mark.parametrize("name", ["seasonal_naive", "moving_average"])
+def test_exact_quantiles_are_those_of_many_sample_paths(name, small_shop):
+    """predict computes what the paths sample: at each quantile Q of a day, the share of 20,000 paths
+    at or below Q is at least q and the share strictly below it at most q (demand is discrete, so
+    Q sits on a step of the distribution), up to sampling noise; the mean within 4 standard errors."""
+    history, campaigns = small_shop
+    history = pd.concat([history, pd.DataFrame({"sku": "two days", "date": [LAST_DAY - pd.Timedelta(days=1), LAST_DAY],
+                                                "units": [3.0, 5.0], "censored": False})], ignore_index=True)
+    model = build(name).fit(history, campaigns)
+    assert model.exact_quantiles
+    forecast = model.predict(HORIZON)
+    paths = model.sample_paths(HORIZON, n_paths=20_000, seed=11)
+    values = paths.values.transpose(0, 2, 1).reshape(-1, 20_000)  # (sku x day, path)
+    assert list(forecast["sku"]) == list(np.repeat(paths.skus, HORIZON))
+    for q in QUANTILES:
+        level = forecast[quantile_column(q)].to_numpy()[:, None]
+        assert ((values <= level + 1e-6).mean(axis=1) >= q - 0.015).all()
+        assert ((values < level - 1e-6).mean(axis=1) <= q + 0.015).all()
+    error = values.std(axis=1) / np.sqrt(values.shape[1])
+    assert (np.abs(values.mean(axis=1) - forecast["mean"].to_numpy()) <= 4 * error + 1e-6).all()
 
 
 def test_moving_average_skips_censored_days():

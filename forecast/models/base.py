@@ -71,6 +71,9 @@ class Forecaster:
     """Base class of every model. Subclasses set ``name`` and implement ``fit`` and ``sample_paths``."""
 
     name: ClassVar[str] = "base"
+    #: True when ``predict`` computes the distribution's quantiles exactly instead of reading them off
+    #: sample paths (then it does not depend on ``n_paths`` or ``seed``)
+    exact_quantiles: ClassVar[bool] = False
 
     def fit(
         self,

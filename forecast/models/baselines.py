@@ -3,7 +3,8 @@
 Both read the history as one SKU x day matrix (censored days are NaN, so they are skipped rather than
 learned as zeros) and draw sample paths by bootstrapping each SKU's own past errors around the point
 forecast, clipped at zero. A SKU without a single past error (too short a history) gets Poisson noise
-around its level instead.
+around its level instead. ``predict`` needs no paths: the mean and quantiles of that distribution are
+read off each SKU's sorted errors exactly (``residual_quantiles``).
 
 The matrix and bootstrap helpers here are shared with the intermittent-demand family.
 """
@@ -15,6 +16,7 @@ from typing import Self
 import numpy as np
 import pandas as pd
 
+from forecast.contract import QUANTILES, quantile_column
 from forecast.models.base import Forecaster, SamplePaths, register
 
 SEASON_DAYS = 7
@@ -28,15 +30,15 @@ def wide_history(history: pd.DataFrame) -> tuple[np.ndarray, pd.Timestamp, np.nd
     """
     if history.empty:
         raise ValueError("history is empty: nothing to fit")
-    units = history["units"].astype(float).where(~history["censored"].astype(bool))
-    dates = pd.to_datetime(history["date"]).dt.normalize()
-    days = pd.date_range(dates.min(), dates.max(), freq="D")
-    skus = np.sort(history["sku"].astype(str).unique())
-    sku_index = pd.Index(skus).get_indexer(history["sku"].astype(str))
-    day_index = ((dates - days[0]) // pd.Timedelta(days=1)).to_numpy()
-    matrix = np.full((len(skus), len(days)), np.nan)
-    matrix[sku_index, day_index] = units.to_numpy(dtype=float, na_value=np.nan)
-    return skus.astype(object), days[-1] + pd.Timedelta(days=1), matrix
+    units = history["units"].to_numpy(dtype=float, na_value=np.nan)
+    units = np.where(history["censored"].to_numpy(dtype=bool), np.nan, units)
+    day_of_row = pd.to_datetime(history["date"]).to_numpy().astype("datetime64[D]")
+    first, last = day_of_row.min(), day_of_row.max()
+    # factorize once (a hash pass) rather than casting 10^6 ids to str and searching them
+    sku_index, skus = pd.factorize(history["sku"].astype(str), sort=True)
+    matrix = np.full((len(skus), int((last - first).astype(int)) + 1), np.nan)
+    matrix[sku_index, (day_of_row - first).astype(np.int64)] = units
+    return np.asarray(skus, dtype=object), pd.Timestamp(last) + pd.Timedelta(days=1), matrix
 
 
 #: values drawn per block of SKUs, so temporaries stay near 30 MB whatever the SKU count
@@ -95,6 +97,79 @@ def residual_paths(
     return SamplePaths(skus=skus, start=start, values=np.clip(values, 0, None, out=values))
 
 
+def residual_quantiles(levels: np.ndarray, residuals: np.ndarray, quantiles=QUANTILES) -> tuple[np.ndarray, np.ndarray]:
+    """Exact mean and quantiles of the distribution ``residual_paths`` samples, for each point level.
+
+    The demand of a day with point forecast ``level`` is max(level + e, 0), e drawn uniformly from the
+    SKU's non-NaN residuals (a SKU with none: Poisson(level)). Returns mean (n_sku, m) and quantiles
+    (n_q, n_sku, m) for ``levels`` (n_sku, m). The q-quantile is the distribution's inverse CDF, the
+    smallest value with at least q of the probability at or below it (what np.quantile of ever more
+    paths approaches): with n residuals sorted, max(level + e_k, 0) for k = ceil(q n), since the
+    clipped shift is non-decreasing in e.
+    """
+    levels = np.asarray(levels, dtype=np.float64)
+    n_sku, m = levels.shape
+    quantiles = np.asarray(quantiles, dtype=np.float64)
+    pool = np.sort(np.asarray(residuals, dtype=np.float64), axis=1)  # NaN sort last
+    if pool.shape[1] == 0:  # a history shorter than the season: no residual at all
+        pool = np.full((n_sku, 1), np.nan)
+    count = (~np.isnan(pool)).sum(axis=1)
+    mean = np.empty((n_sku, m))
+    qs = np.empty((len(quantiles), n_sku, m))
+    # 0-based rank of the q-quantile; the epsilon keeps 0.8 x 200 = 160.00000000000003 at rank 159
+    rank = np.ceil(quantiles[None, :] * count[:, None] - 1e-9).astype(np.int64) - 1
+    at_rank = pool[np.arange(n_sku)[:, None], np.clip(rank, 0, pool.shape[1] - 1)]  # (n_sku, n_q); NaN if empty
+    # E max(level + e, 0) = (sum of level + e over the residuals above -level) / n, read off cumulative sums
+    cumulative = np.concatenate([np.zeros((n_sku, 1)), np.cumsum(np.nan_to_num(pool), axis=1)], axis=1)
+    rows = np.arange(n_sku)
+    for j in range(m):
+        level = levels[:, j]
+        clipped = (pool <= -level[:, None]).sum(axis=1)  # residuals taking the day to 0 (NaN compares False)
+        above = cumulative[rows, count] - cumulative[rows, clipped]
+        mean[:, j] = (above + (count - clipped) * level) / np.maximum(count, 1)
+        qs[:, :, j] = np.maximum(level[:, None] + at_rank, 0).T
+    empty = count == 0
+    if empty.any():
+        from scipy.stats import poisson
+
+        rate = np.maximum(levels[empty], 0)
+        mean[empty] = rate
+        qs[:, empty] = np.where(rate[None] > 0, poisson.ppf(quantiles[:, None, None], np.maximum(rate, 1e-12)[None]), 0.0)
+    return mean, qs
+
+
+class _ResidualBootstrap(Forecaster):
+    """A point forecast that repeats ``level_`` (n_sku, period) with bootstrapped ``residuals_``."""
+
+    exact_quantiles = True
+
+    def _levels(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def sample_paths(self, horizon: int, n_paths: int = 200, seed: int = 0) -> SamplePaths:
+        levels = self._levels()
+        point = np.tile(levels, (1, -(-horizon // levels.shape[1])))[:, :horizon]
+        return residual_paths(self.skus_, self.start_, point, self.residuals_, n_paths, seed)
+
+    def predict(self, horizon: int, quantiles: tuple[float, ...] = QUANTILES, n_paths: int = 200,
+                seed: int = 0) -> pd.DataFrame:
+        """The exact mean and quantiles of the paths' distribution (``residual_quantiles``);
+        ``n_paths`` and ``seed`` are not needed."""
+        levels = self._levels()
+        mean, qs = residual_quantiles(levels, self.residuals_, quantiles)
+        column = np.arange(horizon) % levels.shape[1]
+        n_sku = len(self.skus_)
+        frame = pd.DataFrame({
+            "sku": np.repeat(self.skus_, horizon),
+            "date": np.tile(pd.date_range(self.start_, periods=horizon, freq="D").values, n_sku),
+            "model": self.name,
+            "mean": mean[:, column].reshape(-1),
+        })
+        for q, values in zip(quantiles, qs):
+            frame[quantile_column(q)] = values[:, column].reshape(-1)
+        return frame
+
+
 def observed_mean(matrix: np.ndarray) -> np.ndarray:
     """Mean of each row over its non-NaN entries; 0 for a row with none."""
     valid = ~np.isnan(matrix)
@@ -110,7 +185,7 @@ def _last_valid(matrix: np.ndarray) -> np.ndarray:
 
 
 @register
-class SeasonalNaive(Forecaster):
+class SeasonalNaive(_ResidualBootstrap):
     """Each day repeats the last uncensored value of the same weekday; errors are y(t) - y(t-7)."""
 
     name = "seasonal_naive"
@@ -133,13 +208,12 @@ class SeasonalNaive(Forecaster):
         self.skus_, self.start_ = skus, start
         return self
 
-    def sample_paths(self, horizon: int, n_paths: int = 200, seed: int = 0) -> SamplePaths:
-        point = np.tile(self.level_, (1, -(-horizon // self.season)))[:, :horizon]
-        return residual_paths(self.skus_, self.start_, point, self.residuals_, n_paths, seed)
+    def _levels(self) -> np.ndarray:
+        return self.level_
 
 
 @register
-class MovingAverage(Forecaster):
+class MovingAverage(_ResidualBootstrap):
     """Flat forecast: the mean of the last ``window`` uncensored days; errors are y(t) - MA(t-1)."""
 
     name = "moving_average"
@@ -157,6 +231,5 @@ class MovingAverage(Forecaster):
         self.skus_, self.start_ = skus, start
         return self
 
-    def sample_paths(self, horizon: int, n_paths: int = 200, seed: int = 0) -> SamplePaths:
-        point = np.repeat(self.level_[:, None], horizon, axis=1)
-        return residual_paths(self.skus_, self.start_, point, self.residuals_, n_paths, seed)
+    def _levels(self) -> np.ndarray:
+        return self.level_[:, None]
