@@ -5,6 +5,10 @@ campaigns are planned, so the ones after the cut-off are known in advance) and f
 ``horizon`` days. Censored days are never scored. The result holds every forecast next to its actual,
 the metrics overall / per ABC class / per demand pattern / on campaign days, and the model each SKU
 should use, with the reason in words.
+
+The scoring side works on SKU x day matrices (the history is read into one once), not on joins of
+long frames: at 10,000 SKUs the long frame has millions of rows, and merges, pandas masks and a
+Python loop over SKUs had cost more than fitting the models.
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ import pandas as pd
 
 from forecast import metrics
 from forecast.contract import QUANTILES, quantile_column
-from forecast.features import campaign_matrices
+from forecast.features import campaign_days
 from forecast.models.base import Forecaster, get_model
 
 #: Syntetos-Boylan-Croston cut-offs of the demand-pattern classes
 ADI_CUT = 1.32
 CV2_CUT = 0.49
+ABC_CLASSES = ("A", "B", "C")
+PATTERNS = ("erratic", "intermittent", "lumpy", "no demand", "smooth")
 
 
 @dataclass
@@ -49,16 +55,26 @@ def classify_skus(history: pd.DataFrame, prices: pd.Series | None = None) -> pd.
     non-zero day, CV2 = squared coefficient of variation of the non-zero sizes; smooth (ADI < 1.32,
     CV2 < 0.49), erratic (ADI < 1.32), intermittent (CV2 < 0.49), lumpy (both high).
     """
-    seen = history[~history["censored"]] if "censored" in history.columns else history
-    grouped = seen.groupby("sku", observed=True)["units"]
-    units = grouped.sum()
-    days = grouped.size()
-    positive = seen[seen["units"] > 0].groupby("sku", observed=True)["units"]
-    nonzero_days = positive.size().reindex(units.index).fillna(0)
-    mean_size = positive.mean().reindex(units.index)
-    var_size = positive.var(ddof=0).reindex(units.index)
-    adi = days / nonzero_days.replace(0, np.nan)
-    cv2 = var_size / mean_size**2
+    if history.empty:
+        return pd.DataFrame(columns=["sku", "abc", "pattern", "adi", "cv2", "units", "revenue"])
+    panel = _panel(_with_censored(history))
+    return _classify(panel.skus, panel.seen, prices)
+
+
+def _classify(skus: np.ndarray, seen: np.ndarray, prices: pd.Series | None) -> pd.DataFrame:
+    """classify_skus on the SKU x day matrix of uncensored units (NaN: censored or no row)."""
+    observed = ~np.isnan(seen)
+    keep = observed.any(axis=1)  # a SKU with no uncensored day has no class
+    seen, observed = seen[keep], observed[keep]
+    index = pd.Index(skus[keep], name="sku")
+    positive = seen > 0  # NaN compares False
+    nonzero_days = positive.sum(axis=1).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_size = np.where(positive, seen, 0).sum(axis=1) / nonzero_days
+        var_size = np.where(positive, (seen - mean_size[:, None]) ** 2, 0).sum(axis=1) / nonzero_days
+        adi = pd.Series(observed.sum(axis=1) / np.where(nonzero_days > 0, nonzero_days, np.nan), index=index)
+        cv2 = pd.Series(var_size / mean_size**2, index=index)
+    units = pd.Series(np.where(observed, seen, 0).sum(axis=1), index=index)
     revenue = units * (prices.reindex(units.index).fillna(1.0) if prices is not None else 1.0)
     order = revenue.sort_values(ascending=False)
     share = order.cumsum() / max(order.sum(), 1e-12)
@@ -71,19 +87,102 @@ def classify_skus(history: pd.DataFrame, prices: pd.Series | None = None) -> pd.
                  np.where(cv2.fillna(0) < CV2_CUT, "intermittent", "lumpy")),
     )
     return pd.DataFrame({
-        "sku": units.index, "abc": abc.reindex(units.index).to_numpy(), "pattern": pattern,
+        "sku": units.index.to_numpy(dtype=object), "abc": abc.reindex(units.index).to_numpy(), "pattern": pattern,
         "adi": adi.to_numpy(), "cv2": cv2.to_numpy(), "units": units.to_numpy(), "revenue": revenue.to_numpy(),
-    }).reset_index(drop=True)
+    })
 
 
-def _naive_scales(history: pd.DataFrame, season: int) -> pd.DataFrame:
-    """Per SKU, the in-sample mean absolute and mean squared seasonal-naive error (MASE / RMSSE scales)."""
-    frame = history.sort_values(["sku", "date"])
-    units = frame["units"].where(~frame["censored"]) if "censored" in frame.columns else frame["units"]
-    lagged = units.groupby(frame["sku"], observed=True).shift(season)
-    diff = units - lagged
-    scales = pd.DataFrame({"sku": frame["sku"], "abs": diff.abs(), "sq": diff**2}).groupby("sku", observed=True).mean()
-    return scales.rename(columns={"abs": "scale_abs", "sq": "scale_sq"}).reset_index()
+@dataclass
+class _Panel:
+    """A history as SKU x day matrices: rows are the sorted SKUs, columns the consecutive days."""
+
+    skus: np.ndarray  # object
+    days: pd.DatetimeIndex
+    seen: np.ndarray  # float64 units, NaN on censored days and days without a row
+
+
+def _with_censored(history: pd.DataFrame) -> pd.DataFrame:
+    return history if "censored" in history.columns else history.assign(censored=False)
+
+
+def _panel(history: pd.DataFrame) -> _Panel:
+    if history.empty:
+        raise ValueError("history is empty: nothing to backtest")
+    codes, skus = pd.factorize(history["sku"], sort=True)
+    day = pd.to_datetime(history["date"]).to_numpy().astype("datetime64[D]")
+    first = day.min()
+    column = (day - first).astype(np.int64)
+    n_days = int(column.max()) + 1
+    seen = np.full((len(skus), n_days), np.nan)
+    units = history["units"].to_numpy(dtype=float, na_value=np.nan)
+    seen[codes, column] = np.where(history["censored"].to_numpy(dtype=bool), np.nan, units)
+    days = pd.date_range(pd.Timestamp(first), periods=n_days, freq="D")
+    return _Panel(skus=np.asarray(skus, dtype=object), days=days, seen=seen)
+
+
+def _scored_actuals(panel: _Panel, actuals: pd.DataFrame | None) -> np.ndarray:
+    """What each uncensored day is scored against: ``actuals`` where it has the day, else the units
+    sold; NaN on days never scored (censored, or no row in the history)."""
+    if actuals is None:
+        return panel.seen
+    i = pd.Index(panel.skus).get_indexer(actuals["sku"])
+    t = _day_offsets(actuals["date"], panel.days[0])
+    units = actuals["units"].to_numpy(dtype=float, na_value=np.nan)
+    keep = (i >= 0) & (t >= 0) & (t < len(panel.days)) & ~np.isnan(units)
+    keep[keep] = ~np.isnan(panel.seen[i[keep], t[keep]])
+    replaced = panel.seen.copy()
+    replaced[i[keep], t[keep]] = units[keep]
+    return replaced
+
+
+def _day_offsets(dates: pd.Series, first: pd.Timestamp) -> np.ndarray:
+    """Whole days from ``first`` to each date."""
+    return (pd.to_datetime(dates).to_numpy().astype("datetime64[D]") - np.datetime64(first.date(), "D")).astype(np.int64)
+
+
+def _naive_scales(seen: np.ndarray, season: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per SKU, the in-sample mean absolute and mean squared seasonal-naive error (MASE / RMSSE scales);
+    NaN for a SKU without a pair of uncensored days ``season`` apart."""
+    if seen.shape[1] <= season:
+        return np.full(len(seen), np.nan), np.full(len(seen), np.nan)
+    diff = seen[:, season:] - seen[:, :-season]
+    valid = ~np.isnan(diff)
+    count = valid.sum(axis=1)
+    diff = np.where(valid, diff, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        denominator = np.where(count > 0, count, np.nan)
+        return np.abs(diff).sum(axis=1) / denominator, (diff**2).sum(axis=1) / denominator
+
+
+def _campaign_flags(campaigns: pd.DataFrame | None, skus: np.ndarray, dates: pd.DatetimeIndex) -> np.ndarray:
+    """(n_sku, n_days) True where a campaign features the SKU that day."""
+    flags = np.zeros((len(skus), len(dates)), dtype=bool)
+    days = campaign_days(campaigns, dates) if campaigns is not None else None
+    if days is not None and len(days):
+        i = pd.Index(skus).get_indexer(days["sku"])
+        t = dates.get_indexer(days["date"])
+        keep = (i >= 0) & (t >= 0)
+        flags[i[keep], t[keep]] = True
+    return flags
+
+
+FORECAST_VALUES = ("mean",) + tuple(quantile_column(q) for q in QUANTILES)
+
+
+def _forecast_cells(forecast: pd.DataFrame, skus: np.ndarray, dates: pd.DatetimeIndex, cells) -> dict[str, np.ndarray]:
+    """The forecast's mean and quantiles on the scored cells (row i of ``skus``, column t of
+    ``dates``); a cell the model did not forecast (a SKU without history before the cut-off) is 0."""
+    n_sku, n_days = len(skus), len(dates)
+    i = pd.Index(skus).get_indexer(forecast["sku"])
+    t = _day_offsets(forecast["date"], dates[0])
+    keep = (i >= 0) & (t >= 0) & (t < n_days)
+    flat = i[keep] * n_days + t[keep]
+    out = {}
+    for column in FORECAST_VALUES:
+        matrix = np.zeros(n_sku * n_days)
+        matrix[flat] = forecast[column].to_numpy(dtype=float)[keep]
+        out[column] = matrix.reshape(n_sku, n_days)[cells]
+    return out
 
 
 def backtest(
@@ -114,89 +213,117 @@ def backtest(
         demand of a simulated shop); censoring still comes from ``history``.
     default_model : the model a SKU keeps unless another beat it clearly.
     """
-    history = history.copy()
-    history["date"] = pd.to_datetime(history["date"]).astype("datetime64[ns]")
-    if "censored" not in history.columns:
-        history["censored"] = False
+    history = _with_censored(history)
+    if not pd.api.types.is_datetime64_ns_dtype(history["date"]):
+        history = history.assign(date=pd.to_datetime(history["date"]).astype("datetime64[ns]"))
     cutoffs = [pd.Timestamp(c) for c in (cutoffs if cutoffs is not None else default_cutoffs(history, horizon, n_cutoffs, step))]
     prices = None
     if products is not None and "price" in products.columns:
         prices = products.drop_duplicates("sku").set_index("sku")["price"].astype(float)
-    truth = history[["sku", "date", "units", "censored"]].rename(columns={"units": "actual"})
-    if actuals is not None:
-        replaced = actuals[["sku", "date", "units"]].rename(columns={"units": "actual_true"})
-        truth = truth.merge(replaced, on=["sku", "date"], how="left")
-        truth["actual"] = truth["actual_true"].fillna(truth["actual"])
-        truth = truth.drop(columns="actual_true")
+    panel = _panel(history)
+    truth = _scored_actuals(panel, actuals)
+    skus, days = panel.skus, panel.days
 
-    parts = []
+    rows: dict[str, list] = {key: [] for key in ("sku", "date", "cutoff", "model", "abc", "pattern")}
+    values: dict[str, list] = {key: [] for key in ("actual", "campaign_day", "scale_abs", "scale_sq") + FORECAST_VALUES}
+    names: list[str] = []
     for cutoff in cutoffs:
-        train = history[history["date"] <= cutoff]
-        if train.empty:
+        trained = int(days.searchsorted(cutoff, side="right"))  # columns up to the cut-off
+        window = slice(trained, min(trained + horizon, len(days)))
+        cells = ~np.isnan(truth[:, window])  # the days scored: uncensored, with a row in the history
+        if trained == 0 or not cells.any():
             continue
-        window = truth[(truth["date"] > cutoff) & (truth["date"] <= cutoff + pd.Timedelta(days=horizon))]
-        window = window[~window["censored"]]
-        classes = classify_skus(train, prices)
-        scales = _naive_scales(train, season)
-        skus = np.asarray(sorted(window["sku"].unique()))
-        dates = pd.date_range(cutoff + pd.Timedelta(days=1), periods=horizon)
-        on_campaign = campaign_matrices(campaigns, skus, dates).any_campaign if len(skus) else np.zeros((0, horizon))
-        flags = pd.DataFrame({"sku": np.repeat(skus, horizon), "date": np.tile(dates.values, len(skus)),
-                              "campaign_day": on_campaign.reshape(-1) > 0})
-        scored = window.merge(flags, on=["sku", "date"], how="left").merge(classes[["sku", "abc", "pattern"]], on="sku", how="left")
-        scored = scored.merge(scales, on="sku", how="left")
+        train = history[history["date"] <= cutoff]
+        i, t = np.nonzero(cells)
+        classes = _classify(skus, panel.seen[:, :trained], prices)
+        row_of = pd.Index(skus).get_indexer(classes["sku"])
+        abc, pattern = np.full(len(skus), -1), np.full(len(skus), -1)  # -1: no class (no history yet)
+        abc[row_of] = pd.Index(ABC_CLASSES).get_indexer(classes["abc"])
+        pattern[row_of] = pd.Index(PATTERNS).get_indexer(classes["pattern"])
+        scale_abs, scale_sq = _naive_scales(panel.seen[:, :trained], season)
+        dates = days[window]
+        flags = _campaign_flags(campaigns, skus, dates)
         for spec in models:
             model = get_model(spec) if isinstance(spec, str) else spec()
             model.fit(train, campaigns, products)
             forecast = model.predict(horizon, n_paths=n_paths, seed=seed)
-            keep = ["sku", "date", "mean"] + [quantile_column(q) for q in QUANTILES]
-            joined = scored.merge(forecast[keep], on=["sku", "date"], how="left")
-            # a SKU the model did not forecast (no history before the cut-off) is scored as zero
-            joined[keep[2:]] = joined[keep[2:]].fillna(0.0)
-            joined["model"] = model.name
-            joined["cutoff"] = cutoff
-            parts.append(joined)
-    forecasts = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    table = _metric_table(forecasts)
-    choice = choose_models(forecasts, default_model)
-    return BacktestResult(forecasts=forecasts, metrics=table, choice=choice, cutoffs=cutoffs)
+            if model.name not in names:
+                names.append(model.name)
+            rows["sku"].append(i)
+            rows["date"].append(dates.values[t])
+            rows["cutoff"].append(np.full(len(i), cutoff.to_datetime64()))
+            rows["model"].append(np.full(len(i), names.index(model.name)))
+            rows["abc"].append(abc[i])
+            rows["pattern"].append(pattern[i])
+            values["actual"].append(truth[:, window][cells])
+            values["campaign_day"].append(flags[cells])
+            values["scale_abs"].append(scale_abs[i])
+            values["scale_sq"].append(scale_sq[i])
+            for column, cell_values in _forecast_cells(forecast, skus, dates, cells).items():
+                values[column].append(cell_values)
+    if not names:
+        empty = pd.DataFrame()
+        return BacktestResult(forecasts=empty, metrics=_metric_table(empty), choice=choose_models(empty), cutoffs=cutoffs)
+    joined = {key: np.concatenate(parts) for key, parts in {**rows, **values}.items()}
+
+    def labelled(codes, labels):
+        return pd.Categorical.from_codes(codes, categories=pd.Index(labels, dtype=object))
+
+    # SKU, model and class labels as categoricals (codes into a few labels, not millions of strings);
+    # the arrays are not copied into the frame
+    forecasts = pd.DataFrame({
+        "sku": labelled(joined["sku"], skus), "date": joined["date"], "actual": joined["actual"],
+        "censored": np.zeros(len(joined["actual"]), dtype=bool), "campaign_day": joined["campaign_day"],
+        "abc": labelled(joined["abc"], ABC_CLASSES), "pattern": labelled(joined["pattern"], PATTERNS),
+        "scale_abs": joined["scale_abs"], "scale_sq": joined["scale_sq"],
+        **{column: joined[column] for column in FORECAST_VALUES},
+        "model": labelled(joined["model"], names), "cutoff": joined["cutoff"],
+    }, copy=False)
+    return BacktestResult(forecasts=forecasts, metrics=_metric_table(forecasts),
+                          choice=choose_models(forecasts, default_model), cutoffs=cutoffs)
 
 
-def _metrics_of(part: pd.DataFrame) -> dict:
-    y, f = part["actual"].to_numpy(float), part["p50"].to_numpy(float)
-    scale_abs = part["scale_abs"].to_numpy(float)
-    scale_sq = part["scale_sq"].to_numpy(float)
+def _metrics_of(part: dict[str, np.ndarray]) -> dict:
+    y, f, mean = part["actual"], part["p50"], part["mean"]
+    scale_abs, scale_sq = part["scale_abs"], part["scale_sq"]
     usable = np.isfinite(scale_abs) & (scale_abs > 0)
     total = max(np.abs(y).sum(), 1e-12)
     return {
-        "n_days": len(part),
+        "n_days": len(y),
         "units": float(y.sum()),
         "wape": metrics.wape(y, f),
-        "bias": metrics.bias(y, part["mean"].to_numpy(float)),
+        "bias": metrics.bias(y, mean),
         "mase": float(np.mean(np.abs(y - f)[usable] / scale_abs[usable])) if usable.any() else np.nan,
-        "rmsse": float(np.sqrt(np.mean((y - part["mean"].to_numpy(float))[usable] ** 2 / scale_sq[usable])))
-        if usable.any() else np.nan,
+        "rmsse": float(np.sqrt(np.mean((y - mean)[usable] ** 2 / scale_sq[usable]))) if usable.any() else np.nan,
         # pinball loss summed and divided by units: comparable across segments of different volume
         "pinball_p50": metrics.pinball_loss(y, f, 0.5) * len(y) / total,
-        "pinball_p90": metrics.pinball_loss(y, part["p90"].to_numpy(float), 0.9) * len(y) / total,
+        "pinball_p90": metrics.pinball_loss(y, part["p90"], 0.9) * len(y) / total,
         # the quantiles are upper ones: the interval [0, pX] should hold X % of the days
-        **{f"coverage_{q}": metrics.coverage(y, np.zeros_like(y), part[q].to_numpy(float)) for q in ("p80", "p90", "p95")},
+        **{f"coverage_{q}": metrics.coverage(y, np.zeros_like(y), part[q]) for q in ("p80", "p90", "p95")},
     }
+
+
+_SCORED = ("actual", "p50", "mean", "p80", "p90", "p95", "scale_abs", "scale_sq")
 
 
 def _metric_table(forecasts: pd.DataFrame) -> pd.DataFrame:
     """Metrics per model and segment: all, abc=A/B/C, pattern=..., campaign days."""
     if forecasts.empty:
         return pd.DataFrame()
+    arrays = {column: forecasts[column].to_numpy(dtype=float) for column in _SCORED}
+    model_code, model_names = pd.factorize(forecasts["model"], sort=False)  # models in order of appearance
+    segments = [("all", "all", np.ones(len(forecasts), dtype=bool))]
+    for family in ("abc", "pattern"):
+        column = forecasts[family]
+        segments += [(family, v, (column == v).to_numpy(dtype=bool)) for v in sorted(column.dropna().unique())]
+    segments += [("campaign days", "yes", forecasts["campaign_day"].fillna(False).to_numpy(dtype=bool))]
     rows = []
-    segments = [("all", "all", slice(None))]
-    segments += [("abc", v, forecasts["abc"] == v) for v in sorted(forecasts["abc"].dropna().unique())]
-    segments += [("pattern", v, forecasts["pattern"] == v) for v in sorted(forecasts["pattern"].dropna().unique())]
-    segments += [("campaign days", "yes", forecasts["campaign_day"].fillna(False).astype(bool))]
     for segment, value, mask in segments:
-        part = forecasts[mask] if not isinstance(mask, slice) else forecasts
-        for model, group in part.groupby("model", sort=False):
-            rows.append({"model": model, "segment": segment, "value": value, **_metrics_of(group)})
+        for code, model in enumerate(model_names):
+            index = np.flatnonzero(mask & (model_code == code))
+            if len(index):
+                part = {column: values[index] for column, values in arrays.items()}
+                rows.append({"model": model, "segment": segment, "value": value, **_metrics_of(part)})
     return pd.DataFrame(rows)
 
 
@@ -208,33 +335,65 @@ def choose_models(forecasts: pd.DataFrame, default_model: str = "campaign", marg
     the default only if it scores at least ``margin`` better; SKUs without a scored unit keep the
     default.
     """
+    columns = ["sku", "model", "reason", "score", "default_score"]
     if forecasts.empty:
-        return pd.DataFrame(columns=["sku", "model", "reason", "score", "default_score"])
-    y = forecasts["actual"].to_numpy(float)
-    loss = (np.maximum(0.5 * (y - forecasts["p50"]), -0.5 * (y - forecasts["p50"]))
-            + np.maximum(0.9 * (y - forecasts["p90"]), -0.1 * (y - forecasts["p90"])))
-    scores = forecasts.assign(loss=loss).groupby(["sku", "model"], observed=True).agg(
-        loss=("loss", "sum"), units=("actual", "sum"), days=("actual", "size"), cutoffs=("cutoff", "nunique"))
-    scores = scores.reset_index()
-    rows = []
-    for sku, group in scores.groupby("sku", sort=True, observed=True):
-        group = group.set_index("model")
-        default = group["loss"].get(default_model, np.nan)
-        best = group["loss"].idxmin()
-        n_cut, days = int(group["cutoffs"].max()), int(group["days"].max())
-        if group["units"].max() <= 0 or not np.isfinite(default):
-            model = default_model if default_model in group.index else best
-            reason = f"no demand in {days} scored days over {n_cut} cut-off(s): keeps {model}"
-        elif best != default_model and group.at[best, "loss"] < (1 - margin) * default:
-            model = best
-            gain = 1 - group.at[best, "loss"] / default
-            reason = (f"{best} scored {gain:.0%} lower pinball loss (P50+P90) than {default_model} "
-                      f"over {n_cut} cut-off(s), {days} days")
+        return pd.DataFrame(columns=columns)
+    sku_code, skus = _sorted_codes(forecasts["sku"])
+    model_code, models = _sorted_codes(forecasts["model"])  # a tie goes to the first name
+    cutoff_code, cutoffs = pd.factorize(forecasts["cutoff"])
+    n_sku, n_model = len(skus), len(models)
+    y = forecasts["actual"].to_numpy(dtype=float)
+    p50, p90 = forecasts["p50"].to_numpy(dtype=float), forecasts["p90"].to_numpy(dtype=float)
+    loss = np.maximum(0.5 * (y - p50), -0.5 * (y - p50)) + np.maximum(0.9 * (y - p90), -0.1 * (y - p90))
+    cell = sku_code * n_model + model_code
+    size = n_sku * n_model
+
+    def per_cell(weights=None):
+        return np.bincount(cell, weights=weights, minlength=size).reshape(n_sku, n_model)
+
+    total = per_cell(np.nan_to_num(loss))  # a missing value counts as no loss, like a pandas sum
+    units = per_cell(np.nan_to_num(y))
+    days = per_cell().astype(int)
+    scored_cutoffs = np.bincount(np.unique(cell * len(cutoffs) + cutoff_code) // len(cutoffs),
+                                 minlength=size).reshape(n_sku, n_model)
+    present = days > 0
+    d = list(models).index(default_model) if default_model in list(models) else -1
+    has_default = present[:, d] if d >= 0 else np.zeros(n_sku, dtype=bool)
+    default = np.where(has_default, total[:, d], np.nan)
+    best = np.where(present, total, np.inf).argmin(axis=1)
+    n_cut, n_days = scored_cutoffs.max(axis=1), days.max(axis=1)
+    no_demand = (np.where(present, units, -np.inf).max(axis=1) <= 0) | ~np.isfinite(default)
+    best_loss = total[np.arange(n_sku), best]
+    switch = ~no_demand & (best != d) & (best_loss < (1 - margin) * default)
+    others = present.copy()
+    if d >= 0:
+        others[:, d] = False
+    runner = np.where(others.any(axis=1), np.where(others, total, np.inf).argmin(axis=1), d)
+    chosen = np.where(no_demand, np.where(has_default, d, best), np.where(switch, best, d))
+    reasons = []
+    for k in range(n_sku):
+        cut, span = int(n_cut[k]), int(n_days[k])
+        if no_demand[k]:
+            reasons.append(f"no demand in {span} scored days over {cut} cut-off(s): keeps {models[chosen[k]]}")
+        elif switch[k]:
+            gain = 1 - best_loss[k] / default[k]
+            reasons.append(f"{models[best[k]]} scored {gain:.0%} lower pinball loss (P50+P90) than {default_model} "
+                           f"over {cut} cut-off(s), {span} days")
         else:
-            model = default_model
-            runner = group.drop(index=default_model)["loss"].idxmin() if len(group) > 1 else default_model
-            reason = (f"{default_model} best or within {margin:.0%} of the best ({runner}) "
-                      f"over {n_cut} cut-off(s), {days} days")
-        rows.append({"sku": sku, "model": model, "reason": reason, "score": float(group.at[model, "loss"]),
-                     "default_score": float(default)})
-    return pd.DataFrame(rows)
+            reasons.append(f"{default_model} best or within {margin:.0%} of the best ({models[runner[k]]}) "
+                           f"over {cut} cut-off(s), {span} days")
+    return pd.DataFrame({
+        "sku": skus, "model": models[chosen],
+        "reason": reasons, "score": total[np.arange(n_sku), chosen].astype(float), "default_score": default.astype(float),
+    })
+
+
+def _sorted_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of a column's values numbered in sorted order of the values (as a pandas groupby orders
+    its groups), and the values."""
+    codes, uniques = pd.factorize(column)
+    uniques = np.asarray(uniques, dtype=object)
+    order = np.argsort(uniques, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], uniques[order]

@@ -157,8 +157,11 @@ def run_plan(shop: Shop, inputs: Inputs, result: ForecastResult, settings: PlanS
 
 
 def run_backtest(shop: Shop, inputs: Inputs, models: list[str], horizon: int | None = None, n_cutoffs: int = 3,
-                 history: pd.DataFrame | None = None, n_paths: int = N_PATHS):
-    """Rolling-origin backtest of ``models`` on the shop's history (forecast.backtest.backtest)."""
+                 history: pd.DataFrame | None = None, n_paths: int = N_PATHS, campaigns: pd.DataFrame | None = None):
+    """Rolling-origin backtest of ``models`` on the shop's history (forecast.backtest.backtest).
+
+    ``history`` and ``campaigns`` (campaign_rows of that history) may be passed when a forecast of the
+    same run has them already."""
     from forecast.backtest import backtest
 
     history = load_history(shop) if history is None else history
@@ -168,7 +171,7 @@ def run_backtest(shop: Shop, inputs: Inputs, models: list[str], horizon: int | N
         raise EmptyHistory(f"{shop.root}: {span + 1} days of history is too short to backtest a {horizon}-day "
                            f"horizon; use --horizon with fewer days")
     n_cutoffs = max(1, min(n_cutoffs, (span - 28) // horizon))
-    campaigns = campaign_rows(inputs, history)
+    campaigns = campaign_rows(inputs, history) if campaigns is None else campaigns
     products = inputs.products[["sku", "category", "price"]] if len(inputs.products) else None
     return backtest(history, models=models, campaigns=campaigns, products=products, horizon=horizon,
                     n_cutoffs=n_cutoffs, n_paths=n_paths, default_model=shop.config.planning.model)

@@ -291,8 +291,9 @@ def step_backtest(context: RunContext) -> dict:
         return {"ran": False, "reused_from": when.isoformat(timespec="seconds") if when is not None else None}
     model = context.options.get("model") or shop.config.planning.model
     models = list(dict.fromkeys([model, "seasonal_naive"]))
-    result = pipeline.run_backtest(shop, context.values["inputs"], models, n_cutoffs=2,
-                                   history=context.values["forecast"].history)
+    forecast = context.values["forecast"]
+    result = pipeline.run_backtest(shop, context.values["inputs"], models, n_cutoffs=2, history=forecast.history,
+                                   campaigns=forecast.campaigns)
     pipeline.write_backtest(result, context.folder)
     context.values["backtest_metrics"] = result.metrics
     return {"ran": True, "models": models, "cutoffs": len(result.cutoffs)}
