@@ -173,7 +173,8 @@ def _forecast_cells(forecast: pd.DataFrame, skus: np.ndarray, dates: pd.Datetime
     """The forecast's mean and quantiles on the scored cells (row i of ``skus``, column t of
     ``dates``); a cell the model did not forecast (a SKU without history before the cut-off) is 0."""
     n_sku, n_days = len(skus), len(dates)
-    i = pd.Index(skus).get_indexer(forecast["sku"])
+    codes, labels = pd.factorize(forecast["sku"])  # look up each SKU once, not each of its days
+    i = np.append(pd.Index(skus).get_indexer(labels), -1)[codes]  # a missing id (code -1) stays -1
     t = _day_offsets(forecast["date"], dates[0])
     keep = (i >= 0) & (t >= 0) & (t < n_days)
     flat = i[keep] * n_days + t[keep]
@@ -224,15 +225,13 @@ def backtest(
     truth = _scored_actuals(panel, actuals)
     skus, days = panel.skus, panel.days
 
-    rows: dict[str, list] = {key: [] for key in ("sku", "date", "cutoff", "model", "abc", "pattern")}
-    values: dict[str, list] = {key: [] for key in ("actual", "campaign_day", "scale_abs", "scale_sq") + FORECAST_VALUES}
-    names: list[str] = []
-    for cutoff in cutoffs:
+    def score(cutoff: pd.Timestamp) -> list[tuple[str, dict[str, np.ndarray]]]:
+        """Every model fitted up to ``cutoff``, on the scored days after it: [(model name, columns)]."""
         trained = int(days.searchsorted(cutoff, side="right"))  # columns up to the cut-off
         window = slice(trained, min(trained + horizon, len(days)))
         cells = ~np.isnan(truth[:, window])  # the days scored: uncensored, with a row in the history
         if trained == 0 or not cells.any():
-            continue
+            return []
         train = history[history["date"] <= cutoff]
         i, t = np.nonzero(cells)
         classes = _classify(skus, panel.seen[:, :trained], prices)
@@ -242,29 +241,26 @@ def backtest(
         pattern[row_of] = pd.Index(PATTERNS).get_indexer(classes["pattern"])
         scale_abs, scale_sq = _naive_scales(panel.seen[:, :trained], season)
         dates = days[window]
-        flags = _campaign_flags(campaigns, skus, dates)
+        shared = {"sku": i, "date": dates.values[t], "cutoff": np.full(len(i), cutoff.to_datetime64()),
+                  "abc": abc[i], "pattern": pattern[i], "actual": truth[:, window][cells],
+                  "campaign_day": _campaign_flags(campaigns, skus, dates)[cells],
+                  "scale_abs": scale_abs[i], "scale_sq": scale_sq[i]}
+        scored = []
         for spec in models:
             model = get_model(spec) if isinstance(spec, str) else spec()
             model.fit(train, campaigns, products)
             forecast = model.predict(horizon, n_paths=n_paths, seed=seed)
-            if model.name not in names:
-                names.append(model.name)
-            rows["sku"].append(i)
-            rows["date"].append(dates.values[t])
-            rows["cutoff"].append(np.full(len(i), cutoff.to_datetime64()))
-            rows["model"].append(np.full(len(i), names.index(model.name)))
-            rows["abc"].append(abc[i])
-            rows["pattern"].append(pattern[i])
-            values["actual"].append(truth[:, window][cells])
-            values["campaign_day"].append(flags[cells])
-            values["scale_abs"].append(scale_abs[i])
-            values["scale_sq"].append(scale_sq[i])
-            for column, cell_values in _forecast_cells(forecast, skus, dates, cells).items():
-                values[column].append(cell_values)
+            scored.append((model.name, {**shared, **_forecast_cells(forecast, skus, dates, cells)}))
+        return scored
+
+    per_cutoff = [score(cutoff) for cutoff in cutoffs]
+    names = list(dict.fromkeys(name for scored in per_cutoff for name, _ in scored))
+    parts = [{**columns, "model": np.full(len(columns["sku"]), names.index(name))}
+             for scored in per_cutoff for name, columns in scored]
     if not names:
         empty = pd.DataFrame()
         return BacktestResult(forecasts=empty, metrics=_metric_table(empty), choice=choose_models(empty), cutoffs=cutoffs)
-    joined = {key: np.concatenate(parts) for key, parts in {**rows, **values}.items()}
+    joined = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
 
     def labelled(codes, labels):
         return pd.Categorical.from_codes(codes, categories=pd.Index(labels, dtype=object))
@@ -318,9 +314,10 @@ def _metric_table(forecasts: pd.DataFrame) -> pd.DataFrame:
         segments += [(family, v, (column == v).to_numpy(dtype=bool)) for v in sorted(column.dropna().unique())]
     segments += [("campaign days", "yes", forecasts["campaign_day"].fillna(False).to_numpy(dtype=bool))]
     rows = []
+    per_model = [np.flatnonzero(model_code == code) for code in range(len(model_names))]
     for segment, value, mask in segments:
-        for code, model in enumerate(model_names):
-            index = np.flatnonzero(mask & (model_code == code))
+        for model, rows_of_model in zip(model_names, per_model):
+            index = rows_of_model[mask[rows_of_model]]
             if len(index):
                 part = {column: values[index] for column, values in arrays.items()}
                 rows.append({"model": model, "segment": segment, "value": value, **_metrics_of(part)})
