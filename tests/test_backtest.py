@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast.backtest import backtest, classify_skus, default_cutoffs
+from forecast.backtest import backtest, choose_models, classify_skus, default_cutoffs
 
 DAYS = pd.date_range("2025-01-01", periods=160)
 
@@ -77,3 +77,74 @@ def test_classify_skus_abc_by_revenue_and_demand_pattern():
     assert classes.loc["big", "pattern"] == "smooth"
     assert classes.loc["rare", "pattern"] == "intermittent"  # ADI 5, sizes constant
     assert classes.loc["rare", "adi"] == pytest.approx(5.0)
+
+
+def test_metric_table_equals_a_direct_computation_per_segment_and_model(result):
+    """The array implementation against the metrics module applied to each segment's rows of the long frame."""
+    from forecast import metrics
+
+    f = result.forecasts.assign(sku=lambda x: x["sku"].astype(str), model=lambda x: x["model"].astype(str),
+                                abc=lambda x: x["abc"].astype(object), pattern=lambda x: x["pattern"].astype(object))
+    segments = {("all", "all"): f, ("campaign days", "yes"): f[f["campaign_day"]]}
+    segments.update({("abc", v): f[f["abc"] == v] for v in f["abc"].dropna().unique()})
+    segments.update({("pattern", v): f[f["pattern"] == v] for v in f["pattern"].dropna().unique()})
+    table = result.metrics.set_index(["segment", "value", "model"])
+    assert len(table) == sum(part["model"].nunique() for part in segments.values())
+    for (segment, value), part in segments.items():
+        for model, rows in part.groupby("model"):
+            y = rows["actual"].to_numpy()
+            usable = rows["scale_abs"].gt(0).to_numpy()
+            got = table.loc[(segment, value, model)]
+            assert got["n_days"] == len(rows)
+            assert got["wape"] == pytest.approx(metrics.wape(y, rows["p50"]), nan_ok=True)
+            assert got["bias"] == pytest.approx(metrics.bias(y, rows["mean"]), nan_ok=True)
+            errors = np.abs(y - rows["p50"].to_numpy())[usable] / rows["scale_abs"].to_numpy()[usable]
+            assert got["mase"] == pytest.approx(errors.mean() if usable.any() else np.nan, nan_ok=True)
+            assert got["pinball_p90"] == pytest.approx(metrics.pinball_loss(y, rows["p90"], 0.9) * len(y) / max(y.sum(), 1e-12))
+            assert got["coverage_p80"] == pytest.approx(np.mean(y <= rows["p80"].to_numpy()))
+
+
+def test_choice_equals_a_per_sku_loop_over_summed_losses(result):
+    f = result.forecasts.assign(sku=lambda x: x["sku"].astype(str), model=lambda x: x["model"].astype(str))
+    y = f["actual"]
+    f["loss"] = (np.maximum(0.5 * (y - f["p50"]), -0.5 * (y - f["p50"]))
+                 + np.maximum(0.9 * (y - f["p90"]), -0.1 * (y - f["p90"])))
+    choice = result.choice.set_index("sku")
+    for sku, rows in f.groupby("sku"):
+        loss = rows.groupby("model")["loss"].sum()
+        best = loss.idxmin()
+        expected = best if best != "campaign" and loss[best] < 0.95 * loss["campaign"] else "campaign"
+        if rows["actual"].sum() <= 0:
+            expected = "campaign"
+        assert choice.loc[sku, "model"] == expected, sku
+        assert choice.loc[sku, "score"] == pytest.approx(loss[expected])
+        assert choice.loc[sku, "default_score"] == pytest.approx(loss["campaign"])
+
+
+def test_choose_models_breaks_ties_by_name_and_keeps_the_default_without_demand():
+    day = pd.Timestamp("2026-01-01")
+    frame = pd.DataFrame({
+        "sku": ["S", "S", "S", "Z", "Z"], "model": ["zeta", "alpha", "campaign", "campaign", "alpha"],
+        "date": day, "cutoff": day, "actual": [4.0, 4, 4, 0, 0],
+        "p50": [4.0, 4, 9, 1, 0], "p90": [4.0, 4, 9, 1, 0],
+    })
+    choice = choose_models(frame).set_index("sku")
+    assert choice.loc["S", "model"] == "alpha"  # alpha and zeta both perfect: the first name wins
+    assert choice.loc["S", "reason"].startswith("alpha scored 100% lower pinball loss")
+    assert choice.loc["Z", "model"] == "campaign"  # alpha is better, but there was no demand to judge by
+    assert choice.loc["Z", "reason"] == "no demand in 1 scored days over 1 cut-off(s): keeps campaign"
+
+
+def test_scored_forecasts_are_the_models_own_forecasts(history, result):
+    from forecast.models import get_model
+
+    cutoff = result.cutoffs[0]
+    train = history[history["date"] <= cutoff]
+    own = get_model("seasonal_naive").fit(train).predict(14)
+    scored = result.forecasts[(result.forecasts["cutoff"] == cutoff) & (result.forecasts["model"] == "seasonal_naive")]
+    joined = scored.assign(sku=scored["sku"].astype(str)).merge(own, on=["sku", "date"], suffixes=("", "_own"))
+    assert len(joined) == len(scored)
+    for column in ("mean", "p50", "p90", "p99"):
+        np.testing.assert_allclose(joined[column], joined[f"{column}_own"])
+    truth = history.set_index(["sku", "date"])["units"]
+    np.testing.assert_array_equal(joined["actual"], truth.loc[list(zip(joined["sku"], joined["date"]))].to_numpy())
