@@ -224,6 +224,7 @@ def backtest(
     panel = _panel(history)
     truth = _scored_actuals(panel, actuals)
     skus, days = panel.skus, panel.days
+    on_campaign = _campaign_flags(campaigns, skus, days)  # the calendar is the same at every cut-off
 
     def score(cutoff: pd.Timestamp) -> list[tuple[str, dict[str, np.ndarray]]]:
         """Every model fitted up to ``cutoff``, on the scored days after it: [(model name, columns)]."""
@@ -243,7 +244,7 @@ def backtest(
         dates = days[window]
         shared = {"sku": i, "date": dates.values[t], "cutoff": np.full(len(i), cutoff.to_datetime64()),
                   "abc": abc[i], "pattern": pattern[i], "actual": truth[:, window][cells],
-                  "campaign_day": _campaign_flags(campaigns, skus, dates)[cells],
+                  "campaign_day": on_campaign[:, window][cells],
                   "scale_abs": scale_abs[i], "scale_sq": scale_sq[i]}
         scored = []
         for spec in models:
