@@ -21,6 +21,7 @@ The shared data is read from beside the repository, never copied into it.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -30,7 +31,8 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DATA = ROOT.parent / "shared" / "data"
+#: the shared data beside the repository; RESTOCK_SHARED_DATA overrides it (e.g. from a git worktree)
+DATA = Path(os.environ.get("RESTOCK_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 from forecast import metrics  # noqa: E402
 from forecast.models import get_model  # noqa: E402
