@@ -164,3 +164,54 @@ def test_censored_days_are_not_learnt_as_zero_demand():
     zeros = CampaignForecaster().fit(censored.assign(censored=False)).level_[0]
     assert masked == pytest.approx(plain, rel=0.15)
     assert zeros < 0.7 * plain
+
+
+def seasonal_promo_shop(peak_uplift: float, seed: int = 0, n_sku: int = 30):
+    """Three years of a shop whose Mon-Fri promotions (every other week, all SKUs) lift 1.5x, but
+    ``peak_uplift`` x from mid-November to Christmas; two promotions planned after the history: one in
+    October, one in December."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2022-01-03", "2024-09-30")
+    skus = [f"P{i:02d}" for i in range(n_sku)]
+    level = rng.uniform(5, 20, n_sku)
+    mean = level[:, None] * WEEKDAY[days.day_of_week.to_numpy()][None, :]
+    mondays = pd.date_range(days[0], "2024-12-31", freq="14D")
+    rows = []
+    for monday in mondays:
+        peak = (monday.month == 11 and monday.day >= 15) or (monday.month == 12 and monday.day <= 24)
+        if monday > days[-1] and monday.strftime("%m-%d") not in ("10-07", "12-02"):
+            continue
+        rows.append({"campaign_id": f"promo-{monday.date()}", "type": "flash_sale", "start": monday,
+                     "end": monday + pd.Timedelta(days=5), "expected_viewers": np.nan, "daily_budget": np.nan,
+                     "discount_pct": np.nan})
+        week = (days >= monday) & (days < monday + pd.Timedelta(days=5))
+        mean[:, week] *= peak_uplift if peak else 1.5
+    units = rng.poisson(mean)
+    history = pd.DataFrame({"sku": np.repeat(skus, len(days)), "date": np.tile(days.values, n_sku),
+                            "units": units.reshape(-1).astype(float), "censored": False})
+    campaigns = pd.DataFrame(rows).merge(pd.DataFrame({"sku": skus}), how="cross")
+    return history, campaigns
+
+
+def planned_uplift(model: CampaignForecaster) -> dict[str, float]:
+    parts = model.components(80)
+    parts = parts[parts["campaign_id"] != ""]
+    return parts.groupby(parts["date"].dt.month)["uplift_factor"].median().to_dict()
+
+
+def test_a_campaign_types_uplift_follows_the_time_of_year_its_past_campaigns_repeat():
+    history, campaigns = seasonal_promo_shop(peak_uplift=2.5)
+    seasonal = planned_uplift(CampaignForecaster().fit(history, campaigns))
+    flat = planned_uplift(CampaignForecaster(seasonal_uplift=False).fit(history, campaigns))
+    assert seasonal[12] == pytest.approx(2.5, rel=0.12)
+    assert seasonal[10] == pytest.approx(1.5, rel=0.12)
+    # one uplift for the whole year is wrong at both ends
+    assert abs(np.log(flat[12] / 2.5)) > 2 * abs(np.log(seasonal[12] / 2.5))
+    assert abs(np.log(flat[10] / 1.5)) > 2 * abs(np.log(seasonal[10] / 1.5))
+
+
+def test_an_uplift_that_does_not_repeat_by_season_gets_no_seasonal_profile():
+    history, campaigns = seasonal_promo_shop(peak_uplift=1.5)
+    uplift = planned_uplift(CampaignForecaster().fit(history, campaigns))
+    assert uplift[12] == pytest.approx(uplift[10], rel=0.05)
+    assert uplift[12] == pytest.approx(1.5, rel=0.1)

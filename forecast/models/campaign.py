@@ -20,7 +20,8 @@ at once with numpy over a SKU x day matrix, no per-SKU fitting loop:
 * campaign uplift per type: log of (campaign-day units / baseline units) per past campaign and SKU,
   pooled SKU <- category <- shop with empirical-Bayes (random-effects) shrinkage, growing with
   log(expected viewers) or log(daily budget) where the calendar gives them; a per-type profile over the
-  days of a multi-day campaign (a promotion's first day differs from its fourth);
+  days of a multi-day campaign (a promotion's first day differs from its fourth); and a shop-wide
+  profile over the time of year, as far as past years' campaigns agree (peak-season promotions lift more);
 * dispersion phi per SKU by moments on ordinary days, shrunk to the shop's.
 
 ``components()`` returns the decomposition (baseline vs uplift) the planner explains its numbers with;
@@ -56,6 +57,8 @@ INTENSITY = {
     "flash_sale": "discount_pct", "mega_sale": "discount_pct", "other": "discount_pct",
 }
 _MAX_CAMPAIGN_DAY = 7  # days of a campaign beyond the 7th share the 7th day's profile
+#: independent two-week blocks of overlap between years at which their agreement is half-believed
+_SEASON_PRIOR_BLOCKS = 10.0
 
 
 @dataclass
@@ -69,6 +72,7 @@ class _Uplift:
     typical: float  # intensity the mean refers to
     day_profile: np.ndarray  # (n_sku, _MAX_CAMPAIGN_DAY) log multiplier by day of the campaign
     n_events: int
+    year_profile: np.ndarray | None = None  # (366,) shop-wide log multiplier by day of the year
 
 
 @register
@@ -89,6 +93,8 @@ class CampaignForecaster(Forecaster):
     monthly : learn a shop-wide day-of-month profile (paydays, month-end).
     level_from_campaign_days : let campaign days, their uplift divided out, inform the level.
     uplift_half_life : age in days at which a past campaign counts half in the uplift (None: all equal).
+    seasonal_uplift : let a type's uplift vary with the time of year, as far as past years' campaigns
+        at the same time of year agree (a promotion before Christmas lifts more than one in October).
     chunk_skus : SKUs simulated at once (bounds memory; results depend on it only through the seed).
     """
 
@@ -108,6 +114,7 @@ class CampaignForecaster(Forecaster):
         monthly: bool = True,
         level_from_campaign_days: bool = True,
         uplift_half_life: float | None = 365.0,
+        seasonal_uplift: bool = True,
         chunk_skus: int = 1000,
     ):
         self.market = market
@@ -122,6 +129,7 @@ class CampaignForecaster(Forecaster):
         self.monthly = monthly
         self.level_from_campaign_days = level_from_campaign_days
         self.uplift_half_life = uplift_half_life
+        self.seasonal_uplift = seasonal_uplift
         self.chunk_skus = chunk_skus
 
     # ------------------------------------------------------------------------------------------ fit
@@ -385,9 +393,14 @@ class CampaignForecaster(Forecaster):
         post_var = np.log1p(sku_v / np.maximum(sku_m, 1e-6) ** 2)
         log_m = np.log(np.maximum(sku_m, 1e-6))
         profile = self._day_profile(rows, log_m, n_sku)
+        year_profile = None
+        if self.seasonal_uplift:
+            i, day = rows["i"].to_numpy(), rows["campaign_day"].to_numpy()
+            fit = rows["expected"].to_numpy(float) * np.exp(log_m[i] + profile[i, day])
+            year_profile = _uplift_year_profile(rows["date"], rows["units"].to_numpy(float), fit)
         return _Uplift(
             mean=log_m - (post_var + event_var) / 2, var=post_var, event_var=event_var, slope=slope,
-            typical=typical, day_profile=profile, n_events=len(per_event),
+            typical=typical, day_profile=profile, n_events=len(per_event), year_profile=year_profile,
         )
 
     def _day_profile(self, rows: pd.DataFrame, post: np.ndarray, n_sku: int) -> np.ndarray:
@@ -467,6 +480,8 @@ class CampaignForecaster(Forecaster):
                 x = (np.log1p(raw) if column.startswith("log_") else raw).fillna(fit.typical).to_numpy() - fit.typical
                 i, t = rows["i"].to_numpy(), rows["t"].to_numpy()
                 mu = fit.mean[i] + fit.slope * x + fit.day_profile[i, rows["campaign_day"].to_numpy()]
+                if fit.year_profile is not None:
+                    mu = mu + fit.year_profile[rows["date"].dt.day_of_year.to_numpy() - 1]
                 var = fit.var[i] + fit.event_var
                 best = pd.DataFrame({"i": i, "t": t, "mu": mu, "var": var, "event": rows["event"].to_numpy(),
                                      "id": rows["campaign_id"].to_numpy()}).sort_values("mu").drop_duplicates(["i", "t"], keep="last")
@@ -811,6 +826,56 @@ def _calendar_profiles(deseasoned, ordinary, dates, yearly: bool, monthly: bool,
         shrunk = 1 + (ratio - 1) * n_months / (n_months + 2.0)
         month_profile = (shrunk / np.average(shrunk, weights=np.maximum(n_months, 1e-9))).astype(np.float32)
     return year_profile, month_profile
+
+
+def _uplift_year_profile(dates: pd.Series, units: np.ndarray, fitted: np.ndarray, window: int = 7) -> np.ndarray | None:
+    """Shop-wide log multiplier of a campaign type's uplift by day of the year (366,), or None.
+
+    Campaign days' units against their fitted demand (baseline x the SKU's uplift x its day-of-campaign
+    profile), summed per calendar year and day of the year over +-``window`` days (circular), give one
+    log ratio per year and day. How far a day's mean over the years is believed is set by how well the
+    years agree: rho, the correlation of the log ratios between pairs of years over the days both saw,
+    is the share of their variance that recurs; with n years behind a day its weight is the
+    Spearman-Brown n rho / (1 + (n - 1) rho). Uplifts that do not repeat by season get rho ~ 0 and no
+    profile; a shop with under two years of campaigns gets none.
+    """
+    years = dates.dt.year.to_numpy()
+    doy = dates.dt.day_of_year.to_numpy() - 1
+    first = years.min()
+    n_years = int(years.max() - first + 1)
+    if n_years < 2:
+        return None
+    cell = (years - first) * 366 + doy
+    u = np.bincount(cell, weights=units, minlength=n_years * 366).reshape(n_years, 366)
+    f = np.bincount(cell, weights=fitted, minlength=n_years * 366).reshape(n_years, 366)
+    kernel = np.ones(2 * window + 1)
+    smooth = lambda a: np.convolve(np.r_[a[-window:], a, a[:window]], kernel, mode="valid")  # noqa: E731
+    u = np.array([smooth(row) for row in u])
+    f = np.array([smooth(row) for row in f])
+    seen = f > 0
+    log_ratio = np.where(seen, np.log(np.maximum(u, 1e-9) / np.where(seen, f, 1.0)), 0.0)
+    total = np.log(max(units.sum(), 1e-9) / max(fitted.sum(), 1e-9))
+    log_ratio = np.where(seen, log_ratio - total, 0.0)
+    products, squares_a, squares_b = 0.0, 0.0, 0.0
+    overlap = 0
+    for a in range(n_years):
+        for b in range(a + 1, n_years):
+            both = seen[a] & seen[b]
+            overlap += int(both.sum())
+            products += float((log_ratio[a] * log_ratio[b])[both].sum())
+            squares_a += float((log_ratio[a] ** 2)[both].sum())
+            squares_b += float((log_ratio[b] ** 2)[both].sum())
+    if squares_a <= 0 or squares_b <= 0:
+        return None
+    rho = float(np.clip(products / np.sqrt(squares_a * squares_b), 0.0, 1.0))
+    # a correlation over a few overlapping weeks is mostly chance: it counts by the independent
+    # (2 window + 1)-day blocks behind it, half-believed at _SEASON_PRIOR_BLOCKS of them
+    blocks = overlap / (2 * window + 1)
+    rho *= blocks / (blocks + _SEASON_PRIOR_BLOCKS)
+    n = seen.sum(axis=0)
+    mean = np.divide(log_ratio.sum(axis=0), n, out=np.zeros(366), where=n > 0)
+    weight = n * rho / (1 + (n - 1) * rho)
+    return (weight * mean).astype(np.float32)
 
 
 def _calendar(dates: pd.DatetimeIndex, year_profile: np.ndarray, month_profile: np.ndarray) -> np.ndarray:
