@@ -215,3 +215,45 @@ def test_an_uplift_that_does_not_repeat_by_season_gets_no_seasonal_profile():
     uplift = planned_uplift(CampaignForecaster().fit(history, campaigns))
     assert uplift[12] == pytest.approx(uplift[10], rel=0.05)
     assert uplift[12] == pytest.approx(1.5, rel=0.1)
+
+
+def seasonal_sku_shop(seed: int = 0, n_sku: int = 40, swing: float = 0.5):
+    """A shop of summer SKUs (peak in July) and winter SKUs (peak in January) in equal volume, so the
+    shop as a whole has no season; history to the end of March, no campaigns."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2022-01-01", "2024-03-31")
+    skus = [f"S{i:02d}-{'summer' if i % 2 else 'winter'}" for i in range(n_sku)]  # sorted as generated
+    sign = np.where(np.arange(n_sku) % 2, -1.0, 1.0)  # summer SKUs are low in January
+    phase = np.cos(2 * np.pi * (days.day_of_year.to_numpy() - 1) / 365.25)
+    level = rng.uniform(20, 40, n_sku)
+    mean = level[:, None] * np.exp(swing * sign[:, None] * phase[None, :]) * WEEKDAY[days.day_of_week.to_numpy()][None, :]
+    units = rng.poisson(mean)
+    history = pd.DataFrame({"sku": np.repeat(skus, len(days)), "date": np.tile(days.values, n_sku),
+                            "units": units.reshape(-1).astype(float), "censored": False})
+    future = pd.date_range(days[-1] + pd.Timedelta(days=1), periods=120)
+    truth = level[:, None] * np.exp(swing * sign[:, None] * np.cos(2 * np.pi * (future.day_of_year.to_numpy() - 1) / 365.25))
+    return history, truth * WEEKDAY[future.day_of_week.to_numpy()][None, :]
+
+
+def log_error(model: CampaignForecaster, truth: np.ndarray) -> float:
+    mean = model.components(truth.shape[1])["mean"].to_numpy().reshape(truth.shape)
+    return float(np.sqrt(np.mean(np.log(mean / truth) ** 2)))
+
+
+def test_each_sku_keeps_its_own_yearly_swing_where_its_years_agree():
+    history, truth = seasonal_sku_shop()
+    own = CampaignForecaster().fit(history)
+    shop_only = CampaignForecaster(sku_seasonality=False).fit(history)
+    # summer SKUs rise from April to July while winter ones fall: a shop-wide profile sees neither
+    assert log_error(own, truth) < 0.3 * log_error(shop_only, truth)
+    # the summer SKUs' own rise from day 90 to day 195 of the year (they are SKUs 1, 3, 5, ...)
+    rise = own.sku_yearly_[1::2, 195].mean() - own.sku_yearly_[1::2, 90].mean()
+    true_rise = -0.5 * (np.cos(2 * np.pi * 195 / 365.25) - np.cos(2 * np.pi * 90 / 365.25))
+    # shrunk toward the shop (no swing) by how far two years and a quarter agree, never beyond the truth
+    assert 0.6 * true_rise < rise < 1.05 * true_rise
+
+
+def test_a_sku_without_a_season_of_its_own_follows_the_shop():
+    history, _ = seasonal_sku_shop(swing=0.0)
+    model = CampaignForecaster().fit(history)
+    assert np.abs(model.sku_yearly_).max() < 0.1

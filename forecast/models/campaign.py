@@ -14,6 +14,8 @@ at once with numpy over a SKU x day matrix, no per-SKU fitting loop:
   (TSB-style: the mean rate including zeros); SKUs with a short history shrink to their category;
 * season (weekly by default): ratio of each weekday to the SKU's mean, shrunk toward the category's and
   the shop's profile by how many units the SKU's own profile rests on;
+* time of year: a shop-wide day-of-year and day-of-month profile, and each SKU's own yearly swing
+  beyond the shop's (a beach-town store peaks in July), as far as its years agree;
 * holidays and mega-sale days: one multiplier per named day, from the shop's past years;
 * pre-campaign dip / post-campaign hangover: a multiplier per distance (1..3 days) from the nearest
   campaign, per SKU shrunk to the shop's;
@@ -93,6 +95,7 @@ class CampaignForecaster(Forecaster):
     monthly : learn a shop-wide day-of-month profile (paydays, month-end).
     level_from_campaign_days : let campaign days, their uplift divided out, inform the level.
     uplift_half_life : age in days at which a past campaign counts half in the uplift (None: all equal).
+    sku_seasonality : give each SKU its own yearly swing beyond the shop's, as far as its years agree.
     seasonal_uplift : let a type's uplift vary with the time of year, as far as past years' campaigns
         at the same time of year agree (a promotion before Christmas lifts more than one in October).
     chunk_skus : SKUs simulated at once (bounds memory; results depend on it only through the seed).
@@ -115,6 +118,7 @@ class CampaignForecaster(Forecaster):
         level_from_campaign_days: bool = True,
         uplift_half_life: float | None = 365.0,
         seasonal_uplift: bool = True,
+        sku_seasonality: bool = True,
         chunk_skus: int = 1000,
     ):
         self.market = market
@@ -130,6 +134,7 @@ class CampaignForecaster(Forecaster):
         self.level_from_campaign_days = level_from_campaign_days
         self.uplift_half_life = uplift_half_life
         self.seasonal_uplift = seasonal_uplift
+        self.sku_seasonality = sku_seasonality
         self.chunk_skus = chunk_skus
 
     # ------------------------------------------------------------------------------------------ fit
@@ -160,18 +165,21 @@ class CampaignForecaster(Forecaster):
         prepost = np.ones_like(y0)
         prepost_effects = None
         self.yearly_, self.monthly_ = np.ones(366, dtype=np.float32), np.ones(31, dtype=np.float32)
-        calendar = np.ones(n_days, dtype=np.float32)
+        self.sku_yearly_ = None
+        calendar = np.ones((1, n_days), dtype=np.float32)
         for iteration in range(3):
-            adjusted = y0 / (prepost * calendar[None, :])
+            adjusted = y0 / (prepost * calendar)
             season = self._season(adjusted, ordinary, season_index, n_cat)
             deseasoned = adjusted / season[:, season_index]
             if iteration == 0 and (self.yearly or self.monthly):
-                self.yearly_, self.monthly_ = _calendar_profiles(deseasoned, ordinary, dates, self.yearly, self.monthly)
-                calendar = _calendar(dates, self.yearly_, self.monthly_)
-                deseasoned = deseasoned / calendar[None, :]
+                self.yearly_, self.monthly_, sku_yearly = _calendar_profiles(
+                    deseasoned, ordinary, dates, self.yearly, self.monthly, prior_units=self.profile_prior_units)
+                self.sku_yearly_ = sku_yearly if self.sku_seasonality else None
+                calendar = self._calendar(dates)
+                deseasoned = deseasoned / calendar
             local = _two_sided_level(deseasoned, ordinary, self.half_life_)
             local = self._fill_level(local, y0, observed, n_cat)
-            baseline = local * season[:, season_index] * calendar[None, :]
+            baseline = local * season[:, season_index] * calendar
             if not on_campaign.any():
                 break
             prepost_effects = self._fit_prepost(y0, baseline, observed & ~on_campaign & (holiday_key == "")[None, :], cm)
@@ -199,7 +207,7 @@ class CampaignForecaster(Forecaster):
         # final level: one-sided exponentially weighted, as of the last day. Campaign days count too,
         # their fitted uplift divided out, with weight 1 / uplift (a 5x day is mostly campaign noise):
         # twice the evidence where campaigns are frequent (Rossmann runs a promotion every other week)
-        divisor = prepost * season[:, season_index] * (holiday_mult * calendar)[None, :]
+        divisor = prepost * season[:, season_index] * holiday_mult[None, :] * calendar
         weight = (observed & ~on_campaign).astype(np.float32)
         if self.uplift_ and self.level_from_campaign_days:
             log_mean, log_var, _, _, _ = self._uplift_matrices(days, dates[0], n_days)
@@ -212,6 +220,14 @@ class CampaignForecaster(Forecaster):
         # dispersion on ordinary days
         self.dispersion_ = _dispersion(y0, expected_ordinary, ordinary)
         return self
+
+    def _calendar(self, dates: pd.DatetimeIndex) -> np.ndarray:
+        """Day-of-year x day-of-month multipliers, (1, days) shop-wide or (n_sku, days) with each SKU's
+        own yearly swing."""
+        calendar = _calendar(dates, self.yearly_, self.monthly_)[None, :]
+        if self.sku_yearly_ is None:
+            return calendar
+        return calendar * np.exp(self.sku_yearly_[:, dates.day_of_year.to_numpy() - 1])
 
     def _season(self, adjusted, ordinary, season_index, n_cat) -> np.ndarray:
         """Seasonal profile (n_sku, m), mean 1, shrunk SKU -> category -> shop by units of evidence."""
@@ -445,8 +461,7 @@ class CampaignForecaster(Forecaster):
         season_index = _season_index(future, self.season_length)
         holiday_key = _holiday_keys(future, self.market)
         holiday_mult = np.array([self.holiday_effect_.get(k, 1.0) for k in holiday_key], dtype=np.float32)
-        calendar = _calendar(future, self.yearly_, self.monthly_)
-        baseline = self.level_[:, None] * self.season_[:, season_index] * (holiday_mult * calendar)[None, :]
+        baseline = self.level_[:, None] * self.season_[:, season_index] * holiday_mult[None, :] * self._calendar(future)
         if self.prepost_ is not None:
             baseline = baseline * _prepost_matrix(self.prepost_, cm.days_to[:, cut], cm.days_since[:, cut])
         log_mean, log_var, event, scale, event_ids = self._uplift_matrices(days, start, horizon, uplift_scale)
@@ -785,8 +800,11 @@ def _wilson_hilferty(mu: np.ndarray, phi: np.ndarray, n_strata: int) -> np.ndarr
     return np.floor(mu.astype(np.float32) * cube * cube * cube + 0.5)
 
 
-def _calendar_profiles(deseasoned, ordinary, dates, yearly: bool, monthly: bool, mid_half_life: float = 10.0):
-    """Shop-wide day-of-year (366) and day-of-month (31) multipliers, mean 1, from ordinary days.
+def _calendar_profiles(deseasoned, ordinary, dates, yearly: bool, monthly: bool, mid_half_life: float = 10.0,
+                       prior_units: float = 300.0):
+    """Shop-wide day-of-year (366) and day-of-month (31) multipliers, mean 1, from ordinary days, and
+    each SKU's own day-of-year log deviation from the shop's (n_sku, 366), or None (see
+    ``_sku_year_profiles``; a SKU's weighs as much as the shop's at ``prior_units`` units behind it).
 
     The shop's demand on each day is compared, pooled over SKUs (so big sellers weigh most), with a
     smooth local level: a short one (half-life ``mid_half_life`` days) against a long one (90 days)
@@ -796,6 +814,7 @@ def _calendar_profiles(deseasoned, ordinary, dates, yearly: bool, monthly: bool,
     n_days = len(dates)
     year_profile = np.ones(366, dtype=np.float32)
     month_profile = np.ones(31, dtype=np.float32)
+    sku_profiles = None
     n_sku = deseasoned.shape[0]
     short = _two_sided_level(deseasoned, ordinary, np.full(n_sku, mid_half_life, dtype=np.float32))
     doy = dates.day_of_year.to_numpy() - 1
@@ -814,6 +833,12 @@ def _calendar_profiles(deseasoned, ordinary, dates, yearly: bool, monthly: bool,
         years = smooth_counts / 15.0
         shrunk = 1 + (mean - 1) * years / (years + 0.5)
         year_profile = (shrunk / shrunk.mean()).astype(np.float32)
+        # a SKU's own swing is read against a level that does not follow a yearly swing itself
+        yearly_level = _two_sided_level(deseasoned, ordinary, np.full(n_sku, 365.0, dtype=np.float32))
+        both = np.isfinite(short) & np.isfinite(yearly_level)
+        shop_ratio = np.where(both, short, 0).sum(axis=0) / np.maximum(np.where(both, yearly_level, 0).sum(axis=0), 1e-9)
+        units = np.where(ordinary, deseasoned, 0).sum(axis=1)
+        sku_profiles = _sku_year_profiles(short, yearly_level, shop_ratio, dates, units / (units + prior_units))
     if monthly and n_days >= 90:
         usable = ordinary & np.isfinite(short)
         day_sum = np.where(usable, deseasoned, 0).sum(axis=0)
@@ -825,7 +850,76 @@ def _calendar_profiles(deseasoned, ordinary, dates, yearly: bool, monthly: bool,
         ratio = np.divide(sums, levels, out=np.ones(31), where=levels > 0)
         shrunk = 1 + (ratio - 1) * n_months / (n_months + 2.0)
         month_profile = (shrunk / np.average(shrunk, weights=np.maximum(n_months, 1e-9))).astype(np.float32)
-    return year_profile, month_profile
+    return year_profile, month_profile, sku_profiles
+
+
+def _circular_sums(values: np.ndarray, window: int) -> np.ndarray:
+    """Sums over +-window along the last axis (366 days of the year), wrapping around the year end."""
+    padded = np.concatenate([values[..., -window:], values, values[..., :window]], axis=-1)
+    cumulative = np.concatenate([np.zeros(values.shape[:-1] + (1,), dtype=values.dtype), np.cumsum(padded, axis=-1)], axis=-1)
+    return cumulative[..., 2 * window + 1 :] - cumulative[..., : -(2 * window + 1)]
+
+
+def _agreed_year_profile(values: np.ndarray, seen: np.ndarray, window: int) -> np.ndarray:
+    """Mean over years of log ratios by day of the year, weighted by how well the years agree.
+
+    ``values``, ``seen``: (rows, n_years, 366), each day already the mean over +-``window`` days. Per
+    row, rho, the correlation of the years' values over the days both saw, is the share of their
+    variance that recurs; a correlation over a few overlapping weeks is mostly chance, so it is
+    discounted by the independent (2 window + 1)-day blocks behind it (half at _SEASON_PRIOR_BLOCKS).
+    A day seen in n years then weighs n rho / (1 + (n - 1) rho) (Spearman-Brown). Rows whose years
+    do not agree (or with one year) get ~0. Returns (rows, 366).
+    """
+    rows, n_years, _ = values.shape
+    products, squares_a, squares_b, overlap = (np.zeros(rows) for _ in range(4))
+    for a in range(n_years):
+        for b in range(a + 1, n_years):
+            both = seen[:, a] & seen[:, b]
+            products += (values[:, a] * values[:, b] * both).sum(axis=1)
+            squares_a += (values[:, a] ** 2 * both).sum(axis=1)
+            squares_b += (values[:, b] ** 2 * both).sum(axis=1)
+            overlap += both.sum(axis=1)
+    denominator = np.sqrt(squares_a * squares_b)
+    rho = np.clip(np.divide(products, denominator, out=np.zeros(rows), where=denominator > 0), 0.0, 1.0)
+    blocks = overlap / (2 * window + 1)
+    rho = (rho * blocks / (blocks + _SEASON_PRIOR_BLOCKS))[:, None]
+    n = seen.sum(axis=1)
+    mean = np.divide(np.where(seen, values, 0).sum(axis=1), n, out=np.zeros((rows, 366)), where=n > 0)
+    return n * rho / (1 + (n - 1) * rho) * mean
+
+
+def _sku_year_profiles(short, long, shop_ratio, dates: pd.DatetimeIndex, evidence: np.ndarray,
+                       window: int = 7) -> np.ndarray | None:
+    """Each SKU's own yearly swing beyond the shop's: log multipliers (n_sku, 366), mean 0, or None.
+
+    A SKU's short local level against its long one (a level that does not follow a yearly swing),
+    divided by the shop's same ratio, says how much more (or less) seasonal it is than the shop on
+    that day: a beach-town store peaks in July, a heater in January. Averaged per year and day of the
+    year (+-``window`` days), it is believed as far as the SKU's years agree (``_agreed_year_profile``),
+    times ``evidence`` (n_sku,) in [0, 1], the weight of the units behind it: a SKU selling a few
+    units a year has no season of its own to show.
+    """
+    years = dates.year.to_numpy()
+    n_years = int(years.max() - years.min() + 1)
+    if n_years < 2:
+        return None
+    n_sku = short.shape[0]
+    usable = np.isfinite(short) & np.isfinite(long) & (short > 0) & (long > 0) & (shop_ratio > 0)[None, :]
+    deviation = np.where(usable, np.log(np.where(usable, short / np.where(usable, long, 1.0), 1.0)), 0.0)
+    deviation -= np.where(usable, np.log(np.maximum(shop_ratio, 1e-9))[None, :], 0.0)
+    cell = (years - years.min()) * 366 + dates.day_of_year.to_numpy() - 1
+    # one cell per SKU, year and day of the year (a day occurs once a year)
+    sums = np.zeros((n_sku, n_years * 366), dtype=np.float32)
+    counts = np.zeros((n_sku, n_years * 366), dtype=np.float32)
+    sums[:, cell] = deviation
+    counts[:, cell] = usable
+    sums = _circular_sums(sums.reshape(n_sku, n_years, 366), window)
+    counts = _circular_sums(counts.reshape(n_sku, n_years, 366), window)
+    seen = counts > 0.5
+    mean = np.divide(sums, counts, out=np.zeros_like(sums), where=seen)
+    profile = _agreed_year_profile(mean, seen, window) * evidence[:, None]
+    profile -= profile.mean(axis=1, keepdims=True)
+    return profile.astype(np.float32)
 
 
 def _uplift_year_profile(dates: pd.Series, units: np.ndarray, fitted: np.ndarray, window: int = 7) -> np.ndarray | None:
@@ -833,49 +927,21 @@ def _uplift_year_profile(dates: pd.Series, units: np.ndarray, fitted: np.ndarray
 
     Campaign days' units against their fitted demand (baseline x the SKU's uplift x its day-of-campaign
     profile), summed per calendar year and day of the year over +-``window`` days (circular), give one
-    log ratio per year and day. How far a day's mean over the years is believed is set by how well the
-    years agree: rho, the correlation of the log ratios between pairs of years over the days both saw,
-    is the share of their variance that recurs; with n years behind a day its weight is the
-    Spearman-Brown n rho / (1 + (n - 1) rho). Uplifts that do not repeat by season get rho ~ 0 and no
-    profile; a shop with under two years of campaigns gets none.
+    log ratio per year and day, believed as far as the years agree (``_agreed_year_profile``): uplifts
+    that do not repeat by season get none; a shop with under two years of campaigns gets none.
     """
     years = dates.dt.year.to_numpy()
-    doy = dates.dt.day_of_year.to_numpy() - 1
     first = years.min()
     n_years = int(years.max() - first + 1)
     if n_years < 2:
         return None
-    cell = (years - first) * 366 + doy
-    u = np.bincount(cell, weights=units, minlength=n_years * 366).reshape(n_years, 366)
-    f = np.bincount(cell, weights=fitted, minlength=n_years * 366).reshape(n_years, 366)
-    kernel = np.ones(2 * window + 1)
-    smooth = lambda a: np.convolve(np.r_[a[-window:], a, a[:window]], kernel, mode="valid")  # noqa: E731
-    u = np.array([smooth(row) for row in u])
-    f = np.array([smooth(row) for row in f])
+    cell = (years - first) * 366 + dates.dt.day_of_year.to_numpy() - 1
+    u = _circular_sums(np.bincount(cell, weights=units, minlength=n_years * 366).reshape(n_years, 366), window)
+    f = _circular_sums(np.bincount(cell, weights=fitted, minlength=n_years * 366).reshape(n_years, 366), window)
     seen = f > 0
-    log_ratio = np.where(seen, np.log(np.maximum(u, 1e-9) / np.where(seen, f, 1.0)), 0.0)
     total = np.log(max(units.sum(), 1e-9) / max(fitted.sum(), 1e-9))
-    log_ratio = np.where(seen, log_ratio - total, 0.0)
-    products, squares_a, squares_b = 0.0, 0.0, 0.0
-    overlap = 0
-    for a in range(n_years):
-        for b in range(a + 1, n_years):
-            both = seen[a] & seen[b]
-            overlap += int(both.sum())
-            products += float((log_ratio[a] * log_ratio[b])[both].sum())
-            squares_a += float((log_ratio[a] ** 2)[both].sum())
-            squares_b += float((log_ratio[b] ** 2)[both].sum())
-    if squares_a <= 0 or squares_b <= 0:
-        return None
-    rho = float(np.clip(products / np.sqrt(squares_a * squares_b), 0.0, 1.0))
-    # a correlation over a few overlapping weeks is mostly chance: it counts by the independent
-    # (2 window + 1)-day blocks behind it, half-believed at _SEASON_PRIOR_BLOCKS of them
-    blocks = overlap / (2 * window + 1)
-    rho *= blocks / (blocks + _SEASON_PRIOR_BLOCKS)
-    n = seen.sum(axis=0)
-    mean = np.divide(log_ratio.sum(axis=0), n, out=np.zeros(366), where=n > 0)
-    weight = n * rho / (1 + (n - 1) * rho)
-    return (weight * mean).astype(np.float32)
+    log_ratio = np.where(seen, np.log(np.maximum(u, 1e-9) / np.where(seen, f, 1.0)) - total, 0.0)
+    return _agreed_year_profile(log_ratio[None], seen[None], window)[0].astype(np.float32)
 
 
 def _calendar(dates: pd.DatetimeIndex, year_profile: np.ndarray, month_profile: np.ndarray) -> np.ndarray:
