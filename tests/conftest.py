@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+#: as bench/forecast_accuracy.py: beside the repository, or RESTOCK_SHARED_DATA (e.g. from a git worktree)
+SHARED_DATA = Path(os.environ.get("RESTOCK_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
 @pytest.fixture
