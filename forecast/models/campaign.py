@@ -175,7 +175,7 @@ class CampaignForecaster(Forecaster):
                 self.yearly_, self.monthly_, sku_yearly = _calendar_profiles(
                     deseasoned, ordinary, dates, self.yearly, self.monthly, prior_units=self.profile_prior_units)
                 self.sku_yearly_ = sku_yearly if self.sku_seasonality else None
-                calendar = self._calendar(dates)
+                calendar = self._calendar_matrix(dates)
                 deseasoned = deseasoned / calendar
             local = _two_sided_level(deseasoned, ordinary, self.half_life_)
             local = self._fill_level(local, y0, observed, n_cat)
@@ -221,7 +221,7 @@ class CampaignForecaster(Forecaster):
         self.dispersion_ = _dispersion(y0, expected_ordinary, ordinary)
         return self
 
-    def _calendar(self, dates: pd.DatetimeIndex) -> np.ndarray:
+    def _calendar_matrix(self, dates: pd.DatetimeIndex) -> np.ndarray:
         """Day-of-year x day-of-month multipliers, (1, days) shop-wide or (n_sku, days) with each SKU's
         own yearly swing."""
         calendar = _calendar(dates, self.yearly_, self.monthly_)[None, :]
@@ -461,7 +461,7 @@ class CampaignForecaster(Forecaster):
         season_index = _season_index(future, self.season_length)
         holiday_key = _holiday_keys(future, self.market)
         holiday_mult = np.array([self.holiday_effect_.get(k, 1.0) for k in holiday_key], dtype=np.float32)
-        baseline = self.level_[:, None] * self.season_[:, season_index] * holiday_mult[None, :] * self._calendar(future)
+        baseline = self.level_[:, None] * self.season_[:, season_index] * holiday_mult[None, :] * self._calendar_matrix(future)
         if self.prepost_ is not None:
             baseline = baseline * _prepost_matrix(self.prepost_, cm.days_to[:, cut], cm.days_since[:, cut])
         log_mean, log_var, event, scale, event_ids = self._uplift_matrices(days, start, horizon, uplift_scale)
