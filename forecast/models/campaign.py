@@ -172,9 +172,8 @@ class CampaignForecaster(Forecaster):
             season = self._season(adjusted, ordinary, season_index, n_cat)
             deseasoned = adjusted / season[:, season_index]
             if iteration == 0 and (self.yearly or self.monthly):
-                self.yearly_, self.monthly_, sku_yearly = _calendar_profiles(
-                    deseasoned, ordinary, dates, self.yearly, self.monthly, prior_units=self.profile_prior_units)
-                self.sku_yearly_ = sku_yearly if self.sku_seasonality else None
+                self.yearly_, self.monthly_, self.sku_yearly_ = _calendar_profiles(
+                    deseasoned, ordinary, dates, self.yearly, self.monthly, self.sku_seasonality, self.profile_prior_units)
                 calendar = self._calendar_matrix(dates)
                 deseasoned = deseasoned / calendar
             local = _two_sided_level(deseasoned, ordinary, self.half_life_)
@@ -800,10 +799,10 @@ def _wilson_hilferty(mu: np.ndarray, phi: np.ndarray, n_strata: int) -> np.ndarr
     return np.floor(mu.astype(np.float32) * cube * cube * cube + 0.5)
 
 
-def _calendar_profiles(deseasoned, ordinary, dates, yearly: bool, monthly: bool, mid_half_life: float = 10.0,
-                       prior_units: float = 300.0):
+def _calendar_profiles(deseasoned, ordinary, dates, yearly: bool, monthly: bool, per_sku: bool = False,
+                       prior_units: float = 300.0, mid_half_life: float = 10.0):
     """Shop-wide day-of-year (366) and day-of-month (31) multipliers, mean 1, from ordinary days, and
-    each SKU's own day-of-year log deviation from the shop's (n_sku, 366), or None (see
+    with ``per_sku`` each SKU's own day-of-year log deviation from the shop's (n_sku, 366), or None (see
     ``_sku_year_profiles``; a SKU's weighs as much as the shop's at ``prior_units`` units behind it).
 
     The shop's demand on each day is compared, pooled over SKUs (so big sellers weigh most), with a
@@ -833,6 +832,7 @@ def _calendar_profiles(deseasoned, ordinary, dates, yearly: bool, monthly: bool,
         years = smooth_counts / 15.0
         shrunk = 1 + (mean - 1) * years / (years + 0.5)
         year_profile = (shrunk / shrunk.mean()).astype(np.float32)
+    if yearly and n_days >= 400 and per_sku:
         # a SKU's own swing is read against a level that does not follow a yearly swing itself
         yearly_level = _two_sided_level(deseasoned, ordinary, np.full(n_sku, 365.0, dtype=np.float32))
         both = np.isfinite(short) & np.isfinite(yearly_level)
