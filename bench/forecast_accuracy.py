@@ -111,8 +111,9 @@ def bench_rossmann(models=ROSSMANN_PEERS, cutoff=None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def bench_rossmann_origins(models=ROSSMANN_PEERS) -> pd.DataFrame:
-    """The same comparison at five 42-day origins; the mean of each metric over them."""
+def bench_rossmann_origins(models=ROSSMANN_PEERS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The same comparison at five 42-day origins: the mean of each metric over them, and per origin
+    the promo-day errors with each peer's ratio to the engine's."""
     tables = [bench_rossmann(models, cutoff).assign(cutoff=cutoff) for cutoff in ROSSMANN_ORIGINS]
     frame = pd.concat(tables, ignore_index=True)
     columns = ["RMSPE all", "RMSPE promo", "WAPE all", "WAPE promo"]
@@ -122,7 +123,10 @@ def bench_rossmann_origins(models=ROSSMANN_PEERS) -> pd.DataFrame:
         mean["origins where engine wins RMSPE promo"] = [
             f"{int((wins['campaign'] < wins[m]).sum())}/{len(wins)}" if m != "campaign" else "" for m in mean["model"]
         ]
-    return mean
+    per_origin = pd.concat([ratio_table(t, ["RMSPE promo", "WAPE promo"]) for t in tables], ignore_index=True)
+    per_origin = per_origin[["cutoff", "model", "RMSPE promo", "WAPE promo"]
+                            + [c for c in per_origin.columns if c.endswith("/ engine")]]
+    return mean, per_origin
 
 
 # ------------------------------------------------------------------------------------------ carparts
@@ -228,9 +232,11 @@ def main(argv=None) -> None:
         print("\n## Rossmann, 91 stores, 42 days after 2015-06-19 (p50; open days with sales)\n")
         print(markdown(ratio_table(table, ["RMSPE all", "RMSPE promo", "WAPE all", "WAPE promo"])))
     if "origins" in args.sets:
-        table = bench_rossmann_origins(chosen or ROSSMANN_PEERS)
+        table, per_origin = bench_rossmann_origins(chosen or ROSSMANN_PEERS)
         print(f"\n## Rossmann at five origins ({', '.join(ROSSMANN_ORIGINS)}), 42 days each: mean over origins\n")
         print(markdown(ratio_table(table, ["RMSPE all", "RMSPE promo", "WAPE all", "WAPE promo"])))
+        print("\n### promo days, per origin\n")
+        print(markdown(per_origin))
     if "carparts" in args.sets:
         table = bench_carparts(chosen or CARPARTS_PEERS)
         print(f"\n## carparts, {CARPARTS_HOLDOUT}-month holdout, complete series\n")
