@@ -98,7 +98,8 @@ def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None
         params.setdefault("market", config.shop.market)
     products = inputs.products[["sku", "category"]]
     fitted = get_model(name, **params).fit(history, campaigns, products)
-    paths = fitted.sample_paths(days, n_paths=n_paths, seed=seed)
+    # drawn a chunk of SKUs at a time when read: the forecast frame here, the plan's blocks later
+    paths = fitted.chunked_paths(days, n_paths=n_paths, seed=seed)
     models = pd.Series(name, index=pd.Index(paths.skus, dtype=object))
     choice = latest_model_choice(shop) if model is None else None
     if choice is not None and len(choice):
@@ -116,7 +117,6 @@ def apply_model_choice(paths: SamplePaths, default: str, choice: pd.DataFrame, h
     with that model's paths. The shop's model is still fitted on every SKU first: it pools campaign
     uplift across SKUs, so leaving a SKU out of its fit would weaken the others. Returns the paths and
     the model of each SKU."""
-    values = paths.values.copy()
     row_of = {sku: i for i, sku in enumerate(paths.skus)}
     models = pd.Series(default, index=pd.Index(paths.skus, dtype=object))
     chosen = choice[choice["sku"].isin(row_of) & (choice["model"] != default)]
@@ -124,10 +124,9 @@ def apply_model_choice(paths: SamplePaths, default: str, choice: pd.DataFrame, h
         skus = sorted(group["sku"])
         part = get_model(model_name).fit(history[history["sku"].isin(skus)], campaigns[campaigns["sku"].isin(skus)],
                                          products).sample_paths(days, n_paths=n_paths, seed=seed)
-        for i, sku in enumerate(part.skus):
-            values[row_of[sku]] = part.values[i]
-            models[sku] = model_name
-    return SamplePaths(skus=paths.skus, start=paths.start, values=values), models
+        paths = paths.with_rows([row_of[sku] for sku in part.skus], part.values)
+        models[list(part.skus)] = model_name
+    return paths, models
 
 
 def plan_settings(config: ShopConfig, **overrides) -> PlanSettings:

@@ -31,6 +31,7 @@ import pandas as pd
 
 from forecast.models.base import SamplePaths
 from planner import policy
+from planner.demand import BLOCK_SKUS, Demand, plan_days, read_demand
 from planner.positions import scheduled_receipts
 
 DEFAULT_CLASS_LEVELS = {"A": 0.98, "B": 0.95, "C": 0.90}
@@ -57,6 +58,7 @@ class PlanSettings:
     holding_cost_rate    yearly holding cost as a share of unit cost (for the EOQ)
     slow_mover_units     mean demand over lead time + review below this -> discrete formulas
     seed                 seed of the lead-time draws
+    block_skus           SKUs whose sample paths are read at once (bounds memory; the plan does not depend on it)
     """
 
     service_level: float = 0.95
@@ -76,6 +78,7 @@ class PlanSettings:
     holding_cost_rate: float = 0.25
     slow_mover_units: float = 20.0
     seed: int = 0
+    block_skus: int = BLOCK_SKUS
 
     def __post_init__(self):
         if self.service_measure not in ("cycle", "fill_rate"):
@@ -234,36 +237,6 @@ def classify_abc(revenue: pd.Series, shares: tuple[float, float] = (0.8, 0.95)) 
 
 # ---------------------------------------------------------------------------------------- the plan
 
-def _cumulative_demand(paths: SamplePaths, skus: list[str], today_index: int,
-                       chunk: int = 512) -> tuple[np.ndarray, np.ndarray]:
-    """Demand of ``skus`` (in that order; zeros without a forecast) from today on, as cumulative totals
-    (n_sku, n_paths, days + 1; [..., t] = units sold on days 0 .. t-1) and the mean per day (n_sku, days).
-
-    ``today_index`` is the path day of today (0 when the paths start today, -1 when they start tomorrow:
-    the missing leading days repeat the paths' first day). Built a block of SKUs at a time: a full copy
-    of the paths besides the totals would double the memory (10,000 SKUs x 200 paths x 91 days = 0.7 GB)."""
-    index = {str(s): i for i, s in enumerate(paths.skus)}
-    rows = np.array([index.get(s, -1) for s in skus], dtype=int)
-    n, (n_paths, length) = len(skus), paths.values.shape[1:]
-    days = max(length - today_index, 0)
-    # float32 holds whole units exactly up to 16 million: enough, and half the memory of float64
-    cumulative = np.zeros((n, n_paths, days + 1), np.float32)
-    daily_mean = np.zeros((n, days), np.float32)
-    for first in range(0, n, chunk):
-        block = rows[first:first + chunk]
-        found = np.flatnonzero(block >= 0)
-        if not found.size:
-            continue
-        values = paths.values[block[found]]
-        if today_index > 0:
-            values = values[:, :, today_index:]
-        elif today_index < 0:
-            values = np.concatenate([np.repeat(values[:, :, :1], -today_index, axis=2), values], axis=2)
-        cumulative[first + found, :, 1:] = np.cumsum(values, axis=2, dtype=np.float32)
-        daily_mean[first + found] = values.mean(axis=1)
-    return cumulative, daily_mean
-
-
 def order_up_to_levels(
     lead: np.ndarray, cycle: np.ndarray, targets: np.ndarray, measure: str, slow_units: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -405,15 +378,14 @@ def make_plan(
     settings = settings or PlanSettings()
     start = pd.Timestamp(paths.start).normalize()
     today = pd.Timestamp(today).normalize() if today is not None else start
-    paths = explode_bundles(paths, bundles)
     terms = supply_terms(products, suppliers, settings)
     bundle_skus = set() if bundles is None or len(bundles) == 0 else set(bundles["bundle_sku"].astype(str))
     terms = terms[terms["status"].ne("discontinued") & ~terms["sku"].isin(bundle_skus)].reset_index(drop=True)
     skus = terms["sku"].tolist()
     n = len(skus)
     R = int(settings.review_period_days)
-    cumulative, daily_mean = _cumulative_demand(paths, skus, (today - start).days)
-    n_paths, horizon = cumulative.shape[1], cumulative.shape[2] - 1
+    today_index = (today - start).days
+    n_paths, horizon = paths.n_paths, plan_days(paths, today_index)
     rng = np.random.default_rng(settings.seed)
 
     # --- positions at the selling location and upstream (everything else: own warehouse, 3PL)
@@ -427,19 +399,11 @@ def make_plan(
     upstream_available = upstream["available"].reindex(skus).fillna(0.0).clip(lower=0).to_numpy()
     upstream_position = upstream["position"].reindex(skus).fillna(0.0).to_numpy()
 
-    # --- classes and targets
-    revenue = pd.Series(daily_mean.sum(axis=1) * terms["price"].to_numpy(), index=skus)
-    classes = classify_abc(revenue)
-    targets = np.array([settings.class_service_levels.get(c, settings.service_level) for c in classes])
-
-    # --- lead-time demand per path with sampled lead times
+    # --- sampled lead times per path
     fixed = (terms["transit_days"] + terms["receiving_days"]).round().astype(int).to_numpy()
     supplier_lead = sample_lead_times(terms, n_paths, rng)
     lead_days = np.minimum(supplier_lead + fixed[:, None], horizon)
     cycle_days = np.minimum(lead_days + R, horizon)
-    rows, cols = np.arange(n)[:, None], np.arange(n_paths)[None, :]
-    lead_demand = cumulative[rows, cols, lead_days]
-    cycle_demand = cumulative[rows, cols, cycle_days]
     mean_lead = terms["lead_time_days"].to_numpy() + fixed
 
     # --- campaigns
@@ -454,6 +418,25 @@ def make_plan(
     camp["order_by"] = campaign_order_by_date(
         camp["start"], terms["lead_time_days"].to_numpy()[at], terms["transit_days"].to_numpy()[at],
         terms["receiving_days"].to_numpy()[at], settings.receiving_buffer_days).to_numpy()
+    window_end = np.ceil(lead_days.mean(axis=1)).astype(int) + R  # the regular order's window, per SKU
+
+    # --- own warehouse -> FBT: stock free upstream (now, or when a PO or transit lands there) moves on to
+    # FBT, enough for the transit + FBT receiving days and the review period after it is shipped
+    sched = _scheduled(inventory, purchase_orders, today, settings)
+    ship_day, upstream_by_ship, upstream_source = _upstream_supply(sched, terms, upstream_available, today, horizon)
+    shipping = np.flatnonzero(ship_day >= 0)
+
+    # --- demand read off the paths a block of SKUs at a time; what is decided across SKUs comes after
+    demand = read_demand(paths, bundles, skus, today_index, lead_days, cycle_days,
+                         _windows_wanted(camp, shipping, ship_day, fixed, window_end, today, R, horizon),
+                         settings.block_skus)
+    daily_mean, lead_demand, cycle_demand = demand.daily_mean, demand.lead, demand.cycle
+
+    # --- classes and targets
+    revenue = pd.Series(daily_mean.sum(axis=1) * terms["price"].to_numpy(), index=skus)
+    classes = classify_abc(revenue)
+    targets = np.array([settings.class_service_levels.get(c, settings.service_level) for c in classes])
+
     baseline = _baseline_daily(daily_mean, camp, horizon)
     # expected units beyond the SKU's campaign-free baseline over the campaign's days
     running = np.concatenate([np.zeros((n, 1)), np.cumsum(daily_mean, axis=1, dtype=float)], axis=1)
@@ -467,19 +450,15 @@ def make_plan(
     term_rows = _records(terms)
     levels, reorders, methods = order_up_to_levels(lead_demand, cycle_demand, targets, settings.service_measure,
                                         settings.slow_mover_units)
-    # --- own warehouse -> FBT: stock free upstream (now, or when a PO or transit lands there) moves on to
-    # FBT, enough for the transit + FBT receiving days and the review period after it is shipped
-    sched = _scheduled(inventory, purchase_orders, today, settings)
-    ship_day, upstream_by_ship, upstream_source = _upstream_supply(sched, terms, upstream_available, today, horizon)
     transfer_levels, fbt_at_ship = np.zeros(n), selling_position.astype(float).copy()
-    shipping = np.flatnonzero(ship_day >= 0)
     if shipping.size:
         d = ship_day[shipping]
         end = np.minimum(d + fixed[shipping] + R, horizon)
         transfer_levels[shipping] = np.ceil(policy.empirical_reorder_points(
-            cumulative[shipping, :, end] - cumulative[shipping, :, d], targets[shipping]))
+            np.stack([demand.window(i, a, b) for i, a, b in zip(shipping, d, end)]), targets[shipping]))
         # what FBT still holds then: its position less the expected sales (lost sales: at most its stock)
-        sold = np.minimum(cumulative[shipping, :, d].mean(axis=1), np.maximum(selling_available[shipping], 0))
+        sold = np.minimum(np.stack([demand.window(i, 0, a) for i, a in zip(shipping, d)]).mean(axis=1),
+                          np.maximum(selling_available[shipping], 0))
         fbt_at_ship[shipping] = selling_position[shipping] - sold
     class_array = classes.to_numpy()
     mean_cycles = cycle_demand.mean(axis=1)
@@ -493,19 +472,18 @@ def make_plan(
         mean_cycle = float(mean_cycles[i])
         network = selling_position[i] + upstream_position[i]
         reasons_campaign = []
-        window_end = int(np.ceil(lead_days[i].mean())) + R
         for r in mine:
-            if r["start_day"] < window_end:
+            if r["start_day"] < window_end[i]:
                 reasons_campaign.append(f"{r['campaign_id']} {str(r['type']).replace('_', ' ')} {r['uplift']:+.0f}")
 
         # campaigns beyond the window whose order-by date comes before the next review
         campaign_level, campaign_note, campaign_order_by = level, "", today
         for r in mine:
-            if r["start_day"] < window_end:
+            if r["start_day"] < window_end[i]:
                 continue
             order_by = r["order_by"]
             if order_by < today + pd.Timedelta(days=R) and r["end_day"] < horizon:
-                need = math.ceil(policy.empirical_reorder_point(cumulative[i, :, r["end_day"] + 1], target))
+                need = math.ceil(policy.empirical_reorder_point(demand.window(i, 0, r["end_day"] + 1), target))
                 if need > campaign_level:
                     campaign_level, campaign_order_by = need, max(order_by, today)
                     campaign_note = (f"; pre-build for {r['campaign_id']} ({str(r['type']).replace('_', ' ')} "
@@ -516,7 +494,7 @@ def make_plan(
         transfer = 0.0
         if ship_day[i] >= 0:
             transfer_level = int(transfer_levels[i])
-            transfer_level = max(transfer_level, _campaign_stock_before(mine, i, cumulative, target,
+            transfer_level = max(transfer_level, _campaign_stock_before(mine, i, demand, target,
                                                                         int(ship_day[i]), fixed[i], horizon))
             want = transfer_level - fbt_at_ship[i]
             if want > 0:
@@ -599,7 +577,7 @@ def make_plan(
     plan["cover_days"] = ((selling_position + upstream_position) / np.maximum(daily_mean.mean(axis=1), 1e-9)).round(1)
     shipped_today = transfers.loc[transfers["ship_by"] == today].groupby("sku")["quantity"].sum()
     still_upstream = np.maximum(upstream_available - plan["sku"].map(shipped_today).fillna(0.0).to_numpy(), 0.0)
-    alerts.extend(_alerts(today, plan, terms, camp, cumulative, daily_mean, baseline, targets, with_plan, fixed,
+    alerts.extend(_alerts(today, plan, terms, camp, demand, daily_mean, baseline, targets, with_plan, fixed,
                           selling_available, still_upstream, history, settings))
     alerts_frame = pd.DataFrame(alerts, columns=["sku", "location", "kind", "date", "message"])
     orders = orders.sort_values(["supplier", "sku"]).reset_index(drop=True)
@@ -631,14 +609,40 @@ def _baseline_daily(daily_mean: np.ndarray, camp: pd.DataFrame, horizon: int) ->
     return np.where(counts > 0, sums / np.maximum(counts, 1), daily_mean.mean(axis=1))
 
 
-def _campaign_stock_before(mine: list[dict], i: int, cumulative: np.ndarray, target: float, ship_day: int,
+def _windows_wanted(camp: pd.DataFrame, shipping: np.ndarray, ship_day: np.ndarray, fixed: np.ndarray,
+                    window_end: np.ndarray, today: pd.Timestamp, review_days: int,
+                    horizon: int) -> list[tuple[int, int, int]]:
+    """The day windows (SKU, first day, end day) whose demand make_plan reads besides lead time and
+    cycle: a transfer's (ship day to ship day + transit + review; today to the ship day), a campaign
+    pre-build's (today to the campaign's end), the campaign stock a transfer must bring (ship day to the
+    campaign's end) and a campaign whose order-by date has passed (its own days)."""
+    wanted = []
+    for i in shipping:
+        d = int(ship_day[i])
+        wanted += [(int(i), d, int(min(d + fixed[i] + review_days, horizon))), (int(i), 0, d)]
+    if len(camp) == 0:
+        return wanted
+    i = camp["i"].to_numpy(int)
+    start_day, end_day = camp["start_day"].to_numpy(int), camp["end_day"].to_numpy(int)
+    order_by = pd.DatetimeIndex(camp["order_by"])
+    inside = end_day < horizon
+    pre_build = inside & (start_day >= window_end[i]) & (order_by < today + pd.Timedelta(days=review_days))
+    wanted += [(int(k), 0, int(e) + 1) for k, e in zip(i[pre_build], end_day[pre_build])]
+    before = inside & (ship_day[i] >= 0) & (start_day >= ship_day[i] + fixed[i])
+    wanted += [(int(k), int(ship_day[k]), int(e) + 1) for k, e in zip(i[before], end_day[before])]
+    late = (camp["type"].to_numpy() != "ad") & (order_by < today)
+    wanted += [(int(k), int(a), int(min(e, horizon - 1)) + 1) for k, a, e in zip(i[late], start_day[late], end_day[late])]
+    return wanted
+
+
+def _campaign_stock_before(mine: list[dict], i: int, demand: Demand, target: float, ship_day: int,
                            transfer_days: int, horizon: int) -> int:
     """Stock the selling location needs for the campaigns a transfer shipped on ``ship_day`` would reach
     in time (their demand from that day to their end)."""
     need = 0
     for r in mine:
         if r["start_day"] >= ship_day + transfer_days and r["end_day"] < horizon:
-            window = cumulative[i, :, r["end_day"] + 1] - cumulative[i, :, ship_day]
+            window = demand.window(i, ship_day, r["end_day"] + 1)
             need = max(need, math.ceil(policy.empirical_reorder_point(window, target)))
     return need
 
@@ -777,7 +781,7 @@ def _lost_sales_stock(start: np.ndarray, receipts: np.ndarray, demand: np.ndarra
     return stock
 
 
-def _alerts(today, plan, terms, camp, cumulative, daily_mean, baseline, targets, with_plan, fixed, available,
+def _alerts(today, plan, terms, camp, demand, daily_mean, baseline, targets, with_plan, fixed, available,
             upstream_available, history, settings) -> list[dict]:
     alerts = []
     horizon = daily_mean.shape[1]
@@ -806,12 +810,14 @@ def _alerts(today, plan, terms, camp, cumulative, daily_mean, baseline, targets,
                        "message": (f"{cover[i]:.0f} days of cover (> {settings.overstock_days:.0f}); {excess:.0f} units "
                                    f"beyond it tie up {excess * term_rows[i]['unit_cost']:,.0f}")})
     if history is not None and len(history):
-        sold = history[pd.to_numeric(history["units"]) > 0].groupby(history["sku"].astype(str))["date"].max()
-        seen = set(history["sku"].astype(str))  # a SKU without history is new, not dead stock
+        # grouped by the SKU column as it is: turning millions of history rows into Python strings took seconds
+        sold = history["date"].where(pd.to_numeric(history["units"]) > 0).groupby(history["sku"], observed=True).max()
+        sold.index = sold.index.astype(str)  # every SKU in the history: one without history is new, not dead stock
         for i in np.flatnonzero(stock > 0):
-            if skus[i] not in seen:
+            if skus[i] not in sold.index:
                 continue
             last = sold.get(skus[i])
+            last = None if pd.isna(last) else last
             if last is None or (today - pd.Timestamp(last)).days > settings.no_sale_days:
                 when = "no sale in the history" if last is None else f"last on {pd.Timestamp(last):%Y-%m-%d}"
                 value = stock[i] * term_rows[i]["unit_cost"]
@@ -839,7 +845,7 @@ def _alerts(today, plan, terms, camp, cumulative, daily_mean, baseline, targets,
         order_by = r["order_by"]
         # a campaign the forecast expects no extra demand from needs no stock of its own
         if order_by < today and float(r["uplift"]) >= 0.5:
-            window = cumulative[i, :, end + 1] - cumulative[i, :, start_day]
+            window = demand.window(i, start_day, end + 1)
             need = math.ceil(policy.empirical_reorder_point(window, target))
             expected = float(window.mean())
             stock_at_start = max(float(with_plan[i, start_day - 1]) if start_day > 0 else float(available[i]), 0.0)

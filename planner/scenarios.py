@@ -44,13 +44,13 @@ import yaml
 
 from forecast.contract import CAMPAIGN_TYPES
 from forecast.models.base import SamplePaths
+from planner.demand import demand_blocks
 from planner.errors import ConfigError
 from planner.io.inputs import Inputs
 from planner.plan import (
     Plan,
     PlanSettings,
     campaign_order_by_date,
-    explode_bundles,
     supply_terms,
 )
 from planner.positions import inventory_positions, scheduled_receipts
@@ -415,14 +415,14 @@ def scenario_forecast(result, inputs: Inputs, changes: ForecastChanges, seed: in
                               f"without refitting; plan campaign scenarios with the campaign model (planning.model = 'campaign')")
         scale = dict(changes.uplift_scale) or None
         new_calendar = calendar if changes.calendar_changed else None
-        drawn = model.sample_paths(paths.horizon, n_paths=paths.values.shape[1], seed=seed, uplift_scale=scale,
-                                   campaigns=new_calendar)
+        drawn = model.chunked_paths(paths.horizon, n_paths=paths.n_paths, seed=seed, uplift_scale=scale,
+                                    campaigns=new_calendar)
         # Poisson draws consume a varying amount of randomness, so one changed mean re-noises every draw
         # after it: keep the base draws wherever the expected demand did not change (common random
         # numbers), and take the new draws only on the SKU-days the change touches.
         changed = _changed_cells(model, paths, scale, new_calendar)
-        values = np.where(changed[:, None, :], drawn.values, paths.values)
-        paths = SamplePaths(skus=paths.skus, start=paths.start, values=values)
+        paths = paths.transformed(lambda lo, hi, values: np.where(changed[lo:hi, None, :],
+                                                                  drawn.rows(np.arange(lo, hi)), values))
     if changes.demand_shocks:
         paths = shock_paths(paths, changes.demand_shocks)
     forecast = paths.to_frame()
@@ -441,18 +441,24 @@ def _changed_cells(model, paths: SamplePaths, uplift_scale: dict | None, calenda
 
 def shock_paths(paths: SamplePaths, shocks) -> SamplePaths:
     """Paths with each shock's SKUs scaled by its factor between its first and last date (inclusive)."""
-    values = paths.values.copy()
     dates = paths.dates
     skus = np.asarray([str(s) for s in paths.skus])
+    changes = []
     for sku_set, factor, first, last in shocks:
-        rows = np.isin(skus, list(sku_set))
         days = np.ones(len(dates), dtype=bool)
         if first is not None:
             days &= dates >= pd.Timestamp(first).normalize()
         if last is not None:
             days &= dates <= pd.Timestamp(last).normalize()
-        values[np.ix_(rows, np.arange(values.shape[1]), np.flatnonzero(days))] *= np.float32(factor)
-    return SamplePaths(skus=paths.skus, start=paths.start, values=values)
+        changes.append((np.isin(skus, list(sku_set)), np.flatnonzero(days), np.float32(factor)))
+
+    def shocked(lo: int, hi: int, values: np.ndarray) -> np.ndarray:
+        values = values.copy()
+        for rows, days, factor in changes:
+            values[np.ix_(rows[lo:hi], np.arange(values.shape[1]), days)] *= factor
+        return values
+
+    return paths.transformed(shocked)
 
 
 # ------------------------------------------------------------------------------------------ evaluation
@@ -481,14 +487,8 @@ def evaluate_plan(plan: Plan, paths: SamplePaths, inputs: Inputs, settings: Plan
     skus = plan.plan["sku"].astype(str).tolist()
     terms = supply_terms(inputs.products, inputs.suppliers, settings).set_index("sku").reindex(skus)
     location = plan.plan.set_index("sku")["location"].reindex(skus).astype(str).to_numpy()
-    paths = explode_bundles(paths, inputs.bundles)
-    first = (today + pd.Timedelta(days=1) - pd.Timestamp(paths.start).normalize()).days
-    horizon = max(0, min(int(settings.horizon_days), paths.horizon - max(first, 0)))
-    index = {str(s): i for i, s in enumerate(paths.skus)}
-    demand = np.zeros((len(skus), paths.values.shape[1], horizon), dtype=np.float64)
-    for i, sku in enumerate(skus):
-        if sku in index:
-            demand[i] = paths.values[index[sku], :, max(first, 0):max(first, 0) + horizon]
+    first = max((today + pd.Timedelta(days=1) - pd.Timestamp(paths.start).normalize()).days, 0)
+    horizon = max(0, min(int(settings.horizon_days), paths.horizon - first))
     row_of = {s: i for i, s in enumerate(skus)}
     receipts = np.zeros((len(skus), horizon))
 
@@ -519,11 +519,35 @@ def evaluate_plan(plan: Plan, paths: SamplePaths, inputs: Inputs, settings: Plan
     window = window.astype(int)
     if window_days is not None:
         window = np.minimum(window_days.reindex(skus).fillna(pd.Series(window, index=skus)).to_numpy(), horizon).astype(int)
+    n = len(skus)
+    total, lost_units, stockout, horizon_demand, horizon_lost, end_on_hand = (np.zeros(n) for _ in range(6))
+    # a block of SKUs at a time: all SKUs' paths at once do not fit in memory for a large shop
+    for block, values in demand_blocks(paths, inputs.bundles, skus, settings.block_skus):
+        demand = values[:, :, first:first + horizon].astype(np.float64)
+        (total[block], lost_units[block], stockout[block], horizon_demand[block], horizon_lost[block],
+         end_on_hand[block]) = _replay(start[block], receipts[block], demand, window[block])
+    unit_cost = terms["unit_cost"].fillna(0.0).to_numpy()
+    margin = (terms["price"] - terms["unit_cost"]).fillna(0.0).clip(lower=0).to_numpy()
+    by_sku = plan.plan.set_index("sku")
+    upstream = (by_sku["upstream_position"] - by_sku["transfer_in"]).reindex(skus).fillna(0.0).clip(lower=0).to_numpy()
+    return pd.DataFrame({
+        "sku": skus, "location": location, "window_days": window, "demand": total, "lost_units": lost_units,
+        "fill_rate": np.where(total > 0, 1 - lost_units / np.maximum(total, 1e-9), 1.0),
+        "stockout_probability": stockout, "lost_margin": lost_units * margin,
+        "horizon_demand": horizon_demand, "horizon_lost_units": horizon_lost,
+        "end_on_hand": end_on_hand, "end_value": (end_on_hand + upstream) * unit_cost,
+    })
+
+
+def _replay(start: np.ndarray, receipts: np.ndarray, demand: np.ndarray, window: np.ndarray):
+    """evaluate_plan's lost-sales replay of SKUs (k) over their paths (k, n_paths, days): per SKU the
+    expected demand and lost units in its window, the chance of a loss there, the expected demand and
+    lost units over all days, and the expected stock at the end."""
     level = np.repeat(start[:, None], demand.shape[1], axis=1)
     lost = np.zeros_like(level)
     window_lost = np.zeros_like(level)
     window_demand = np.zeros_like(level)
-    for day in range(horizon):
+    for day in range(demand.shape[2]):
         level = level + receipts[:, day:day + 1]
         sold = np.minimum(level, demand[:, :, day])
         lost += demand[:, :, day] - sold
@@ -531,20 +555,8 @@ def evaluate_plan(plan: Plan, paths: SamplePaths, inputs: Inputs, settings: Plan
         inside = (day < window)[:, None]
         window_lost += np.where(inside, demand[:, :, day] - sold, 0.0)
         window_demand += np.where(inside, demand[:, :, day], 0.0)
-    total = window_demand.mean(axis=1)
-    lost_units = window_lost.mean(axis=1)
-    unit_cost = terms["unit_cost"].fillna(0.0).to_numpy()
-    margin = (terms["price"] - terms["unit_cost"]).fillna(0.0).clip(lower=0).to_numpy()
-    by_sku = plan.plan.set_index("sku")
-    upstream = (by_sku["upstream_position"] - by_sku["transfer_in"]).reindex(skus).fillna(0.0).clip(lower=0).to_numpy()
-    end_on_hand = level.mean(axis=1)
-    return pd.DataFrame({
-        "sku": skus, "location": location, "window_days": window, "demand": total, "lost_units": lost_units,
-        "fill_rate": np.where(total > 0, 1 - lost_units / np.maximum(total, 1e-9), 1.0),
-        "stockout_probability": (window_lost > 1e-9).mean(axis=1), "lost_margin": lost_units * margin,
-        "horizon_demand": demand.sum(axis=2).mean(axis=1), "horizon_lost_units": lost.mean(axis=1),
-        "end_on_hand": end_on_hand, "end_value": (end_on_hand + upstream) * unit_cost,
-    })
+    return (window_demand.mean(axis=1), window_lost.mean(axis=1), (window_lost > 1e-9).mean(axis=1),
+            demand.sum(axis=2).mean(axis=1), lost.mean(axis=1), level.mean(axis=1))
 
 
 def campaign_order_by(inputs: Inputs, settings: PlanSettings, campaigns: pd.DataFrame,

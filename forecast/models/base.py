@@ -12,6 +12,7 @@ returns, for a horizon starting the day after the last history date:
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import ClassVar, Self
 
@@ -53,18 +54,154 @@ class SamplePaths:
         rows = np.arange(n_sku)
         return cumulative[rows, :, last] - cumulative[rows, :, first]
 
+    @property
+    def n_paths(self) -> int:
+        return self.values.shape[1]
+
+    def rows(self, rows: np.ndarray) -> np.ndarray:
+        """The paths of the SKUs at positions ``rows`` -> (len(rows), n_paths, horizon)."""
+        return self.values[np.asarray(rows, dtype=int)]
+
+    def with_rows(self, rows: np.ndarray, values: np.ndarray) -> SamplePaths:
+        """A copy with the paths of the SKUs at ``rows`` replaced by ``values``."""
+        replaced = self.values.copy()
+        replaced[np.asarray(rows, dtype=int)] = values
+        return SamplePaths(skus=self.skus, start=self.start, values=replaced)
+
+    def transformed(self, change) -> SamplePaths:
+        """Paths changed by ``change(0, n_sku, values)`` (a new array), as ChunkedPaths.transformed."""
+        return SamplePaths(skus=self.skus, start=self.start, values=change(0, len(self.skus), self.values))
+
     def to_frame(self, quantiles: tuple[float, ...] = QUANTILES) -> pd.DataFrame:
         """Long forecast frame: sku, date, mean, p50 ... (quantiles of each day's demand)."""
-        n_sku, _, horizon = self.values.shape
-        frame = pd.DataFrame({
-            "sku": np.repeat(self.skus, horizon),
-            "date": np.tile(self.dates.values, n_sku),
-            "mean": self.values.mean(axis=1).reshape(-1).astype(float),
-        })
-        qs = np.quantile(self.values, quantiles, axis=1)  # (n_q, n_sku, horizon)
-        for q, values in zip(quantiles, qs):
-            frame[quantile_column(q)] = values.reshape(-1).astype(float)
-        return frame
+        mean, qs = summarize_paths(self.values, quantiles)
+        return forecast_frame(self.skus, self.dates, mean, qs, quantiles)
+
+
+def summarize_paths(values: np.ndarray, quantiles: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Mean (n_sku, horizon) and quantiles (n_q, n_sku, horizon) of each SKU and day over the paths."""
+    return values.mean(axis=1), np.quantile(values, quantiles, axis=1)
+
+
+def forecast_frame(skus: np.ndarray, dates: pd.DatetimeIndex, mean: np.ndarray, qs: np.ndarray,
+                   quantiles: tuple[float, ...]) -> pd.DataFrame:
+    """The long forecast frame (sku, date, mean, p50 ...) from per-SKU-day mean and quantile matrices."""
+    n_sku, horizon = mean.shape
+    frame = pd.DataFrame({
+        "sku": np.repeat(skus, horizon),
+        "date": np.tile(dates.values, n_sku),
+        "mean": mean.reshape(-1).astype(float),
+    })
+    for q, values in zip(quantiles, qs):
+        frame[quantile_column(q)] = values.reshape(-1).astype(float)
+    return frame
+
+
+#: bytes of drawn chunks a ChunkedPaths keeps for the next reader (10,000 SKUs x 200 paths x 91 days
+#: take 0.73 GB: a shop that size draws once; beyond it, chunks are drawn again when read again)
+KEEP_BYTES = 1 << 30
+
+
+class ChunkedPaths:
+    """Sample paths (the SamplePaths interface) drawn a chunk of SKUs at a time, when read.
+
+    ``draw(c)`` returns chunk c's paths (SKUs ``c * chunk_skus`` onwards) and optionally their mean and
+    quantiles at QUANTILES; it must give the same draws every time (each chunk has its own seed), so a
+    chunk dropped to bound memory is drawn again identically. Drawn chunks are kept up to
+    ``keep_bytes``, and always the last two (so a reader going through the SKUs in order draws each
+    chunk once). ``values`` draws and holds every chunk: for small shops and tests only.
+    """
+
+    def __init__(self, skus: np.ndarray, start: pd.Timestamp, n_paths: int, horizon: int, chunk_skus: int,
+                 draw, keep_bytes: int = KEEP_BYTES, replaced: dict | None = None):
+        self.skus, self.start, self.chunk_skus = skus, pd.Timestamp(start), max(int(chunk_skus), 1)
+        self._n_paths, self._horizon = int(n_paths), int(horizon)
+        self._draw, self.keep_bytes = draw, keep_bytes
+        self._replaced = dict(replaced or {})  # row -> (n_paths, horizon) paths of another model
+        self._kept: dict[int, tuple] = {}
+        self._kept_bytes = 0
+        self._recent: OrderedDict[int, tuple] = OrderedDict()
+        self.draws = 0  # chunks drawn so far (a test and the bench read it)
+
+    n_chunks = property(lambda self: -(-len(self.skus) // self.chunk_skus))
+    n_paths = property(lambda self: self._n_paths)
+    horizon = property(lambda self: self._horizon)
+    dates = SamplePaths.dates
+
+    def chunk(self, c: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """Chunk c: paths (n, n_paths, horizon), mean and quantiles at QUANTILES (None if not drawn with them)."""
+        if c in self._kept:
+            return self._kept[c]
+        if c in self._recent:
+            self._recent.move_to_end(c)
+            return self._recent[c]
+        drawn = self._draw(c)
+        self.draws += 1
+        values, mean, qs = drawn if isinstance(drawn, tuple) else (drawn, None, None)
+        lo = c * self.chunk_skus
+        mine = [row for row in self._replaced if lo <= row < lo + len(values)]
+        if mine:
+            local = np.array(mine) - lo
+            values[local] = np.stack([self._replaced[row] for row in mine])
+            if mean is not None:
+                mean[local], qs[:, local] = summarize_paths(values[local], QUANTILES)
+        part = (values, mean, qs)
+        if self._kept_bytes + values.nbytes <= self.keep_bytes:
+            self._kept[c] = part
+            self._kept_bytes += values.nbytes
+        else:
+            self._recent[c] = part
+            while len(self._recent) > 2:
+                self._recent.popitem(last=False)
+        return part
+
+    def rows(self, rows: np.ndarray) -> np.ndarray:
+        """The paths of the SKUs at positions ``rows`` (a new array: the caller may change it)."""
+        rows = np.asarray(rows, dtype=int)
+        out = np.empty((len(rows), self.n_paths, self.horizon), dtype=np.float32)
+        order = np.argsort(rows, kind="stable")
+        chunk_of = rows[order] // self.chunk_skus
+        for c in np.unique(chunk_of):
+            at = order[chunk_of == c]
+            values = self.chunk(int(c))[0]
+            if np.array_equal(at, np.arange(at[0], at[0] + len(at))):  # the usual case: one copy, no gather
+                np.take(values, rows[at] - c * self.chunk_skus, axis=0, out=out[at[0]:at[0] + len(at)])
+            else:
+                out[at] = values[rows[at] - c * self.chunk_skus]
+        return out
+
+    @property
+    def values(self) -> np.ndarray:
+        return self.rows(np.arange(len(self.skus)))
+
+    def with_rows(self, rows: np.ndarray, values: np.ndarray) -> ChunkedPaths:
+        replaced = {**self._replaced, **{int(r): np.asarray(v, dtype=np.float32) for r, v in zip(rows, values)}}
+        return ChunkedPaths(self.skus, self.start, self.n_paths, self.horizon, self.chunk_skus, self._draw,
+                            self.keep_bytes, replaced)
+
+    def transformed(self, change) -> ChunkedPaths:
+        """Paths whose chunk is ``change(lo, hi, paths of SKUs lo .. hi - 1)`` (a new array; a scenario's
+        redrawn campaign days or demand shock), applied when the chunk is read."""
+        def draw(c: int) -> np.ndarray:
+            values = self.chunk(c)[0]
+            lo = c * self.chunk_skus
+            return change(lo, lo + len(values), values)
+
+        return ChunkedPaths(self.skus, self.start, self.n_paths, self.horizon, self.chunk_skus, draw, self.keep_bytes)
+
+    def to_frame(self, quantiles: tuple[float, ...] = QUANTILES) -> pd.DataFrame:
+        """The long forecast frame, a chunk at a time (the chunk's own mean and quantiles when it was
+        drawn with them at these quantiles: the same figures, without sorting the paths)."""
+        means, qs = [], []
+        for c in range(self.n_chunks):
+            values, mean, q = self.chunk(c)
+            if mean is None or tuple(quantiles) != tuple(QUANTILES):
+                mean, q = summarize_paths(values, quantiles)
+            means.append(mean)
+            qs.append(q)
+        if not means:
+            return SamplePaths(self.skus, self.start, np.zeros((0, self.n_paths, self.horizon), np.float32)).to_frame(quantiles)
+        return forecast_frame(self.skus, self.dates, np.concatenate(means), np.concatenate(qs, axis=1), quantiles)
 
 
 class Forecaster:
@@ -87,6 +224,12 @@ class Forecaster:
 
     def sample_paths(self, horizon: int, n_paths: int = 200, seed: int = 0) -> SamplePaths:
         raise NotImplementedError
+
+    def chunked_paths(self, horizon: int, n_paths: int = 200, seed: int = 0) -> SamplePaths | ChunkedPaths:
+        """The paths of ``sample_paths`` for readers that go a chunk of SKUs at a time (rows, to_frame).
+        A model that draws SKUs in chunks returns a ChunkedPaths that draws them when read, so all
+        SKUs' paths are never in memory at once; by default, ``sample_paths``."""
+        return self.sample_paths(horizon, n_paths=n_paths, seed=seed)
 
     def predict(
         self, horizon: int, quantiles: tuple[float, ...] = QUANTILES, n_paths: int = 200, seed: int = 0

@@ -41,7 +41,7 @@ from forecast.contract import CAMPAIGN_TYPES, QUANTILES, quantile_column
 from forecast.features import (
     DISTANCE_CAP, POST_DAYS, PRE_DAYS, CampaignMatrices, campaign_days, campaign_matrices, holiday_features,
 )
-from forecast.models.base import Forecaster, SamplePaths, register
+from forecast.models.base import KEEP_BYTES, ChunkedPaths, Forecaster, SamplePaths, register
 
 #: prior log-uplift (and its spread) of a campaign type the shop has never run: a creator's live
 #: sells more than the shop's own, an ad lifts least. Wide on purpose; the shop's own campaigns win fast.
@@ -537,49 +537,46 @@ class CampaignForecaster(Forecaster):
         variance as the gamma), the uplift drawn once per SKU, path and campaign so that the days of a
         campaign move together: ``campaign_values`` (cells, n_paths) for ``campaign_cells`` (i, t).
         """
+        prepared = self._prepare_draws(horizon, seed, uplift_scale, campaigns)
+        for c in range(len(prepared["seeds"])):
+            yield self._draw_chunk(prepared, c, n_paths)
+
+    def _prepare_draws(self, horizon, seed, uplift_scale=None, campaigns=None) -> dict:
+        """What every chunk's draws share: the forecast's deterministic parts and one seed per chunk."""
         future, baseline, log_mean, log_var, event, scale, event_ids = self._future(horizon, uplift_scale, campaigns)
-        n_sku = len(self.skus_)
-        n_events = max(len(event_ids), 1)
-        seeds = np.random.SeedSequence(seed).spawn(max(1, -(-n_sku // self.chunk_skus)))
-        sd = np.sqrt(log_var)
-        for c, lo in enumerate(range(0, n_sku, self.chunk_skus)):
-            hi = min(lo + self.chunk_skus, n_sku)
-            rng = np.random.default_rng(seeds[c])
-            n = hi - lo
-            mu = baseline[lo:hi]
-            phi = np.broadcast_to(self.dispersion_[lo:hi, None], mu.shape)
-            ordered = _nb_stratified(mu.reshape(-1), phi.reshape(-1), n_paths).reshape(n_paths, n, horizon)
-            ev = event[lo:hi]
-            i, t = np.nonzero(ev >= 0)
-            values = np.zeros((len(i), n_paths), dtype=np.float32)
-            if len(i):
-                z = rng.standard_normal((n, n_paths, n_events), dtype=np.float32)
-                zc = z[i, :, ev[i, t]]  # (cells, n_paths)
-                factor = np.exp(log_mean[lo:hi][i, t][:, None] + sd[lo:hi][i, t][:, None] * zc)
-                factor = np.maximum(1 + scale[lo:hi][i, t][:, None] * (factor - 1), 0)
-                sigma2 = np.log1p(phi[i, t])[:, None]
-                noise = np.exp(np.sqrt(sigma2) * rng.standard_normal(zc.shape, dtype=np.float32) - sigma2 / 2)
-                values = rng.poisson(mu[i, t][:, None] * factor * noise).astype(np.float32)
-            yield lo, hi, future, ordered, (i, t), values, rng
+        n_chunks = max(1, -(-len(self.skus_) // self.chunk_skus))
+        return {"future": future, "baseline": baseline, "log_mean": log_mean, "sd": np.sqrt(log_var), "event": event,
+                "scale": scale, "n_events": max(len(event_ids), 1),
+                "seeds": np.random.SeedSequence(seed).spawn(n_chunks)}
+
+    def _draw_chunk(self, prepared: dict, c: int, n_paths: int):
+        """Chunk c's draws (see _draw_chunks); the same every time for the same prepared draws."""
+        lo = c * self.chunk_skus
+        hi = min(lo + self.chunk_skus, len(self.skus_))
+        rng = np.random.default_rng(prepared["seeds"][c])
+        n = hi - lo
+        mu = prepared["baseline"][lo:hi]
+        phi = np.broadcast_to(self.dispersion_[lo:hi, None], mu.shape)
+        ordered = _nb_stratified(mu.reshape(-1), phi.reshape(-1), n_paths).reshape(n_paths, n, mu.shape[1])
+        ev = prepared["event"][lo:hi]
+        i, t = np.nonzero(ev >= 0)
+        values = np.zeros((len(i), n_paths), dtype=np.float32)
+        if len(i):
+            z = rng.standard_normal((n, n_paths, prepared["n_events"]), dtype=np.float32)
+            zc = z[i, :, ev[i, t]]  # (cells, n_paths)
+            factor = np.exp(prepared["log_mean"][lo:hi][i, t][:, None] + prepared["sd"][lo:hi][i, t][:, None] * zc)
+            factor = np.maximum(1 + prepared["scale"][lo:hi][i, t][:, None] * (factor - 1), 0)
+            sigma2 = np.log1p(phi[i, t])[:, None]
+            noise = np.exp(np.sqrt(sigma2) * rng.standard_normal(zc.shape, dtype=np.float32) - sigma2 / 2)
+            values = rng.poisson(mu[i, t][:, None] * factor * noise).astype(np.float32)
+        return lo, hi, prepared["future"], ordered, (i, t), values, rng
 
     def _path_chunks(self, horizon, n_paths, seed, uplift_scale=None, campaigns=None):
-        """Sample paths per chunk of SKUs: (lo, hi, future, values (hi - lo, n_paths, horizon)).
-
-        The sorted stratified draws of each SKU and day are shuffled along paths by a random
-        permutation (from a pool of 1,024 per chunk), which keeps days independent of one another.
-        """
+        """Sample paths per chunk of SKUs: (lo, hi, future, values (hi - lo, n_paths, horizon))."""
         for lo, hi, future, ordered, (i, t), campaign_values, rng in self._draw_chunks(
             horizon, n_paths, seed, uplift_scale, campaigns
         ):
-            n = hi - lo
-            pool = np.argsort(rng.random((1024, n_paths), dtype=np.float32), axis=1).astype(np.int16)
-            pick = rng.integers(0, len(pool), n * horizon)
-            flat = ordered.reshape(n_paths, n * horizon)
-            shuffled = np.take_along_axis(flat, pool[pick].T, axis=0)
-            values = shuffled.reshape(n_paths, n, horizon).transpose(1, 0, 2).copy()
-            if len(i):
-                values[i, :, t] = campaign_values
-            yield lo, hi, future, values
+            yield lo, hi, future, _shuffled(ordered, i, t, campaign_values, rng)
 
     def sample_paths(
         self, horizon: int, n_paths: int = 200, seed: int = 0, uplift_scale: dict | None = None,
@@ -597,6 +594,22 @@ class CampaignForecaster(Forecaster):
             values[lo:hi] = chunk
         return SamplePaths(skus=self.skus_, start=future[0], values=values)
 
+    def chunked_paths(
+        self, horizon: int, n_paths: int = 200, seed: int = 0, uplift_scale: dict | None = None,
+        campaigns: pd.DataFrame | None = None, keep_bytes: int = KEEP_BYTES,
+    ) -> ChunkedPaths:
+        """The draws of ``sample_paths`` (the same values), drawn ``chunk_skus`` SKUs at a time when
+        read, with each chunk's mean and quantiles read off its sorted strata as ``predict`` does."""
+        prepared = self._prepare_draws(horizon, seed, uplift_scale, campaigns)
+
+        def draw(c: int):
+            _, _, _, ordered, (i, t), campaign_values, rng = self._draw_chunk(prepared, c, n_paths)
+            mean, qs = _ordered_summary(ordered, i, t, campaign_values, QUANTILES)
+            return _shuffled(ordered, i, t, campaign_values, rng), mean, qs
+
+        start = self.dates_[-1] + pd.Timedelta(days=1)
+        return ChunkedPaths(self.skus_, start, n_paths, horizon, self.chunk_skus, draw, keep_bytes)
+
     def predict(
         self, horizon: int, quantiles: tuple[float, ...] = QUANTILES, n_paths: int = 200, seed: int = 0,
         uplift_scale: dict | None = None, campaigns: pd.DataFrame | None = None,
@@ -609,18 +622,9 @@ class CampaignForecaster(Forecaster):
         n_sku = len(self.skus_)
         mean = np.empty((n_sku, horizon), dtype=np.float32)
         qs = np.empty((len(quantiles), n_sku, horizon), dtype=np.float32)
-        position = np.asarray(quantiles) * (n_paths - 1)
-        below = np.floor(position).astype(int)
-        above = np.minimum(below + 1, n_paths - 1)
-        weight = (position - below).astype(np.float32)
         future = pd.date_range(self.dates_[-1] + pd.Timedelta(days=1), periods=horizon)
         for lo, hi, future, ordered, (i, t), values, _ in self._draw_chunks(horizon, n_paths, seed, uplift_scale, campaigns):
-            mean[lo:hi] = ordered.mean(axis=0)
-            for j in range(len(quantiles)):
-                qs[j, lo:hi] = ordered[below[j]] + weight[j] * (ordered[above[j]] - ordered[below[j]])
-            if len(i):
-                mean[lo:hi][i, t] = values.mean(axis=1)
-                qs[:, lo:hi][:, i, t] = np.quantile(values, quantiles, axis=1)
+            mean[lo:hi], qs[:, lo:hi] = _ordered_summary(ordered, i, t, values, quantiles)
         frame = pd.DataFrame({"sku": np.repeat(self.skus_, horizon), "date": np.tile(future.values, n_sku)})
         frame["model"] = self.name
         frame["mean"] = mean.reshape(-1).astype(float)
@@ -630,6 +634,39 @@ class CampaignForecaster(Forecaster):
 
 
 # ------------------------------------------------------------------------------------------ helpers
+def _shuffled(ordered: np.ndarray, i: np.ndarray, t: np.ndarray, campaign_values: np.ndarray, rng) -> np.ndarray:
+    """Sample paths (n, n_paths, horizon) from one chunk's draws: the sorted stratified draws of each SKU
+    and day shuffled along paths by a random permutation (from a pool of 1,024 per chunk), which keeps
+    days independent of one another; campaign cells take their own joint draws."""
+    n_paths, n, horizon = ordered.shape
+    pool = np.argsort(rng.random((1024, n_paths), dtype=np.float32), axis=1).astype(np.int16)
+    pick = rng.integers(0, len(pool), n * horizon)
+    flat = ordered.reshape(n_paths, n * horizon)
+    shuffled = np.take_along_axis(flat, pool[pick].T, axis=0)
+    values = shuffled.reshape(n_paths, n, horizon).transpose(1, 0, 2).copy()
+    if len(i):
+        values[i, :, t] = campaign_values
+    return values
+
+
+def _ordered_summary(ordered: np.ndarray, i: np.ndarray, t: np.ndarray, campaign_values: np.ndarray,
+                     quantiles: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Mean (n, horizon) and quantiles (n_q, n, horizon) of one chunk's draws. Ordinary days' draws come
+    sorted, so their quantiles are read by position (numpy's 'linear' rule) without shuffling or
+    sorting; campaign days use np.quantile on their draws."""
+    n_paths = ordered.shape[0]
+    position = np.asarray(quantiles) * (n_paths - 1)
+    below = np.floor(position).astype(int)
+    above = np.minimum(below + 1, n_paths - 1)
+    weight = (position - below).astype(np.float32)
+    mean = ordered.mean(axis=0)
+    qs = np.stack([ordered[below[j]] + weight[j] * (ordered[above[j]] - ordered[below[j]]) for j in range(len(quantiles))])
+    if len(i):
+        mean[i, t] = campaign_values.mean(axis=1)
+        qs[:, i, t] = np.quantile(campaign_values, quantiles, axis=1)
+    return mean, qs
+
+
 def _to_matrix(history: pd.DataFrame):
     """history (long) -> units (n_sku, n_days) float32 with NaN on censored days and before a SKU
     starts, the SKUs, the days, and what sold on censored days (NaN elsewhere; a lower bound of demand)."""

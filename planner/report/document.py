@@ -635,7 +635,7 @@ def _signed(value: float, fmt) -> str:
 def _sku_figure(sku, history, paths, path_index, campaigns, plan: Plan, row, today, settings, height: float = 5.6):
     h = history[history["sku"].astype(str) == sku]
     if sku in path_index:
-        values = paths.values[path_index[sku]]
+        values = paths.rows([path_index[sku]])[0]  # one SKU's paths: a large shop's are drawn a block at a time
         dates = paths.dates
         band = pd.DataFrame({"date": dates, "mean": values.mean(axis=0), "low": np.quantile(values, 0.1, axis=0),
                              "high": np.quantile(values, 0.9, axis=0)})
