@@ -810,14 +810,15 @@ def _alerts(today, plan, terms, camp, demand, daily_mean, baseline, targets, wit
                        "message": (f"{cover[i]:.0f} days of cover (> {settings.overstock_days:.0f}); {excess:.0f} units "
                                    f"beyond it tie up {excess * term_rows[i]['unit_cost']:,.0f}")})
     if history is not None and len(history):
-        # grouped by the SKU column as it is: turning millions of history rows into Python strings took seconds
-        sold = history["date"].where(pd.to_numeric(history["units"]) > 0).groupby(history["sku"], observed=True).max()
-        sold.index = sold.index.astype(str)  # every SKU in the history: one without history is new, not dead stock
+        # the days with sales first, then grouped: turning millions of history rows into Python strings
+        # (or grouping them all) took seconds at 10,000 SKUs
+        selling = history[pd.to_numeric(history["units"]) > 0]
+        sold = selling.groupby(selling["sku"].astype(str))["date"].max()
+        seen = set(pd.unique(history["sku"]).astype(str))  # a SKU without history is new, not dead stock
         for i in np.flatnonzero(stock > 0):
-            if skus[i] not in sold.index:
+            if skus[i] not in seen:
                 continue
             last = sold.get(skus[i])
-            last = None if pd.isna(last) else last
             if last is None or (today - pd.Timestamp(last)).days > settings.no_sale_days:
                 when = "no sale in the history" if last is None else f"last on {pd.Timestamp(last):%Y-%m-%d}"
                 value = stock[i] * term_rows[i]["unit_cost"]

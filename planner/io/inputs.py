@@ -145,7 +145,8 @@ def expand_campaigns(campaigns: pd.DataFrame, products: pd.DataFrame, known_skus
     A SKU a campaign names that the shop does not know is an error naming the row: a typo there
     would silently plan the campaign's stock for nothing.
     """
-    catalogue = sorted(set(products["sku"]).union(known_skus or []))
+    known = set(products["sku"]).union(known_skus or [])
+    catalogue = sorted(known)
     by_category = products.groupby("category")["sku"].apply(list).to_dict() if len(products) else {}
     rows = []
     for campaign in campaigns.to_dict("records"):
@@ -160,7 +161,7 @@ def expand_campaigns(campaigns: pd.DataFrame, products: pd.DataFrame, known_skus
             skus = by_category[category]
         else:
             skus = [s.strip() for s in spec.split(";") if s.strip()]
-            unknown = [s for s in skus if s not in set(catalogue)]
+            unknown = [s for s in skus if s not in known]  # one set, not one per SKU named
             if unknown and catalogue:
                 raise InputError("campaigns", f"SKU(s) {unknown} are not in products.csv or the order history",
                                  row=int(campaign["_row"]), column="skus")
