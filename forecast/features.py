@@ -163,7 +163,7 @@ def campaign_matrices(
 def _distances(flags: np.ndarray, cap: int = DISTANCE_CAP) -> tuple[np.ndarray, np.ndarray]:
     """Per row: days until the next True and since the last True (0 on a True day), capped."""
     n_rows, n_days = flags.shape
-    position = np.arange(n_days)
+    position = np.arange(n_days, dtype=np.int32)  # int32: half the memory of the default at 100k SKUs x 730 days
     # index of the last flagged day at or before t, via a running maximum
     last = np.where(flags, position, -10**6)
     np.maximum.accumulate(last, axis=1, out=last)
