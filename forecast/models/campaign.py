@@ -147,6 +147,8 @@ class CampaignForecaster(Forecaster):
         n_cat = int(self.category_.max()) + 1 if n_sku else 1
         observed = ~np.isnan(y)
         y0 = np.where(observed, y, 0.0).astype(np.float32)
+        # SKU x day matrices are dropped once used (del below): at 100k SKUs x 730 days each is 0.3 GB
+        del y
 
         days = campaign_days(campaigns) if campaigns is not None else None
         self.campaign_days_ = days
@@ -185,6 +187,7 @@ class CampaignForecaster(Forecaster):
             prepost = _prepost_matrix(prepost_effects, cm.days_to, cm.days_since)
         self.season_ = season.astype(np.float32)
         self.prepost_ = prepost_effects
+        del adjusted, deseasoned, local
 
         # holidays: one shop-wide multiplier per named day (only days without a campaign count)
         self.holiday_effect_ = {}
@@ -197,24 +200,29 @@ class CampaignForecaster(Forecaster):
             self.holiday_effect_[key] = (units + prior) / (expected + prior)
         holiday_mult = np.array([self.holiday_effect_.get(k, 1.0) for k in holiday_key], dtype=np.float32)
         expected_ordinary = baseline * prepost * holiday_mult[None, :]
+        del baseline
 
         # campaign uplift per type
         self.uplift_ = {}
         if days is not None and len(days):
             self.uplift_ = self._fit_uplift(y0, expected_ordinary, observed, cm, days, dates, n_cat, censored_sales)
+        del cm, censored_sales
 
         # final level: one-sided exponentially weighted, as of the last day. Campaign days count too,
         # their fitted uplift divided out, with weight 1 / uplift (a 5x day is mostly campaign noise):
         # twice the evidence where campaigns are frequent (Rossmann runs a promotion every other week)
         divisor = prepost * season[:, season_index] * holiday_mult[None, :] * calendar
+        del prepost
         weight = (observed & ~on_campaign).astype(np.float32)
         if self.uplift_ and self.level_from_campaign_days:
             log_mean, log_var, _, _, _ = self._uplift_matrices(days, dates[0], n_days)
             factor = np.exp(log_mean + log_var / 2)
             weight = np.where(on_campaign & observed, 1.0 / np.maximum(factor, 1.0), weight).astype(np.float32)
             divisor = divisor * np.where(on_campaign, factor, 1.0)
+            del log_mean, log_var, factor
         level, _ = _forward_level(y0 / divisor, weight, self.half_life_)
         self.level_ = self._shrink_level(level, (weight > 0).sum(axis=1), n_cat)
+        del divisor, weight
 
         # dispersion on ordinary days
         self.dispersion_ = _dispersion(y0, expected_ordinary, ordinary)
@@ -267,7 +275,7 @@ class CampaignForecaster(Forecaster):
         if missing.any():
             counts = observed.sum(axis=1)
             mean = np.divide(y0.sum(axis=1), counts, out=np.zeros(len(counts)), where=counts > 0)
-            local = np.where(missing, mean[:, None], local)
+            local = np.where(missing, mean[:, None].astype(np.float32), local)  # float32: no float64 SKU x day copy
         return np.maximum(local, 0).astype(np.float32)
 
     def _shrink_level(self, level, n_days, n_cat) -> np.ndarray:
