@@ -23,6 +23,7 @@ baseline's best fill rate, and stockouts of featured SKUs on campaign days.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -40,7 +41,9 @@ from planner.simulate import (  # noqa: E402
     shop_replay, sweep,
 )
 
-UCI = ROOT.parent / "shared" / "data" / "online_retail" / "online_retail_II_2009-12_2010-12_raw.parquet"
+# the shared data beside the repository; RESTOCK_SHARED_DATA points elsewhere (e.g. from a git worktree)
+SHARED_DATA = Path(os.environ.get("RESTOCK_SHARED_DATA", ROOT.parent / "shared" / "data"))
+UCI = SHARED_DATA / "online_retail" / "online_retail_II_2009-12_2010-12_raw.parquet"
 TARGETS = [0.80, 0.85, 0.90, 0.95, 0.98, 0.99]
 DEFAULT_KNOBS = {"min/max + fixed safety": 20.0, "velocity x days of cover": 30.0, "textbook mu L + z sigma sqrt(L)": 1.65}
 

@@ -19,7 +19,8 @@ from forecast.models.base import Forecaster
 from planner.config import ShopConfig
 from planner.errors import RestockError
 from planner.io.inputs import Inputs, expand_campaigns
-from planner.plan import Plan, PlanSettings, make_plan
+from planner.calibration import Calibration, backtest_errors, fit_calibration
+from planner.plan import Plan, PlanSettings, make_plan, supply_terms
 from planner.positions import inventory_positions
 from planner.shop import Shop
 from planner.store import Store
@@ -27,6 +28,7 @@ from planner.store import Store
 log = logging.getLogger("restock.pipeline")
 
 N_PATHS = 200
+CALIBRATION_FILE = "lead_time_calibration.csv"  # written with each backtest, read by every plan
 
 
 class EmptyHistory(RestockError):
@@ -144,7 +146,8 @@ def plan_settings(config: ShopConfig, **overrides) -> PlanSettings:
 
 
 def run_plan(shop: Shop, inputs: Inputs, result: ForecastResult, settings: PlanSettings | None = None) -> Plan:
-    """Positions from the inventory snapshot and open POs, then the plan on the forecast's paths."""
+    """Positions from the inventory snapshot and open POs, then the plan on the forecast's paths, its
+    lead-time demand calibrated on the last backtest's errors (lead_time_calibration.csv) if there is one."""
     settings = settings or plan_settings(shop.config)
     if inputs.products.empty:
         raise RestockError(f"{shop.path('products')}: no products; the plan needs each SKU's supplier, cost "
@@ -152,7 +155,7 @@ def run_plan(shop: Shop, inputs: Inputs, result: ForecastResult, settings: PlanS
     positions = inventory_positions(inputs.inventory, inputs.purchase_orders, result.today, settings.horizon_days)
     return make_plan(result.paths, positions, inputs.products, inputs.suppliers, inputs.purchase_orders,
                      result.campaigns, inputs.bundles, settings, result.today, inventory=inputs.inventory,
-                     history=result.history)
+                     history=result.history, calibration=latest_calibration(shop))
 
 
 def run_backtest(shop: Shop, inputs: Inputs, models: list[str], horizon: int | None = None, n_cutoffs: int = 3,
@@ -203,10 +206,28 @@ def load_scenarios(shop: Shop, files: list[Path] | None = None) -> list:
     return [load_scenario(path) for path in (files if files is not None else shop.scenario_files)]
 
 
-def write_backtest(result, folder: Path) -> list[Path]:
+def backtest_calibration(inputs: Inputs, result, settings: PlanSettings) -> Calibration:
+    """The plan's lead-time demand calibration (planner.calibration) from a backtest's errors: each
+    SKU's chosen model, over its own lead time (+ transit and FBT receiving) + the review period."""
+    terms = supply_terms(inputs.products, inputs.suppliers, settings).drop_duplicates("sku").set_index("sku")
+    lead_days = terms["lead_time_days"] + terms["transit_days"] + terms["receiving_days"]
+    errors = backtest_errors(result.forecasts, lead_days, settings.review_period_days, result.choice)
+    return fit_calibration(errors)
+
+
+def latest_calibration(shop: Shop) -> Calibration | None:
+    """The lead-time demand calibration of the newest backtest (lead_time_calibration.csv), if any."""
+    newest = _newest_output(shop, CALIBRATION_FILE)
+    return Calibration.from_frame(pd.read_csv(newest, dtype={"sku": str})) if newest is not None else None
+
+
+def write_backtest(result, folder: Path, calibration: Calibration | None = None) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    return [write_frame(result.metrics, folder / "backtest_metrics.csv"),
-            write_frame(result.choice, folder / "model_choice.csv")]
+    written = [write_frame(result.metrics, folder / "backtest_metrics.csv"),
+               write_frame(result.choice, folder / "model_choice.csv")]
+    if calibration is not None:
+        written.append(write_frame(calibration.to_frame(), folder / CALIBRATION_FILE))
+    return written
 
 
 # ------------------------------------------------------------------------------------------ files

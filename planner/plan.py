@@ -32,6 +32,7 @@ import pandas as pd
 from forecast.models.base import SamplePaths
 from planner import policy
 from planner.demand import BLOCK_SKUS, Demand, plan_days, read_demand
+from planner.calibration import Calibration, calibrated_demand, calibration_notes
 from planner.positions import scheduled_receipts
 
 DEFAULT_CLASS_LEVELS = {"A": 0.98, "B": 0.95, "C": 0.90}
@@ -238,11 +239,16 @@ def classify_abc(revenue: pd.Series, shares: tuple[float, float] = (0.8, 0.95)) 
 # ---------------------------------------------------------------------------------------- the plan
 
 def order_up_to_levels(
-    lead: np.ndarray, cycle: np.ndarray, targets: np.ndarray, measure: str, slow_units: float
+    lead: np.ndarray, cycle: np.ndarray, targets: np.ndarray, measure: str, slow_units: float,
+    lot_sizes: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Order-up-to S, reorder point s and the method per SKU from lead-time (n, paths) and lead-time +
     review demand samples: read off the paths for SKUs selling ``slow_units`` or more over the cycle,
-    Poisson / negative binomial fitted to the paths' mean and variance for slow movers."""
+    Poisson / negative binomial fitted to the paths' mean and variance for slow movers.
+
+    ``lot_sizes`` (fill rate only): the units an order overshoots S by, spread evenly (order_lot_sizes);
+    S is then set on the average over the positions S .. S + Q - 1 (policy.empirical_fill_rate_levels),
+    at least 1 where there is demand, since an order is placed only when the position is below S."""
     n = lead.shape[0]
     level, reorder = np.zeros(n), np.zeros(n)
     method = np.full(n, "sample paths", dtype=object)
@@ -254,7 +260,8 @@ def order_up_to_levels(
             level[fast] = np.ceil(policy.empirical_reorder_points(cycle[fast], targets[fast]))
             reorder[fast] = np.ceil(policy.empirical_reorder_points(lead[fast], targets[fast]))
         else:
-            level[fast] = policy.empirical_fill_rate_levels(lead[fast], targets[fast], review[fast], cycle[fast])
+            level[fast] = policy.empirical_fill_rate_levels(lead[fast], targets[fast], review[fast], cycle[fast],
+                                                            None if lot_sizes is None else lot_sizes[fast])
             reorder[fast] = policy.empirical_fill_rate_levels(lead[fast], targets[fast], review[fast])
     lead_mean, lead_var, cycle_mean, cycle_var = lead.mean(1), lead.var(1), cycle.mean(1), cycle.var(1)
     method[slow] = np.where(cycle_var[slow] > cycle_mean[slow] * 1.05, "negative binomial", "Poisson")
@@ -265,13 +272,28 @@ def order_up_to_levels(
             reorder[i] = policy.negative_binomial_reorder_point(lead_mean[i], lead_var[i], target)
     elif slow.any():
         level[slow], reorder[slow] = discrete_fill_rate_levels(
-            targets[slow], lead_mean[slow], lead_var[slow], cycle_mean[slow], cycle_var[slow])
+            targets[slow], lead_mean[slow], lead_var[slow], cycle_mean[slow], cycle_var[slow],
+            None if lot_sizes is None else lot_sizes[slow])
+    if lot_sizes is not None and measure != "cycle":
+        level = np.where((cycle_mean > 0) & (lot_sizes > 1), np.maximum(level, 1), level)
     return level, reorder, method
+
+
+def order_lot_sizes(moq: np.ndarray, case_pack: np.ndarray, review_demand: np.ndarray) -> np.ndarray:
+    """How far past S an order lifts the position, as a lot Q spread evenly over S .. S + Q - 1: the case
+    pack (an order of the need rounded up to whole cases), or, when the MOQ is more than a review's
+    mean demand needs, the MOQ less that demand (the position was about one review's demand below S).
+
+    >>> order_lot_sizes(np.array([1, 100, 24]), np.array([1, 12, 6]), np.array([10.0, 10.0, 30.0])).tolist()
+    [1.0, 90.0, 6.0]
+    """
+    moq, case_pack = np.asarray(moq, dtype=float), np.asarray(case_pack, dtype=float)
+    return np.maximum(case_pack, np.floor(moq - np.asarray(review_demand, dtype=float))).clip(min=1.0)
 
 
 def discrete_fill_rate_levels(
     targets: np.ndarray, lead_mean: np.ndarray, lead_variance: np.ndarray, cycle_mean: np.ndarray,
-    cycle_variance: np.ndarray,
+    cycle_variance: np.ndarray, lot_sizes: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Row-wise policy.discrete_periodic_fill_rate_level (order-up-to S) and
     policy.discrete_fill_rate_reorder_point (reorder point s, Q = the mean review-period demand; 0
@@ -280,7 +302,8 @@ def discrete_fill_rate_levels(
     Same loss functions n(s) = mean - s + sum_{d<s} F(d) [FoSCT Appendix C], evaluated for every SKU
     on one common range of levels: one scipy cdf call per family instead of several per SKU (a loss
     value at s does not depend on the range, so the first level meeting the target is the same). A
-    SKU whose first qualifying level lies beyond the range falls back to the one-SKU function."""
+    SKU whose first qualifying level lies beyond the range falls back to the one-SKU function.
+    ``lot_sizes``: the order-up-to shortage is averaged over S .. S + Q - 1 (order_up_to_levels)."""
     targets, lead_mean, lead_variance, cycle_mean, cycle_variance = (
         np.asarray(a, dtype=float) for a in (targets, lead_mean, lead_variance, cycle_mean, cycle_variance))
     k = len(targets)
@@ -290,10 +313,16 @@ def discrete_fill_rate_levels(
     rows = np.flatnonzero((cycle_mean > 0) & (review > 0))
     if rows.size:
         span = _search_span(cycle_mean[rows], cycle_variance[rows])
-        shortage = _loss_curves(cycle_mean[rows], cycle_variance[rows], span)
+        lots = np.ones(rows.size, dtype=int) if lot_sizes is None else np.maximum(np.asarray(lot_sizes)[rows], 1).astype(int)
+        extra = int(lots.max()) - 1
+        shortage = _loss_curves(cycle_mean[rows], cycle_variance[rows], span + extra)
         with_lead = lead_mean[rows] > 0
         if with_lead.any():
-            shortage[with_lead] -= _loss_curves(lead_mean[rows][with_lead], lead_variance[rows][with_lead], span)
+            shortage[with_lead] -= _loss_curves(lead_mean[rows][with_lead], lead_variance[rows][with_lead], span + extra)
+        if extra:  # mean over the levels S .. S + Q - 1 of each row
+            running = np.concatenate([np.zeros((rows.size, 1)), np.cumsum(shortage, axis=1)], axis=1)
+            steps = np.arange(span)[None, :]
+            shortage = (np.take_along_axis(running, steps + lots[:, None], axis=1) - running[:, :span]) / lots[:, None]
         levels[rows] = _first_levels(shortage, (1 - targets[rows]) * review[rows])
         for j in rows[levels[rows] < 0]:
             levels[j] = policy.discrete_periodic_fill_rate_level(targets[j], lead_mean[j], lead_variance[j],
@@ -360,6 +389,7 @@ def make_plan(
     today: pd.Timestamp | str | None = None,
     inventory: pd.DataFrame | None = None,
     history: pd.DataFrame | None = None,
+    calibration: Calibration | None = None,
 ) -> Plan:
     """Plan safety stock, reorder points, orders, transfers and alerts for every active product.
 
@@ -367,7 +397,10 @@ def make_plan(
     stock must be somewhere else than where the SKU sells), as planner.io.inputs.expand_campaigns and
     planner.pipeline.campaign_rows make it.
     ``positions`` is planner.positions.inventory_positions(...); ``inventory`` (optional) adds in-transit
-    receipts to the projection; ``history`` (optional, sku/date/units) drives the no-sale alert.
+    receipts to the projection; ``history`` (optional, sku/date/units) drives the no-sale alert;
+    ``calibration`` (optional, planner.calibration) replaces the paths' demand noise over lead time +
+    review by the forecast's past errors (level factor per SKU, ratio pool per volume band): the
+    safety stock then rests on what the forecast got wrong before, and ``plan.csv`` says so per SKU.
 
     ``today`` is the planning day (the inventory snapshot's date; default: the day the paths start). The
     snapshot is taken at the start of that day, so today's demand is still served from today's stock:
@@ -431,6 +464,14 @@ def make_plan(
                          _windows_wanted(camp, shipping, ship_day, fixed, window_end, today, R, horizon),
                          settings.block_skus)
     daily_mean, lead_demand, cycle_demand = demand.daily_mean, demand.lead, demand.cycle
+    calibration_words = np.full(n, "", dtype=object)
+    if calibration is not None and calibration.windows:
+        # the mean over paths of the demand up to day d is the running total of the mean per day
+        mean_cumulative = np.concatenate([np.zeros((n, 1)), np.cumsum(daily_mean, axis=1, dtype=float)], axis=1)
+        rows = np.arange(n)[:, None]
+        lead_demand, cycle_demand = calibrated_demand(calibration, skus, mean_cumulative[rows, lead_days],
+                                                      mean_cumulative[rows, cycle_days], seed=settings.seed)
+        calibration_words = calibration_notes(calibration, skus, mean_cumulative[rows, cycle_days].mean(axis=1))
 
     # --- classes and targets
     revenue = pd.Series(daily_mean.sum(axis=1) * terms["price"].to_numpy(), index=skus)
@@ -448,8 +489,10 @@ def make_plan(
     for record in _records(camp):
         campaigns_of.setdefault(record["i"], []).append(record)
     term_rows = _records(terms)
+    lots = order_lot_sizes(terms["moq"].to_numpy(), terms["case_pack"].to_numpy(),
+                           cycle_demand.mean(axis=1) - lead_demand.mean(axis=1))
     levels, reorders, methods = order_up_to_levels(lead_demand, cycle_demand, targets, settings.service_measure,
-                                        settings.slow_mover_units)
+                                                   settings.slow_mover_units, lots)
     transfer_levels, fbt_at_ship = np.zeros(n), selling_position.astype(float).copy()
     if shipping.size:
         d = ship_day[shipping]
@@ -522,6 +565,7 @@ def make_plan(
             "forecast_lead_review": round(mean_cycle, 1), "safety_stock": round(safety, 1),
             "reorder_point": reorder, "order_up_to": target_level, "position": selling_position[i],
             "upstream_position": upstream_position[i], "transfer_in": transfer, "order_quantity": quantity,
+            "demand_calibration": calibration_words[i],
         })
         if transfer > 0:
             ship_by = today + pd.Timedelta(days=int(ship_day[i]))

@@ -377,10 +377,16 @@ def empirical_fill_rate_levels(
     fill_rate: float | np.ndarray,
     order_quantity: float | np.ndarray,
     cycle_demand_samples: np.ndarray | None = None,
+    lot_size: float | np.ndarray | None = None,
 ) -> np.ndarray:
     """Row-wise ``empirical_fill_rate_reorder_point`` (samples (n_items, n_samples)): one binary search
     over whole levels for all rows at once, since the shortage per cycle is non-increasing in s and 0 at
-    the largest sample."""
+    the largest sample.
+
+    ``lot_size`` (periodic review only): orders come in lots (MOQ, case pack), so the position after a
+    review is not S but spread evenly over S, S + 1, ..., S + Q - 1 (the (R, s, nQ) argument of Hadley
+    & Whitin; SPT Section 7.5); the shortage per cycle is then averaged over those positions and the
+    level meeting the target is lower."""
     lead = np.asarray(lead_time_demand_samples, dtype=float)
     cycle = lead if cycle_demand_samples is None else np.asarray(cycle_demand_samples, dtype=float)
     n = lead.shape[0]
@@ -389,11 +395,15 @@ def empirical_fill_rate_levels(
         _check_probability(float(rate), "fill_rate")
     quantity = np.broadcast_to(np.asarray(order_quantity, dtype=float), (n,))
     allowed = (1 - rates) * quantity
+    lots = None if lot_size is None or cycle_demand_samples is None else \
+        np.maximum(np.floor(np.broadcast_to(np.asarray(lot_size, dtype=float), (n,))), 1.0)[:, None]
 
     def shortage(level: np.ndarray) -> np.ndarray:
         s = level[:, None]
         if cycle_demand_samples is None:
             return np.maximum(lead - s, 0).mean(1) - np.maximum(lead - s - quantity[:, None], 0).mean(1)
+        if lots is not None:
+            return lot_average_excess(cycle - s, lots).mean(1) - lot_average_excess(lead - s, lots).mean(1)
         return np.maximum(cycle - s, 0).mean(1) - np.maximum(lead - s, 0).mean(1)
 
     low = np.zeros(n, dtype=np.int64)
@@ -405,6 +415,19 @@ def empirical_fill_rate_levels(
         high = np.where(ok & (low < high), mid, high)
         low = np.where(~ok & (low < high), mid + 1, low)
     return low
+
+
+def lot_average_excess(excess: np.ndarray, lot_size: np.ndarray) -> np.ndarray:
+    """(1/Q) sum_{k=0}^{Q-1} (x - k)^+ : the mean excess of demand over the positions S, ..., S + Q - 1
+    when x = D - S (closed form: with m = min(Q, ceil(x)) terms, (m x - m (m - 1) / 2) / Q).
+
+    >>> lot_average_excess(np.array([5.0, 0.0, 2.5]), np.array([2.0, 2.0, 4.0])).tolist()   # (5+4)/2, 0, (2.5+1.5+0.5)/4
+    [4.5, 0.0, 1.125]
+    """
+    x = np.asarray(excess, dtype=float)
+    q = np.asarray(lot_size, dtype=float)
+    m = np.minimum(q, np.ceil(np.maximum(x, 0.0)))
+    return (m * x - m * (m - 1) / 2) / q
 
 
 # --------------------------------------------------------------------------------------------

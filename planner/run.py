@@ -294,9 +294,10 @@ def step_backtest(context: RunContext) -> dict:
     forecast = context.values["forecast"]
     result = pipeline.run_backtest(shop, context.values["inputs"], models, n_cutoffs=2, history=forecast.history,
                                    campaigns=forecast.campaigns)
-    pipeline.write_backtest(result, context.folder)
+    calibration = pipeline.backtest_calibration(context.values["inputs"], result, pipeline.plan_settings(shop.config))
+    pipeline.write_backtest(result, context.folder, calibration)
     context.values["backtest_metrics"] = result.metrics
-    return {"ran": True, "models": models, "cutoffs": len(result.cutoffs)}
+    return {"ran": True, "models": models, "cutoffs": len(result.cutoffs), "calibration_windows": calibration.windows}
 
 
 def step_scenarios(context: RunContext) -> dict:

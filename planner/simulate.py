@@ -28,9 +28,12 @@ import numpy as np
 import pandas as pd
 
 from planner import policy as inventory
+from planner.calibration import (
+    SERVICE_GRID, achieved_fill_rates, calibrated_demand, fit_calibration, internal_targets, window_errors,
+)
 from planner.errors import RestockError
 from planner.io.inputs import Inputs, expand_campaigns
-from planner.plan import PlanSettings, classify_abc, order_up_to_levels, supply_terms
+from planner.plan import PlanSettings, classify_abc, order_lot_sizes, order_up_to_levels, supply_terms
 
 
 @dataclass
@@ -130,13 +133,18 @@ class TextbookPolicy:
 class PlannerPolicy:
     """The planner's (R, S) rule on forecast sample paths (planner.plan.order_up_to_levels), refitted every review.
 
-    ``calibrate``: scale the forecast by the planner's own realised bias. Each review records the
-    forecast mean over lead time + review; once such a window has passed without a stockout (a stockout
-    shows sales, not demand), realised and forecast units are summed per SKU; the per-SKU ratio, shrunk
-    toward its volume band's ratio with the weight of ``prior_windows`` windows and clipped to [0.2, 5],
-    multiplies the paths. The first review runs a rolling-origin backtest over ``backtest_days`` of history
-    so it does not start blind. It corrects a level bias (a lagging moving average on trending demand, or
-    a model under-forecasting lumpy demand); it does not widen tails the model gets wrong.
+    ``calibrate``: lead-time demand calibrated on the planner's own forecast errors
+    (planner.calibration), as `restock plan` does with the weekly backtest's errors. Each review
+    records the forecast mean per day from the review day on and the levels it would set at each
+    target of planner.calibration.SERVICE_GRID; once a lead time + review window has passed, its
+    realised sales (a stockout day counted as at least its forecast) become an error record. The
+    first review runs a rolling-origin backtest over ``backtest_days`` of history so it does not start
+    blind; the newest ``max_records`` origins are kept.
+
+    ``calibrate_target`` (with ``calibrate``, fill rate): plan at the internal target at which the
+    recorded levels would have served ``service_level`` of what then happened
+    (planner.calibration.internal_targets): what the calibrated distribution still gets wrong (drift
+    since the errors it learnt from, SKUs unlike their pool) is corrected on the delivered fill rate.
     """
 
     service_level: float = 0.95
@@ -146,27 +154,35 @@ class PlannerPolicy:
     history_days: int = 365
     n_paths: int = 200
     slow_mover_units: float = 20.0
-    calibrate: bool = False
-    prior_windows: float = 4.0
+    calibrate: bool = True
+    calibrate_target: bool = True
+    prior_windows: float = 12.0
     backtest_days: int = 140
-    max_records: int = 60
+    max_records: int = 26
     name: str = "planner"
 
     def __post_init__(self):
-        self._records: list[tuple[int, np.ndarray]] = []  # (review day, forecast mean over lead + review)
+        # (review day, forecast mean per SKU and day from it, levels per SKU at each SERVICE_GRID target)
+        self._records: list[tuple[int, np.ndarray, np.ndarray | None]] = []
+        self.targets_used: list[float] = []  # the internal target of each review (for the report)
 
     def levels(self, seen: Observed):
         r = seen.replay
-        lead_demand, cycle_demand = self._demand_over_lead_time(seen, seen.t)
+        lead_demand, cycle_demand, daily_mean, lead = self._forecast_windows(seen, seen.t)
+        target = self.service_level
         if self.calibrate:
-            lead_demand, cycle_demand = self._calibrated(seen, lead_demand, cycle_demand)
-        targets = np.full(len(r.skus), self.service_level)
-        level, _, _ = order_up_to_levels(lead_demand, cycle_demand, targets, self.service_measure, self.slow_mover_units)
+            lead_demand, cycle_demand, target = self._calibrated(seen, daily_mean, lead)
+        self.targets_used.append(float(target))
+        level = self._levels(r, lead_demand, cycle_demand, np.full(len(r.skus), target))
         return level, level  # (R, S): order up to S at every review
 
-    def _demand_over_lead_time(self, seen: Observed, t: int) -> tuple[np.ndarray, np.ndarray]:
+    def _levels(self, r: Replay, lead_demand: np.ndarray, cycle_demand: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        lots = self._lots(r, lead_demand, cycle_demand)
+        return order_up_to_levels(lead_demand, cycle_demand, targets, self.service_measure, self.slow_mover_units, lots)[0]
+
+    def _forecast_windows(self, seen: Observed, t: int):
         """Forecast from sales of days < t: demand over a sampled lead time and over it + the review
-        period, per SKU and path."""
+        period, per SKU and path; the mean demand per SKU and day; the sampled lead times."""
         from forecast.models import get_model  # the forecast package is only needed by this policy
 
         r = seen.replay
@@ -192,50 +208,87 @@ class PlannerPolicy:
         draws = r.lead_time_days[:, None] + r.lead_time_sd_days[:, None] * rng.standard_normal((n, self.n_paths))
         lead = np.clip(np.rint(draws), 1, lead_max).astype(int)
         rows_, cols_ = np.arange(n)[:, None], np.arange(self.n_paths)[None, :]
-        return cumulative[rows_, cols_, lead], cumulative[rows_, cols_, np.minimum(lead + r.review_period_days, horizon)]
+        cycle = np.minimum(lead + r.review_period_days, horizon)
+        return cumulative[rows_, cols_, lead], cumulative[rows_, cols_, cycle], values.mean(axis=1), lead
 
-    def _calibrated(self, seen: Observed, lead_demand: np.ndarray, cycle_demand: np.ndarray):
+    def _calibrated(self, seen: Observed, daily_mean: np.ndarray, lead: np.ndarray):
+        """Calibrated lead and cycle demand, and the internal target: the one at which the levels of the
+        past reviews (on their own calibrated demand) would have served ``service_level`` of what then
+        happened (planner.calibration.internal_targets; fill rate only, else the target as is)."""
         r, t = seen.replay, seen.t
         lead_days = np.rint(r.lead_time_days).astype(int)
-        cycle_days = lead_days + r.review_period_days
+        cycle_max = int((lead_days + r.review_period_days).max())
         if not self._records:
-            # cold start: a rolling-origin backtest on the history before the first review
-            for origin in range(max(t - self.backtest_days, 28), t - int(cycle_days.max()) + 1, r.review_period_days):
-                past_lead, past_cycle = self._demand_over_lead_time(seen, origin)
-                self._records.append((origin, past_cycle.mean(axis=1)))
-        cycle_mean = cycle_demand.mean(axis=1)
-        n = len(r.skus)
-        real_sum, forecast_sum = np.zeros(n), np.zeros(n)
-        cumulative = np.concatenate([np.zeros((n, 1)), np.cumsum(seen.sales, axis=1)], axis=1)
-        stocked_out = np.concatenate([np.zeros((n, 1)), np.cumsum(seen.censored, axis=1)], axis=1)
-        rows_all = np.arange(n)
-        for start, past_cycle in self._records:
-            end = start + cycle_days
-            done = end <= t
-            # a window with a stockout shows sales, not demand: leave it out
-            clean = np.zeros(n, dtype=bool)
-            clean[done] = stocked_out[rows_all[done], end[done]] == stocked_out[rows_all[done], start]
-            rows = np.flatnonzero(done & clean)
-            real_sum[rows] += cumulative[rows, start + cycle_days[rows]] - cumulative[rows, start]
-            forecast_sum[rows] += past_cycle[rows]
-        self._records.append((t, cycle_mean))
+            # cold start: a rolling-origin backtest on the history before the first review; its levels
+            # come from a calibration on all its windows (in sample: nothing earlier to learn from)
+            origins = list(range(max(t - self.backtest_days, 28), t - cycle_max + 1, r.review_period_days))
+            forecasts = [(origin, *self._forecast_windows(seen, origin)[2:]) for origin in origins]
+            calibration = self._fit(seen, [(o, mean, None) for o, mean, _ in forecasts], t)
+            for origin, mean, past_lead in forecasts:
+                grid = None
+                if calibration is not None:
+                    grid = self._grid_levels(r, *self._apply(calibration, r, mean, past_lead, origin))
+                self._records.append((origin, mean, grid))
+        calibration = self._fit(seen, self._records, t)
+        lead_demand, cycle_demand = self._apply(calibration, r, daily_mean, lead, t)
+        grid = self._grid_levels(r, lead_demand, cycle_demand)
+        target = self.service_level
+        if self.calibrate_target and self.service_measure == "fill_rate":
+            target = self._internal_target(seen, daily_mean.shape[1])
+        self._records.append((t, daily_mean, grid))
         self._records = self._records[-self.max_records:]
-        # per-SKU bias, realised / forecast over its clean windows, shrunk toward its volume band's
-        band = _volume_band(cycle_mean)
-        prior = np.ones(n)
-        for b in np.unique(band):
-            members = band == b
-            if forecast_sum[members].sum() > 0:
-                prior[members] = real_sum[members].sum() / forecast_sum[members].sum()
-        weight = self.prior_windows * cycle_mean
-        bias = (real_sum + weight * prior) / np.maximum(forecast_sum + weight, 1e-9)
-        bias = np.clip(np.where(forecast_sum + weight > 0, bias, 1.0), 0.2, 5.0)
-        return lead_demand * bias[:, None], cycle_demand * bias[:, None]
+        return lead_demand, cycle_demand, target
 
+    def _internal_target(self, seen: Observed, horizon: int) -> float:
+        """The target at which the recorded levels would have served ``service_level`` of the realised
+        demand of their windows; each window is read at five lead times spread like the supplier's
+        (its 10th, 30th, 50th, 70th and 90th percentiles), as the levels were set for that spread."""
+        r, t = seen.replay, seen.t
+        spreads = [r.lead_time_days + z * r.lead_time_sd_days for z in (-1.2816, -0.5244, 0.0, 0.5244, 1.2816)]
+        leads = [np.clip(np.rint(lead), 1, horizon - r.review_period_days).astype(int) for lead in spreads]
+        span = int(max(lead.max() for lead in leads)) + r.review_period_days
+        levels, real_lead, real_cycle = [], [], []
+        for origin, mean, past_levels in self._records:
+            if origin + span > t or past_levels is None:
+                continue
+            for lead in leads:
+                e = window_errors(mean, seen.sales[:, origin:origin + span], seen.censored[:, origin:origin + span],
+                                  lead, r.review_period_days, r.skus, origin)
+                levels.append(past_levels)
+                real_lead.append(e["realised_lead"].to_numpy())
+                real_cycle.append(e["realised_cycle"].to_numpy())
+        if not levels:
+            return self.service_level
+        levels = np.concatenate(levels)
+        achieved = achieved_fill_rates(levels[:, :-1], np.concatenate(real_lead), np.concatenate(real_cycle), levels[:, -1])
+        return float(internal_targets([self.service_level], SERVICE_GRID, achieved)[0])
 
-def _volume_band(mean_units: np.ndarray) -> np.ndarray:
-    """Log-spaced bands of forecast units per cycle: < 2, 2-8, 8-32, 32-128, 128+."""
-    return np.digitize(mean_units, [2.0, 8.0, 32.0, 128.0])
+    def _fit(self, seen: Observed, records, t: int):
+        r = seen.replay
+        lead_days = np.rint(r.lead_time_days).astype(int)
+        cycle_max = int((lead_days + r.review_period_days).max())
+        errors = [window_errors(mean, seen.sales[:, origin:origin + cycle_max], seen.censored[:, origin:origin + cycle_max],
+                                lead_days, r.review_period_days, r.skus, origin)
+                  for origin, mean, _ in records if origin + cycle_max <= t]
+        return fit_calibration(pd.concat(errors, ignore_index=True), self.prior_windows) if errors else None
+
+    def _apply(self, calibration, r: Replay, daily_mean: np.ndarray, lead: np.ndarray, seed: int):
+        cumulative = np.concatenate([np.zeros((len(r.skus), 1)), np.cumsum(daily_mean, axis=1)], axis=1)
+        rows = np.arange(len(r.skus))[:, None]
+        mean_lead = cumulative[rows, lead]
+        mean_cycle = cumulative[rows, np.minimum(lead + r.review_period_days, daily_mean.shape[1])]
+        if calibration is None:
+            return mean_lead, mean_cycle
+        return calibrated_demand(calibration, r.skus, mean_lead, mean_cycle, seed=seed)
+
+    def _lots(self, r: Replay, lead_demand: np.ndarray, cycle_demand: np.ndarray) -> np.ndarray:
+        return order_lot_sizes(r.moq, r.case_pack, cycle_demand.mean(axis=1) - lead_demand.mean(axis=1))
+
+    def _grid_levels(self, r: Replay, lead_demand: np.ndarray, cycle_demand: np.ndarray) -> np.ndarray:
+        """Levels at every SERVICE_GRID target (n_sku, n_grid), then the lot size of each SKU (last column)."""
+        n = len(r.skus)
+        levels = [self._levels(r, lead_demand, cycle_demand, np.full(n, g)) for g in SERVICE_GRID]
+        return np.column_stack([*levels, self._lots(r, lead_demand, cycle_demand)])
 
 
 @dataclass
