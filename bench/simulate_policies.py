@@ -48,17 +48,27 @@ TARGETS = [0.80, 0.85, 0.90, 0.95, 0.98, 0.99]
 DEFAULT_KNOBS = {"min/max + fixed safety": 20.0, "velocity x days of cover": 30.0, "textbook mu L + z sigma sqrt(L)": 1.65}
 
 
+CLASS_TARGETS = {"A": 0.98, "B": 0.95, "C": 0.90}
+
+
 def rules(model: str, n_paths: int) -> tuple[dict, dict]:
+    """The sweep: the planner as `restock plan` runs it (lead-time demand and target calibrated on its own
+    past errors, planner.calibration), the same uncalibrated, the plan's per-class targets (one run),
+    and the three seller baselines on their own knobs."""
+    planner = {"model": model, "n_paths": n_paths}
     return (
         {
             "planner": (PlannerPolicy, "service_level", TARGETS),
-            "planner (calibrated)": (PlannerPolicy, "service_level", TARGETS),
+            "planner (uncalibrated)": (PlannerPolicy, "service_level", TARGETS),
+            "planner (classes A 98 / B 95 / C 90 %)": (PlannerPolicy, "service_level", [0.95]),
             "min/max": (MinMaxPolicy, "safety_units", [0.0, 5.0, 10.0, 20.0, 40.0, 80.0]),
             "cover": (CoverPolicy, "cover_days", [10.0, 14.0, 21.0, 30.0, 45.0, 60.0]),
             "textbook": (TextbookPolicy, "z", [0.0, 0.5, 1.0, 1.65, 2.33, 3.0]),
         },
-        {"planner": {"model": model, "n_paths": n_paths},
-         "planner (calibrated)": {"model": model, "n_paths": n_paths, "calibrate": True, "name": "planner (calibrated)"}},
+        {"planner": planner,
+         "planner (uncalibrated)": {**planner, "calibrate": False, "name": "planner (uncalibrated)"},
+         "planner (classes A 98 / B 95 / C 90 %)": {**planner, "class_service_levels": CLASS_TARGETS,
+                                                    "name": "planner (classes A 98 / B 95 / C 90 %)"}},
     )
 
 
@@ -98,7 +108,7 @@ def sample_replay(seed: int = 7) -> Replay:
 
 def summarise(results: pd.DataFrame, name: str) -> list[str]:
     lines = [f"## {name}", ""]
-    planners = [p for p in ("planner", "planner (calibrated)") if p in set(results["policy"])]
+    planners = [p for p in ("planner", "planner (uncalibrated)") if p in set(results["policy"])]
     for label in planners:
         planner = results[results["policy"] == label]
         for target in (0.90, 0.95, 0.98):
@@ -107,6 +117,16 @@ def summarise(results: pd.DataFrame, name: str) -> list[str]:
                 fr = float(at["fill_rate"].iloc[0])
                 lines.append(f"- {label} at a {target:.0%} fill-rate target: simulated {fr:.2%} "
                              f"(gap {100 * (fr - target):+.2f} points), inventory {at['average_value'].iloc[0]:,.0f}")
+    for row in results[results["policy"].str.startswith("planner (classes")].itertuples():
+        lines.append(f"- {row.policy}: simulated {row.fill_rate:.2%} overall (A {row.fill_rate_A:.2%}, B {row.fill_rate_B:.2%}, "
+                     f"C {row.fill_rate_C:.2%}), inventory {row.average_value:,.0f}")
+    baselines = results[results["policy"].isin(DEFAULT_KNOBS)]
+    for label in planners:
+        planner = results[results["policy"] == label]
+        beaten = [f"{b.policy.split()[0]} {b.knob:g} ({b.fill_rate:.2%} at {b.average_value:,.0f})"
+                  for b in baselines.itertuples() if not _dominated(planner, b.fill_rate, b.average_value)]
+        lines.append(f"- {label}'s curve above every baseline run: " + ("yes" if not beaten else
+                     f"no; not for {len(beaten)} of {len(baselines)}: " + "; ".join(beaten)))
     for policy, default in DEFAULT_KNOBS.items():
         curve = results[results["policy"] == policy]
         if curve.empty:
@@ -132,6 +152,15 @@ def summarise(results: pd.DataFrame, name: str) -> list[str]:
                              f"inventory {row.average_value:,.0f}")
     lines.append("")
     return lines
+
+
+def _dominated(curve: pd.DataFrame, fill_rate: float, value: float) -> bool:
+    """Does the curve serve at least ``fill_rate`` with at most ``value`` of inventory (between its runs)?"""
+    need = interpolate_value_at_fill(curve, fill_rate)
+    if np.isfinite(need):
+        return need <= value
+    lowest = curve.loc[curve["fill_rate"].idxmin()]
+    return fill_rate < lowest["fill_rate"] and lowest["average_value"] <= value
 
 
 def figure(results: pd.DataFrame, name: str, path: Path) -> None:

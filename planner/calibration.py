@@ -38,7 +38,7 @@ import pandas as pd
 
 VOLUME_BANDS = (2.0, 8.0, 32.0, 128.0)  # forecast units per lead time + review: < 2, 2-8, 8-32, 32-128, 128+
 BAND_NAMES = ("<2", "2-8", "8-32", "32-128", "128+")
-CALIBRATION_COLUMNS = ("kind", "band", "lead_ratio", "review_ratio", "weight", "sku", "factor")
+CALIBRATION_COLUMNS = ("kind", "band", "lead_ratio", "review_ratio", "weight", "sku", "factor", "target", "achieved")
 ERROR_COLUMNS = ("sku", "origin", "forecast_lead", "forecast_cycle", "realised_lead", "realised_cycle", "censored")
 
 
@@ -59,6 +59,7 @@ class Calibration:
 
     pairs: pd.DataFrame
     sku_factor: pd.Series
+    service: pd.DataFrame | None = None  # target, achieved: fill rate past windows got at each grid target
 
     @property
     def windows(self) -> int:
@@ -68,8 +69,10 @@ class Calibration:
         """One table for a CSV: rows of kind 'pair' (band, lead_ratio, review_ratio) and 'sku' (sku, factor)."""
         pairs = self.pairs.assign(kind="pair", sku=None, factor=np.nan)
         skus = pd.DataFrame({"kind": "sku", "sku": self.sku_factor.index.astype(str), "factor": self.sku_factor.to_numpy(),
-                             "band": -1, "lead_ratio": np.nan, "review_ratio": np.nan, "weight": np.nan})
-        return pd.concat([pairs, skus], ignore_index=True)[list(CALIBRATION_COLUMNS)]
+                             "band": -1})
+        service = (self.service if self.service is not None else pd.DataFrame(columns=["target", "achieved"])).assign(
+            kind="service", band=-1)
+        return pd.concat([pairs, skus, service], ignore_index=True).reindex(columns=list(CALIBRATION_COLUMNS))
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> Calibration:
@@ -78,8 +81,23 @@ class Calibration:
             raise ValueError(f"calibration table: missing column(s) {missing}; found {list(frame.columns)}")
         pairs = frame[frame["kind"] == "pair"]
         skus = frame[frame["kind"] == "sku"]
+        service = frame.loc[frame["kind"] == "service", ["target", "achieved"]].astype(float).reset_index(drop=True)
         return cls(pairs=pairs[["band", "lead_ratio", "review_ratio", "weight"]].astype({"band": int}).reset_index(drop=True),
-                   sku_factor=pd.Series(skus["factor"].to_numpy(float), index=skus["sku"].astype(str).to_numpy()))
+                   sku_factor=pd.Series(skus["factor"].to_numpy(float), index=skus["sku"].astype(str).to_numpy()),
+                   service=service if len(service) else None)
+
+    def planned_targets(self, targets: np.ndarray) -> np.ndarray:
+        """The targets to plan at for the promised ``targets`` (internal_targets on ``service``); as
+        promised without a service curve."""
+        if self.service is None or self.service.empty:
+            return np.asarray(targets, dtype=float)
+        return internal_targets(targets, self.service["target"].to_numpy(), self.service["achieved"].to_numpy())
+
+    def achieved_at(self, targets: np.ndarray) -> np.ndarray:
+        """What the past windows were served at levels set for ``targets`` (linear between grid targets)."""
+        if self.service is None or self.service.empty:
+            return np.full(np.shape(targets), np.nan)
+        return np.interp(targets, self.service["target"].to_numpy(), self.service["achieved"].to_numpy())
 
     def _pool(self, band: int, min_windows: int = 30) -> pd.DataFrame:
         """The pairs of the band; of all bands when the band has fewer than ``min_windows``."""
@@ -153,7 +171,8 @@ def backtest_errors(forecasts: pd.DataFrame, lead_days: pd.Series, review_days: 
     Each SKU's errors come from the model ``choice`` gives it (else every model's rows are used as they
     are: pass a single model's). Windows start at each cut-off and every ``step`` days after it while a
     whole lead time + review fits in the backtest's horizon; a window with a day missing (censored:
-    a stockout) is marked censored, its realised units a lower bound.
+    a stockout) is marked censored, the day counted as its forecast. A ``cutoff`` column says which
+    backtest origin each window came from (backtest_service cross-fits on it).
 
     lead_days : whole days of lead time per SKU (index sku; supplier + transit + FBT receiving).
     """
@@ -182,7 +201,7 @@ def backtest_errors(forecasts: pd.DataFrame, lead_days: pd.Series, review_days: 
         sku_lead = np.rint(lead.reindex(skus).to_numpy(float)).astype(int)
         for offset in range(0, horizon - int(sku_lead.min()) - review_days + 1, step):
             parts.append(window_errors(mean[:, offset:], actual[:, offset:], ~seen[:, offset:], sku_lead, review_days,
-                                       skus, cutoff + pd.Timedelta(days=offset)))
+                                       skus, cutoff + pd.Timedelta(days=offset)).assign(cutoff=cutoff))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(ERROR_COLUMNS))
 
 
@@ -277,6 +296,48 @@ def calibrated_demand(calibration: Calibration, skus, mean_lead: np.ndarray, mea
     return lead * factor[:, None], cycle * factor[:, None]
 
 
+def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = None, n_paths: int = 100,
+                     max_windows: int = 5000, seed: int = 0, **fit_options) -> pd.DataFrame:
+    """The fill rate past windows would have been served at each SERVICE_GRID target with levels set on
+    calibrated demand (target, achieved), for Calibration.service.
+
+    Cross-fitted by backtest origin when there are several (``cutoff`` column): the windows of one
+    origin are planned with the calibration fitted on the others, so the ratios a window is judged
+    against never include its own. At most ``max_windows`` windows per origin (a seeded sample).
+    ``order_terms``: moq and case_pack per SKU (index sku), for the lots orders come in
+    (planner.plan.order_lot_sizes); without it orders are exact.
+    """
+    from planner.plan import order_lot_sizes, order_up_to_levels  # plan imports this module
+
+    frame = errors[(errors["forecast_cycle"] - errors["forecast_lead"] > 1e-9) & (errors["forecast_lead"] > 1e-9)]
+    groups = frame["cutoff"] if "cutoff" in frame.columns and frame["cutoff"].nunique() > 1 else pd.Series(0, index=frame.index)
+    rng = np.random.default_rng(seed)
+    levels, lead_real, cycle_real, lots = [], [], [], []
+    for group in groups.unique():
+        mine = frame[groups == group]
+        others = frame[groups != group] if groups.nunique() > 1 else frame
+        calibration = fit_calibration(others, **fit_options)
+        if len(mine) > max_windows:
+            mine = mine.iloc[np.sort(rng.choice(len(mine), max_windows, replace=False))]
+        mean_lead = np.repeat(mine["forecast_lead"].to_numpy(float)[:, None], n_paths, axis=1)
+        mean_cycle = np.repeat(mine["forecast_cycle"].to_numpy(float)[:, None], n_paths, axis=1)
+        lead, cycle = calibrated_demand(calibration, mine["sku"].to_numpy(), mean_lead, mean_cycle, seed=seed)
+        terms = (order_terms.reindex(mine["sku"].astype(str)) if order_terms is not None
+                 else pd.DataFrame({"moq": np.ones(len(mine)), "case_pack": np.ones(len(mine))}))
+        lot = order_lot_sizes(terms["moq"].fillna(1).to_numpy(float), terms["case_pack"].fillna(1).to_numpy(float),
+                              cycle.mean(axis=1) - lead.mean(axis=1))
+        levels.append(np.column_stack([order_up_to_levels(lead, cycle, np.full(len(mine), g), "fill_rate", 20.0, lot)[0]
+                                       for g in SERVICE_GRID]))
+        lead_real.append(mine["realised_lead"].to_numpy(float))
+        cycle_real.append(mine["realised_cycle"].to_numpy(float))
+        lots.append(lot)
+    if not levels:
+        return pd.DataFrame({"target": pd.Series(dtype=float), "achieved": pd.Series(dtype=float)})
+    achieved = achieved_fill_rates(np.concatenate(levels), np.concatenate(lead_real), np.concatenate(cycle_real),
+                                   np.concatenate(lots))
+    return pd.DataFrame({"target": SERVICE_GRID, "achieved": achieved})
+
+
 SERVICE_GRID = (0.80, 0.85, 0.90, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995)
 
 
@@ -316,5 +377,5 @@ def internal_targets(targets, grid, achieved) -> np.ndarray:
 
 
 __all__ = ["BAND_NAMES", "Calibration", "ERROR_COLUMNS", "SERVICE_GRID", "achieved_fill_rates", "internal_targets",
-           "backtest_errors", "calibrated_demand", "calibration_notes", "fit_calibration", "volume_band",
+           "backtest_errors", "backtest_service", "calibrated_demand", "calibration_notes", "fit_calibration", "volume_band",
            "window_errors"]

@@ -19,7 +19,7 @@ from forecast.models.base import Forecaster
 from planner.config import ShopConfig
 from planner.errors import RestockError
 from planner.io.inputs import Inputs, expand_campaigns
-from planner.calibration import Calibration, backtest_errors, fit_calibration
+from planner.calibration import Calibration, backtest_errors, backtest_service, fit_calibration
 from planner.plan import Plan, PlanSettings, make_plan, supply_terms
 from planner.positions import inventory_positions
 from planner.shop import Shop
@@ -208,17 +208,28 @@ def load_scenarios(shop: Shop, files: list[Path] | None = None) -> list:
 
 def backtest_calibration(inputs: Inputs, result, settings: PlanSettings) -> Calibration:
     """The plan's lead-time demand calibration (planner.calibration) from a backtest's errors: each
-    SKU's chosen model, over its own lead time (+ transit and FBT receiving) + the review period."""
+    SKU's chosen model, over its own lead time (+ transit and FBT receiving) + the review period; and
+    the fill rate those windows got at each grid target (cross-fitted by origin), from which the plan
+    finds the target to plan at for the one it promises."""
     terms = supply_terms(inputs.products, inputs.suppliers, settings).drop_duplicates("sku").set_index("sku")
     lead_days = terms["lead_time_days"] + terms["transit_days"] + terms["receiving_days"]
     errors = backtest_errors(result.forecasts, lead_days, settings.review_period_days, result.choice)
-    return fit_calibration(errors)
+    calibration = fit_calibration(errors)
+    service = backtest_service(errors, terms[["moq", "case_pack"]], seed=settings.seed)
+    return replace(calibration, service=service if len(service) else None)
 
 
 def latest_calibration(shop: Shop) -> Calibration | None:
     """The lead-time demand calibration of the newest backtest (lead_time_calibration.csv), if any."""
     newest = _newest_output(shop, CALIBRATION_FILE)
-    return Calibration.from_frame(pd.read_csv(newest, dtype={"sku": str})) if newest is not None else None
+    if newest is None:
+        return None
+    try:
+        return Calibration.from_frame(pd.read_csv(newest, dtype={"sku": str}))
+    except ValueError as error:  # written by an older version: plan without it until the next backtest
+        log.warning("%s is not usable (%s): the plan's lead-time demand is not calibrated until the next "
+                    "backtest (restock run --backtest)", newest, error)
+        return None
 
 
 def write_backtest(result, folder: Path, calibration: Calibration | None = None) -> list[Path]:

@@ -491,7 +491,10 @@ def make_plan(
     term_rows = _records(terms)
     lots = order_lot_sizes(terms["moq"].to_numpy(), terms["case_pack"].to_numpy(),
                            cycle_demand.mean(axis=1) - lead_demand.mean(axis=1))
-    levels, reorders, methods = order_up_to_levels(lead_demand, cycle_demand, targets, settings.service_measure,
+    planned = targets
+    if calibration is not None and settings.service_measure == "fill_rate":
+        planned = calibration.planned_targets(targets)  # what past windows needed to be served the promise
+    levels, reorders, methods = order_up_to_levels(lead_demand, cycle_demand, planned, settings.service_measure,
                                                    settings.slow_mover_units, lots)
     transfer_levels, fbt_at_ship = np.zeros(n), selling_position.astype(float).copy()
     if shipping.size:
@@ -558,9 +561,14 @@ def make_plan(
         quantity = policy.round_order_quantity(need, int(t["moq"]), int(t["case_pack"]), eoq, cap)
         safety = level - mean_cycle
         service = _service_words(target, settings.service_measure, cls)
+        if planned[i] != target:
+            service += (f", planned at {planned[i]:.1%}: levels for {target:.0%} served "
+                        f"{calibration.achieved_at(target):.1%} of the last backtest's lead-time windows")
+            if calibration.achieved_at(planned[i]) < target - 0.005:
+                service += f" and levels for {planned[i]:.1%} only {calibration.achieved_at(planned[i]):.1%}"
         plan_rows.append({
             "sku": sku, "location": t["location"], "supplier": t["supplier"], "class": cls, "service_target": target,
-            "service_measure": settings.service_measure, "method": method,
+            "service_measure": settings.service_measure, "planned_target": round(float(planned[i]), 4), "method": method,
             "lead_time_days": float(mean_lead[i]), "review_period_days": R,
             "forecast_lead_review": round(mean_cycle, 1), "safety_stock": round(safety, 1),
             "reorder_point": reorder, "order_up_to": target_level, "position": selling_position[i],

@@ -156,6 +156,7 @@ class PlannerPolicy:
     slow_mover_units: float = 20.0
     calibrate: bool = True
     calibrate_target: bool = True
+    class_service_levels: dict | None = None  # target per ABC class (abc_classes), as the plan's
     prior_windows: float = 12.0
     backtest_days: int = 140
     max_records: int = 26
@@ -169,11 +170,16 @@ class PlannerPolicy:
     def levels(self, seen: Observed):
         r = seen.replay
         lead_demand, cycle_demand, daily_mean, lead = self._forecast_windows(seen, seen.t)
-        target = self.service_level
+        targets = np.full(len(r.skus), self.service_level)
+        if self.class_service_levels:
+            classes = abc_classes(r)
+            targets = np.array([self.class_service_levels.get(c, self.service_level) for c in classes])
         if self.calibrate:
-            lead_demand, cycle_demand, target = self._calibrated(seen, daily_mean, lead)
-        self.targets_used.append(float(target))
-        level = self._levels(r, lead_demand, cycle_demand, np.full(len(r.skus), target))
+            lead_demand, cycle_demand, achieved = self._calibrated(seen, daily_mean, lead)
+            if achieved is not None:
+                targets = internal_targets(targets, SERVICE_GRID, achieved)
+        self.targets_used.append(float(targets.mean()))
+        level = self._levels(r, lead_demand, cycle_demand, targets)
         return level, level  # (R, S): order up to S at every review
 
     def _levels(self, r: Replay, lead_demand: np.ndarray, cycle_demand: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -212,9 +218,9 @@ class PlannerPolicy:
         return cumulative[rows_, cols_, lead], cumulative[rows_, cols_, cycle], values.mean(axis=1), lead
 
     def _calibrated(self, seen: Observed, daily_mean: np.ndarray, lead: np.ndarray):
-        """Calibrated lead and cycle demand, and the internal target: the one at which the levels of the
-        past reviews (on their own calibrated demand) would have served ``service_level`` of what then
-        happened (planner.calibration.internal_targets; fill rate only, else the target as is)."""
+        """Calibrated lead and cycle demand, and the fill rate the levels of past reviews (on their own
+        calibrated demand) would have served at each SERVICE_GRID target (None: none yet, or not
+        ``calibrate_target``); the caller plans at planner.calibration.internal_targets of it."""
         r, t = seen.replay, seen.t
         lead_days = np.rint(r.lead_time_days).astype(int)
         cycle_max = int((lead_days + r.review_period_days).max())
@@ -232,15 +238,15 @@ class PlannerPolicy:
         calibration = self._fit(seen, self._records, t)
         lead_demand, cycle_demand = self._apply(calibration, r, daily_mean, lead, t)
         grid = self._grid_levels(r, lead_demand, cycle_demand)
-        target = self.service_level
+        achieved = None
         if self.calibrate_target and self.service_measure == "fill_rate":
-            target = self._internal_target(seen, daily_mean.shape[1])
+            achieved = self._achieved(seen, daily_mean.shape[1])
         self._records.append((t, daily_mean, grid))
         self._records = self._records[-self.max_records:]
-        return lead_demand, cycle_demand, target
+        return lead_demand, cycle_demand, achieved
 
-    def _internal_target(self, seen: Observed, horizon: int) -> float:
-        """The target at which the recorded levels would have served ``service_level`` of the realised
+    def _achieved(self, seen: Observed, horizon: int) -> np.ndarray | None:
+        """The fill rate the recorded levels at each SERVICE_GRID target would have served on the realised
         demand of their windows; each window is read at five lead times spread like the supplier's
         (its 10th, 30th, 50th, 70th and 90th percentiles), as the levels were set for that spread."""
         r, t = seen.replay, seen.t
@@ -258,10 +264,9 @@ class PlannerPolicy:
                 real_lead.append(e["realised_lead"].to_numpy())
                 real_cycle.append(e["realised_cycle"].to_numpy())
         if not levels:
-            return self.service_level
+            return None
         levels = np.concatenate(levels)
-        achieved = achieved_fill_rates(levels[:, :-1], np.concatenate(real_lead), np.concatenate(real_cycle), levels[:, -1])
-        return float(internal_targets([self.service_level], SERVICE_GRID, achieved)[0])
+        return achieved_fill_rates(levels[:, :-1], np.concatenate(real_lead), np.concatenate(real_cycle), levels[:, -1])
 
     def _fit(self, seen: Observed, records, t: int):
         r = seen.replay
