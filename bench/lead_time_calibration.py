@@ -15,7 +15,10 @@ of forecast units per cycle:
   come from lost-sales dynamics, rounding or censoring.
 
 Each table is computed for the raw paths and for the paths calibrated by planner.calibration on the
-errors of origins before each one (what the planner can know on that day).
+errors of the 26 origins before each one whose windows had ended (what the planner can know on that
+day); the internal-target step (planner.calibration.internal_targets) is not applied here, so the
+calibrated table shows what the distribution alone does. ``band`` is the volume band of the (raw or
+calibrated) forecast units per lead time + review.
 """
 
 from __future__ import annotations

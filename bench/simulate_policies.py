@@ -123,10 +123,18 @@ def summarise(results: pd.DataFrame, name: str) -> list[str]:
     baselines = results[results["policy"].isin(DEFAULT_KNOBS)]
     for label in planners:
         planner = results[results["policy"] == label]
-        beaten = [f"{b.policy.split()[0]} {b.knob:g} ({b.fill_rate:.2%} at {b.average_value:,.0f})"
-                  for b in baselines.itertuples() if not _dominated(planner, b.fill_rate, b.average_value)]
-        lines.append(f"- {label}'s curve above every baseline run: " + ("yes" if not beaten else
-                     f"no; not for {len(beaten)} of {len(baselines)}: " + "; ".join(beaten)))
+        verdict = {b.Index: _dominated(planner, b.fill_rate, b.average_value) for b in baselines.itertuples()}
+
+        def runs(which):
+            return "; ".join(f"{b.policy.split()[0]} {b.knob:g} ({b.fill_rate:.2%} at {b.average_value:,.0f})"
+                             for b in baselines.itertuples() if verdict[b.Index] is which)
+
+        inside = [v for v in verdict.values() if v is not None]
+        line = (f"- {label}'s curve above the baseline runs within its range: {sum(inside)} of {len(inside)}"
+                + (f" (not: {runs(False)})" if not all(inside) else ""))
+        if len(inside) < len(verdict):
+            line += f"; outside its range: {runs(None)}"
+        lines.append(line)
     for policy, default in DEFAULT_KNOBS.items():
         curve = results[results["policy"] == policy]
         if curve.empty:
@@ -154,13 +162,17 @@ def summarise(results: pd.DataFrame, name: str) -> list[str]:
     return lines
 
 
-def _dominated(curve: pd.DataFrame, fill_rate: float, value: float) -> bool:
-    """Does the curve serve at least ``fill_rate`` with at most ``value`` of inventory (between its runs)?"""
+def _dominated(curve: pd.DataFrame, fill_rate: float, value: float) -> bool | None:
+    """Does the curve serve at least ``fill_rate`` with at most ``value`` of inventory (between its runs)?
+    None when the run lies outside the curve's range: more fill than its highest run, or less inventory
+    than its lowest (the sweep did not go there, so neither answer is measured)."""
     need = interpolate_value_at_fill(curve, fill_rate)
     if np.isfinite(need):
-        return need <= value
-    lowest = curve.loc[curve["fill_rate"].idxmin()]
-    return fill_rate < lowest["fill_rate"] and lowest["average_value"] <= value
+        return bool(need <= value)
+    lowest = curve.loc[curve["average_value"].idxmin()]
+    if fill_rate < curve["fill_rate"].min() and value >= lowest["average_value"]:
+        return True
+    return None
 
 
 def figure(results: pd.DataFrame, name: str, path: Path) -> None:
@@ -207,7 +219,13 @@ def main() -> None:
     parser.add_argument("--paths", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    parser.add_argument("--summarise", type=Path, nargs="+", metavar="CSV",
+                        help="only summarise the CSV(s) of earlier runs (simulate_NAME.csv) and exit")
     args = parser.parse_args()
+    if args.summarise:
+        for path in args.summarise:
+            print("\n".join(summarise(pd.read_csv(path), path.stem)))
+        return
     args.out.mkdir(parents=True, exist_ok=True)
     lines = ["# Policy simulation (bench/simulate_policies.py)", ""]
     if args.dataset in ("sample", "both"):

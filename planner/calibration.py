@@ -338,7 +338,7 @@ def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = No
     return pd.DataFrame({"target": SERVICE_GRID, "achieved": achieved})
 
 
-SERVICE_GRID = (0.80, 0.85, 0.90, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995)
+SERVICE_GRID = (0.50, 0.60, 0.70, 0.80, 0.85, 0.90, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995)
 
 
 def achieved_fill_rates(levels: np.ndarray, realised_lead: np.ndarray, realised_cycle: np.ndarray,

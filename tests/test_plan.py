@@ -78,12 +78,12 @@ def expanded(calendar: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(location=rows["campaign_id"].map(where))
 
 
-def run(shop, paths=None, settings=None, **changes):
+def run(shop, paths=None, settings=None, calibration=None, **changes):
     data = {**shop, **changes}
     positions = inventory_positions(data["inventory"], data["purchase_orders"], TODAY, 90)
     return make_plan(paths or build_paths(), positions, data["products"], data["suppliers"], data["purchase_orders"],
                      expanded(data["campaigns"], data["products"]), data["bundles"], settings or PlanSettings(), TODAY,
-                     inventory=data["inventory"], history=data.get("history"))
+                     inventory=data["inventory"], history=data.get("history"), calibration=calibration)
 
 
 def row(frame, sku):
@@ -447,3 +447,25 @@ def test_batched_discrete_fill_rate_levels_equal_the_scalar_formulas():
         expected = (policy.discrete_fill_rate_reorder_point(targets[i], review[i], lead_mean[i], lead_var[i])
                     if lead_mean[i] > 0 else 0)
         assert reorders[i] == expected, i
+
+
+def test_calibrated_plan_draws_lead_time_demand_from_past_errors_and_says_where_it_plans(shop):
+    """Past windows sold twice the forecast, and levels for a target served 3 points less than it: the
+    plan's lead-time demand doubles, it plans each class above its promise and says so."""
+    from planner.calibration import SERVICE_GRID, Calibration
+
+    pairs = pd.DataFrame({"band": np.repeat(np.arange(5), 40), "lead_ratio": 2.0, "review_ratio": 2.0, "weight": 1.0})
+    grid = np.array(SERVICE_GRID)
+    calibration = Calibration(pairs, pd.Series({"SERUM": 1.0}),
+                              service=pd.DataFrame({"target": grid, "achieved": grid - 0.03}))
+    plain, calibrated = run(shop).plan.set_index("sku"), run(shop, calibration=calibration).plan.set_index("sku")
+    assert calibrated.loc["SERUM", "forecast_lead_review"] == pytest.approx(2 * plain.loc["SERUM", "forecast_lead_review"], rel=0.05)
+    assert (calibrated["order_up_to"] >= plain["order_up_to"]).all()
+    assert (plain["planned_target"] == plain["service_target"]).all()
+    promised = calibrated["service_target"].to_numpy()
+    assert calibrated["planned_target"].to_numpy() == pytest.approx(np.interp(promised, grid - 0.03, grid), abs=1e-4)
+    assert calibrated.loc["SERUM", "demand_calibration"].startswith("level x1.00 (own past errors); noise of 40 past windows")
+    serum = row(run(shop, calibration=calibration).orders, "SERUM")
+    target = calibrated.loc["SERUM", "service_target"]
+    assert (f"{target:.0%} fill rate (class A), planned at {calibrated.loc['SERUM', 'planned_target']:.1%}: levels for "
+            f"{target:.0%} served {target - 0.03:.1%} of the last backtest's lead-time windows") in serum["reason"]

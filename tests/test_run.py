@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from planner import pipeline
+from planner.calibration import SERVICE_GRID
 from planner.cli import main
 from planner.run import shop_lock
 from planner.shop import Shop
@@ -61,9 +63,13 @@ def test_run_imports_forecasts_plans_and_records(small_shop):
     latest = small_shop.runs / "latest"
     assert latest.is_symlink()
     for name in ("forecast.csv", "forecast.parquet", "plan.csv", "orders.csv", "alerts.csv", "projected.csv",
-                 "backtest_metrics.csv", "report.pdf", "manifest.json"):
+                 "backtest_metrics.csv", "lead_time_calibration.csv", "report.pdf", "manifest.json"):
         assert (latest / name).is_file(), name
     manifest = json.loads((latest / "manifest.json").read_text(encoding="utf-8"))
+    # the next plan reads the calibration the backtest wrote (planner.calibration)
+    calibration = pipeline.latest_calibration(small_shop)
+    assert calibration.windows == manifest["steps"]["backtest"]["calibration_windows"] > 0
+    assert list(calibration.service["target"]) == list(SERVICE_GRID)
     assert manifest["status"] == "succeeded"
     assert list(manifest["steps"]) == ["import", "forecast", "plan", "backtest", "scenarios", "report"]
     assert manifest["steps"]["backtest"]["ran"] is True                     # first run: no backtest yet
