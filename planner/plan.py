@@ -276,6 +276,9 @@ def order_up_to_levels(
             None if lot_sizes is None else lot_sizes[slow])
     if lot_sizes is not None and measure != "cycle":
         level = np.where((cycle_mean > 0) & (lot_sizes > 1), np.maximum(level, 1), level)
+        # a lot lowers S below the lot-blind reorder point: an order from a position above S would be
+        # for nothing, so the reorder point is at most S
+        reorder = np.minimum(reorder, level)
     return level, reorder, method
 
 
@@ -570,7 +573,7 @@ def make_plan(
             "sku": sku, "location": t["location"], "supplier": t["supplier"], "class": cls, "service_target": target,
             "service_measure": settings.service_measure, "planned_target": round(float(planned[i]), 4), "method": method,
             "lead_time_days": float(mean_lead[i]), "review_period_days": R,
-            "forecast_lead_review": round(mean_cycle, 1), "safety_stock": round(safety, 1),
+            "forecast_lead_review": round(mean_cycle, 1), "safety_stock": round(safety, 1) + 0.0,  # no "-0"
             "reorder_point": reorder, "order_up_to": target_level, "position": selling_position[i],
             "upstream_position": upstream_position[i], "transfer_in": transfer, "order_quantity": quantity,
             "demand_calibration": calibration_words[i],

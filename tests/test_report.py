@@ -138,7 +138,7 @@ def test_sku_pages_show_the_plan_csv_figures(report):
         row = plan_csv.loc[sku]
         for label, column in (("reorder point", "reorder_point"), ("safety stock", "safety_stock"),
                               ("order-up-to", "order_up_to"), ("position", "position"), ("cover", "cover_days")):
-            shown = re.search(rf"(?:^|· ){label} ([\d.,]+)", page, re.MULTILINE).group(1)
+            shown = re.search(rf"(?:^|· ){label} (-?[\d.,]+)", page, re.MULTILINE).group(1)
             assert shown.replace(",", "") == row[column], (sku, label, shown, row[column])
 
 

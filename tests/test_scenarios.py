@@ -82,8 +82,12 @@ def test_supplier_delay_moves_order_by_dates_14_days_earlier(sample_run, runs):
                                   late.orders[late.orders["supplier"] != supplier].reset_index(drop=True))
 
 
+def _example_cap() -> float:
+    return S.load_scenario(EXAMPLES / "cash_cap.yaml").changes[0].params["cap"]
+
+
 def test_cash_cap_keeps_purchases_under_the_cap(runs):
-    cap = 20000
+    cap = _example_cap()
     _, _, base, _ = runs["baseline"]
     _, _, capped, _ = runs["cash_cap"]
     assert base.orders["value"].sum() > cap  # otherwise the example proves nothing
@@ -144,7 +148,7 @@ def test_compare_scenarios_one_row_each_with_differences(sample_run):
     assert list(table["scenario"]) == [s.name for s in scenarios]
     for metric in S.COMPARISON_METRICS:
         assert table.loc[0, f"{metric}_vs_baseline"] == 0
-    assert table.loc[1, "purchase_value"] <= 20000
+    assert table.loc[1, "purchase_value"] <= _example_cap()
     assert table.loc[1, "purchase_value_vs_baseline"] < 0
     assert 0 < table.loc[0, "fill_rate"] <= 1
 
