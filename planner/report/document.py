@@ -137,10 +137,12 @@ def shop_health(inputs, forecast_result, plan: Plan, settings: PlanSettings, bac
     daily_units = window.groupby(window["sku"].astype(str))["mean"].mean()
     daily_cogs = float((daily_units * cost.reindex(daily_units.index).fillna(0.0)).sum())
     last_sale = history[history["units"] > 0].groupby(history["sku"].astype(str))["date"].max()
-    seen = set(history["sku"].astype(str))
     in_stock = stock[stock > 0]
-    slow = [s for s in in_stock.index if s in seen and
-            (s not in last_sale.index or (today - last_sale[s]).days > settings.no_sale_days)]
+    # a SKU in stock is slow when the history knows it and it sold nothing in the last no_sale_days
+    # (never sold counts as slow); unique() first: a set of millions of history rows costs seconds
+    since_sale = (today - last_sale.reindex(in_stock.index)).dt.days
+    known = in_stock.index.isin(pd.unique(history["sku"].astype(str)))
+    slow = in_stock.index[known & ~(since_sale <= settings.no_sale_days).to_numpy()]
     health = {
         "stock_value": round(total_value, 2),
         "inventory_turnover": cogs_year / total_value if total_value > 0 else None,
