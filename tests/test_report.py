@@ -1,8 +1,10 @@
 """The buyer's PDF: renders for the sample shop, its numbers read back equal the orders CSV, names in
-Thai, Chinese and Vietnamese come through, long tables keep their header, same inputs -> same bytes."""
+Thai, Chinese and Vietnamese come through, long tables keep their header, a large plan lists every
+line in bounded pages, same inputs -> same bytes."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import replace
 
@@ -13,6 +15,10 @@ from pypdf import PdfReader
 from planner import pipeline
 from planner import scenarios as S
 from planner.report import build_report
+from tests.test_plan import build_paths
+from tests.test_plan import day as plan_day
+from tests.test_plan import run as plan_run
+from tests.test_plan import shop as plan_inputs  # noqa: F401  (test_plan's small hand-made shop, as a fixture)
 from tests.test_scenarios import EXAMPLES, sample_run  # noqa: F401  (the session's sample forecast)
 
 VIETNAMESE = "Kem chống nắng Việt Nam SPF50"
@@ -144,7 +150,7 @@ def test_sku_pages_show_the_plan_csv_figures(report):
 
 def test_risk_tables_show_the_first_rows_and_count_the_rest(sample_run, tmp_path, monkeypatch):  # noqa: F811
     """A 10,000-SKU shop has thousands of alerts: the report lists the most urgent, alerts.csv all of them."""
-    import planner.report.document as document
+    from planner.report import document
 
     shop, inputs, result, plan = sample_run
     stockouts = plan.alerts[plan.alerts["kind"] == "stockout_before_arrival"]
@@ -155,3 +161,81 @@ def test_risk_tables_show_the_first_rows_and_count_the_rest(sample_run, tmp_path
     assert f"3 of {len(stockouts)} shown, the soonest first; alerts.csv lists them all." in text
     soonest = stockouts.sort_values(["date", "sku"])["sku"].tolist()
     assert soonest[0] in text and soonest[-1] not in text.split("Campaigns not covered")[0].split("Runs out before")[-1]
+
+
+def _many_lines(plan, n_orders: int, n_transfers: int):
+    """The sample plan with its order and transfer lines copied to n lines each, every copy its own SKU
+    (plan.csv rows copied with them), quantities and values varied so that each line reads differently."""
+    def copies(frame, n, mark):
+        rows = frame.iloc[[k % len(frame) for k in range(n)]].reset_index(drop=True)
+        return rows.assign(sku=[f"{sku}-{mark}{k:04d}" for k, sku in enumerate(rows["sku"])])
+
+    orders = copies(plan.orders, n_orders, "O")
+    factor = 1 + pd.Series(range(n_orders)) % 7
+    orders = orders.assign(quantity=orders["quantity"] * factor, cases=orders["cases"] * factor)
+    orders = orders.assign(value=orders["quantity"] * orders["unit_cost"])
+    transfers = copies(plan.transfers, n_transfers, "T")
+    base = plan.plan.set_index("sku")
+    rows = pd.concat([base.loc[[s.rsplit("-", 1)[0] for s in frame["sku"]]].assign(sku=frame["sku"].to_numpy())
+                      for frame in (orders, transfers)], ignore_index=True)
+    return replace(plan, orders=orders.sort_values(["supplier", "sku"]).reset_index(drop=True), transfers=transfers,
+                   plan=pd.concat([plan.plan, rows], ignore_index=True))
+
+
+def test_a_large_plan_lists_every_order_line_on_one_line_and_stays_within_its_pages(sample_run, tmp_path):  # noqa: F811
+    """Beyond FULL_REASONS order lines each line takes one line of its supplier's table, its reason in
+    short (position -> order-up-to from plan.csv, the MOQ when it set the quantity); the pages grow
+    with the lines, not with their reasons."""
+    from planner.report import document
+
+    shop, inputs, result, plan = sample_run
+    n_orders, n_transfers = document.FULL_REASONS + 200, document.FULL_REASONS + 50
+    big = _many_lines(plan, n_orders, n_transfers)
+    path = build_report(shop, inputs, result, big, tmp_path / "big.pdf", top_skus=0)
+    pages = _text(path)
+    # cover + risks (2 pages in the sample) + at most 3 pages per 100 lines (a line is 4.5 mm of 184)
+    assert len(pages) <= 3 + 3 * math.ceil((n_orders + n_transfers) / 100), len(pages)
+    text = "\n".join(pages)
+    assert "orders.csv holds each line's full reason" in text
+    levels = big.plan.set_index("sku")
+    assert big.orders["reason"].str.contains("(MOQ", regex=False).any()
+    for r in big.orders.itertuples():
+        found = re.search(rf"{re.escape(r.sku)} .*? ([\d,]+) (\d+) x (\d+) ([\d,]+\.\d\d) ([\d,]+\.\d\d) "
+                          rf"{r.order_by:%Y-%m-%d} {r.expected_arrival:%Y-%m-%d} (.*)", text)
+        assert found, r.sku
+        quantity, cases, pack, unit_cost, value, reason = found.groups()
+        assert (int(quantity.replace(",", "")), int(cases), int(pack)) == (r.quantity, r.cases, r.case_pack)
+        assert _amount(unit_cost) == round(r.unit_cost, 2) and _amount(value) == round(r.value, 2)
+        row = levels.loc[r.sku]
+        assert reason.startswith(f"position {row['position'] + row['upstream_position']:,.0f} -> "
+                                 f"up to {row['order_up_to']:,.0f}"), (r.sku, reason)
+        moq = re.search(r"\(MOQ (\d+)\)", r.reason)
+        assert (f"MOQ {moq.group(1)}" in reason) if moq else ("MOQ" not in reason), (r.sku, reason)
+    totals = re.findall(r"Total (.+?): (\d+) lines, ([\d,]+) units, ([\d,]+\.\d\d) THB", text)
+    assert sum(int(n) for _, n, _, _ in totals) == n_orders
+    for r in big.transfers.itertuples():
+        # (a copy's SKU is not in products.csv: no name)
+        assert re.search(rf"{re.escape(r.sku)} {r.quantity:,.0f} {r.ship_by:%Y-%m-%d}", text), r.sku
+
+
+def test_short_reason_names_what_set_the_quantity(plan_inputs):
+    """The plan's own reasons: a budget cut, a campaign pre-build (the MOQ: in the large-plan test)."""
+    from planner.plan import PlanSettings
+    from planner.report.document import short_reason
+
+    capped = plan_run(plan_inputs, settings=PlanSettings(budget_cap=5000.0))
+    levels = capped.plan.set_index("sku")
+    serum = capped.orders.set_index("sku").loc["SERUM"]
+    assert "budget cap" in serum["reason"]
+    short = short_reason(serum["reason"], levels, "SERUM")
+    row = levels.loc["SERUM"]
+    assert short.startswith(f"position {row['position'] + row['upstream_position']:,.0f} -> up to {row['order_up_to']:,.0f}")
+    assert short.endswith("; cut by the budget cap"), short
+    campaigns = pd.DataFrame({"campaign_id": ["MEGA"], "type": ["mega_sale"], "start": [plan_day(45)],
+                              "end": [plan_day(46)], "skus": ["SERUM"]})
+    paths = build_paths(spike=0)
+    paths.values[0, :, 45:47] += 150
+    pre_built = plan_run(plan_inputs, paths=paths, campaigns=campaigns, settings=PlanSettings(receiving_buffer_days=7))
+    reason = pre_built.orders.set_index("sku").loc["SERUM", "reason"]
+    assert "pre-build for MEGA" in short_reason(reason, pre_built.plan.set_index("sku"), "SERUM")
+    assert short_reason("forecast 3 units over ...", levels, "unknown") == ""

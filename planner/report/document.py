@@ -11,25 +11,23 @@ figures are drawn without timestamps.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from fpdf import FPDF
-from fpdf.enums import TableBordersLayout, XPos, YPos
-from fpdf.fonts import FontFace
 
 from planner.plan import Plan, PlanSettings
 from planner.report import figures
+from planner.report.layout import INK, LISTING_SIZE, MUTED, WARN, Column, Document
 
-FONTS = Path(__file__).resolve().parent / "fonts"
 TOP_SKUS = 6
 MAX_RISK_ROWS = 20
-INK, MUTED, ACCENT, WARN, GOOD = (33, 33, 33), (110, 110, 110), (31, 111, 178), (192, 57, 43), (31, 138, 76)
-HEAD_FILL, ZEBRA = (231, 239, 247), (247, 247, 247)
+#: order (or transfer) lines up to which each line's reason is printed in full; a larger plan's lines
+#: get one line each (2,101 order lines with 3-line reasons made 150 pages at 10,000 SKUs)
+FULL_REASONS = 200
 HEALTH_KEYS = ("inventory_turnover", "days_of_cover", "slow_moving_sku_share", "slow_moving_value_share", "forecast_wape")
 
 
@@ -190,132 +188,20 @@ def run_trends(history_of_runs: pd.DataFrame | None) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------------ the PDF
 
-class _Document(FPDF):
-    def __init__(self, footer_text: str):
-        super().__init__(orientation="L", unit="mm", format="A4")
-        self.footer_text = footer_text
-        self.set_margins(12, 12, 12)
-        self.set_auto_page_break(True, margin=14)
-        self.add_font("NotoSans", "", FONTS / "NotoSans-Regular.ttf")
-        self.add_font("NotoSans", "B", FONTS / "NotoSans-Bold.ttf")
-        self.add_font("NotoSansThai", "", FONTS / "NotoSansThai-Regular.ttf")
-        self.add_font("NotoSansThai", "B", FONTS / "NotoSansThai-Bold.ttf")
-        self.add_font("NotoSansCJK", "", FONTS / "NotoSansCJK-GB2312-Regular.ttf")
-        self.set_fallback_fonts(["NotoSansThai", "NotoSansCJK"], exact_match=False)
-        self.set_text_shaping(True)
-        self.set_font("NotoSans", "", 9)
-        self.set_text_color(*INK)
-
-    def _preload_bidirectional_text(self, text, *args, **kwargs):
-        # Shaping is what Thai (and combining marks) need, and it costs a HarfBuzz call per width
-        # measured: text in precomposed Latin / Vietnamese, digits and punctuation is set unshaped.
-        if self.text_shaping and not _needs_shaping(text):
-            shaping, self.text_shaping = self.text_shaping, None
-            try:
-                return super()._preload_bidirectional_text(text, *args, **kwargs)
-            finally:
-                self.text_shaping = shaping
-        return super()._preload_bidirectional_text(text, *args, **kwargs)
-
-    def footer(self):
-        self.set_y(-10)
-        self.set_font("NotoSans", "", 7)
-        self.set_text_color(*MUTED)
-        self.cell(0, 4, f"{self.footer_text}  ·  page {self.page_no()} of {{nb}}", align="R")
-        self.set_text_color(*INK)
-
-    # -- building blocks
-    def heading(self, text: str, size: float = 14, space: float = 2):
-        self.set_font("NotoSans", "B", size)
-        self.set_text_color(*ACCENT)
-        self.multi_cell(0, size * 0.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_text_color(*INK)
-        self.set_font("NotoSans", "", 9)
-        self.ln(space)
-
-    def text_line(self, text: str, size: float = 9, style: str = "", color=INK, height: float | None = None):
-        self.set_font("NotoSans", style, size)
-        self.set_text_color(*color)
-        self.multi_cell(0, height or size * 0.48, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_text_color(*INK)
-        self.set_font("NotoSans", "", 9)
-
-    def ensure_space(self, height: float):
-        if self.get_y() + height > self.h - self.b_margin:
-            self.add_page()
-
-    def table_of(self, header: list[str], rows: list[list[str]], widths: list[float], align: list[str],
-                 size: float = 7.5, bold_last: bool = False):
-        """A table that continues on the next page with its header; long cells wrap."""
-        self.set_font("NotoSans", "", size)
-        self.set_draw_color(200, 200, 200)
-        with self.table(col_widths=widths, text_align=align, line_height=size * 0.5, padding=(0.8, 1.2),
-                        headings_style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL, color=INK),
-                        cell_fill_color=ZEBRA, cell_fill_mode="ROWS", borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-                        repeat_headings=1, width=self.epw) as table:
-            table.row(header)
-            for k, values in enumerate(rows):
-                style = FontFace(emphasis="BOLD") if bold_last and k == len(rows) - 1 else None
-                row = table.row(style=style)
-                for value in values:
-                    row.cell(value)
-        self.set_font("NotoSans", "", 9)
-        self.ln(2)
-
-    def tile(self, x: float, y: float, w: float, h: float, title: str, value: str, note: str, color=INK):
-        self.set_fill_color(*ZEBRA)
-        self.rect(x, y, w, h, style="F")
-        self.set_xy(x + 3, y + 2)
-        self.set_font("NotoSans", "", 8)
-        self.set_text_color(*MUTED)
-        self.cell(w - 6, 4, title)
-        self.set_xy(x + 3, y + 7)
-        self.set_font("NotoSans", "B", 16)
-        self.set_text_color(*color)
-        self.cell(w - 6, 8, value)
-        self.set_xy(x + 3, y + 16)
-        self.set_font("NotoSans", "", 7.5)
-        self.set_text_color(*MUTED)
-        self.multi_cell(w - 6, 3.6, note, align="L")
-        self.set_text_color(*INK)
-        self.set_font("NotoSans", "", 9)
-
-    def figure(self, fig, width: float | None = None):
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=130, metadata={"Software": None})
-        buffer.seek(0)
-        width = width or self.epw
-        w_in, h_in = fig.get_size_inches()
-        height = width * h_in / w_in
-        self.ensure_space(height)
-        self.image(buffer, x=self.l_margin, w=width)
-        self.ln(2)
-
-
-def _needs_shaping(text: str) -> bool:
-    """True when the text holds combining marks or a complex script (Thai, Arabic, Indic, ...): Latin
-    with precomposed accents (Vietnamese included), punctuation and currency signs do not."""
-    for char in str(text):
-        code = ord(char)
-        if code < 0x0300 or 0x1E00 <= code <= 0x20CF:
-            continue
-        return True
-    return False
-
-
 def _names(inputs) -> pd.Series:
     return inputs.products.drop_duplicates("sku").set_index("sku")["name"].astype(str)
 
 
 def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_table: pd.DataFrame | None = None,
                  backtest_table=None, history_of_runs: pd.DataFrame | None = None,
-                 settings: PlanSettings | None = None, top_skus: int = TOP_SKUS) -> Path:
+                 settings: PlanSettings | None = None, top_skus: int = TOP_SKUS, health: dict | None = None) -> Path:
     """Write the buyer's PDF report of ``plan`` to ``out_path`` and return the path.
 
     ``scenarios_table``: planner.scenarios.compare_scenarios(...); ``backtest_table``: a
     forecast.backtest.BacktestResult or its ``metrics`` frame; ``history_of_runs``: Store.runs()
     (a ``headline`` JSON per run; health figures in it, under ``health`` or at its top level, give
-    the trends). Same inputs give the same bytes.
+    the trends); ``health``: shop_health(...) of these inputs if the caller has it already (it reads
+    every history row: a second of a 10,000-SKU shop's report). Same inputs give the same bytes.
     """
     from planner import pipeline
     from planner.scenarios import campaigns_at_risk, evaluate_plan
@@ -325,7 +211,8 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
     currency = config.shop.currency
     today = pd.Timestamp(forecast_result.today).normalize()
     names = _names(inputs)
-    health = shop_health(inputs, forecast_result, plan, settings, backtest_table, model=config.planning.model)
+    if health is None:
+        health = shop_health(inputs, forecast_result, plan, settings, backtest_table, model=config.planning.model)
     evaluation = evaluate_plan(plan, forecast_result.paths, inputs, settings, today)
     overstock = overstock_value(plan, inputs, settings)
     trends = run_trends(history_of_runs)
@@ -335,7 +222,7 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
     horizon_end = today + pd.Timedelta(days=settings.horizon_days)
 
     footer = f"restock · {config.shop.name} · plan of {today:%Y-%m-%d}"
-    pdf = _Document(footer)
+    pdf = Document(footer)
     created = dt.datetime(today.year, today.month, today.day, tzinfo=dt.UTC)
     pdf.set_creation_date(created)
     pdf.set_title(f"Restock plan {config.shop.name} {today:%Y-%m-%d}")
@@ -426,35 +313,23 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
     # ---------------------------------------------------------------- orders
     pdf.add_page()
     pdf.heading("Restock orders per supplier")
+    full_reasons = len(plan.orders) <= FULL_REASONS
     pdf.text_line("Ready to forward: one table per supplier. Quantities are rounded to the supplier's case pack and MOQ; "
-                  "the reason says how each quantity was reached.", size=8, color=MUTED)
+                  + ("the reason says how each quantity was reached." if full_reasons else
+                     "the reason, in short: the SKU's position (on hand + on order) and the order-up-to level the line "
+                     "orders toward (plan.csv), and the MOQ, campaign pre-build or budget cap when one set the quantity. "
+                     "orders.csv holds each line's full reason."), size=8, color=MUTED)
     pdf.ln(1)
     if not orders_by_supplier:
         pdf.text_line("Nothing to order this cycle.")
     for order in orders_by_supplier:
-        pdf.ensure_space(30)
-        pdf.heading(order.supplier, size=11, space=0)
-        pdf.text_line(f"Total {order.supplier}: {len(order.lines)} lines, {units(order.units)} units, "
-                      f"{money(order.value)} {currency}", size=8.5, style="B")
-        pdf.ln(1)
-        rows = []
-        for r in order.lines.itertuples():
-            rows.append([str(r.sku), names.get(str(r.sku), str(r.name)), f"{int(r.quantity):,d}",
-                         f"{int(r.cases)} x {int(r.case_pack)}", money(r.unit_cost), money(r.value),
-                         day(r.order_by), day(r.expected_arrival), str(r.reason)])
-        pdf.table_of(["SKU", "Name", "Qty", "Case packs", "Unit cost", "Value", "Order by", "Arrives", "Reason"], rows,
-                     [30, 36, 11, 16, 16, 19, 17, 17, 111],
-                     ["LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "LEFT", "LEFT", "LEFT"], size=7)
+        _order_table(pdf, order, plan, names, currency, full_reasons)
     if len(plan.transfers):
-        pdf.ensure_space(30)
-        pdf.heading("Transfers own warehouse -> FBT", size=11, space=1)
-        rows = [[str(r.sku), names.get(str(r.sku), ""), units(r.quantity), day(r.ship_by), day(r.expected_receipt), str(r.reason)]
-                for r in plan.transfers.itertuples()]
-        pdf.table_of(["SKU", "Name", "Qty", "Ship by", "Received", "Reason"], rows, [28, 45, 14, 20, 20, 150],
-                     ["LEFT", "LEFT", "RIGHT", "LEFT", "LEFT", "LEFT"], size=7)
+        _transfer_table(pdf, plan.transfers, names)
 
     # ---------------------------------------------------------------- risks
-    pdf.add_page()
+    # a new page unless the orders left most of one free (no page holding a table's last row alone)
+    pdf.ensure_space((pdf.h - pdf.t_margin - pdf.b_margin) * 0.6)
     pdf.heading("Risks")
     pdf.heading("Runs out before the next arrival", size=11, space=1)
     if stockouts.empty:
@@ -507,6 +382,7 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
     # ---------------------------------------------------------------- SKU pages
     top = top_skus_at_risk(evaluation.set_index("sku")["lost_margin"], overstock, top_skus)
     history = forecast_result.history
+    history = history[history["sku"].astype(str).isin(top)]  # one pass over every history row, not one per page
     paths = forecast_result.paths
     path_index = {str(s): i for i, s in enumerate(paths.skus)}
     camp = forecast_result.campaigns
@@ -594,6 +470,62 @@ def _more(pdf, total: int, order: str) -> None:
     """A risk table shows its first MAX_RISK_ROWS rows: a report is read, alerts.csv holds them all."""
     if total > MAX_RISK_ROWS:
         pdf.text_line(f"{MAX_RISK_ROWS} of {total} shown, {order}; alerts.csv lists them all.", size=8, color=MUTED)
+
+
+def _order_table(pdf: Document, order: SupplierOrder, plan: Plan, names: pd.Series, currency: str, full_reasons: bool):
+    """One supplier's order: its totals, then a line per order line (the full reason, wrapped, when
+    ``full_reasons``; else short_reason)."""
+    pdf.ensure_space(30)
+    pdf.heading(order.supplier, size=11, space=0)
+    pdf.text_line(f"Total {order.supplier}: {len(order.lines)} lines, {units(order.units)} units, "
+                  f"{money(order.value)} {currency}", size=8.5, style="B")
+    pdf.ln(1)
+    levels = None if full_reasons else plan.plan.drop_duplicates("sku").set_index("sku")
+    rows = []
+    for r in order.lines.itertuples():
+        sku = str(r.sku)
+        rows.append([sku, names.get(sku, str(r.name)), f"{int(r.quantity):,d}", f"{int(r.cases)} x {int(r.case_pack)}",
+                     money(r.unit_cost), money(r.value), day(r.order_by), day(r.expected_arrival),
+                     str(r.reason) if full_reasons else short_reason(str(r.reason), levels, sku)])
+    pdf.listing([Column("SKU", _sku_width(pdf, order.lines["sku"])), Column("Name", 36, text=True), Column("Qty", 11, "R"),
+                 Column("Case packs", 16, "R"), Column("Unit cost", 16, "R"), Column("Value", 19, "R"),
+                 Column("Order by", 17), Column("Arrives", 17), Column("Reason", 0, text=True)],
+                rows, wrap=full_reasons)
+
+
+def _transfer_table(pdf: Document, transfers: pd.DataFrame, names: pd.Series):
+    pdf.ensure_space(30)
+    pdf.heading("Transfers own warehouse -> FBT", size=11, space=1)
+    full_reasons = len(transfers) <= FULL_REASONS
+    if not full_reasons:
+        pdf.text_line("Reasons longer than a line are cut short; transfers.csv holds them in full.", size=8, color=MUTED)
+    rows = [[str(r.sku), names.get(str(r.sku), ""), units(r.quantity), day(r.ship_by), day(r.expected_receipt), str(r.reason)]
+            for r in transfers.itertuples()]
+    pdf.listing([Column("SKU", _sku_width(pdf, transfers["sku"])), Column("Name", 45, text=True), Column("Qty", 14, "R"),
+                 Column("Ship by", 20), Column("Received", 20), Column("Reason", 0, text=True)],
+                rows, wrap=full_reasons)
+
+
+def _sku_width(pdf: Document, skus: pd.Series) -> float:
+    """A listing's SKU column: as wide as its longest SKU code (never cut: it is what the supplier
+    reads), 24 to 50 mm."""
+    return min(max(pdf.column_width(skus.astype(str).unique(), LISTING_SIZE), 24.0), 50.0)
+
+
+def short_reason(reason: str, levels: pd.DataFrame, sku: str) -> str:
+    """An order line's reason in a few words: 'position 66 -> up to 76' (plan.csv: position +
+    upstream_position, and order_up_to), then what else set the quantity as the full reason says it:
+    'MOQ 10', 'pre-build for <campaign>', 'cut by the budget cap'."""
+    parts = []
+    if sku in levels.index:
+        row = levels.loc[sku]
+        parts.append(f"position {row['position'] + row['upstream_position']:,.0f} -> up to {row['order_up_to']:,.0f}")
+    for pattern, words in ((r"\(MOQ ([\d,]+)\)", "MOQ {}"), (r"pre-build for (\S+)", "pre-build for {}"),
+                           (r"cut to [\d,]+ by the (budget cap)", "cut by the {}")):
+        found = re.search(pattern, reason)
+        if found:
+            parts.append(words.format(found.group(1)))
+    return "; ".join(parts)
 
 
 def _first_actions(plan: Plan, names: pd.Series, limit: int = 5) -> list[str]:
