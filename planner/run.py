@@ -325,11 +325,12 @@ def step_report(context: RunContext) -> dict:
     values = context.values
     with Store(shop.store_path, read_only=True) as store:
         past = store.runs(limit=30, status="succeeded")
+    health = shop_health(values["inputs"], values["forecast"], values["plan"], settings, values.get("backtest_metrics"),
+                         shop.config.planning.model)
     path = build_report(shop, values["inputs"], values["forecast"], values["plan"], context.folder / "report.pdf",
                         scenarios_table=values.get("scenarios"), backtest_table=values.get("backtest_metrics"),
-                        history_of_runs=past, settings=settings)
-    context.record.headline["health"] = shop_health(values["inputs"], values["forecast"], values["plan"], settings,
-                                                    values.get("backtest_metrics"), shop.config.planning.model)
+                        history_of_runs=past, settings=settings, health=health)
+    context.record.headline["health"] = health
     return {"report_bytes": path.stat().st_size}
 
 
