@@ -125,21 +125,25 @@ def shop_health(inputs, forecast_result, plan: Plan, settings: PlanSettings, bac
     stock = owned_stock(inputs)
     stock_value = (stock * cost.reindex(stock.index).fillna(0.0))
     total_value = float(stock_value.sum())
+    # the history's columns as arrays and its SKUs as codes: filtering the frame itself copies
+    # millions of SKU strings per filter at 10,000 SKUs
     history = forecast_result.history
-    recent = history[(history["date"] > today - pd.Timedelta(days=365)) & (history["date"] <= today)]
-    span = max((recent["date"].max() - recent["date"].min()).days + 1, 1) if len(recent) else 1
-    sold = recent.groupby(recent["sku"].astype(str))["units"].sum()
+    codes, history_skus = pd.factorize(history["sku"].astype(str))
+    dates, sales = history["date"].to_numpy(), history["units"].to_numpy()
+    recent = (dates > np.datetime64(today - pd.Timedelta(days=365))) & (dates <= np.datetime64(today))
+    span = max(int((dates[recent].max() - dates[recent].min()) // np.timedelta64(1, "D")) + 1, 1) if recent.any() else 1
+    sold = _by_sku(pd.Series(sales[recent]).groupby(codes[recent]).sum(), history_skus)
     cogs_year = float((sold * cost.reindex(sold.index).fillna(0.0)).sum()) * 365 / span
     forecast = forecast_result.forecast
     window = forecast[(forecast["date"] > today) & (forecast["date"] <= today + pd.Timedelta(days=settings.horizon_days))]
     daily_units = window.groupby(window["sku"].astype(str))["mean"].mean()
     daily_cogs = float((daily_units * cost.reindex(daily_units.index).fillna(0.0)).sum())
-    last_sale = history[history["units"] > 0].groupby(history["sku"].astype(str))["date"].max()
+    last_sale = _by_sku(pd.Series(dates[sales > 0]).groupby(codes[sales > 0]).max(), history_skus)
     in_stock = stock[stock > 0]
     # a SKU in stock is slow when the history knows it and it sold nothing in the last no_sale_days
-    # (never sold counts as slow); unique() first: a set of millions of history rows costs seconds
+    # (never sold counts as slow)
     since_sale = (today - last_sale.reindex(in_stock.index)).dt.days
-    known = in_stock.index.isin(pd.unique(history["sku"].astype(str)))
+    known = in_stock.index.isin(history_skus)
     slow = in_stock.index[known & ~(since_sale <= settings.no_sale_days).to_numpy()]
     health = {
         "stock_value": round(total_value, 2),
@@ -161,6 +165,11 @@ def shop_health(inputs, forecast_result, plan: Plan, settings: PlanSettings, bac
             health["forecast_wape"] = float(chosen["wape"].iloc[0])
             health["forecast_model"] = str(chosen["model"].iloc[0])
     return health
+
+
+def _by_sku(per_code: pd.Series, skus) -> pd.Series:
+    """A figure per SKU code (pd.factorize) as a Series by SKU, SKUs sorted as a groupby sorts them."""
+    return pd.Series(per_code.to_numpy(), index=pd.Index(skus[per_code.index.to_numpy()], dtype=object)).sort_index()
 
 
 def run_trends(history_of_runs: pd.DataFrame | None) -> pd.DataFrame:
