@@ -57,7 +57,7 @@ def main() -> None:
     \b
     Start with the bundled sample shop:
       restock init demo-shop --sample
-      restock run --shop demo-shop        # import, forecast, plan, scenarios, report
+      restock run --shop demo-shop        # import, forecast, backtest (weekly), plan, scenarios, report
       ls demo-shop/runs/latest/           # orders.csv, plan.csv, alerts.csv, report.pdf ...
     """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -399,7 +399,7 @@ def simulate_command(shop, model: str | None, service_level: float | None, start
 def run_command(shop, on_bad_rows: str, executor: str | None, scheduler: str | None, model: str | None,
                 backtest: bool | None, log_format: str) -> None:
     """Run the whole job: import new exports from inbox/ (moving them to inbox/imported/), forecast,
-    plan, backtest (weekly), plan the shop's scenarios, and write the buyer's report, everything into
+    backtest (weekly; the plan's safety stock rests on its errors), plan, plan the shop's scenarios, and write the buyer's report, everything into
     runs/RUN_ID/ with a manifest; runs/latest points to the last good run. Safe for cron: a second run
     on the same shop exits at once with code 75.
 

@@ -47,6 +47,8 @@ class ForecastResult:
     campaigns: pd.DataFrame
     today: pd.Timestamp
     model_choice: pd.DataFrame | None = None  # the backtest's per-SKU choice that was applied, if any
+    # the lead-time demand calibration plans on this forecast use; None: the newest backtest's on disk
+    calibration: Calibration | None = None
 
 
 def load_history(shop: Shop) -> pd.DataFrame:
@@ -147,7 +149,8 @@ def plan_settings(config: ShopConfig, **overrides) -> PlanSettings:
 
 def run_plan(shop: Shop, inputs: Inputs, result: ForecastResult, settings: PlanSettings | None = None) -> Plan:
     """Positions from the inventory snapshot and open POs, then the plan on the forecast's paths, its
-    lead-time demand calibrated on the last backtest's errors (lead_time_calibration.csv) if there is one."""
+    lead-time demand calibrated on the forecast's own (``result.calibration``, set by a backtest earlier in
+    the same run) or else the last backtest's errors (lead_time_calibration.csv) if there is one."""
     settings = settings or plan_settings(shop.config)
     if inputs.products.empty:
         raise RestockError(f"{shop.path('products')}: no products; the plan needs each SKU's supplier, cost "
@@ -155,7 +158,8 @@ def run_plan(shop: Shop, inputs: Inputs, result: ForecastResult, settings: PlanS
     positions = inventory_positions(inputs.inventory, inputs.purchase_orders, result.today, settings.horizon_days)
     return make_plan(result.paths, positions, inputs.products, inputs.suppliers, inputs.purchase_orders,
                      result.campaigns, inputs.bundles, settings, result.today, inventory=inputs.inventory,
-                     history=result.history, calibration=latest_calibration(shop))
+                     history=result.history,
+                     calibration=result.calibration if result.calibration is not None else latest_calibration(shop))
 
 
 def run_backtest(shop: Shop, inputs: Inputs, models: list[str], horizon: int | None = None, n_cutoffs: int = 3,

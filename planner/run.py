@@ -22,7 +22,7 @@ import shutil
 import time
 import traceback
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -297,6 +297,8 @@ def step_backtest(context: RunContext) -> dict:
     calibration = pipeline.backtest_calibration(context.values["inputs"], result, pipeline.plan_settings(shop.config))
     pipeline.write_backtest(result, context.folder, calibration)
     context.values["backtest_metrics"] = result.metrics
+    # the plan and the scenarios after this step use it (on disk it counts once the run succeeds)
+    context.values["forecast"] = replace(forecast, calibration=calibration)
     return {"ran": True, "models": models, "cutoffs": len(result.cutoffs), "calibration_windows": calibration.windows}
 
 
@@ -335,6 +337,6 @@ def step_report(context: RunContext) -> dict:
 
 
 DEFAULT_STEPS: list[tuple[str, Step]] = [
-    ("import", step_import), ("forecast", step_forecast), ("plan", step_plan), ("backtest", step_backtest),
+    ("import", step_import), ("forecast", step_forecast), ("backtest", step_backtest), ("plan", step_plan),
     ("scenarios", step_scenarios), ("report", step_report),
 ]

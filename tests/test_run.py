@@ -71,7 +71,7 @@ def test_run_imports_forecasts_plans_and_records(small_shop):
     assert calibration.windows == manifest["steps"]["backtest"]["calibration_windows"] > 0
     assert list(calibration.service["target"]) == list(SERVICE_GRID)
     assert manifest["status"] == "succeeded"
-    assert list(manifest["steps"]) == ["import", "forecast", "plan", "backtest", "scenarios", "report"]
+    assert list(manifest["steps"]) == ["import", "forecast", "backtest", "plan", "scenarios", "report"]
     assert manifest["steps"]["backtest"]["ran"] is True                     # first run: no backtest yet
     assert manifest["headline"]["health"]["stocked_skus"] > 0
     assert manifest["steps"]["import"]["files"] == 3 and manifest["steps"]["import"]["added"] > 0
