@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -70,6 +71,9 @@ def test_run_imports_forecasts_plans_and_records(small_shop):
     calibration = pipeline.latest_calibration(small_shop)
     assert calibration.windows == manifest["steps"]["backtest"]["calibration_windows"] > 0
     assert list(calibration.service["target"]) == list(SERVICE_GRID)
+    # ... and so does this run's plan: the backtest runs before it, even on a shop's first run
+    plan = pd.read_csv(latest / "plan.csv", dtype={"sku": str})
+    assert plan["demand_calibration"].notna().all() and (plan["demand_calibration"].str.len() > 0).all()
     assert manifest["status"] == "succeeded"
     assert list(manifest["steps"]) == ["import", "forecast", "backtest", "plan", "scenarios", "report"]
     assert manifest["steps"]["backtest"]["ran"] is True                     # first run: no backtest yet
