@@ -467,14 +467,14 @@ def make_plan(
                          _windows_wanted(camp, shipping, ship_day, fixed, window_end, today, R, horizon),
                          settings.block_skus)
     daily_mean, lead_demand, cycle_demand = demand.daily_mean, demand.lead, demand.cycle
+    # expected units on days 0 .. d-1 (the mean over paths of their running totals)
+    running = np.concatenate([np.zeros((n, 1)), np.cumsum(daily_mean, axis=1, dtype=float)], axis=1)
     calibration_words = np.full(n, "", dtype=object)
     if calibration is not None and calibration.windows:
-        # the mean over paths of the demand up to day d is the running total of the mean per day
-        mean_cumulative = np.concatenate([np.zeros((n, 1)), np.cumsum(daily_mean, axis=1, dtype=float)], axis=1)
         rows = np.arange(n)[:, None]
-        lead_demand, cycle_demand = calibrated_demand(calibration, skus, mean_cumulative[rows, lead_days],
-                                                      mean_cumulative[rows, cycle_days], seed=settings.seed)
-        calibration_words = calibration_notes(calibration, skus, mean_cumulative[rows, cycle_days].mean(axis=1))
+        lead_demand, cycle_demand = calibrated_demand(calibration, skus, running[rows, lead_days],
+                                                      running[rows, cycle_days], seed=settings.seed)
+        calibration_words = calibration_notes(calibration, skus, running[rows, cycle_days].mean(axis=1))
 
     # --- classes and targets
     revenue = pd.Series(daily_mean.sum(axis=1) * terms["price"].to_numpy(), index=skus)
@@ -483,7 +483,6 @@ def make_plan(
 
     baseline = _baseline_daily(daily_mean, camp, horizon)
     # expected units beyond the SKU's campaign-free baseline over the campaign's days
-    running = np.concatenate([np.zeros((n, 1)), np.cumsum(daily_mean, axis=1, dtype=float)], axis=1)
     start_day, end_day = camp["start_day"].to_numpy(int), camp["end_day"].to_numpy(int)
     camp["uplift"] = (running[at, np.minimum(end_day + 1, horizon)] - running[at, start_day]
                       - baseline[at] * (end_day - start_day + 1))
