@@ -297,7 +297,7 @@ def calibrated_demand(calibration: Calibration, skus, mean_lead: np.ndarray, mea
 
 
 def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = None, n_paths: int = 100,
-                     max_windows: int = 5000, seed: int = 0, **fit_options) -> pd.DataFrame:
+                     max_windows: int = 5000, seed: int = 0, slow_units: float = 20.0, **fit_options) -> pd.DataFrame:
     """The fill rate past windows would have been served at each SERVICE_GRID target with levels set on
     calibrated demand (target, achieved), for Calibration.service.
 
@@ -305,9 +305,10 @@ def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = No
     origin are planned with the calibration fitted on the others, so the ratios a window is judged
     against never include its own. At most ``max_windows`` windows per origin (a seeded sample).
     ``order_terms``: moq and case_pack per SKU (index sku), for the lots orders come in
-    (planner.plan.order_lot_sizes); without it orders are exact.
+    (planner.plan.order_lot_sizes); without it orders are exact. ``slow_units``: the plan's
+    slow_mover_units (below it, the discrete formulas).
     """
-    from planner.plan import order_lot_sizes, order_up_to_levels  # plan imports this module
+    from planner.plan import levels_at_targets, order_lot_sizes  # plan imports this module
 
     frame = errors[(errors["forecast_cycle"] - errors["forecast_lead"] > 1e-9) & (errors["forecast_lead"] > 1e-9)]
     groups = frame["cutoff"] if "cutoff" in frame.columns and frame["cutoff"].nunique() > 1 else pd.Series(0, index=frame.index)
@@ -326,8 +327,7 @@ def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = No
                  else pd.DataFrame({"moq": np.ones(len(mine)), "case_pack": np.ones(len(mine))}))
         lot = order_lot_sizes(terms["moq"].fillna(1).to_numpy(float), terms["case_pack"].fillna(1).to_numpy(float),
                               cycle.mean(axis=1) - lead.mean(axis=1))
-        levels.append(np.column_stack([order_up_to_levels(lead, cycle, np.full(len(mine), g), "fill_rate", 20.0, lot)[0]
-                                       for g in SERVICE_GRID]))
+        levels.append(levels_at_targets(lead, cycle, SERVICE_GRID, "fill_rate", slow_units, lot))
         lead_real.append(mine["realised_lead"].to_numpy(float))
         cycle_real.append(mine["realised_cycle"].to_numpy(float))
         lots.append(lot)

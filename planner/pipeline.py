@@ -219,7 +219,8 @@ def backtest_calibration(inputs: Inputs, result, settings: PlanSettings) -> Cali
     lead_days = terms["lead_time_days"] + terms["transit_days"] + terms["receiving_days"]
     errors = backtest_errors(result.forecasts, lead_days, settings.review_period_days, result.choice)
     calibration = fit_calibration(errors)
-    service = backtest_service(errors, terms[["moq", "case_pack"]], seed=settings.seed)
+    service = backtest_service(errors, terms[["moq", "case_pack"]], seed=settings.seed,
+                               slow_units=settings.slow_mover_units)
     return replace(calibration, service=service if len(service) else None)
 
 

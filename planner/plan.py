@@ -282,6 +282,14 @@ def order_up_to_levels(
     return level, reorder, method
 
 
+def levels_at_targets(lead: np.ndarray, cycle: np.ndarray, grid, measure: str, slow_units: float,
+                      lot_sizes: np.ndarray | None = None) -> np.ndarray:
+    """order_up_to_levels' S per SKU at each target of ``grid`` (every SKU at the same target): (n, len(grid))."""
+    n = lead.shape[0]
+    return np.column_stack([order_up_to_levels(lead, cycle, np.full(n, g), measure, slow_units, lot_sizes)[0]
+                            for g in grid])
+
+
 def order_lot_sizes(moq: np.ndarray, case_pack: np.ndarray, review_demand: np.ndarray) -> np.ndarray:
     """How far past S an order lifts the position, as a lot Q spread evenly over S .. S + Q - 1: the case
     pack (an order of the need rounded up to whole cases), or, when the MOQ is more than a review's

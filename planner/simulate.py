@@ -33,7 +33,9 @@ from planner.calibration import (
 )
 from planner.errors import RestockError
 from planner.io.inputs import Inputs, expand_campaigns
-from planner.plan import PlanSettings, classify_abc, order_lot_sizes, order_up_to_levels, supply_terms
+from planner.plan import (
+    PlanSettings, classify_abc, levels_at_targets, order_lot_sizes, order_up_to_levels, supply_terms,
+)
 
 
 @dataclass
@@ -291,9 +293,9 @@ class PlannerPolicy:
 
     def _grid_levels(self, r: Replay, lead_demand: np.ndarray, cycle_demand: np.ndarray) -> np.ndarray:
         """Levels at every SERVICE_GRID target (n_sku, n_grid), then the lot size of each SKU (last column)."""
-        n = len(r.skus)
-        levels = [self._levels(r, lead_demand, cycle_demand, np.full(n, g)) for g in SERVICE_GRID]
-        return np.column_stack([*levels, self._lots(r, lead_demand, cycle_demand)])
+        lots = self._lots(r, lead_demand, cycle_demand)
+        levels = levels_at_targets(lead_demand, cycle_demand, SERVICE_GRID, self.service_measure, self.slow_mover_units, lots)
+        return np.column_stack([levels, lots])
 
 
 @dataclass
