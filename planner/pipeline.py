@@ -47,7 +47,8 @@ class ForecastResult:
     campaigns: pd.DataFrame
     today: pd.Timestamp
     model_choice: pd.DataFrame | None = None  # the backtest's per-SKU choice that was applied, if any
-    # the lead-time demand calibration plans on this forecast use; None: the newest backtest's on disk
+    # the lead-time demand calibration plans on this forecast use (run_forecast: the newest backtest's on
+    # disk; a backtest later in the same run replaces it); None: read it from disk when planning
     calibration: Calibration | None = None
 
 
@@ -112,7 +113,8 @@ def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None
     forecast.insert(2, "model", forecast["sku"].map(models).fillna(name))
     log.info("forecast %s: %d SKUs x %d days, %d paths; %s", name, len(paths.skus), days, n_paths,
              ", ".join(f"{m} {n}" for m, n in models.value_counts().items()))
-    return ForecastResult(history, fitted, paths, forecast, campaigns, today, choice)
+    # read once here, not by every plan on this forecast (the plan and each scenario)
+    return ForecastResult(history, fitted, paths, forecast, campaigns, today, choice, latest_calibration(shop))
 
 
 def apply_model_choice(paths: SamplePaths, default: str, choice: pd.DataFrame, history: pd.DataFrame,
