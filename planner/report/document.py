@@ -346,9 +346,9 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
     else:
         rows = [[str(r.sku), names.get(str(r.sku), ""), str(r.location), day(r.date), str(r.message)]
                 for r in stockouts.sort_values(["date", "sku"]).head(MAX_RISK_ROWS).itertuples()]
+        _more(pdf, len(stockouts), "the soonest first")
         pdf.table_of(["SKU", "Name", "At", "Runs out", "What to do"], rows, [28, 45, 12, 20, 170],
                      ["LEFT", "LEFT", "LEFT", "LEFT", "LEFT"], size=7)
-        _more(pdf, len(stockouts), "the soonest first")
     campaign_alerts = alerts[alerts["kind"].isin(["campaign_not_covered", "ad_into_stockout"])]
     pdf.ensure_space(25)
     pdf.heading("Campaigns not covered", size=11, space=1)
@@ -357,11 +357,16 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
     else:
         rows = [[str(r.sku), names.get(str(r.sku), ""), day(r.date), str(r.message)]
                 for r in campaign_alerts.sort_values(["date", "sku"]).head(MAX_RISK_ROWS).itertuples()]
+        _more(pdf, len(campaign_alerts), "the soonest first")
         pdf.table_of(["SKU", "Name", "From", "Campaign and what to do"], rows, [28, 45, 20, 182],
                      ["LEFT", "LEFT", "LEFT", "LEFT"], size=7)
-        _more(pdf, len(campaign_alerts), "the soonest first")
     pdf.ensure_space(25)
     pdf.heading("Overstock and clearance candidates", size=11, space=1)
+    # under the heading, as _more: after the table it could land alone on a page of its own
+    overhang = int((alerts["kind"] == "post_campaign_overhang").sum())
+    if overhang:
+        pdf.text_line(f"{overhang} campaign/SKU pairs are expected to leave more than {settings.overstock_days:.0f} days of "
+                      f"normal sales in stock after the campaign (alerts.csv, kind post_campaign_overhang).", size=8, color=MUTED)
     p = plan.plan.set_index("sku")
     unit_cost = inputs.products.drop_duplicates("sku").set_index("sku")["unit_cost"].astype(float)
     no_sales = set(alerts.loc[alerts["kind"] == "no_sales", "sku"].astype(str))
@@ -379,14 +384,10 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
         rows = [[r.sku, names.get(r.sku, ""), units(r.stock), "" if pd.isna(r.cover) else (plan_number(r.cover) if r.cover < 1000 else "999+"),
                  money(r.tied), money(r.stock_value), "yes" if r.no_sale else ""]
                 for r in table.head(MAX_RISK_ROWS).itertuples()]
+        _more(pdf, len(table), "the most cash tied up first")
         pdf.table_of(["SKU", "Name", "Stock + on order", "Days of cover", f"Beyond {settings.overstock_days:.0f} days ({currency})",
                       f"Stock value ({currency})", f"No sale in {settings.no_sale_days} days"], rows,
                      [30, 70, 25, 25, 45, 40, 38], ["LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "LEFT"], size=7)
-        _more(pdf, len(table), "the most cash tied up first")
-    overhang = int((alerts["kind"] == "post_campaign_overhang").sum())
-    if overhang:
-        pdf.text_line(f"{overhang} campaign/SKU pairs are expected to leave more than {settings.overstock_days:.0f} days of "
-                      f"normal sales in stock after the campaign (alerts.csv, kind post_campaign_overhang).", size=8, color=MUTED)
 
     # ---------------------------------------------------------------- SKU pages
     top = top_skus_at_risk(evaluation.set_index("sku")["lost_margin"], overstock, top_skus)
@@ -476,7 +477,8 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
 
 
 def _more(pdf, total: int, order: str) -> None:
-    """A risk table shows its first MAX_RISK_ROWS rows: a report is read, alerts.csv holds them all."""
+    """A risk table shows its first MAX_RISK_ROWS rows: a report is read, alerts.csv holds them all. Said
+    above the table: a line after it can land alone on a page of its own."""
     if total > MAX_RISK_ROWS:
         pdf.text_line(f"{MAX_RISK_ROWS} of {total} shown, {order}; alerts.csv lists them all.", size=8, color=MUTED)
 
