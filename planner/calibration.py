@@ -136,8 +136,9 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
 def window_errors(forecast_daily: np.ndarray, realised_daily: np.ndarray, censored_daily: np.ndarray,
                   lead_days: np.ndarray, review_days: int, skus: np.ndarray, origin) -> pd.DataFrame:
     """The errors of one origin: forecast mean and realised units over the lead time and lead time +
-    review, per SKU (ERROR_COLUMNS). A stockout day (``censored_daily``) counts as at least its
-    forecast: what sold understates demand, and leaving such windows out would drop the high ones.
+    review, per SKU (ERROR_COLUMNS, and ``sold_cycle``: the units sold, stockout days as they were). A
+    stockout day (``censored_daily``) counts as at least its forecast: what sold understates demand,
+    and leaving such windows out would drop the high ones.
 
     forecast_daily, realised_daily, censored_daily : (n_sku, days from the origin), days >= the
         longest lead time + review (a SKU whose window runs past them is left out).
@@ -152,6 +153,7 @@ def window_errors(forecast_daily: np.ndarray, realised_daily: np.ndarray, censor
     # a stockout day sold less than its demand: count it as at least its forecast
     floor = np.where(censored_daily, np.maximum(realised_daily, forecast_daily[:, :days]), realised_daily)
     real = np.concatenate([zero, np.cumsum(floor, axis=1)], axis=1)
+    sold = np.concatenate([zero, np.cumsum(realised_daily, axis=1)], axis=1)
     out = np.concatenate([zero, np.cumsum(censored_daily, axis=1)], axis=1)
     rows = np.arange(n)[keep]
     lead, cycle = lead[keep], cycle[keep]
@@ -159,7 +161,7 @@ def window_errors(forecast_daily: np.ndarray, realised_daily: np.ndarray, censor
         "sku": np.asarray(skus, dtype=object)[keep], "origin": origin,
         "forecast_lead": mean[rows, lead], "forecast_cycle": mean[rows, cycle],
         "realised_lead": real[rows, lead], "realised_cycle": real[rows, cycle],
-        "censored": out[rows, cycle] > 0,
+        "censored": out[rows, cycle] > 0, "sold_cycle": sold[rows, cycle],
     })
 
 
@@ -297,23 +299,28 @@ def calibrated_demand(calibration: Calibration, skus, mean_lead: np.ndarray, mea
 
 
 def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = None, n_paths: int = 100,
-                     max_windows: int = 5000, seed: int = 0, slow_units: float = 20.0, **fit_options) -> pd.DataFrame:
+                     max_windows: int = 5000, seed: int = 0, slow_units: float = 20.0,
+                     unit_values: pd.Series | None = None, floor: float = 0.5, **fit_options) -> pd.DataFrame:
     """The fill rate past windows would have been served at each SERVICE_GRID target with levels set on
     calibrated demand (target, achieved), for Calibration.service.
 
-    Cross-fitted by backtest origin when there are several (``cutoff`` column): the windows of one
+    A window that ran out of stock is judged on its demand's expectation given what sold
+    (censored_fill_rates). Cross-fitted by backtest origin when there are several (``cutoff`` column): the windows of one
     origin are planned with the calibration fitted on the others, so the ratios a window is judged
     against never include its own. At most ``max_windows`` windows per origin (a seeded sample).
     ``order_terms``: moq and case_pack per SKU (index sku), for the lots orders come in
     (planner.plan.order_lot_sizes); without it orders are exact. ``slow_units``: the plan's
-    slow_mover_units (below it, the discrete formulas).
+    slow_mover_units (below it, the discrete formulas). ``unit_values`` (index sku; the plan's
+    fill_rate_scope 'class'): each grid target is kept over the units of all windows of an origin at the
+    least stock value (planner.plan.allocated_levels, no SKU below ``floor``), as the plan keeps it over
+    a class; without it every window's SKU meets the target on its own.
     """
     from planner.plan import levels_at_targets, order_lot_sizes  # plan imports this module
 
     frame = errors[(errors["forecast_cycle"] - errors["forecast_lead"] > 1e-9) & (errors["forecast_lead"] > 1e-9)]
     groups = frame["cutoff"] if "cutoff" in frame.columns and frame["cutoff"].nunique() > 1 else pd.Series(0, index=frame.index)
     rng = np.random.default_rng(seed)
-    levels, lead_real, cycle_real, lots = [], [], [], []
+    levels, lead_real, cycle_real, lots, censored, samples, sold = [], [], [], [], [], [], []
     for group in groups.unique():
         mine = frame[groups == group]
         others = frame[groups != group] if groups.nunique() > 1 else frame
@@ -327,14 +334,23 @@ def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = No
                  else pd.DataFrame({"moq": np.ones(len(mine)), "case_pack": np.ones(len(mine))}))
         lot = order_lot_sizes(terms["moq"].fillna(1).to_numpy(float), terms["case_pack"].fillna(1).to_numpy(float),
                               cycle.mean(axis=1) - lead.mean(axis=1))
-        levels.append(levels_at_targets(lead, cycle, SERVICE_GRID, "fill_rate", slow_units, lot))
+        values = groups_of = None
+        if unit_values is not None:
+            values = pd.Series(unit_values).rename(index=str).reindex(mine["sku"].astype(str)).to_numpy(float)
+            values = np.where(np.isfinite(values) & (values > 0), values, np.nanmedian(values) if np.isfinite(values).any() else 1.0)
+            groups_of = mine["origin"].astype(str).to_numpy()
+        levels.append(levels_at_targets(lead, cycle, SERVICE_GRID, "fill_rate", slow_units, lot, values, groups_of, floor))
         lead_real.append(mine["realised_lead"].to_numpy(float))
         cycle_real.append(mine["realised_cycle"].to_numpy(float))
+        censored.append(mine["censored"].to_numpy(bool))
+        sold.append((mine["sold_cycle"] if "sold_cycle" in mine.columns else mine["realised_cycle"]).to_numpy(float))
+        samples.append((lead, cycle))
         lots.append(lot)
     if not levels:
         return pd.DataFrame({"target": pd.Series(dtype=float), "achieved": pd.Series(dtype=float)})
-    achieved = achieved_fill_rates(np.concatenate(levels), np.concatenate(lead_real), np.concatenate(cycle_real),
-                                   np.concatenate(lots))
+    achieved = censored_fill_rates(np.concatenate(levels), np.concatenate(lead_real), np.concatenate(cycle_real),
+                                   np.concatenate(censored), np.concatenate([s[0] for s in samples]),
+                                   np.concatenate([s[1] for s in samples]), np.concatenate(lots), np.concatenate(sold))
     return pd.DataFrame({"target": SERVICE_GRID, "achieved": achieved})
 
 
@@ -364,6 +380,43 @@ def achieved_fill_rates(levels: np.ndarray, realised_lead: np.ndarray, realised_
     return 1 - short.sum(axis=0) / demand if demand > 0 else np.ones(levels.shape[1])
 
 
+def censored_fill_rates(levels: np.ndarray, realised_lead: np.ndarray, realised_cycle: np.ndarray, censored: np.ndarray,
+                        lead_samples: np.ndarray, cycle_samples: np.ndarray, lot_sizes: np.ndarray | None = None,
+                        sold_cycle: np.ndarray | None = None) -> np.ndarray:
+    """achieved_fill_rates for windows of which some ran out of stock: sales then only bound demand
+    from below (lost sales are not seen), and judging a higher level against them would credit it with
+    serving demand that was never measured. A censored window's shortage and demand are instead their
+    expectation under its forecast distribution (``lead_samples``, ``cycle_samples``: (n_windows,
+    n_paths), the calibrated demand the levels were set on) given that demand was at least what sold:
+    the mean over the samples whose lead time + review demand reaches what sold (``sold_cycle``; the
+    realised demand when not given) (the censored
+    demand estimate of the lost-sales literature, e.g. Nahmias, "Demand estimation in lost sales
+    inventory systems", Naval Research Logistics 41, 1994). A window with no such sample keeps its sales.
+    """
+    from planner.policy import lot_average_excess
+
+    levels = np.asarray(levels, dtype=float)
+    lead, cycle = np.asarray(realised_lead, dtype=float), np.asarray(realised_cycle, dtype=float)
+    lots = np.ones(len(lead)) if lot_sizes is None else np.maximum(np.asarray(lot_sizes, dtype=float), 1.0)
+    short = lot_average_excess(cycle[:, None] - levels, lots[:, None]) - lot_average_excess(lead[:, None] - levels, lots[:, None])
+    demand = cycle - lead
+    rows = np.flatnonzero(np.asarray(censored, dtype=bool))
+    if rows.size:
+        l_s, c_s = np.asarray(lead_samples, dtype=float)[rows], np.asarray(cycle_samples, dtype=float)[rows]
+        bound = cycle if sold_cycle is None else np.asarray(sold_cycle, dtype=float)
+        above = c_s >= bound[rows, None] - 1e-9
+        count = above.sum(axis=1)
+        ok = count > 0
+        rows, l_s, c_s, above, count = rows[ok], l_s[ok], c_s[ok], above[ok], count[ok]
+        q = lots[rows, None, None]
+        s = levels[rows][:, None, :]
+        gap = lot_average_excess(c_s[:, :, None] - s, q) - lot_average_excess(l_s[:, :, None] - s, q)
+        short[rows] = (gap * above[:, :, None]).sum(axis=1) / count[:, None]
+        demand[rows] = ((c_s - l_s) * above).sum(axis=1) / count
+    total = float(demand.sum())
+    return 1 - short.sum(axis=0) / total if total > 0 else np.ones(levels.shape[1])
+
+
 def internal_targets(targets, grid, achieved) -> np.ndarray:
     """The target to plan at so that the past windows would have been served at ``targets``: the grid
     target whose achieved fill rate equals it, linear between grid points, within the grid's ends.
@@ -376,6 +429,7 @@ def internal_targets(targets, grid, achieved) -> np.ndarray:
     return np.interp(np.asarray(targets, dtype=float), achieved + np.arange(len(achieved)) * 1e-9, grid)
 
 
-__all__ = ["BAND_NAMES", "Calibration", "ERROR_COLUMNS", "SERVICE_GRID", "achieved_fill_rates", "internal_targets",
+__all__ = ["BAND_NAMES", "Calibration", "ERROR_COLUMNS", "SERVICE_GRID", "achieved_fill_rates", "censored_fill_rates",
+           "internal_targets",
            "backtest_errors", "backtest_service", "calibrated_demand", "calibration_notes", "fit_calibration", "volume_band",
            "window_errors"]

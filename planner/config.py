@@ -28,6 +28,8 @@ class ShopSettings:
 class PlanningSettings:
     service_level: float = 0.95
     service_measure: str = "fill_rate"   # 'fill_rate' (type 2) or 'cycle' (type 1)
+    fill_rate_scope: str = "class"       # 'class': over the class's units, least stock value; 'sku': each SKU
+    min_sku_service: float = 0.5         # with 'class': no SKU planned below this cycle service
     review_period_days: int = 7
     horizon_days: int = 90
     class_service_levels: dict = field(default_factory=lambda: {"A": 0.98, "B": 0.95, "C": 0.90})
@@ -134,6 +136,12 @@ def _check(file: str, config: ShopConfig) -> None:
         raise ConfigError(f"{file}: 'planning.service_level' = {planning.service_level} should be between 0.5 and 0.999")
     if planning.service_measure not in ("fill_rate", "cycle"):
         raise ConfigError(f"{file}: 'planning.service_measure' = {planning.service_measure!r} should be 'fill_rate' or 'cycle'")
+    if planning.fill_rate_scope not in ("class", "sku"):
+        raise ConfigError(f"{file}: 'planning.fill_rate_scope' = {planning.fill_rate_scope!r} should be 'class' "
+                          f"(the fill rate over each class's units) or 'sku' (every SKU on its own)")
+    if not 0 < planning.min_sku_service < 1:
+        raise ConfigError(f"{file}: 'planning.min_sku_service' = {planning.min_sku_service} should be between 0 and 1, "
+                          f"e.g. 0.5")
     for cls_name, level in planning.class_service_levels.items():
         if cls_name not in ("A", "B", "C") or not isinstance(level, (int, float)) or not 0.5 <= level < 1:
             raise ConfigError(f"{file}: 'planning.class_service_levels.{cls_name}' = {level!r}: "

@@ -19,6 +19,7 @@ from forecast.models.base import Forecaster
 from planner.config import ShopConfig
 from planner.errors import RestockError
 from planner.io.inputs import Inputs, expand_campaigns
+from planner.allocation import value_weights
 from planner.calibration import Calibration, backtest_errors, backtest_service, fit_calibration
 from planner.plan import Plan, PlanSettings, make_plan, supply_terms
 from planner.positions import inventory_positions
@@ -144,7 +145,8 @@ def plan_settings(config: ShopConfig, **overrides) -> PlanSettings:
         receiving_buffer_days=lead.receiving_buffer_days, default_lead_time_days=lead.default_days,
         budget_cap=planning.budget_cap, fbt_inbound_capacity=planning.fbt_inbound_capacity,
         max_cover_days=planning.max_cover_days, overstock_days=planning.overstock_days,
-        no_sale_days=planning.no_sale_days,
+        no_sale_days=planning.no_sale_days, fill_rate_scope=planning.fill_rate_scope,
+        min_sku_service=planning.min_sku_service,
     )
     return replace(settings, **overrides) if overrides else settings
 
@@ -221,8 +223,11 @@ def backtest_calibration(inputs: Inputs, result, settings: PlanSettings) -> Cali
     lead_days = terms["lead_time_days"] + terms["transit_days"] + terms["receiving_days"]
     errors = backtest_errors(result.forecasts, lead_days, settings.review_period_days, result.choice)
     calibration = fit_calibration(errors)
+    values = None
+    if settings.fill_rate_scope == "class":  # the plan keeps each class's fill rate over its units
+        values = pd.Series(value_weights(terms["unit_cost"].to_numpy(), terms["price"].to_numpy()), index=terms.index)
     service = backtest_service(errors, terms[["moq", "case_pack"]], seed=settings.seed,
-                               slow_units=settings.slow_mover_units)
+                               slow_units=settings.slow_mover_units, unit_values=values, floor=settings.min_sku_service)
     return replace(calibration, service=service if len(service) else None)
 
 

@@ -7,9 +7,12 @@ every projection and lead-time window. Per SKU, at the location it sells from (`
 * lead-time demand is read off the forecast's joint sample paths over the supplier lead time (one lead
   time drawn per path from the supplier's spread or min/max) plus, for FBT SKUs, the transit and FBT
   receiving days, plus the review period; campaigns inside that window are in the paths;
-* the order-up-to level S meets the SKU's service target (by ABC class): a cycle service level
+* the order-up-to level S meets the service target of the SKU's ABC class: a cycle service level
   P(D_{L+R} <= S), or a fill rate through the expected shortage per review cycle (planner.policy);
-  slow movers use the Poisson / negative binomial formulas on the paths' mean and variance;
+  a fill rate is by default kept over the units of the whole class at the least stock value
+  (planner.allocation: each SKU at a cycle service that falls with its unit value), or by every SKU on
+  its own (``fill_rate_scope = "sku"``); slow movers use the Poisson / negative binomial formulas on the
+  paths' mean and variance;
 * stock free in the own warehouse (today, or when an open PO or transit lands there) is transferred on
   to FBT, enough for the transit + FBT receiving days and the review period; the supplier order brings
   the network position up to S, plus what campaigns beyond the lead time need when their order-by date
@@ -31,6 +34,7 @@ import pandas as pd
 
 from forecast.models.base import SamplePaths
 from planner import policy
+from planner.allocation import allocate_fill_rate, value_weights
 from planner.demand import BLOCK_SKUS, Demand, plan_days, read_demand
 from planner.calibration import Calibration, calibrated_demand, calibration_notes
 from planner.positions import scheduled_receipts
@@ -58,6 +62,10 @@ class PlanSettings:
     use_eoq              raise orders to the EOQ (ordering cost from product/supplier)
     holding_cost_rate    yearly holding cost as a share of unit cost (for the EOQ)
     slow_mover_units     mean demand over lead time + review below this -> discrete formulas
+    fill_rate_scope      'class': a fill-rate target holds over all units of the class's SKUs, at the least
+                         stock value (planner.allocation: cheap units protected more); 'sku': every SKU
+                         meets it on its own
+    min_sku_service      with scope 'class', no SKU is planned below this cycle service
     seed                 seed of the lead-time draws
     block_skus           SKUs whose sample paths are read at once (bounds memory; the plan does not depend on it)
     """
@@ -78,12 +86,18 @@ class PlanSettings:
     use_eoq: bool = False
     holding_cost_rate: float = 0.25
     slow_mover_units: float = 20.0
+    fill_rate_scope: Literal["class", "sku"] = "class"
+    min_sku_service: float = 0.5
     seed: int = 0
     block_skus: int = BLOCK_SKUS
 
     def __post_init__(self):
         if self.service_measure not in ("cycle", "fill_rate"):
             raise ValueError(f"service_measure must be 'cycle' or 'fill_rate'; got {self.service_measure!r}")
+        if self.fill_rate_scope not in ("class", "sku"):
+            raise ValueError(f"fill_rate_scope must be 'class' or 'sku'; got {self.fill_rate_scope!r}")
+        if not 0 < self.min_sku_service < 1:
+            raise ValueError(f"min_sku_service must be strictly between 0 and 1; got {self.min_sku_service}")
         for name, level in {"service_level": self.service_level, **self.class_service_levels}.items():
             if not 0 < level < 1:
                 raise ValueError(f"service level {name} must be strictly between 0 and 1; got {level}")
@@ -266,10 +280,8 @@ def order_up_to_levels(
     lead_mean, lead_var, cycle_mean, cycle_var = lead.mean(1), lead.var(1), cycle.mean(1), cycle.var(1)
     method[slow] = np.where(cycle_var[slow] > cycle_mean[slow] * 1.05, "negative binomial", "Poisson")
     if measure == "cycle":
-        for i in np.flatnonzero(slow):
-            target = float(targets[i])
-            level[i] = policy.negative_binomial_reorder_point(cycle_mean[i], cycle_var[i], target)
-            reorder[i] = policy.negative_binomial_reorder_point(lead_mean[i], lead_var[i], target)
+        level[slow] = discrete_reorder_points(cycle_mean[slow], cycle_var[slow], targets[slow])
+        reorder[slow] = discrete_reorder_points(lead_mean[slow], lead_var[slow], targets[slow])
     elif slow.any():
         level[slow], reorder[slow] = discrete_fill_rate_levels(
             targets[slow], lead_mean[slow], lead_var[slow], cycle_mean[slow], cycle_var[slow],
@@ -282,10 +294,111 @@ def order_up_to_levels(
     return level, reorder, method
 
 
-def levels_at_targets(lead: np.ndarray, cycle: np.ndarray, grid, measure: str, slow_units: float,
-                      lot_sizes: np.ndarray | None = None) -> np.ndarray:
-    """order_up_to_levels' S per SKU at each target of ``grid`` (every SKU at the same target): (n, len(grid))."""
+def discrete_reorder_points(mean: np.ndarray, variance: np.ndarray, service: np.ndarray) -> np.ndarray:
+    """Row-wise policy.negative_binomial_reorder_point (Poisson where the variance is at most the mean; 0
+    without demand), with the same results, in one scipy call per family.
+
+    >>> discrete_reorder_points(np.array([3.0, 3.0, 0.0]), np.array([9.0, 3.0, 0.0]), np.array([0.95, 0.95, 0.95])).tolist()
+    [9.0, 6.0, 0.0]
+    """
+    from scipy import stats
+
+    mean, variance = np.asarray(mean, dtype=float), np.asarray(variance, dtype=float)
+    service = np.broadcast_to(np.asarray(service, dtype=float), mean.shape)
+    for value in np.unique(service):
+        policy._check_probability(float(value), "service_level")
+    out = np.zeros(mean.shape)
+    poisson = (mean > 0) & (variance <= mean)
+    negative = (mean > 0) & ~poisson
+    if poisson.any():
+        out[poisson] = stats.poisson.ppf(service[poisson], mean[poisson])
+    if negative.any():
+        p = mean[negative] / variance[negative]
+        out[negative] = stats.nbinom.ppf(service[negative], mean[negative] * p / (1 - p), p)
+    return out
+
+
+@dataclass
+class AllocatedLevels:
+    """allocated_levels' result per SKU: S, s and the method as order_up_to_levels gives them, the cycle
+    service each SKU was planned at and its expected fill rate there."""
+
+    level: np.ndarray
+    reorder: np.ndarray
+    method: np.ndarray
+    service: np.ndarray
+    fill_rate: np.ndarray
+
+
+def allocated_levels(
+    lead: np.ndarray, cycle: np.ndarray, targets: np.ndarray, unit_values: np.ndarray, slow_units: float,
+    lot_sizes: np.ndarray | None = None, groups: np.ndarray | None = None, floor: float = 0.5,
+) -> AllocatedLevels:
+    """Fill-rate targets kept over the units of each group of SKUs (default: the SKUs sharing a target),
+    at the least stock value (planner.allocation): each SKU is planned at the cycle service
+    1 - value / lambda, its level read as order_up_to_levels reads a cycle-service level (sample paths,
+    or negative binomial / Poisson for slow movers); the group's expected fill rate comes from the
+    samples, averaged over the positions a lot of ``lot_sizes`` leaves (policy.lot_average_excess).
+
+    lead, cycle : (n, paths) demand samples over lead time and lead time + review.
+    unit_values : (n,) value of a unit held (allocation.value_weights).
+    floor : no SKU is planned below this cycle service.
+    """
     n = lead.shape[0]
+    targets = np.broadcast_to(np.asarray(targets, dtype=float), (n,))
+    codes = pd.DataFrame({"group": 0 if groups is None else np.asarray(groups), "target": targets}).groupby(
+        ["group", "target"], sort=False).ngroup().to_numpy()
+    values = np.asarray(unit_values, dtype=float)
+    review = np.maximum(cycle.mean(1) - lead.mean(1), 0.0)
+    lots = None if lot_sizes is None else np.maximum(np.asarray(lot_sizes, dtype=float), 1.0)
+    service, level, fill = np.zeros(n), np.zeros(n), np.ones(n)
+    for code in np.unique(codes):
+        rows = np.flatnonzero(codes == code)
+        mine_lots = None if lots is None else lots[rows]
+
+        def levels_at(p, rows=rows, mine_lots=mine_lots):
+            at = order_up_to_levels(lead[rows], cycle[rows], p, "cycle", slow_units)[0]
+            if mine_lots is not None:  # an order is placed only below S: with lots, S is at least 1
+                at = np.where((cycle[rows].mean(1) > 0) & (mine_lots > 1), np.maximum(at, 1), at)
+            return at
+
+        def shortage_at(s, rows=rows, mine_lots=mine_lots):
+            return expected_cycle_shortage(lead[rows], cycle[rows], s, mine_lots)
+
+        allocation = allocate_fill_rate(levels_at, shortage_at, review[rows], values[rows], float(targets[rows[0]]),
+                                        floor=floor)
+        service[rows], level[rows] = allocation.service, allocation.levels
+        fill[rows] = np.where(review[rows] > 0, 1 - allocation.shortage / np.maximum(review[rows], 1e-12), 1.0)
+    _, reorder, method = order_up_to_levels(lead, cycle, service, "cycle", slow_units)
+    return AllocatedLevels(level, np.minimum(reorder, level), method, service, fill)
+
+
+def expected_cycle_shortage(lead: np.ndarray, cycle: np.ndarray, levels: np.ndarray,
+                            lot_sizes: np.ndarray | None = None) -> np.ndarray:
+    """Expected units short per review cycle at order-up-to ``levels`` on demand samples (n, paths):
+    E[(D_{L+R} - S)^+ - (D_L - S)^+] (the (R, S) backorder approximation), averaged over the positions
+    S .. S + Q - 1 when orders come in lots of Q.
+
+    >>> expected_cycle_shortage(np.array([[1.0, 3.0]]), np.array([[4.0, 8.0]]), np.array([5.0])).tolist()   # (0 + 3) / 2
+    [1.5]
+    """
+    s = np.asarray(levels, dtype=float)[:, None]
+    if lot_sizes is None:
+        return (np.maximum(cycle - s, 0.0) - np.maximum(lead - s, 0.0)).mean(1)
+    q = np.maximum(np.asarray(lot_sizes, dtype=float), 1.0)[:, None]
+    return (policy.lot_average_excess(cycle - s, q) - policy.lot_average_excess(lead - s, q)).mean(1)
+
+
+def levels_at_targets(lead: np.ndarray, cycle: np.ndarray, grid, measure: str, slow_units: float,
+                      lot_sizes: np.ndarray | None = None, unit_values: np.ndarray | None = None,
+                      groups: np.ndarray | None = None, floor: float = 0.5) -> np.ndarray:
+    """S per SKU at each target of ``grid`` (every SKU at the same target): (n, len(grid)); with
+    ``unit_values`` (fill rate), the target is kept over each group's units (allocated_levels), else
+    every SKU meets it on its own (order_up_to_levels)."""
+    n = lead.shape[0]
+    if unit_values is not None and measure == "fill_rate":
+        return np.column_stack([allocated_levels(lead, cycle, np.full(n, g), unit_values, slow_units, lot_sizes,
+                                                 groups, floor).level for g in grid])
     return np.column_stack([order_up_to_levels(lead, cycle, np.full(n, g), measure, slow_units, lot_sizes)[0]
                             for g in grid])
 
@@ -504,8 +617,17 @@ def make_plan(
     planned = targets
     if calibration is not None and settings.service_measure == "fill_rate":
         planned = calibration.planned_targets(targets)  # what past windows needed to be served the promise
-    levels, reorders, methods = order_up_to_levels(lead_demand, cycle_demand, planned, settings.service_measure,
-                                                   settings.slow_mover_units, lots)
+    sku_service = sku_fill = np.full(n, np.nan)
+    unit_values = value_weights(terms["unit_cost"].to_numpy(), terms["price"].to_numpy())
+    if settings.service_measure == "fill_rate" and settings.fill_rate_scope == "class":
+        # the class's fill rate over its units at the least stock value (planner.allocation)
+        spread = allocated_levels(lead_demand, cycle_demand, planned, unit_values,
+                                  settings.slow_mover_units, lots, groups=classes.to_numpy(), floor=settings.min_sku_service)
+        levels, reorders, methods = spread.level, spread.reorder, spread.method
+        sku_service, sku_fill = spread.service, spread.fill_rate
+    else:
+        levels, reorders, methods = order_up_to_levels(lead_demand, cycle_demand, planned, settings.service_measure,
+                                                       settings.slow_mover_units, lots)
     transfer_levels, fbt_at_ship = np.zeros(n), selling_position.astype(float).copy()
     if shipping.size:
         d = ship_day[shipping]
@@ -576,6 +698,10 @@ def make_plan(
                         f"{calibration.achieved_at(target):.1%} of the last backtest's lead-time windows")
             if calibration.achieved_at(planned[i]) < target - 0.005:
                 service += f" and levels for {planned[i]:.1%} only {calibration.achieved_at(planned[i]):.1%}"
+        if np.isfinite(sku_service[i]):
+            service += (f"; kept over class {cls}'s units at the least stock value, so this SKU (unit value "
+                        f"{unit_values[i]:,.2f}) is planned at {sku_service[i]:.1%} "
+                        f"cycle service, expected fill {sku_fill[i]:.1%}")
         plan_rows.append({
             "sku": sku, "location": t["location"], "supplier": t["supplier"], "class": cls, "service_target": target,
             "service_measure": settings.service_measure, "planned_target": round(float(planned[i]), 4), "method": method,
@@ -584,6 +710,7 @@ def make_plan(
             "reorder_point": reorder, "order_up_to": target_level, "position": selling_position[i],
             "upstream_position": upstream_position[i], "transfer_in": transfer, "order_quantity": quantity,
             "demand_calibration": calibration_words[i],
+            "cycle_service": round(float(sku_service[i]), 4), "expected_fill_rate": round(float(sku_fill[i]), 4),
         })
         if transfer > 0:
             ship_by = today + pd.Timedelta(days=int(ship_day[i]))

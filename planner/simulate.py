@@ -28,13 +28,14 @@ import numpy as np
 import pandas as pd
 
 from planner import policy as inventory
+from planner.allocation import value_weights
 from planner.calibration import (
-    SERVICE_GRID, achieved_fill_rates, calibrated_demand, fit_calibration, internal_targets, window_errors,
+    SERVICE_GRID, calibrated_demand, censored_fill_rates, fit_calibration, internal_targets, window_errors,
 )
 from planner.errors import RestockError
 from planner.io.inputs import Inputs, expand_campaigns
 from planner.plan import (
-    PlanSettings, classify_abc, levels_at_targets, order_lot_sizes, order_up_to_levels, supply_terms,
+    PlanSettings, allocated_levels, classify_abc, levels_at_targets, order_lot_sizes, order_up_to_levels, supply_terms,
 )
 
 
@@ -159,6 +160,8 @@ class PlannerPolicy:
     calibrate: bool = True
     calibrate_target: bool = True
     class_service_levels: dict | None = None  # target per ABC class (abc_classes), as the plan's
+    fill_rate_scope: Literal["class", "sku"] = "class"  # as PlanSettings: the target over the units of a class
+    min_sku_service: float = 0.5
     prior_windows: float = 12.0
     backtest_days: int = 140
     max_records: int = 26
@@ -167,6 +170,7 @@ class PlannerPolicy:
     def __post_init__(self):
         # (review day, forecast mean per SKU and day from it, levels per SKU at each SERVICE_GRID target)
         self._records: list[tuple[int, np.ndarray, np.ndarray | None]] = []
+        self._samples: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # review day -> calibrated (lead, cycle) demand
         self.targets_used: list[float] = []  # the internal target of each review (for the report)
 
     def levels(self, seen: Observed):
@@ -186,7 +190,16 @@ class PlannerPolicy:
 
     def _levels(self, r: Replay, lead_demand: np.ndarray, cycle_demand: np.ndarray, targets: np.ndarray) -> np.ndarray:
         lots = self._lots(r, lead_demand, cycle_demand)
+        if self._allocated:
+            groups = abc_classes(r) if self.class_service_levels else None
+            return allocated_levels(lead_demand, cycle_demand, targets, value_weights(r.unit_value), self.slow_mover_units,
+                                    lots, groups, self.min_sku_service).level
         return order_up_to_levels(lead_demand, cycle_demand, targets, self.service_measure, self.slow_mover_units, lots)[0]
+
+    @property
+    def _allocated(self) -> bool:
+        """A fill rate kept over the units of a class at the least stock value (planner.allocation)."""
+        return self.service_measure == "fill_rate" and self.fill_rate_scope == "class"
 
     def _forecast_windows(self, seen: Observed, t: int):
         """Forecast from sales of days < t: demand over a sampled lead time and over it + the review
@@ -235,7 +248,9 @@ class PlannerPolicy:
             for origin, mean, past_lead in forecasts:
                 grid = None
                 if calibration is not None:
-                    grid = self._grid_levels(r, *self._apply(calibration, r, mean, past_lead, origin))
+                    samples = self._apply(calibration, r, mean, past_lead, origin)
+                    grid = self._grid_levels(r, *samples)
+                    self._samples[origin] = tuple(np.asarray(a, dtype=np.float32) for a in samples)
                 self._records.append((origin, mean, grid))
         calibration = self._fit(seen, self._records, t)
         lead_demand, cycle_demand = self._apply(calibration, r, daily_mean, lead, t)
@@ -244,7 +259,9 @@ class PlannerPolicy:
         if self.calibrate_target and self.service_measure == "fill_rate":
             achieved = self._achieved(seen, daily_mean.shape[1])
         self._records.append((t, daily_mean, grid))
+        self._samples[t] = (np.asarray(lead_demand, dtype=np.float32), np.asarray(cycle_demand, dtype=np.float32))
         self._records = self._records[-self.max_records:]
+        self._samples = {origin: self._samples[origin] for origin, _, _ in self._records if origin in self._samples}
         return lead_demand, cycle_demand, achieved
 
     def _achieved(self, seen: Observed, horizon: int) -> np.ndarray | None:
@@ -255,7 +272,7 @@ class PlannerPolicy:
         spreads = [r.lead_time_days + z * r.lead_time_sd_days for z in (-1.2816, -0.5244, 0.0, 0.5244, 1.2816)]
         leads = [np.clip(np.rint(lead), 1, horizon - r.review_period_days).astype(int) for lead in spreads]
         span = int(max(lead.max() for lead in leads)) + r.review_period_days
-        levels, real_lead, real_cycle = [], [], []
+        levels, real_lead, real_cycle, censored, lead_s, cycle_s, sold = [], [], [], [], [], [], []
         for origin, mean, past_levels in self._records:
             if origin + span > t or past_levels is None:
                 continue
@@ -265,10 +282,16 @@ class PlannerPolicy:
                 levels.append(past_levels)
                 real_lead.append(e["realised_lead"].to_numpy())
                 real_cycle.append(e["realised_cycle"].to_numpy())
+                censored.append(e["censored"].to_numpy())
+                sold.append(e["sold_cycle"].to_numpy())
+                lead_s.append(self._samples[origin][0])
+                cycle_s.append(self._samples[origin][1])
         if not levels:
             return None
         levels = np.concatenate(levels)
-        return achieved_fill_rates(levels[:, :-1], np.concatenate(real_lead), np.concatenate(real_cycle), levels[:, -1])
+        return censored_fill_rates(levels[:, :-1], np.concatenate(real_lead), np.concatenate(real_cycle),
+                                   np.concatenate(censored), np.concatenate(lead_s), np.concatenate(cycle_s), levels[:, -1],
+                                   np.concatenate(sold))
 
     def _fit(self, seen: Observed, records, t: int):
         r = seen.replay
@@ -294,7 +317,9 @@ class PlannerPolicy:
     def _grid_levels(self, r: Replay, lead_demand: np.ndarray, cycle_demand: np.ndarray) -> np.ndarray:
         """Levels at every SERVICE_GRID target (n_sku, n_grid), then the lot size of each SKU (last column)."""
         lots = self._lots(r, lead_demand, cycle_demand)
-        levels = levels_at_targets(lead_demand, cycle_demand, SERVICE_GRID, self.service_measure, self.slow_mover_units, lots)
+        values = value_weights(r.unit_value) if self._allocated else None
+        levels = levels_at_targets(lead_demand, cycle_demand, SERVICE_GRID, self.service_measure, self.slow_mover_units, lots,
+                                   values, None, self.min_sku_service)
         return np.column_stack([levels, lots])
 
 
@@ -599,7 +624,8 @@ SEGMENTS = ("all", "class A", "class B", "class C", "campaign days")
 def simulate_shop(replay: Replay, model: str = "campaign", service_level: float | None = None, n_paths: int = 100,
                   policies: tuple[str, ...] = ("planner", "min/max", "cover", "textbook"),
                   service_measure: Literal["cycle", "fill_rate"] = "fill_rate",
-                  model_params: dict | None = None) -> pd.DataFrame:
+                  model_params: dict | None = None, fill_rate_scope: Literal["class", "sku"] = "class",
+                  min_sku_service: float = 0.5) -> pd.DataFrame:
     """Replay the planner and the sellers' policies at their usual knobs on one Replay (lost sales).
 
     Parameters
@@ -610,6 +636,7 @@ def simulate_shop(replay: Replay, model: str = "campaign", service_level: float 
     n_paths : forecast sample paths per review.
     policies : any of "planner", "min/max" (20 safety units), "cover" (30 days), "textbook" (z = 1.65).
     model_params : keyword arguments of the model (e.g. ``{"market": "TH"}`` for ``campaign``).
+    fill_rate_scope, min_sku_service : as PlanSettings (the shop's planning settings).
 
     Returns
     -------
@@ -630,7 +657,7 @@ def simulate_shop(replay: Replay, model: str = "campaign", service_level: float 
         if label == "planner":
             knob = 0.95 if service_level is None else float(service_level)
             rule = PlannerPolicy(knob, service_measure=service_measure, model=model, model_params=dict(model_params or {}),
-                                 n_paths=n_paths)
+                                 n_paths=n_paths, fill_rate_scope=fill_rate_scope, min_sku_service=min_sku_service)
         else:
             cls, knob = SELLER_POLICIES[label]
             rule = cls(knob)

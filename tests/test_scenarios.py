@@ -77,9 +77,11 @@ def test_supplier_delay_moves_order_by_dates_14_days_earlier(sample_run, runs):
     orders = late.orders[late.orders["supplier"] == supplier]
     transit = (orders["expected_arrival"] - orders["order_by"]).dt.days
     assert (transit == (lead.reindex(orders["sku"]).round().to_numpy() + 14)).all()
-    others = base.orders[base.orders["supplier"] != supplier]
+    # the other suppliers' lines keep their quantities and dates; their reasons may quote a slightly
+    # different cycle service, since a class's fill rate is kept over all its SKUs (planner.allocation)
+    others = base.orders[base.orders["supplier"] != supplier].drop(columns="reason")
     pd.testing.assert_frame_equal(others.reset_index(drop=True),
-                                  late.orders[late.orders["supplier"] != supplier].reset_index(drop=True))
+                                  late.orders[late.orders["supplier"] != supplier].drop(columns="reason").reset_index(drop=True))
 
 
 def _example_cap() -> float:

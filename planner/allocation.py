@@ -1,0 +1,118 @@
+"""A fill rate over a group of SKUs at the least stock value: how much protection each SKU gets.
+
+A shop that promises "95 % of the units class A customers order are served from stock" can keep that
+promise with many different stocks. Giving every SKU the same 95 % is one of them, and an expensive one
+on lumpy demand: a slow SKU whose demand comes in rare large orders needs many times its mean demand to
+serve 95 % of itself, while the same money held in a cheap, steady seller serves far more units. The
+cheapest stock that serves the group's units at the target solves
+
+    minimise   sum_i v_i S_i
+    subject to sum_i E[short_i(S_i)] <= (1 - beta) sum_i E[D_i]       (units short per review cycle)
+
+with v_i the unit value, S_i the order-up-to level and beta the fill rate. Its Lagrange condition is
+v_i = lambda x (-dE[short_i]/dS_i), and in a periodic review (R, S) system -dE[short_i]/dS_i is the
+probability that demand over lead time + review exceeds S_i (less the small probability the lead time
+alone does). So each SKU is planned at the cycle service
+
+    p_i = 1 - v_i / lambda        (clipped to [floor, cap])
+
+with one lambda per group, the smallest one whose expected fill rate over the group's units reaches the
+target. This is the shortage-cost-per-unit decision rule applied with one implicit cost per unit short
+for every item (Silver, Pyke & Peterson, *Inventory Management and Production Planning and Scheduling*,
+3rd ed. 1998, Sections 7.9-7.10: safety stocks by a common shortage cost, and the exchange curve of a
+population of items, whose every point is such an allocation): stockout probability per cycle in
+proportion to unit value. A cheap unit is protected more, a costly one less; a ``floor`` keeps every SKU
+at a minimum cycle service so none is left to run out by design.
+
+Pure functions on sample arrays; planner.plan supplies the level and shortage functions (sample paths
+for fast movers, negative binomial quantiles for slow movers, MOQ / case-pack lots).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """``service``: the cycle service each SKU is planned at; ``levels``: its order-up-to level there;
+    ``shortage``: expected units short per review cycle at it; ``fill_rate``: the group's expected fill
+    rate; ``reached``: whether it meets the target (False when even ``cap`` everywhere falls short)."""
+
+    service: np.ndarray
+    levels: np.ndarray
+    shortage: np.ndarray
+    fill_rate: float
+    reached: bool
+
+
+def value_weights(unit_cost: np.ndarray, price: np.ndarray | None = None) -> np.ndarray:
+    """The value a unit held ties up: its cost; its price where the cost is unknown (0); where both are
+    unknown the median of the known values, so a SKU without prices is neither starved nor favoured.
+
+    >>> value_weights(np.array([4.0, 0.0, 0.0]), np.array([9.0, 6.0, 0.0])).tolist()
+    [4.0, 6.0, 5.0]
+    """
+    value = np.asarray(unit_cost, dtype=float).copy()
+    if price is not None:
+        value = np.where(value > 0, value, np.asarray(price, dtype=float))
+    known = value > 0
+    return np.where(known, value, np.median(value[known]) if known.any() else 1.0)
+
+
+def allocate_fill_rate(
+    levels_at: Callable[[np.ndarray], np.ndarray],
+    shortage_at: Callable[[np.ndarray], np.ndarray],
+    review_demand: np.ndarray,
+    unit_values: np.ndarray,
+    target: float,
+    floor: float = 0.5,
+    cap: float = 0.999,
+    tolerance: float = 1e-4,
+) -> Allocation:
+    """The allocation of the module docstring for one group of SKUs.
+
+    levels_at : cycle service per SKU (n,) -> order-up-to level per SKU (non-decreasing in the service).
+    shortage_at : levels (n,) -> expected units short per review cycle per SKU.
+    review_demand : expected demand per review period per SKU (the fill rate's denominator).
+    unit_values : value of a unit held per SKU (> 0).
+    target : the fill rate the group's units must reach.
+
+    lambda is found by bisection on its logarithm (the group's fill rate never falls as lambda grows):
+    the smallest lambda, within a factor 1 + ``tolerance``, whose fill rate reaches the target.
+    """
+    values = np.asarray(unit_values, dtype=float)
+    if (values <= 0).any() or not np.isfinite(values).all():
+        raise ValueError("unit_values must be positive and finite (planner.allocation.value_weights)")
+    if not 0 < floor <= cap < 1:
+        raise ValueError(f"need 0 < floor <= cap < 1; got floor={floor}, cap={cap}")
+    demand = float(np.sum(review_demand))
+
+    def evaluate(lam: float) -> Allocation:
+        service = np.clip(1 - values / lam, floor, cap)
+        levels = levels_at(service)
+        shortage = shortage_at(levels)
+        fill = 1 - float(shortage.sum()) / demand if demand > 0 else 1.0
+        return Allocation(service, levels, shortage, fill, fill >= target - 1e-12)
+
+    low, high = values.min() / (1 - floor), values.max() / (1 - cap)  # everyone at the floor / at the cap
+    at_low = evaluate(low)
+    if at_low.reached:
+        return at_low
+    best = evaluate(high)
+    if not best.reached:
+        return best
+    while high / low > 1 + tolerance:
+        middle = float(np.sqrt(low * high))
+        trial = evaluate(middle)
+        if trial.reached:
+            high, best = middle, trial
+        else:
+            low = middle
+    return best
+
+
+__all__ = ["Allocation", "allocate_fill_rate", "value_weights"]
