@@ -53,12 +53,14 @@ CLASS_TARGETS = {"A": 0.98, "B": 0.95, "C": 0.90}
 
 def rules(model: str, n_paths: int) -> tuple[dict, dict]:
     """The sweep: the planner as `restock plan` runs it (lead-time demand and target calibrated on its own
-    past errors, planner.calibration), the same uncalibrated, the plan's per-class targets (one run),
-    and the three seller baselines on their own knobs."""
+    past errors, planner.calibration; the fill rate kept over all units at the least stock value,
+    planner.allocation), the same with every SKU held to the target on its own, the same uncalibrated,
+    the plan's per-class targets (one run), and the three seller baselines on their own knobs."""
     planner = {"model": model, "n_paths": n_paths}
     return (
         {
             "planner": (PlannerPolicy, "service_level", TARGETS),
+            "planner (each SKU on its own)": (PlannerPolicy, "service_level", TARGETS),
             "planner (uncalibrated)": (PlannerPolicy, "service_level", TARGETS),
             "planner (classes A 98 / B 95 / C 90 %)": (PlannerPolicy, "service_level", [0.95]),
             "min/max": (MinMaxPolicy, "safety_units", [0.0, 5.0, 10.0, 20.0, 40.0, 80.0]),
@@ -66,6 +68,7 @@ def rules(model: str, n_paths: int) -> tuple[dict, dict]:
             "textbook": (TextbookPolicy, "z", [0.0, 0.5, 1.0, 1.65, 2.33, 3.0]),
         },
         {"planner": planner,
+         "planner (each SKU on its own)": {**planner, "fill_rate_scope": "sku", "name": "planner (each SKU on its own)"},
          "planner (uncalibrated)": {**planner, "calibrate": False, "name": "planner (uncalibrated)"},
          "planner (classes A 98 / B 95 / C 90 %)": {**planner, "class_service_levels": CLASS_TARGETS,
                                                     "name": "planner (classes A 98 / B 95 / C 90 %)"}},
@@ -108,7 +111,7 @@ def sample_replay(seed: int = 7) -> Replay:
 
 def summarise(results: pd.DataFrame, name: str) -> list[str]:
     lines = [f"## {name}", ""]
-    planners = [p for p in ("planner", "planner (uncalibrated)") if p in set(results["policy"])]
+    planners = [p for p in ("planner", "planner (each SKU on its own)", "planner (uncalibrated)") if p in set(results["policy"])]
     for label in planners:
         planner = results[results["policy"] == label]
         for target in (0.90, 0.95, 0.98):
@@ -116,7 +119,8 @@ def summarise(results: pd.DataFrame, name: str) -> list[str]:
             if len(at):
                 fr = float(at["fill_rate"].iloc[0])
                 lines.append(f"- {label} at a {target:.0%} fill-rate target: simulated {fr:.2%} "
-                             f"(gap {100 * (fr - target):+.2f} points), inventory {at['average_value'].iloc[0]:,.0f}")
+                             f"(gap {100 * (fr - target):+.2f} points), inventory {at['average_value'].iloc[0]:,.0f}, "
+                             f"lost margin {at['lost_margin'].iloc[0]:,.0f}")
     for row in results[results["policy"].str.startswith("planner (classes")].itertuples():
         lines.append(f"- {row.policy}: simulated {row.fill_rate:.2%} overall (A {row.fill_rate_A:.2%}, B {row.fill_rate_B:.2%}, "
                      f"C {row.fill_rate_C:.2%}), inventory {row.average_value:,.0f}")
