@@ -239,3 +239,20 @@ def test_short_reason_names_what_set_the_quantity(plan_inputs):
     reason = pre_built.orders.set_index("sku").loc["SERUM", "reason"]
     assert "pre-build for MEGA" in short_reason(reason, pre_built.plan.set_index("sku"), "SERUM")
     assert short_reason("forecast 3 units over ...", levels, "unknown") == ""
+
+
+def test_health_trend_of_runs_on_one_day_draws_without_a_date_axis_warning():
+    """Runs minutes apart (and this run at its planning day) span about a day: too short for the date
+    axis's 3 ticks, so matplotlib warned on the second run of a day and every run after it."""
+    import warnings
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from planner.report.figures import trend_figure
+
+    dates = pd.DatetimeIndex([pd.Timestamp(d) for d in ("2026-11-23 10:49:10", "2026-11-23 10:49:33", "2026-11-23 10:49:48",
+                                                        "2026-11-22")])
+    trend = pd.DataFrame({"date": dates, "days of cover": [40.0, 41.0, 41.0, 41.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        FigureCanvasAgg(trend_figure(trend)).draw()

@@ -186,8 +186,12 @@ def trend_figure(trend: pd.DataFrame) -> Figure:
         fig = Figure(figsize=(11.0, 1.45), dpi=100)
         fig.subplots_adjust(left=0.04, right=0.99, top=0.8, bottom=0.2, wspace=0.3)
         axes = np.atleast_1d(fig.subplots(1, max(len(columns), 1)))
+        dates = pd.to_datetime(trend["date"])
         for ax, column in zip(axes, columns):
-            ax.plot(trend["date"], trend[column], marker="o", markersize=3, color=COLORS["forecast"], linewidth=1)
+            ax.plot(dates, trend[column], marker="o", markersize=3, color=COLORS["forecast"], linewidth=1)
             ax.set_title(column, loc="left", fontsize=8)
+            if dates.max() - dates.min() < pd.Timedelta(days=3):
+                # runs of a day or two: a 5-day axis (the date locator needs 3 whole days for its 3 ticks)
+                ax.set_xlim(dates.min() - pd.Timedelta(days=2), dates.max() + pd.Timedelta(days=2))
             _date_axis(ax, maxticks=4)
     return fig
