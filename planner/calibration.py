@@ -305,7 +305,7 @@ def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = No
     calibrated demand (target, achieved), for Calibration.service.
 
     A window that ran out of stock is judged on its demand's expectation given what sold
-    (censored_fill_rates). Cross-fitted by backtest origin when there are several (``cutoff`` column): the windows of one
+    (achieved_fill_rates). Cross-fitted by backtest origin when there are several (``cutoff`` column): the windows of one
     origin are planned with the calibration fitted on the others, so the ratios a window is judged
     against never include its own. At most ``max_windows`` windows per origin (a seeded sample).
     ``order_terms``: moq and case_pack per SKU (index sku), for the lots orders come in
@@ -315,6 +315,7 @@ def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = No
     least stock value (planner.plan.allocated_levels, no SKU below ``floor``), as the plan keeps it over
     a class; without it every window's SKU meets the target on its own.
     """
+    from planner.allocation import value_weights
     from planner.plan import levels_at_targets, order_lot_sizes  # plan imports this module
 
     frame = errors[(errors["forecast_cycle"] - errors["forecast_lead"] > 1e-9) & (errors["forecast_lead"] > 1e-9)]
@@ -336,8 +337,9 @@ def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = No
                               cycle.mean(axis=1) - lead.mean(axis=1))
         values = groups_of = None
         if unit_values is not None:
-            values = pd.Series(unit_values).rename(index=str).reindex(mine["sku"].astype(str)).to_numpy(float)
-            values = np.where(np.isfinite(values) & (values > 0), values, np.nanmedian(values) if np.isfinite(values).any() else 1.0)
+            # a window whose SKU has no value takes the median, as value_weights does for a SKU without prices
+            values = value_weights(np.nan_to_num(
+                pd.Series(unit_values).rename(index=str).reindex(mine["sku"].astype(str)).to_numpy(float)))
             groups_of = mine["origin"].astype(str).to_numpy()
         levels.append(levels_at_targets(lead, cycle, SERVICE_GRID, "fill_rate", slow_units, lot, values, groups_of, floor))
         lead_real.append(mine["realised_lead"].to_numpy(float))
@@ -348,9 +350,9 @@ def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = No
         lots.append(lot)
     if not levels:
         return pd.DataFrame({"target": pd.Series(dtype=float), "achieved": pd.Series(dtype=float)})
-    achieved = censored_fill_rates(np.concatenate(levels), np.concatenate(lead_real), np.concatenate(cycle_real),
-                                   np.concatenate(censored), np.concatenate([s[0] for s in samples]),
-                                   np.concatenate([s[1] for s in samples]), np.concatenate(lots), np.concatenate(sold))
+    achieved = achieved_fill_rates(np.concatenate(levels), np.concatenate(lead_real), np.concatenate(cycle_real),
+                                   np.concatenate(lots), np.concatenate(censored), np.concatenate([s[0] for s in samples]),
+                                   np.concatenate([s[1] for s in samples]), np.concatenate(sold))
     return pd.DataFrame({"target": SERVICE_GRID, "achieved": achieved})
 
 
@@ -358,49 +360,35 @@ SERVICE_GRID = (0.50, 0.60, 0.70, 0.80, 0.85, 0.90, 0.93, 0.95, 0.97, 0.98, 0.99
 
 
 def achieved_fill_rates(levels: np.ndarray, realised_lead: np.ndarray, realised_cycle: np.ndarray,
-                        lot_sizes: np.ndarray | None = None) -> np.ndarray:
+                        lot_sizes: np.ndarray | None = None, censored: np.ndarray | None = None,
+                        lead_samples: np.ndarray | None = None, cycle_samples: np.ndarray | None = None,
+                        sold_cycle: np.ndarray | None = None) -> np.ndarray:
     """Fill rate the order-up-to ``levels`` (n_windows, n_targets) would have had on the realised demand
     of those windows, per target column: 1 - sum of shortages / sum of review-period demand, the
     shortage of a window being (D_{L+R} - S)^+ - (D_L - S)^+ (the (R, S) backorder approximation),
     averaged over the positions S .. S + Q - 1 when orders come in lots of Q (``lot_sizes`` per window;
-    planner.policy.lot_average_excess).
+    planner.policy.cycle_shortage).
+
+    Windows that ran out of stock (``censored``): sales then only bound demand from below (lost sales
+    are not seen), and judging a higher level against them would credit it with serving demand that was
+    never measured. Such a window's shortage and demand are instead their expectation under its forecast
+    distribution (``lead_samples``, ``cycle_samples``: (n_windows, n_paths), the calibrated demand the
+    levels were set on) given that demand was at least what sold: the mean over the samples whose lead
+    time + review demand reaches ``sold_cycle`` (the realised demand when not given); the censored
+    demand estimate of the lost-sales literature (e.g. Nahmias, "Demand estimation in lost sales
+    inventory systems", Naval Research Logistics 41, 1994). A window with no such sample keeps its sales.
 
     >>> achieved_fill_rates(np.array([[5.0, 8.0]]), np.array([4.0]), np.array([10.0])).round(4).tolist()   # (6-1)/6 short, 2/6
     [0.1667, 0.6667]
     """
-    from planner.policy import lot_average_excess
-
-    lead, cycle = np.asarray(realised_lead, dtype=float)[:, None], np.asarray(realised_cycle, dtype=float)[:, None]
-    if lot_sizes is not None:
-        lots = np.maximum(np.asarray(lot_sizes, dtype=float), 1.0)[:, None]
-        short = lot_average_excess(cycle - levels, lots) - lot_average_excess(lead - levels, lots)
-    else:
-        short = np.maximum(cycle - levels, 0.0) - np.maximum(lead - levels, 0.0)
-    demand = float((cycle - lead).sum())
-    return 1 - short.sum(axis=0) / demand if demand > 0 else np.ones(levels.shape[1])
-
-
-def censored_fill_rates(levels: np.ndarray, realised_lead: np.ndarray, realised_cycle: np.ndarray, censored: np.ndarray,
-                        lead_samples: np.ndarray, cycle_samples: np.ndarray, lot_sizes: np.ndarray | None = None,
-                        sold_cycle: np.ndarray | None = None) -> np.ndarray:
-    """achieved_fill_rates for windows of which some ran out of stock: sales then only bound demand
-    from below (lost sales are not seen), and judging a higher level against them would credit it with
-    serving demand that was never measured. A censored window's shortage and demand are instead their
-    expectation under its forecast distribution (``lead_samples``, ``cycle_samples``: (n_windows,
-    n_paths), the calibrated demand the levels were set on) given that demand was at least what sold:
-    the mean over the samples whose lead time + review demand reaches what sold (``sold_cycle``; the
-    realised demand when not given) (the censored
-    demand estimate of the lost-sales literature, e.g. Nahmias, "Demand estimation in lost sales
-    inventory systems", Naval Research Logistics 41, 1994). A window with no such sample keeps its sales.
-    """
-    from planner.policy import lot_average_excess
+    from planner.policy import cycle_shortage
 
     levels = np.asarray(levels, dtype=float)
     lead, cycle = np.asarray(realised_lead, dtype=float), np.asarray(realised_cycle, dtype=float)
-    lots = np.ones(len(lead)) if lot_sizes is None else np.maximum(np.asarray(lot_sizes, dtype=float), 1.0)
-    short = lot_average_excess(cycle[:, None] - levels, lots[:, None]) - lot_average_excess(lead[:, None] - levels, lots[:, None])
+    lots = None if lot_sizes is None else np.maximum(np.asarray(lot_sizes, dtype=float), 1.0)
+    short = cycle_shortage(lead[:, None], cycle[:, None], levels, None if lots is None else lots[:, None])
     demand = cycle - lead
-    rows = np.flatnonzero(np.asarray(censored, dtype=bool))
+    rows = np.array([], dtype=int) if censored is None else np.flatnonzero(np.asarray(censored, dtype=bool))
     if rows.size:
         l_s, c_s = np.asarray(lead_samples, dtype=float)[rows], np.asarray(cycle_samples, dtype=float)[rows]
         bound = cycle if sold_cycle is None else np.asarray(sold_cycle, dtype=float)
@@ -408,9 +396,8 @@ def censored_fill_rates(levels: np.ndarray, realised_lead: np.ndarray, realised_
         count = above.sum(axis=1)
         ok = count > 0
         rows, l_s, c_s, above, count = rows[ok], l_s[ok], c_s[ok], above[ok], count[ok]
-        q = lots[rows, None, None]
-        s = levels[rows][:, None, :]
-        gap = lot_average_excess(c_s[:, :, None] - s, q) - lot_average_excess(l_s[:, :, None] - s, q)
+        q = None if lots is None else lots[rows, None, None]
+        gap = cycle_shortage(l_s[:, :, None], c_s[:, :, None], levels[rows][:, None, :], q)
         short[rows] = (gap * above[:, :, None]).sum(axis=1) / count[:, None]
         demand[rows] = ((c_s - l_s) * above).sum(axis=1) / count
     total = float(demand.sum())
@@ -429,7 +416,6 @@ def internal_targets(targets, grid, achieved) -> np.ndarray:
     return np.interp(np.asarray(targets, dtype=float), achieved + np.arange(len(achieved)) * 1e-9, grid)
 
 
-__all__ = ["BAND_NAMES", "Calibration", "ERROR_COLUMNS", "SERVICE_GRID", "achieved_fill_rates", "censored_fill_rates",
-           "internal_targets",
+__all__ = ["BAND_NAMES", "Calibration", "ERROR_COLUMNS", "SERVICE_GRID", "achieved_fill_rates", "internal_targets",
            "backtest_errors", "backtest_service", "calibrated_demand", "calibration_notes", "fit_calibration", "volume_band",
            "window_errors"]

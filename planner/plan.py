@@ -269,19 +269,15 @@ def order_up_to_levels(
     review = np.maximum(cycle.mean(1) - lead.mean(1), 1e-9)
     slow = cycle.mean(1) < slow_units
     fast = ~slow
-    if fast.any():
-        if measure == "cycle":
-            level[fast] = np.ceil(policy.empirical_reorder_points(cycle[fast], targets[fast]))
-            reorder[fast] = np.ceil(policy.empirical_reorder_points(lead[fast], targets[fast]))
-        else:
-            level[fast] = policy.empirical_fill_rate_levels(lead[fast], targets[fast], review[fast], cycle[fast],
-                                                            None if lot_sizes is None else lot_sizes[fast])
-            reorder[fast] = policy.empirical_fill_rate_levels(lead[fast], targets[fast], review[fast])
+    if fast.any() and measure != "cycle":
+        level[fast] = policy.empirical_fill_rate_levels(lead[fast], targets[fast], review[fast], cycle[fast],
+                                                        None if lot_sizes is None else lot_sizes[fast])
+        reorder[fast] = policy.empirical_fill_rate_levels(lead[fast], targets[fast], review[fast])
     lead_mean, lead_var, cycle_mean, cycle_var = lead.mean(1), lead.var(1), cycle.mean(1), cycle.var(1)
     method[slow] = np.where(cycle_var[slow] > cycle_mean[slow] * 1.05, "negative binomial", "Poisson")
     if measure == "cycle":
-        level[slow] = discrete_reorder_points(cycle_mean[slow], cycle_var[slow], targets[slow])
-        reorder[slow] = discrete_reorder_points(lead_mean[slow], lead_var[slow], targets[slow])
+        level = cycle_service_levels(np.sort(cycle, axis=1), cycle_mean, cycle_var, targets, slow)
+        reorder = cycle_service_levels(np.sort(lead, axis=1), lead_mean, lead_var, targets, slow)
     elif slow.any():
         level[slow], reorder[slow] = discrete_fill_rate_levels(
             targets[slow], lead_mean[slow], lead_var[slow], cycle_mean[slow], cycle_var[slow],
@@ -305,8 +301,7 @@ def discrete_reorder_points(mean: np.ndarray, variance: np.ndarray, service: np.
 
     mean, variance = np.asarray(mean, dtype=float), np.asarray(variance, dtype=float)
     service = np.broadcast_to(np.asarray(service, dtype=float), mean.shape)
-    for value in np.unique(service):
-        policy._check_probability(float(value), "service_level")
+    policy._check_probabilities(service, "service_level")
     out = np.zeros(mean.shape)
     poisson = (mean > 0) & (variance <= mean)
     negative = (mean > 0) & ~poisson
@@ -316,6 +311,20 @@ def discrete_reorder_points(mean: np.ndarray, variance: np.ndarray, service: np.
         p = mean[negative] / variance[negative]
         out[negative] = stats.nbinom.ppf(service[negative], mean[negative] * p / (1 - p), p)
     return out
+
+
+def cycle_service_levels(ordered: np.ndarray, mean: np.ndarray, variance: np.ndarray, service: np.ndarray,
+                         slow: np.ndarray) -> np.ndarray:
+    """Smallest whole S with P(D <= S) >= ``service`` per row: read off the samples (``ordered``, each row
+    sorted; policy.empirical_reorder_points), or for ``slow`` rows the Poisson / negative binomial
+    quantile on the samples' ``mean`` and ``variance`` (discrete_reorder_points)."""
+    level = np.zeros(len(ordered))
+    fast = ~slow
+    if fast.any():
+        level[fast] = np.ceil(policy.empirical_reorder_points(ordered[fast], service[fast], presorted=True))
+    if slow.any():
+        level[slow] = discrete_reorder_points(mean[slow], variance[slow], service[slow])
+    return level
 
 
 @dataclass
@@ -338,12 +347,21 @@ def allocated_levels(
     at the least stock value (planner.allocation): each SKU is planned at the cycle service
     1 - value / lambda, its level read as order_up_to_levels reads a cycle-service level (sample paths,
     or negative binomial / Poisson for slow movers); the group's expected fill rate comes from the
-    samples, averaged over the positions a lot of ``lot_sizes`` leaves (policy.lot_average_excess).
+    samples, averaged over the positions a lot of ``lot_sizes`` leaves (policy.cycle_shortage).
 
     lead, cycle : (n, paths) demand samples over lead time and lead time + review.
     unit_values : (n,) value of a unit held (allocation.value_weights).
     floor : no SKU is planned below this cycle service.
     """
+    service, level, fill = _allocate(lead, cycle, targets, unit_values, slow_units, lot_sizes, groups, floor)
+    _, reorder, method = order_up_to_levels(lead, cycle, service, "cycle", slow_units)
+    return AllocatedLevels(level, np.minimum(reorder, level), method, service, fill)
+
+
+def _allocate(lead, cycle, targets, unit_values, slow_units, lot_sizes, groups, floor):
+    """allocated_levels' cycle service, order-up-to level and expected fill rate per SKU (no reorder
+    points: the service grid of the backtest needs only the levels). The samples are sorted once per
+    group; each step of the bisection reads its levels off them."""
     n = lead.shape[0]
     targets = np.broadcast_to(np.asarray(targets, dtype=float), (n,))
     codes = pd.DataFrame({"group": 0 if groups is None else np.asarray(groups), "target": targets}).groupby(
@@ -355,22 +373,24 @@ def allocated_levels(
     for code in np.unique(codes):
         rows = np.flatnonzero(codes == code)
         mine_lots = None if lots is None else lots[rows]
+        mine_lead, mine_cycle = lead[rows], cycle[rows]
+        ordered, mean, variance = np.sort(mine_cycle, axis=1), mine_cycle.mean(1), mine_cycle.var(1)
+        slow = mean < slow_units
+        # an order is placed only below S: with lots, S is at least 1
+        at_least_one = (mean > 0) & (mine_lots > 1) if mine_lots is not None else np.zeros(len(rows), dtype=bool)
 
-        def levels_at(p, rows=rows, mine_lots=mine_lots):
-            at = order_up_to_levels(lead[rows], cycle[rows], p, "cycle", slow_units)[0]
-            if mine_lots is not None:  # an order is placed only below S: with lots, S is at least 1
-                at = np.where((cycle[rows].mean(1) > 0) & (mine_lots > 1), np.maximum(at, 1), at)
-            return at
+        def levels_at(p, ordered=ordered, mean=mean, variance=variance, slow=slow, at_least_one=at_least_one):
+            at = cycle_service_levels(ordered, mean, variance, p, slow)
+            return np.where(at_least_one, np.maximum(at, 1), at)
 
-        def shortage_at(s, rows=rows, mine_lots=mine_lots):
-            return expected_cycle_shortage(lead[rows], cycle[rows], s, mine_lots)
+        def shortage_at(s, mine_lead=mine_lead, mine_cycle=mine_cycle, mine_lots=mine_lots):
+            return expected_cycle_shortage(mine_lead, mine_cycle, s, mine_lots)
 
         allocation = allocate_fill_rate(levels_at, shortage_at, review[rows], values[rows], float(targets[rows[0]]),
                                         floor=floor)
         service[rows], level[rows] = allocation.service, allocation.levels
         fill[rows] = np.where(review[rows] > 0, 1 - allocation.shortage / np.maximum(review[rows], 1e-12), 1.0)
-    _, reorder, method = order_up_to_levels(lead, cycle, service, "cycle", slow_units)
-    return AllocatedLevels(level, np.minimum(reorder, level), method, service, fill)
+    return service, level, fill
 
 
 def expected_cycle_shortage(lead: np.ndarray, cycle: np.ndarray, levels: np.ndarray,
@@ -382,11 +402,8 @@ def expected_cycle_shortage(lead: np.ndarray, cycle: np.ndarray, levels: np.ndar
     >>> expected_cycle_shortage(np.array([[1.0, 3.0]]), np.array([[4.0, 8.0]]), np.array([5.0])).tolist()   # (0 + 3) / 2
     [1.5]
     """
-    s = np.asarray(levels, dtype=float)[:, None]
-    if lot_sizes is None:
-        return (np.maximum(cycle - s, 0.0) - np.maximum(lead - s, 0.0)).mean(1)
-    q = np.maximum(np.asarray(lot_sizes, dtype=float), 1.0)[:, None]
-    return (policy.lot_average_excess(cycle - s, q) - policy.lot_average_excess(lead - s, q)).mean(1)
+    q = None if lot_sizes is None else np.maximum(np.asarray(lot_sizes, dtype=float), 1.0)[:, None]
+    return policy.cycle_shortage(lead, cycle, np.asarray(levels, dtype=float)[:, None], q).mean(1)
 
 
 def levels_at_targets(lead: np.ndarray, cycle: np.ndarray, grid, measure: str, slow_units: float,
@@ -397,8 +414,8 @@ def levels_at_targets(lead: np.ndarray, cycle: np.ndarray, grid, measure: str, s
     every SKU meets it on its own (order_up_to_levels)."""
     n = lead.shape[0]
     if unit_values is not None and measure == "fill_rate":
-        return np.column_stack([allocated_levels(lead, cycle, np.full(n, g), unit_values, slow_units, lot_sizes,
-                                                 groups, floor).level for g in grid])
+        return np.column_stack([_allocate(lead, cycle, np.full(n, g), unit_values, slow_units, lot_sizes, groups, floor)[1]
+                                for g in grid])
     return np.column_stack([order_up_to_levels(lead, cycle, np.full(n, g), measure, slow_units, lot_sizes)[0]
                             for g in grid])
 

@@ -331,12 +331,12 @@ def empirical_reorder_point(lead_time_demand_samples: np.ndarray, service_level:
     return float(empirical_reorder_points(np.asarray(lead_time_demand_samples)[None, :], service_level)[0])
 
 
-def empirical_reorder_points(samples: np.ndarray, service_level: float | np.ndarray) -> np.ndarray:
-    """Row-wise ``empirical_reorder_point``: samples (n_items, n_samples), one target per row or one for all."""
+def empirical_reorder_points(samples: np.ndarray, service_level: float | np.ndarray, presorted: bool = False) -> np.ndarray:
+    """Row-wise ``empirical_reorder_point``: samples (n_items, n_samples), one target per row or one for
+    all; ``presorted``: each row is already in ascending order (a caller asking many times sorts once)."""
     levels = np.broadcast_to(np.asarray(service_level, dtype=float), (samples.shape[0],))
-    for level in np.unique(levels):
-        _check_probability(float(level), "service_level")
-    ordered = np.sort(np.asarray(samples, dtype=float), axis=1)
+    _check_probabilities(levels, "service_level")
+    ordered = np.asarray(samples, dtype=float) if presorted else np.sort(np.asarray(samples, dtype=float), axis=1)
     # inverted CDF: the k-th smallest with k = ceil(P1 n) (a tiny tolerance absorbs 0.95 * 100 = 95.00000000000001)
     k = np.ceil(levels * ordered.shape[1] - 1e-9).astype(int).clip(1, ordered.shape[1])
     return ordered[np.arange(ordered.shape[0]), k - 1]
@@ -391,8 +391,7 @@ def empirical_fill_rate_levels(
     cycle = lead if cycle_demand_samples is None else np.asarray(cycle_demand_samples, dtype=float)
     n = lead.shape[0]
     rates = np.broadcast_to(np.asarray(fill_rate, dtype=float), (n,))
-    for rate in np.unique(rates):
-        _check_probability(float(rate), "fill_rate")
+    _check_probabilities(rates, "fill_rate")
     quantity = np.broadcast_to(np.asarray(order_quantity, dtype=float), (n,))
     allowed = (1 - rates) * quantity
     lots = None if lot_size is None or cycle_demand_samples is None else \
@@ -402,9 +401,7 @@ def empirical_fill_rate_levels(
         s = level[:, None]
         if cycle_demand_samples is None:
             return np.maximum(lead - s, 0).mean(1) - np.maximum(lead - s - quantity[:, None], 0).mean(1)
-        if lots is not None:
-            return lot_average_excess(cycle - s, lots).mean(1) - lot_average_excess(lead - s, lots).mean(1)
-        return np.maximum(cycle - s, 0).mean(1) - np.maximum(lead - s, 0).mean(1)
+        return cycle_shortage(lead, cycle, s, lots).mean(1)
 
     low = np.zeros(n, dtype=np.int64)
     high = np.ceil(cycle.max(axis=1, initial=0)).astype(np.int64)
@@ -415,6 +412,21 @@ def empirical_fill_rate_levels(
         high = np.where(ok & (low < high), mid, high)
         low = np.where(~ok & (low < high), mid + 1, low)
     return low
+
+
+def cycle_shortage(lead_demand: np.ndarray, cycle_demand: np.ndarray, level: np.ndarray,
+                   lot_size: np.ndarray | None = None) -> np.ndarray:
+    """Units short in one review cycle of an (R, S) system, (D_{L+R} - S)^+ - (D_L - S)^+ (the backorder
+    approximation: what the lead time alone would have run short is the previous cycle's), averaged
+    over the positions S .. S + Q - 1 when orders come in lots of Q (lot_average_excess); arrays
+    broadcast against each other.
+
+    >>> cycle_shortage(np.array([1.0, 6.0]), np.array([8.0, 9.0]), np.array([5.0, 5.0])).tolist()   # 3 - 0, 4 - 1
+    [3.0, 3.0]
+    """
+    if lot_size is None:
+        return np.maximum(cycle_demand - level, 0.0) - np.maximum(lead_demand - level, 0.0)
+    return lot_average_excess(cycle_demand - level, lot_size) - lot_average_excess(lead_demand - level, lot_size)
 
 
 def lot_average_excess(excess: np.ndarray, lot_size: np.ndarray) -> np.ndarray:
@@ -474,6 +486,13 @@ def round_order_quantity(
 
 def _whole_cases_up(quantity: float, case_pack: int) -> int:
     return math.ceil(round(quantity / case_pack, 9))  # round() so 48.0000001 / 24 is 2 cases, not 3
+
+
+def _check_probabilities(values: np.ndarray, name: str) -> None:
+    """_check_probability for every value of an array at once (it names the first bad one)."""
+    bad = ~((values > 0) & (values < 1))
+    if bad.any():
+        _check_probability(float(np.asarray(values)[bad][0]), name)
 
 
 def _check_probability(value: float, name: str) -> None:

@@ -30,7 +30,7 @@ import pandas as pd
 from planner import policy as inventory
 from planner.allocation import value_weights
 from planner.calibration import (
-    SERVICE_GRID, calibrated_demand, censored_fill_rates, fit_calibration, internal_targets, window_errors,
+    SERVICE_GRID, achieved_fill_rates, calibrated_demand, fit_calibration, internal_targets, window_errors,
 )
 from planner.errors import RestockError
 from planner.io.inputs import Inputs, expand_campaigns
@@ -168,9 +168,9 @@ class PlannerPolicy:
     name: str = "planner"
 
     def __post_init__(self):
-        # (review day, forecast mean per SKU and day from it, levels per SKU at each SERVICE_GRID target)
-        self._records: list[tuple[int, np.ndarray, np.ndarray | None]] = []
-        self._samples: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # review day -> calibrated (lead, cycle) demand
+        # (review day, forecast mean per SKU and day from it, levels per SKU at each SERVICE_GRID target,
+        # the calibrated (lead, cycle) demand samples the levels were set on)
+        self._records: list[tuple[int, np.ndarray, np.ndarray | None, tuple | None]] = []
         self.targets_used: list[float] = []  # the internal target of each review (for the report)
 
     def levels(self, seen: Observed):
@@ -244,24 +244,21 @@ class PlannerPolicy:
             # come from a calibration on all its windows (in sample: nothing earlier to learn from)
             origins = list(range(max(t - self.backtest_days, 28), t - cycle_max + 1, r.review_period_days))
             forecasts = [(origin, *self._forecast_windows(seen, origin)[2:]) for origin in origins]
-            calibration = self._fit(seen, [(o, mean, None) for o, mean, _ in forecasts], t)
+            calibration = self._fit(seen, [(o, mean) for o, mean, _ in forecasts], t)
             for origin, mean, past_lead in forecasts:
-                grid = None
+                grid = samples = None
                 if calibration is not None:
                     samples = self._apply(calibration, r, mean, past_lead, origin)
                     grid = self._grid_levels(r, *samples)
-                    self._samples[origin] = tuple(np.asarray(a, dtype=np.float32) for a in samples)
-                self._records.append((origin, mean, grid))
+                self._records.append((origin, mean, grid, _compact(samples)))
         calibration = self._fit(seen, self._records, t)
         lead_demand, cycle_demand = self._apply(calibration, r, daily_mean, lead, t)
         grid = self._grid_levels(r, lead_demand, cycle_demand)
         achieved = None
         if self.calibrate_target and self.service_measure == "fill_rate":
             achieved = self._achieved(seen, daily_mean.shape[1])
-        self._records.append((t, daily_mean, grid))
-        self._samples[t] = (np.asarray(lead_demand, dtype=np.float32), np.asarray(cycle_demand, dtype=np.float32))
+        self._records.append((t, daily_mean, grid, _compact((lead_demand, cycle_demand))))
         self._records = self._records[-self.max_records:]
-        self._samples = {origin: self._samples[origin] for origin, _, _ in self._records if origin in self._samples}
         return lead_demand, cycle_demand, achieved
 
     def _achieved(self, seen: Observed, horizon: int) -> np.ndarray | None:
@@ -273,7 +270,7 @@ class PlannerPolicy:
         leads = [np.clip(np.rint(lead), 1, horizon - r.review_period_days).astype(int) for lead in spreads]
         span = int(max(lead.max() for lead in leads)) + r.review_period_days
         levels, real_lead, real_cycle, censored, lead_s, cycle_s, sold = [], [], [], [], [], [], []
-        for origin, mean, past_levels in self._records:
+        for origin, mean, past_levels, samples in self._records:
             if origin + span > t or past_levels is None:
                 continue
             for lead in leads:
@@ -284,13 +281,13 @@ class PlannerPolicy:
                 real_cycle.append(e["realised_cycle"].to_numpy())
                 censored.append(e["censored"].to_numpy())
                 sold.append(e["sold_cycle"].to_numpy())
-                lead_s.append(self._samples[origin][0])
-                cycle_s.append(self._samples[origin][1])
+                lead_s.append(samples[0])
+                cycle_s.append(samples[1])
         if not levels:
             return None
         levels = np.concatenate(levels)
-        return censored_fill_rates(levels[:, :-1], np.concatenate(real_lead), np.concatenate(real_cycle),
-                                   np.concatenate(censored), np.concatenate(lead_s), np.concatenate(cycle_s), levels[:, -1],
+        return achieved_fill_rates(levels[:, :-1], np.concatenate(real_lead), np.concatenate(real_cycle), levels[:, -1],
+                                   np.concatenate(censored), np.concatenate(lead_s), np.concatenate(cycle_s),
                                    np.concatenate(sold))
 
     def _fit(self, seen: Observed, records, t: int):
@@ -299,7 +296,7 @@ class PlannerPolicy:
         cycle_max = int((lead_days + r.review_period_days).max())
         errors = [window_errors(mean, seen.sales[:, origin:origin + cycle_max], seen.censored[:, origin:origin + cycle_max],
                                 lead_days, r.review_period_days, r.skus, origin)
-                  for origin, mean, _ in records if origin + cycle_max <= t]
+                  for origin, mean, *_ in records if origin + cycle_max <= t]
         return fit_calibration(pd.concat(errors, ignore_index=True), self.prior_windows) if errors else None
 
     def _apply(self, calibration, r: Replay, daily_mean: np.ndarray, lead: np.ndarray, seed: int):
@@ -321,6 +318,11 @@ class PlannerPolicy:
         levels = levels_at_targets(lead_demand, cycle_demand, SERVICE_GRID, self.service_measure, self.slow_mover_units, lots,
                                    values, None, self.min_sku_service)
         return np.column_stack([levels, lots])
+
+
+def _compact(samples: tuple | None) -> tuple | None:
+    """Demand samples kept for later reviews, in float32 (26 reviews of them are held)."""
+    return None if samples is None else tuple(np.asarray(a, dtype=np.float32) for a in samples)
 
 
 @dataclass
