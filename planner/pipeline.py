@@ -221,13 +221,16 @@ def backtest_calibration(inputs: Inputs, result, settings: PlanSettings) -> Cali
     finds the target to plan at for the one it promises."""
     terms = supply_terms(inputs.products, inputs.suppliers, settings).drop_duplicates("sku").set_index("sku")
     lead_days = terms["lead_time_days"] + terms["transit_days"] + terms["receiving_days"]
-    errors = backtest_errors(result.forecasts, lead_days, settings.review_period_days, result.choice)
+    # windows one review apart, so that the service step can judge a SKU's windows in turn (lost sales)
+    errors = backtest_errors(result.forecasts, lead_days, settings.review_period_days, result.choice,
+                             step=settings.review_period_days)
     calibration = fit_calibration(errors)
     values = None
     if settings.fill_rate_scope == "class":  # the plan keeps each class's fill rate over its units
         values = pd.Series(value_weights(terms["unit_cost"].to_numpy(), terms["price"].to_numpy()), index=terms.index)
     service = backtest_service(errors, terms[["moq", "case_pack"]], seed=settings.seed,
-                               slow_units=settings.slow_mover_units, unit_values=values, floor=settings.min_sku_service)
+                               slow_units=settings.slow_mover_units, unit_values=values, floor=settings.min_sku_service,
+                               review_days=settings.review_period_days)
     return replace(calibration, service=service if len(service) else None)
 
 

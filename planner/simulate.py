@@ -264,16 +264,19 @@ class PlannerPolicy:
     def _achieved(self, seen: Observed, horizon: int) -> np.ndarray | None:
         """The fill rate the recorded levels at each SERVICE_GRID target would have served on the realised
         demand of their windows; each window is read at five lead times spread like the supplier's
-        (its 10th, 30th, 50th, 70th and 90th percentiles), as the levels were set for that spread."""
+        (its 10th, 30th, 50th, 70th and 90th percentiles), as the levels were set for that spread. A SKU's
+        windows at one lead time are judged in turn, with lost sales (achieved_fill_rates' ``chains``)."""
         r, t = seen.replay, seen.t
         spreads = [r.lead_time_days + z * r.lead_time_sd_days for z in (-1.2816, -0.5244, 0.0, 0.5244, 1.2816)]
         leads = [np.clip(np.rint(lead), 1, horizon - r.review_period_days).astype(int) for lead in spreads]
         span = int(max(lead.max() for lead in leads)) + r.review_period_days
         levels, real_lead, real_cycle, censored, lead_s, cycle_s, sold = [], [], [], [], [], [], []
+        chains, steps, reach = [], [], []  # a SKU's windows at one lead time, a review apart: judged in turn
+        position = {s: i for i, s in enumerate(r.skus)}
         for origin, mean, past_levels, samples in self._records:
             if origin + span > t or past_levels is None:
                 continue
-            for lead in leads:
+            for which, lead in enumerate(leads):
                 e = window_errors(mean, seen.sales[:, origin:origin + span], seen.censored[:, origin:origin + span],
                                   lead, r.review_period_days, r.skus, origin)
                 levels.append(past_levels)
@@ -283,12 +286,16 @@ class PlannerPolicy:
                 sold.append(e["sold_cycle"].to_numpy())
                 lead_s.append(samples[0])
                 cycle_s.append(samples[1])
+                sku_rows = e["sku"].map(position).to_numpy(int)
+                chains.append(sku_rows * len(leads) + which)
+                steps.append(np.full(len(e), origin // r.review_period_days))
+                reach.append(lead[sku_rows] / r.review_period_days)
         if not levels:
             return None
         levels = np.concatenate(levels)
         return achieved_fill_rates(levels[:, :-1], np.concatenate(real_lead), np.concatenate(real_cycle), levels[:, -1],
                                    np.concatenate(censored), np.concatenate(lead_s), np.concatenate(cycle_s),
-                                   np.concatenate(sold))
+                                   np.concatenate(sold), np.concatenate(chains), np.concatenate(steps), np.concatenate(reach))
 
     def _fit(self, seen: Observed, records, t: int):
         r = seen.replay
