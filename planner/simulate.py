@@ -7,7 +7,11 @@ The replay (``simulate``) walks day by day over the demand that really happened:
    and returns a reorder level s and an order-up-to level S per SKU; when the inventory position is at
    or below s it orders S - position, rounded to MOQ and case pack (planner.policy); the order lands
    after the actual lead time (fixed, or drawn from the supplier's spread);
-3. the day's demand is served from stock; what cannot be served is lost.
+3. the day's demand is served from stock; what cannot be served is lost. A day that closes with no
+   stock is a stockout day for the policies, as a shop's stock report shows it, whether or not demand
+   came after the last unit went: marking only days with unmet demand would tell the planner that an
+   empty shelf on a day nobody came saw zero demand, and a SKU out of stock for weeks would then be
+   forecast from its quiet days.
 
 Policies (each with its own knob for the sweep):
 
@@ -399,7 +403,7 @@ def simulate(replay: Replay, rule: Policy, knob: float = float("nan"), initial_s
         on_hand -= served
         sales[:, t] = served
         lost[:, t] = demand - served
-        censored[:, t] = (on_hand <= 0) & (demand > 0)
+        censored[:, t] = on_hand <= 0  # out of stock at the close (step 3 of the module docstring)
         stock_end[:, t] = on_hand
     return _outcome(r, rule.name, knob, sales, lost, stock_end, orders)
 

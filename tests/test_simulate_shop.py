@@ -3,7 +3,6 @@ policies on it (planner.simulate.shop_replay, simulate_shop)."""
 
 from __future__ import annotations
 
-import itertools
 import shutil
 
 import numpy as np
@@ -154,15 +153,18 @@ def test_unknown_policy_names_the_known_ones(replay):
         simulate_shop(replay, policies=("s/S",))
 
 
-def test_higher_service_target_never_lowers_the_planners_fill_rate(replay):
-    """A property of the planner on this shop's own demand (it can fail: lead times are drawn per order).
-    The replay's demand is 358 units, so a unit is 0.28 points of fill rate; a higher target may lose at
-    most four units more (the class-wide allocation moves stock between SKUs, and which SKU a lumpy
-    order hits is chance), and over the sweep it must buy at least 10 points."""
-    rates = [simulate_shop(replay, model="moving_average", service_level=target, n_paths=100, policies=("planner",))
-             .loc[0, "fill_rate"] for target in (0.80, 0.85, 0.90, 0.95, 0.98, 0.99)]
-    assert all(b >= a - 0.012 for a, b in itertools.pairwise(rates)), rates
-    assert rates[-1] - rates[0] >= 0.10, rates
+def test_higher_service_target_never_lowers_the_planners_fill_rate(imported_shop, history):
+    """A property of the planner on this shop's own demand, averaged over five replays (seeds) that
+    draw each order's lead time differently: the replay's demand is 358 units on 5 SKUs, and one replay
+    at an 80 % target served 73.7-81.0 % by seed, so a single seed cannot order targets 10 points
+    apart. The mean must rise with the target, and 80 % -> 99 % must buy at least 10 points."""
+    settings = plan_settings(imported_shop.config)
+    rates = np.array([[simulate_shop(shop_replay(history, imported_shop.inputs(), settings, seed=seed), model="moving_average",
+                                     service_level=target, n_paths=100, policies=("planner",)).loc[0, "fill_rate"]
+                       for target in (0.80, 0.90, 0.99)] for seed in range(5)])
+    mean = rates.mean(axis=0)
+    assert mean[0] < mean[1] < mean[2], rates
+    assert mean[2] - mean[0] >= 0.10, rates
 
 
 def test_results_are_deterministic_by_seed(imported_shop, history):
