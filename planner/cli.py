@@ -285,8 +285,10 @@ def scenarios_command(shop, files: tuple[Path, ...], out: Path | None) -> None:
     currency = shop.config.shop.currency
     click.echo(f"{'scenario':<28} {'purchase ' + currency:>16} {'vs base':>12} {'fill rate':>9} {'lost margin':>12} {'at risk':>7}")
     for row in table.to_dict("records"):
-        click.echo(f"{str(row['name'])[:28]:<28} {row['purchase_value']:>16,.0f} {row['purchase_value_vs_baseline']:>+12,.0f} "
-                   f"{row['fill_rate']:>9.1%} {row['lost_margin']:>12,.0f} {row['campaigns_at_risk']:>7}")
+        click.echo(f"{str(row['scenario'])[:28]:<28} {row['purchase_value']:>16,.0f} {row['purchase_value_vs_baseline']:>+12,.0f} "
+                   f"{row['fill_rate']:>9.1%} {row['lost_margin']:>12,.0f} {row['campaigns_at_risk']:>7.0f}")
+        if row["note"]:
+            click.echo(f"  {row['note']}")
     click.echo(f"  wrote {path}")
 
 

@@ -653,18 +653,62 @@ def compare_scenarios(shop, inputs: Inputs, forecast_result, scenarios: list[Sce
     One row per scenario: name, purchase_value, units, fill_rate (expected, over the sample paths),
     lost_units, lost_margin, campaigns_at_risk, end_inventory_value (expected stock at unit cost on
     the horizon's last day), and for each of these a ``*_vs_baseline`` difference. Fill rate and lost
-    sales of every scenario count the days the baseline's orders cover, per SKU.
+    sales of every scenario count the days the baseline's orders cover, per SKU. ``note``: campaigns
+    the scenario changes that start after those days (campaign_timing_notes), so that a row of zeros
+    says why.
     """
+    from planner import pipeline
+
+    settings = settings or pipeline.plan_settings(shop.config)
     baseline = run_scenario(shop, inputs, forecast_result, Scenario("baseline"), settings)
     base = plan_metrics(baseline[2], baseline[3])
     window = baseline[3].set_index("sku")["window_days"]
     rows = []
     for scenario in scenarios:
-        _, _, plan, evaluation = run_scenario(shop, inputs, forecast_result, scenario, settings, window)
+        s_inputs, _, plan, evaluation = run_scenario(shop, inputs, forecast_result, scenario, settings, window)
         figures = plan_metrics(plan, evaluation)
         row = {"scenario": scenario.name, "changes": len(scenario.changes)}
         for metric in COMPARISON_METRICS:
             row[metric] = figures[metric]
             row[f"{metric}_vs_baseline"] = figures[metric] - base[metric]
+        row["note"] = campaign_timing_notes(scenario, inputs, s_inputs, settings, forecast_result.today, window)
         rows.append(row)
-    return pd.DataFrame(rows, columns=["scenario", "changes"] + [c for m in COMPARISON_METRICS for c in (m, f"{m}_vs_baseline")])
+    return pd.DataFrame(rows, columns=["scenario", "changes"] + [c for m in COMPARISON_METRICS for c in (m, f"{m}_vs_baseline")]
+                        + ["note"])
+
+
+def campaign_timing_notes(scenario: Scenario, inputs: Inputs, scenario_inputs: Inputs, settings: PlanSettings,
+                          today, window_days: pd.Series) -> str:
+    """Campaigns the scenario changes (by id: an uplift, a cancellation, a move, an addition) that start
+    after the days this plan's orders cover for their featured SKUs (``window_days`` from the day after
+    ``today``, as evaluate_plan counts them): this plan cannot show their effect, a later review
+    orders for them (not this one: their order-by date, planner.plan.campaign_order_by_date of the
+    first featured SKU, is after the next review). E.g. 'LIVE-CR-2027-01-15 starts 15 Jan 2027, after
+    the days this plan's orders cover (to 22 Dec 2026); its stock is due to be ordered by 20 Dec 2026,
+    at a later review'. Empty when there are none."""
+    today = pd.Timestamp(today).normalize()
+    touched = []
+    for change in scenario.changes:
+        name = change.params.get("campaign_id" if change.kind == "add_campaign" else "campaign")
+        if change.kind in ("campaign_uplift", "cancel_campaign", "move_campaign", "add_campaign") and name not in CAMPAIGN_TYPES:
+            touched.append((name, inputs if change.kind == "cancel_campaign" else scenario_inputs))
+    terms = supply_terms(inputs.products, inputs.suppliers, settings).drop_duplicates("sku").set_index("sku")
+    notes = []
+    for name, source in dict(touched).items():
+        rows = source.campaigns[source.campaigns["campaign_id"].astype(str) == str(name)]
+        skus = [s for r in rows["skus"].astype(str) for s in r.split(";") if s in terms.index]
+        if not len(rows) or not skus:
+            continue
+        start = pd.Timestamp(rows["start"].min())
+        covered_to = today + pd.Timedelta(days=int(window_days.reindex(skus).fillna(0).max()))
+        if start.normalize() <= covered_to:
+            continue
+        t = terms.loc[skus]
+        order_by = campaign_order_by_date(pd.Series([start] * len(skus)), t["lead_time_days"].to_numpy(),
+                                          t["transit_days"].to_numpy(), t["receiving_days"].to_numpy(),
+                                          settings.receiving_buffer_days).min()
+        if order_by < today + pd.Timedelta(days=int(settings.review_period_days)):
+            continue  # the plan pre-builds for it now (planner.plan), and the scenario's orders show it
+        notes.append(f"{name} starts {start:%d %b %Y}, after the days this plan's orders cover "
+                     f"(to {covered_to:%d %b %Y}); its stock is due to be ordered by {order_by:%d %b %Y}, at a later review")
+    return "; ".join(notes)

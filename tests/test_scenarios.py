@@ -236,3 +236,35 @@ def test_invalid_yaml_names_the_line(tmp_path):
     path.write_text("name: x\nchanges:\n  - budget_cap: [1, 2\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"^broken.yaml: line \d+: not valid YAML"):
         S.load_scenario(path)
+
+
+def test_a_campaign_after_the_orders_window_is_named_not_shown_as_no_effect(sample_run):
+    """The example live (15 January) starts after the days this plan's orders cover, and its order-by
+    date is after the next review: the comparison cannot move, and its note says why and when."""
+    shop, inputs, result, _ = sample_run
+    scenarios = [S.load_scenario(EXAMPLES / "baseline.yaml"), S.load_scenario(EXAMPLES / "livestream_3x.yaml")]
+    table = S.compare_scenarios(shop, inputs, result, scenarios)
+    campaign = scenarios[1].changes[0].params["campaign"]
+    assert table.loc[0, "note"] == ""
+    assert table.loc[1, "purchase_value_vs_baseline"] == 0
+    note = table.loc[1, "note"]
+    assert note.startswith(f"{campaign} starts 15 Jan 2027, after the days this plan's orders cover (to ")
+    order_by = pd.Timestamp(note.split("ordered by ")[1].split(",")[0])
+    assert order_by >= pd.Timestamp(result.today).normalize() + pd.Timedelta(days=7)
+    # a campaign inside the window gets no note: move the live to the plan's first week
+    moved = S.parse_scenario({"name": "live next week", "changes": [
+        {"campaign_uplift": {"campaign": campaign, "scale": 3}},
+        {"move_campaign": {"campaign": campaign, "days": -((pd.Timestamp("2027-01-15") - pd.Timestamp(result.today)).days - 3)}}]})
+    assert S.compare_scenarios(shop, inputs, result, [moved]).loc[0, "note"] == ""
+
+
+def test_scenarios_command_prints_the_comparison_and_the_note(sample_run):
+    from click.testing import CliRunner
+
+    from planner.cli import main
+
+    shop = sample_run[0]
+    outcome = CliRunner().invoke(main, ["scenarios", "--shop", str(shop.root), str(EXAMPLES / "livestream_3x.yaml")])
+    assert outcome.exit_code == 0, outcome.output
+    assert "Creator live sells 3x" in outcome.output
+    assert "after the days this plan's orders cover" in outcome.output

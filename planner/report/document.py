@@ -446,6 +446,9 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
                       f"Lost margin ({currency})", "Campaigns at risk", f"Stock at horizon end ({currency})"], rows,
                      [62, 32, 20, 26, 26, 32, 24, 40], ["LEFT"] + ["RIGHT"] * 7, size=7.5)
         pdf.text_line("Second line of each cell: difference to the plan as it is.", size=7.5, color=MUTED)
+        for r in scenarios_table.to_dict("records"):
+            if r.get("note"):
+                pdf.text_line(f"{r['scenario']}: {r['note']}.", size=7.5, color=MUTED)
         pdf.ln(2)
         pdf.figure(figures.scenario_figure(scenarios_table, currency))
 
