@@ -82,12 +82,15 @@ def campaign_rows(inputs: Inputs, history: pd.DataFrame) -> pd.DataFrame:
 
 def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None, model: str | None = None,
                  horizon: int | None = None, n_paths: int = N_PATHS, seed: int = 0,
-                 model_params: dict | None = None) -> ForecastResult:
+                 model_params: dict | None = None, choice: pd.DataFrame | None = None,
+                 fitted: Forecaster | None = None) -> ForecastResult:
     """Fit the shop's model on its history and campaigns and draw sample paths over the horizon.
 
     Without ``model``, each SKU uses the model the shop's last backtest chose for it
     (model_choice.csv; every command that forecasts reads it here, so plan, report, scenarios and
-    run agree); naming a ``model`` forecasts every SKU with it.
+    run agree); naming a ``model`` forecasts every SKU with it. ``choice`` replaces the one on disk (a
+    backtest of the same run); ``fitted``: the shop's model already fitted on this history (its paths
+    are drawn again, the same for the same seed), so that only the SKUs the choice moves are refitted.
 
     The forecast starts the day after the last history day and runs through the plan horizon
     counted from the planning day, so a snapshot taken after the last export still gets a full horizon."""
@@ -103,11 +106,15 @@ def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None
     if name == "campaign":
         params.setdefault("market", config.shop.market)
     products = inputs.products[["sku", "category"]]
-    fitted = get_model(name, **params).fit(history, campaigns, products)
+    if fitted is None:
+        fitted = get_model(name, **params).fit(history, campaigns, products)
     # drawn a chunk of SKUs at a time when read: the forecast frame here, the plan's blocks later
     paths = fitted.chunked_paths(days, n_paths=n_paths, seed=seed)
     models = pd.Series(name, index=pd.Index(paths.skus, dtype=object))
-    choice = latest_model_choice(shop) if model is None else None
+    if model is not None:
+        choice = None
+    elif choice is None:
+        choice = latest_model_choice(shop)
     if choice is not None and len(choice):
         paths, models = apply_model_choice(paths, name, choice, history, campaigns, products, days, n_paths, seed)
     forecast = paths.to_frame()

@@ -259,7 +259,7 @@ def step_forecast(context: RunContext) -> dict:
         params = {"executor": context.options["executor"], "scheduler": context.options.get("scheduler")}
     result = pipeline.run_forecast(shop, inputs, model=context.options.get("model"), model_params=params)
     pipeline.write_forecast(result, context.folder)
-    context.values.update(inputs=inputs, forecast=result)
+    context.values.update(inputs=inputs, forecast=result, forecast_params=params)
     per_model = result.forecast.drop_duplicates("sku")["model"].value_counts()
     return {"skus": int(len(result.paths.skus)), "horizon_days": int(result.paths.horizon), "model": model,
             "models_by_sku": {str(k): int(v) for k, v in per_model.items()},
@@ -297,9 +297,26 @@ def step_backtest(context: RunContext) -> dict:
     calibration = pipeline.backtest_calibration(context.values["inputs"], result, pipeline.plan_settings(shop.config))
     pipeline.write_backtest(result, context.folder, calibration)
     context.values["backtest_metrics"] = result.metrics
+    moved = _moved_skus(forecast, result.choice, model) if context.options.get("model") is None else []
+    if moved:
+        # the backtest chose another model for some SKUs than the forecast used (the newest choice on
+        # disk, none on a first run): forecast them again, so this run's plan is the plan that
+        # `restock plan` makes from this run's outputs
+        forecast = pipeline.run_forecast(shop, context.values["inputs"], history=forecast.history, choice=result.choice,
+                                         fitted=forecast.model, model_params=context.values.get("forecast_params"))
+        pipeline.write_forecast(forecast, context.folder)
     # the plan and the scenarios after this step use it (on disk it counts once the run succeeds)
     context.values["forecast"] = replace(forecast, calibration=calibration)
-    return {"ran": True, "models": models, "cutoffs": len(result.cutoffs), "calibration_windows": calibration.windows}
+    return {"ran": True, "models": models, "cutoffs": len(result.cutoffs), "calibration_windows": calibration.windows,
+            "skus_forecast_again": len(moved)}
+
+
+def _moved_skus(forecast, choice: pd.DataFrame, default: str) -> list[str]:
+    """SKUs whose model in the backtest's ``choice`` differs from the one ``forecast`` used."""
+    used = forecast.forecast.drop_duplicates("sku").set_index("sku")["model"]
+    chosen = choice.set_index("sku")["model"].reindex(used.index).fillna(default) if len(choice) else pd.Series(
+        default, index=used.index)
+    return sorted(used.index[used.to_numpy() != chosen.to_numpy()].astype(str))
 
 
 def step_scenarios(context: RunContext) -> dict:

@@ -198,3 +198,22 @@ def test_run_on_a_dask_cluster_gives_the_local_plan(small_shop, tmp_path):
     assert manifest["settings"]["options"]["executor"] == "dask"
     for name in ("forecast.csv", "orders.csv", "plan.csv"):
         assert (small_shop.runs / "latest" / name).read_bytes() == (local_copy / "runs" / "latest" / name).read_bytes(), name
+
+
+def test_a_first_run_plans_what_restock_plan_then_plans(small_shop):
+    """The run's backtest chooses a model per SKU after the run has forecast; the SKUs it moves are
+    forecast again before the plan, so the run's orders are the ones `restock plan` makes right after
+    from the run's outputs (model_choice.csv, lead_time_calibration.csv)."""
+    result = run_cli(small_shop)
+    assert result.exit_code == 0, result.output
+    latest = small_shop.runs / "latest"
+    manifest = json.loads((latest / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["steps"]["backtest"]["skus_forecast_again"] > 0  # a first run: no choice when it forecast
+    choice = pd.read_csv(latest / "model_choice.csv", dtype={"sku": str}).set_index("sku")["model"]
+    used = pd.read_csv(latest / "forecast.csv", dtype={"sku": str}).drop_duplicates("sku").set_index("sku")["model"]
+    assert (used == choice.reindex(used.index).fillna("campaign")).all()
+    planned = CliRunner().invoke(main, ["plan", "--shop", str(small_shop.root), "--out", str(small_shop.root / "later")])
+    assert planned.exit_code == 0, planned.output
+    columns = ["sku", "supplier", "quantity", "value", "order_by"]
+    pd.testing.assert_frame_equal(pd.read_csv(small_shop.root / "later" / "orders.csv", dtype={"sku": str})[columns],
+                                  pd.read_csv(latest / "orders.csv", dtype={"sku": str})[columns])
