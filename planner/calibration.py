@@ -308,7 +308,8 @@ def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = No
     A window that ran out of stock is judged on its demand's expectation given what sold
     (achieved_fill_rates). Cross-fitted by backtest origin when there are several (``cutoff`` column): the windows of one
     origin are planned with the calibration fitted on the others, so the ratios a window is judged
-    against never include its own. At most ``max_windows`` windows per origin (a seeded sample).
+    against never include its own. About ``max_windows`` windows per origin at most (a seeded sample of
+    SKUs, with all their windows).
     ``order_terms``: moq and case_pack per SKU (index sku), for the lots orders come in
     (planner.plan.order_lot_sizes); without it orders are exact. ``slow_units``: the plan's
     slow_mover_units (below it, the discrete formulas). ``unit_values`` (index sku; the plan's
@@ -332,7 +333,10 @@ def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = No
         others = frame[groups != group] if groups.nunique() > 1 else frame
         calibration = fit_calibration(others, **fit_options)
         if len(mine) > max_windows:
-            mine = mine.iloc[np.sort(rng.choice(len(mine), max_windows, replace=False))]
+            # a seeded sample of SKUs, all windows of each: a window judged in turn needs its predecessors
+            skus = np.sort(mine["sku"].astype(str).unique())
+            keep = max(1, int(len(skus) * max_windows / len(mine)))
+            mine = mine[mine["sku"].astype(str).isin(rng.choice(skus, keep, replace=False))]
         mean_lead = np.repeat(mine["forecast_lead"].to_numpy(float)[:, None], n_paths, axis=1)
         mean_cycle = np.repeat(mine["forecast_cycle"].to_numpy(float)[:, None], n_paths, axis=1)
         lead, cycle = calibrated_demand(calibration, mine["sku"].to_numpy(), mean_lead, mean_cycle, seed=seed)

@@ -232,3 +232,8 @@ def test_backtest_service_judges_a_skus_windows_in_turn_when_told_the_review_per
     chained = backtest_service(errors, review_days=REVIEW)
     assert (chained["achieved"].to_numpy() >= alone["achieved"].to_numpy() - 1e-12).all()
     assert chained["achieved"].iloc[0] > alone["achieved"].iloc[0] + 0.01
+    # a large shop's windows are sampled: by SKU, so that each kept window still has its predecessors
+    few = dict(max_windows=100)
+    sampled, sampled_alone = backtest_service(errors, review_days=REVIEW, **few), backtest_service(errors, **few)
+    gain = chained["achieved"].iloc[0] - alone["achieved"].iloc[0]
+    assert sampled["achieved"].iloc[0] - sampled_alone["achieved"].iloc[0] > 0.5 * gain
