@@ -46,7 +46,7 @@ from forecast.contract import CAMPAIGN_TYPES
 from forecast.models.base import SamplePaths
 from planner.demand import demand_blocks
 from planner.errors import ConfigError
-from planner.io.inputs import Inputs
+from planner.io.inputs import Inputs, expand_campaigns
 from planner.plan import (
     Plan,
     PlanSettings,
@@ -692,21 +692,16 @@ def campaign_timing_notes(scenario: Scenario, inputs: Inputs, scenario_inputs: I
         name = change.params.get("campaign_id" if change.kind == "add_campaign" else "campaign")
         if change.kind in ("campaign_uplift", "cancel_campaign", "move_campaign", "add_campaign") and name not in CAMPAIGN_TYPES:
             touched.append((name, inputs if change.kind == "cancel_campaign" else scenario_inputs))
-    terms = supply_terms(inputs.products, inputs.suppliers, settings).drop_duplicates("sku").set_index("sku")
     notes = []
     for name, source in dict(touched).items():
         rows = source.campaigns[source.campaigns["campaign_id"].astype(str) == str(name)]
-        skus = [s for r in rows["skus"].astype(str) for s in r.split(";") if s in terms.index]
-        if not len(rows) or not skus:
+        featured = campaign_order_by(inputs, settings, expand_campaigns(rows, source.products))
+        if featured.empty:
             continue
-        start = pd.Timestamp(rows["start"].min())
-        covered_to = today + pd.Timedelta(days=int(window_days.reindex(skus).fillna(0).max()))
+        start, order_by = pd.Timestamp(featured["start"].min()), pd.Timestamp(featured["order_by"].min())
+        covered_to = today + pd.Timedelta(days=int(window_days.reindex(featured["sku"]).fillna(0).max()))
         if start.normalize() <= covered_to:
             continue
-        t = terms.loc[skus]
-        order_by = campaign_order_by_date(pd.Series([start] * len(skus)), t["lead_time_days"].to_numpy(),
-                                          t["transit_days"].to_numpy(), t["receiving_days"].to_numpy(),
-                                          settings.receiving_buffer_days).min()
         if order_by < today + pd.Timedelta(days=int(settings.review_period_days)):
             continue  # the plan pre-builds for it now (planner.plan), and the scenario's orders show it
         notes.append(f"{name} starts {start:%d %b %Y}, after the days this plan's orders cover "
