@@ -213,12 +213,17 @@ class PlannerPolicy:
         r = seen.replay
         first = max(0, t - self.history_days)
         days, n = t - first, len(r.skus)
+        # as `restock run` reads a shop (forecast.history.complete_history): a SKU's history starts at its
+        # first sale; the days before it launched are not days it sold nothing
+        selling = seen.sales[:, :t] > 0
+        launched = np.where(selling.any(axis=1), selling.argmax(axis=1), 0)
+        keep = (first + np.arange(days))[None, :] >= launched[:, None]
         history = pd.DataFrame({
             "sku": np.repeat(r.skus, days),
             "date": np.tile(r.dates[first:t].values, n),
             "units": seen.sales[:, first:t].reshape(-1).astype(float),
             "censored": seen.censored[:, first:t].reshape(-1),
-        })
+        })[keep.reshape(-1)]
         campaigns = r.campaigns if r.campaigns is not None and len(r.campaigns) else None
         model = get_model(self.model, **self.model_params).fit(history, campaigns)
         lead_max = int(np.ceil(r.lead_time_days.max() + 4 * r.lead_time_sd_days.max())) + 1

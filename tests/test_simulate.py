@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.simulate import (
-    CoverPolicy, MinMaxPolicy, PlannerPolicy, Replay, TextbookPolicy, campaign_day_mask, daily_demand_matrix,
+    CoverPolicy, MinMaxPolicy, Observed, PlannerPolicy, Replay, TextbookPolicy, campaign_day_mask, daily_demand_matrix,
     interpolate_value_at_fill, simulate,
 )
 
@@ -127,3 +127,15 @@ def test_calibration_on_own_forecast_errors_closes_the_gap_on_trending_demand():
     assert plain.fill_rate < 0.93
     assert abs(calibrated.fill_rate - 0.95) < abs(plain.fill_rate - 0.95)
     assert abs(calibrated.fill_rate - 0.95) < 0.02
+
+
+def test_the_planners_history_of_a_sku_starts_at_its_first_sale_as_restock_run_reads_it():
+    """A SKU launched on day 120 of 180: the days before are not days it sold nothing (forecast.history.
+    complete_history starts each SKU at its first sale). Fed those zeros, the level would be diluted."""
+    rng = np.random.default_rng(0)
+    demand = np.concatenate([np.zeros(120), rng.poisson(5.0, 80)]).astype(float)
+    replay = one_sku(demand, lead=7, review=7, start=180)
+    rule = PlannerPolicy(model="campaign", model_params={"yearly": False, "monthly": False}, n_paths=50)
+    seen = Observed(replay, 180, demand[None, :180], np.zeros((1, 180), dtype=bool))
+    daily_mean = rule._forecast_windows(seen, 180)[2]
+    assert 4.0 < daily_mean.mean() < 6.0
