@@ -69,7 +69,7 @@ def allocate_fill_rate(
     review_demand: np.ndarray,
     unit_values: np.ndarray,
     target: float,
-    floor: float = 0.5,
+    floor: float | np.ndarray = 0.5,
     cap: float = 0.999,
     tolerance: float = 1e-4,
 ) -> Allocation:
@@ -80,6 +80,8 @@ def allocate_fill_rate(
     review_demand : expected demand per review period per SKU (the fill rate's denominator).
     unit_values : value of a unit held per SKU (> 0).
     target : the fill rate the group's units must reach.
+    floor : the least cycle service of every SKU, or per SKU (n,): a SKU featured in a campaign inside
+        its window is held higher (PlanSettings.campaign_service); the others then carry less of the target.
 
     lambda is found by bisection on its logarithm (the group's fill rate never falls as lambda grows):
     the smallest lambda, within a factor 1 + ``tolerance``, whose fill rate reaches the target.
@@ -87,8 +89,9 @@ def allocate_fill_rate(
     values = np.asarray(unit_values, dtype=float)
     if (values <= 0).any() or not np.isfinite(values).all():
         raise ValueError("unit_values must be positive and finite (planner.allocation.value_weights)")
-    if not 0 < floor <= cap < 1:
-        raise ValueError(f"need 0 < floor <= cap < 1; got floor={floor}, cap={cap}")
+    floor = np.broadcast_to(np.asarray(floor, dtype=float), values.shape)
+    if not (np.all(floor > 0) and np.all(floor <= cap) and cap < 1):
+        raise ValueError(f"need 0 < floor <= cap < 1; got floor={floor.min()}..{floor.max()}, cap={cap}")
     demand = float(np.sum(review_demand))
 
     def evaluate(lam: float) -> Allocation:
@@ -98,7 +101,7 @@ def allocate_fill_rate(
         fill = 1 - float(shortage.sum()) / demand if demand > 0 else 1.0
         return Allocation(service, levels, shortage, fill, fill >= target - 1e-12)
 
-    low, high = values.min() / (1 - floor), values.max() / (1 - cap)  # everyone at the floor / at the cap
+    low, high = (values / (1 - floor)).min(), values.max() / (1 - cap)  # everyone at the floor / at the cap
     at_low = evaluate(low)
     if at_low.reached:
         return at_low

@@ -314,7 +314,8 @@ def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = No
     (planner.plan.order_lot_sizes); without it orders are exact. ``slow_units``: the plan's
     slow_mover_units (below it, the discrete formulas). ``unit_values`` (index sku; the plan's
     fill_rate_scope 'class'): each grid target is kept over the units of all windows of an origin at the
-    least stock value (planner.plan.allocated_levels, no SKU below ``floor``), as the plan keeps it over
+    least stock value (planner.plan.allocated_levels, no SKU below ``floor``, or below the window's own
+    ``floor`` column where ``errors`` has one: a campaign inside it), as the plan keeps it over
     a class; without it every window's SKU meets the target on its own. ``review_days`` (windows one
     review apart, as backtest_errors makes them with ``step`` = the review period): the windows of a SKU
     and backtest origin are judged in turn under lost sales (achieved_fill_rates' ``chains``); without
@@ -350,7 +351,8 @@ def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = No
             values = value_weights(np.nan_to_num(
                 pd.Series(unit_values).rename(index=str).reindex(mine["sku"].astype(str)).to_numpy(float)))
             groups_of = mine["origin"].astype(str).to_numpy()
-        levels.append(levels_at_targets(lead, cycle, SERVICE_GRID, "fill_rate", slow_units, lot, values, groups_of, floor))
+        floors = mine["floor"].to_numpy(float) if "floor" in mine.columns else floor
+        levels.append(levels_at_targets(lead, cycle, SERVICE_GRID, "fill_rate", slow_units, lot, values, groups_of, floors))
         lead_real.append(mine["realised_lead"].to_numpy(float))
         cycle_real.append(mine["realised_cycle"].to_numpy(float))
         censored.append(mine["censored"].to_numpy(bool))

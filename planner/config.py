@@ -30,6 +30,7 @@ class PlanningSettings:
     service_measure: str = "fill_rate"   # 'fill_rate' (type 2) or 'cycle' (type 1)
     fill_rate_scope: str = "class"       # 'class': over the class's units, least stock value; 'sku': each SKU
     min_sku_service: float = 0.5         # with 'class': no SKU planned below this cycle service
+    campaign_service: float = 0.9        # with 'class': a SKU in a campaign its order covers, at least this (0: off)
     review_period_days: int = 7
     horizon_days: int = 90
     class_service_levels: dict = field(default_factory=lambda: {"A": 0.98, "B": 0.95, "C": 0.90})
@@ -142,6 +143,9 @@ def _check(file: str, config: ShopConfig) -> None:
     if not 0 < planning.min_sku_service < 1:
         raise ConfigError(f"{file}: 'planning.min_sku_service' = {planning.min_sku_service} should be between 0 and 1, "
                           f"e.g. 0.5")
+    if not 0 <= planning.campaign_service < 1:
+        raise ConfigError(f"{file}: 'planning.campaign_service' = {planning.campaign_service} should be between 0 "
+                          f"(off) and 0.999, e.g. 0.9")
     for cls_name, level in planning.class_service_levels.items():
         if cls_name not in ("A", "B", "C") or not isinstance(level, (int, float)) or not 0.5 <= level < 1:
             raise ConfigError(f"{file}: 'planning.class_service_levels.{cls_name}' = {level!r}: "

@@ -21,7 +21,7 @@ from planner.errors import RestockError
 from planner.io.inputs import Inputs, expand_campaigns
 from planner.allocation import value_weights
 from planner.calibration import Calibration, backtest_errors, backtest_service, fit_calibration
-from planner.plan import Plan, PlanSettings, make_plan, supply_terms
+from planner.plan import Plan, PlanSettings, campaign_floors, make_plan, supply_terms
 from planner.positions import inventory_positions
 from planner.shop import Shop
 from planner.store import Store
@@ -153,7 +153,7 @@ def plan_settings(config: ShopConfig, **overrides) -> PlanSettings:
         budget_cap=planning.budget_cap, fbt_inbound_capacity=planning.fbt_inbound_capacity,
         max_cover_days=planning.max_cover_days, overstock_days=planning.overstock_days,
         no_sale_days=planning.no_sale_days, fill_rate_scope=planning.fill_rate_scope,
-        min_sku_service=planning.min_sku_service,
+        min_sku_service=planning.min_sku_service, campaign_service=planning.campaign_service or None,
     )
     return replace(settings, **overrides) if overrides else settings
 
@@ -232,6 +232,10 @@ def backtest_calibration(inputs: Inputs, result, settings: PlanSettings) -> Cali
     errors = backtest_errors(result.forecasts, lead_days, settings.review_period_days, result.choice,
                              step=settings.review_period_days)
     calibration = fit_calibration(errors)
+    # the plan holds a SKU featured in a campaign inside its window at campaign_service: so were its past windows
+    featured = windows_featured(errors, expand_campaigns(inputs.campaigns, inputs.products, sorted(errors["sku"].astype(str).unique())),
+                                settings.review_period_days)
+    errors = errors.assign(floor=campaign_floors(featured, settings.min_sku_service, settings.campaign_service))
     values = None
     if settings.fill_rate_scope == "class":  # the plan keeps each class's fill rate over its units
         values = pd.Series(value_weights(terms["unit_cost"].to_numpy(), terms["price"].to_numpy()), index=terms.index)
@@ -239,6 +243,23 @@ def backtest_calibration(inputs: Inputs, result, settings: PlanSettings) -> Cali
                                slow_units=settings.slow_mover_units, unit_values=values, floor=settings.min_sku_service,
                                review_days=settings.review_period_days)
     return replace(calibration, service=service if len(service) else None)
+
+
+def windows_featured(errors: pd.DataFrame, campaigns: pd.DataFrame, review_days: int) -> np.ndarray:
+    """Per backtest window (sku, origin, lead_days): is its SKU featured in a campaign on a day of its lead
+    time + review, as make_plan decides it for today's window."""
+    featured = np.zeros(len(errors), dtype=bool)
+    if campaigns is None or len(campaigns) == 0 or len(errors) == 0 or "lead_days" not in errors.columns:
+        return featured
+    windows = pd.DataFrame({"row": np.arange(len(errors)), "sku": errors["sku"].astype(str).to_numpy(),
+                            "first": pd.to_datetime(errors["origin"]).dt.normalize().to_numpy()})
+    windows["last"] = windows["first"] + pd.to_timedelta(np.ceil(errors["lead_days"].to_numpy(float)) + review_days - 1, unit="D")
+    rows = campaigns.assign(sku=campaigns["sku"].astype(str), start=pd.to_datetime(campaigns["start"]).dt.normalize(),
+                            end=pd.to_datetime(campaigns["end"]).dt.normalize())[["sku", "start", "end"]]
+    pairs = windows.merge(rows, on="sku")
+    hit = pairs.loc[(pairs["start"] <= pairs["last"]) & (pairs["end"] >= pairs["first"]), "row"].to_numpy()
+    featured[hit] = True
+    return featured
 
 
 def latest_calibration(shop: Shop) -> Calibration | None:

@@ -66,6 +66,9 @@ class PlanSettings:
                          stock value (planner.allocation: cheap units protected more); 'sku': every SKU
                          meets it on its own
     min_sku_service      with scope 'class', no SKU is planned below this cycle service
+    campaign_service     with scope 'class', a SKU featured in a campaign on a day its order covers (lead
+                         time + review) is planned at least at this cycle service (None: as any other);
+                         the rest of its class carries less of the target, so the class's promise is kept
     seed                 seed of the lead-time draws
     block_skus           SKUs whose sample paths are read at once (bounds memory; the plan does not depend on it)
     """
@@ -88,6 +91,7 @@ class PlanSettings:
     slow_mover_units: float = 20.0
     fill_rate_scope: Literal["class", "sku"] = "class"
     min_sku_service: float = 0.5
+    campaign_service: float | None = 0.90
     seed: int = 0
     block_skus: int = BLOCK_SKUS
 
@@ -98,6 +102,8 @@ class PlanSettings:
             raise ValueError(f"fill_rate_scope must be 'class' or 'sku'; got {self.fill_rate_scope!r}")
         if not 0 < self.min_sku_service < 1:
             raise ValueError(f"min_sku_service must be strictly between 0 and 1; got {self.min_sku_service}")
+        if self.campaign_service is not None and not 0 < self.campaign_service < 1:
+            raise ValueError(f"campaign_service must be strictly between 0 and 1; got {self.campaign_service}")
         for name, level in {"service_level": self.service_level, **self.class_service_levels}.items():
             if not 0 < level < 1:
                 raise ValueError(f"service level {name} must be strictly between 0 and 1; got {level}")
@@ -341,7 +347,7 @@ class AllocatedLevels:
 
 def allocated_levels(
     lead: np.ndarray, cycle: np.ndarray, targets: np.ndarray, unit_values: np.ndarray, slow_units: float,
-    lot_sizes: np.ndarray | None = None, groups: np.ndarray | None = None, floor: float = 0.5,
+    lot_sizes: np.ndarray | None = None, groups: np.ndarray | None = None, floor: float | np.ndarray = 0.5,
 ) -> AllocatedLevels:
     """Fill-rate targets kept over the units of each group of SKUs (default: the SKUs sharing a target),
     at the least stock value (planner.allocation): each SKU is planned at the cycle service
@@ -351,7 +357,7 @@ def allocated_levels(
 
     lead, cycle : (n, paths) demand samples over lead time and lead time + review.
     unit_values : (n,) value of a unit held (allocation.value_weights).
-    floor : no SKU is planned below this cycle service.
+    floor : no SKU is planned below this cycle service (one for all, or per SKU).
     """
     service, level, fill = _allocate(lead, cycle, targets, unit_values, slow_units, lot_sizes, groups, floor)
     _, reorder, method = order_up_to_levels(lead, cycle, service, "cycle", slow_units)
@@ -370,6 +376,7 @@ def _allocate(lead, cycle, targets, unit_values, slow_units, lot_sizes, groups, 
     review = np.maximum(cycle.mean(1) - lead.mean(1), 0.0)
     lots = None if lot_sizes is None else np.maximum(np.asarray(lot_sizes, dtype=float), 1.0)
     service, level, fill = np.zeros(n), np.zeros(n), np.ones(n)
+    floors = np.broadcast_to(np.asarray(floor, dtype=float), (n,))
     for code in np.unique(codes):
         rows = np.flatnonzero(codes == code)
         mine_lots = None if lots is None else lots[rows]
@@ -387,10 +394,23 @@ def _allocate(lead, cycle, targets, unit_values, slow_units, lot_sizes, groups, 
             return expected_cycle_shortage(mine_lead, mine_cycle, s, mine_lots)
 
         allocation = allocate_fill_rate(levels_at, shortage_at, review[rows], values[rows], float(targets[rows[0]]),
-                                        floor=floor)
+                                        floor=floors[rows])
         service[rows], level[rows] = allocation.service, allocation.levels
         fill[rows] = np.where(review[rows] > 0, 1 - allocation.shortage / np.maximum(review[rows], 1e-12), 1.0)
     return service, level, fill
+
+
+def campaign_floors(featured: np.ndarray, min_service: float, campaign_service: float | None) -> np.ndarray:
+    """The least cycle service per SKU: ``campaign_service`` where the SKU is featured in a campaign on a
+    day its order covers, ``min_service`` elsewhere (PlanSettings.campaign_service).
+
+    >>> campaign_floors(np.array([True, False]), 0.5, 0.98).tolist()
+    [0.98, 0.5]
+    """
+    featured = np.asarray(featured, dtype=bool)
+    if campaign_service is None:
+        return np.full(featured.shape, float(min_service))
+    return np.where(featured, max(float(min_service), float(campaign_service)), float(min_service))
 
 
 def expected_cycle_shortage(lead: np.ndarray, cycle: np.ndarray, levels: np.ndarray,
@@ -408,7 +428,7 @@ def expected_cycle_shortage(lead: np.ndarray, cycle: np.ndarray, levels: np.ndar
 
 def levels_at_targets(lead: np.ndarray, cycle: np.ndarray, grid, measure: str, slow_units: float,
                       lot_sizes: np.ndarray | None = None, unit_values: np.ndarray | None = None,
-                      groups: np.ndarray | None = None, floor: float = 0.5) -> np.ndarray:
+                      groups: np.ndarray | None = None, floor: float | np.ndarray = 0.5) -> np.ndarray:
     """S per SKU at each target of ``grid`` (every SKU at the same target): (n, len(grid)); with
     ``unit_values`` (fill rate), the target is kept over each group's units (allocated_levels), else
     every SKU meets it on its own (order_up_to_levels)."""
@@ -636,10 +656,15 @@ def make_plan(
         planned = calibration.planned_targets(targets)  # what past windows needed to be served the promise
     sku_service = sku_fill = np.full(n, np.nan)
     unit_values = value_weights(terms["unit_cost"].to_numpy(), terms["price"].to_numpy())
+    # a SKU featured in a campaign on a day this order covers is held at campaign_service at least
+    featured = np.zeros(n, dtype=bool)
+    in_window = camp["start_day"].to_numpy(int) < window_end[at]
+    featured[at[in_window]] = True
+    floors = campaign_floors(featured, settings.min_sku_service, settings.campaign_service)
     if settings.service_measure == "fill_rate" and settings.fill_rate_scope == "class":
         # the class's fill rate over its units at the least stock value (planner.allocation)
         spread = allocated_levels(lead_demand, cycle_demand, planned, unit_values,
-                                  settings.slow_mover_units, lots, groups=classes.to_numpy(), floor=settings.min_sku_service)
+                                  settings.slow_mover_units, lots, groups=classes.to_numpy(), floor=floors)
         levels, reorders, methods = spread.level, spread.reorder, spread.method
         sku_service, sku_fill = spread.service, spread.fill_rate
     else:
@@ -719,6 +744,9 @@ def make_plan(
             service += (f"; kept over class {cls}'s units at the least stock value, so this SKU (unit value "
                         f"{unit_values[i]:,.2f}) is planned at {sku_service[i]:.1%} "
                         f"cycle service, expected fill {sku_fill[i]:.1%}")
+            if floors[i] > settings.min_sku_service and sku_service[i] <= floors[i] + 1e-9:
+                covered = sorted({str(r["campaign_id"]) for r in mine if r["start_day"] < window_end[i]})
+                service += f" (at least {floors[i]:.0%}: the days this order covers include {', '.join(covered)})"
         plan_rows.append({
             "sku": sku, "location": t["location"], "supplier": t["supplier"], "class": cls, "service_target": target,
             "service_measure": settings.service_measure, "planned_target": round(float(planned[i]), 4), "method": method,

@@ -39,7 +39,7 @@ from planner.calibration import (
 from planner.errors import RestockError
 from planner.io.inputs import Inputs, expand_campaigns
 from planner.plan import (
-    PlanSettings, allocated_levels, classify_abc, levels_at_targets, order_lot_sizes, order_up_to_levels, supply_terms,
+    PlanSettings, allocated_levels, campaign_floors, classify_abc, levels_at_targets, order_lot_sizes, order_up_to_levels, supply_terms,
 )
 
 
@@ -166,6 +166,7 @@ class PlannerPolicy:
     class_service_levels: dict | None = None  # target per ABC class (abc_classes), as the plan's
     fill_rate_scope: Literal["class", "sku"] = "class"  # as PlanSettings: the target over the units of a class
     min_sku_service: float = 0.5
+    campaign_service: float | None = 0.90  # as PlanSettings: a SKU featured in a campaign inside its window
     prior_windows: float = 12.0
     backtest_days: int = 140
     max_records: int = 26
@@ -189,16 +190,24 @@ class PlannerPolicy:
             if achieved is not None:
                 targets = internal_targets(targets, SERVICE_GRID, achieved)
         self.targets_used.append(float(targets.mean()))
-        level = self._levels(r, lead_demand, cycle_demand, targets)
+        level = self._levels(r, lead_demand, cycle_demand, targets, seen.t)
         return level, level  # (R, S): order up to S at every review
 
-    def _levels(self, r: Replay, lead_demand: np.ndarray, cycle_demand: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    def _levels(self, r: Replay, lead_demand: np.ndarray, cycle_demand: np.ndarray, targets: np.ndarray, t: int) -> np.ndarray:
         lots = self._lots(r, lead_demand, cycle_demand)
         if self._allocated:
             groups = abc_classes(r) if self.class_service_levels else None
             return allocated_levels(lead_demand, cycle_demand, targets, value_weights(r.unit_value), self.slow_mover_units,
-                                    lots, groups, self.min_sku_service).level
+                                    lots, groups, self._floors(r, t)).level
         return order_up_to_levels(lead_demand, cycle_demand, targets, self.service_measure, self.slow_mover_units, lots)[0]
+
+    def _floors(self, r: Replay, t: int) -> np.ndarray:
+        """The least cycle service per SKU on review day ``t``: the campaign floor for SKUs featured on a day
+        the order covers (lead time + review, as make_plan's window), min_sku_service for the rest."""
+        end = t + np.ceil(r.lead_time_days).astype(int) + r.review_period_days
+        ahead = r.campaign_days[:, t:int(end.max())]
+        featured = (ahead & (t + np.arange(ahead.shape[1])[None, :] < end[:, None])).any(axis=1)
+        return campaign_floors(featured, self.min_sku_service, self.campaign_service)
 
     @property
     def _allocated(self) -> bool:
@@ -258,11 +267,11 @@ class PlannerPolicy:
                 grid = samples = None
                 if calibration is not None:
                     samples = self._apply(calibration, r, mean, past_lead, origin)
-                    grid = self._grid_levels(r, *samples)
+                    grid = self._grid_levels(r, *samples, origin)
                 self._records.append((origin, mean, grid, _compact(samples)))
         calibration = self._fit(seen, self._records, t)
         lead_demand, cycle_demand = self._apply(calibration, r, daily_mean, lead, t)
-        grid = self._grid_levels(r, lead_demand, cycle_demand)
+        grid = self._grid_levels(r, lead_demand, cycle_demand, t)
         achieved = None
         if self.calibrate_target and self.service_measure == "fill_rate":
             achieved = self._achieved(seen, daily_mean.shape[1])
@@ -327,12 +336,12 @@ class PlannerPolicy:
     def _lots(self, r: Replay, lead_demand: np.ndarray, cycle_demand: np.ndarray) -> np.ndarray:
         return order_lot_sizes(r.moq, r.case_pack, cycle_demand.mean(axis=1) - lead_demand.mean(axis=1))
 
-    def _grid_levels(self, r: Replay, lead_demand: np.ndarray, cycle_demand: np.ndarray) -> np.ndarray:
+    def _grid_levels(self, r: Replay, lead_demand: np.ndarray, cycle_demand: np.ndarray, t: int) -> np.ndarray:
         """Levels at every SERVICE_GRID target (n_sku, n_grid), then the lot size of each SKU (last column)."""
         lots = self._lots(r, lead_demand, cycle_demand)
         values = value_weights(r.unit_value) if self._allocated else None
         levels = levels_at_targets(lead_demand, cycle_demand, SERVICE_GRID, self.service_measure, self.slow_mover_units, lots,
-                                   values, None, self.min_sku_service)
+                                   values, None, self._floors(r, t))
         return np.column_stack([levels, lots])
 
 
@@ -643,7 +652,7 @@ def simulate_shop(replay: Replay, model: str = "campaign", service_level: float 
                   policies: tuple[str, ...] = ("planner", "min/max", "cover", "textbook"),
                   service_measure: Literal["cycle", "fill_rate"] = "fill_rate",
                   model_params: dict | None = None, fill_rate_scope: Literal["class", "sku"] = "class",
-                  min_sku_service: float = 0.5) -> pd.DataFrame:
+                  min_sku_service: float = 0.5, campaign_service: float | None = 0.90) -> pd.DataFrame:
     """Replay the planner and the sellers' policies at their usual knobs on one Replay (lost sales).
 
     Parameters
@@ -654,7 +663,7 @@ def simulate_shop(replay: Replay, model: str = "campaign", service_level: float 
     n_paths : forecast sample paths per review.
     policies : any of "planner", "min/max" (20 safety units), "cover" (30 days), "textbook" (z = 1.65).
     model_params : keyword arguments of the model (e.g. ``{"market": "TH"}`` for ``campaign``).
-    fill_rate_scope, min_sku_service : as PlanSettings (the shop's planning settings).
+    fill_rate_scope, min_sku_service, campaign_service : as PlanSettings (the shop's planning settings).
 
     Returns
     -------
@@ -675,7 +684,8 @@ def simulate_shop(replay: Replay, model: str = "campaign", service_level: float 
         if label == "planner":
             knob = 0.95 if service_level is None else float(service_level)
             rule = PlannerPolicy(knob, service_measure=service_measure, model=model, model_params=dict(model_params or {}),
-                                 n_paths=n_paths, fill_rate_scope=fill_rate_scope, min_sku_service=min_sku_service)
+                                 n_paths=n_paths, fill_rate_scope=fill_rate_scope, min_sku_service=min_sku_service,
+                                 campaign_service=campaign_service)
         else:
             cls, knob = SELLER_POLICIES[label]
             rule = cls(knob)

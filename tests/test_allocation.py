@@ -116,3 +116,22 @@ def test_discrete_reorder_points_match_the_one_sku_formula():
     service = rng.uniform(0.5, 0.999, 40)
     expected = [policy.negative_binomial_reorder_point(m, v, p) for m, v, p in zip(mean, variance, service)]
     assert discrete_reorder_points(mean, variance, service).tolist() == expected
+
+
+def test_a_per_sku_floor_holds_a_featured_sku_up_and_the_others_carry_less():
+    """A SKU featured in a campaign gets its own floor (PlanSettings.campaign_service): it is planned at
+    that cycle service at least, and the group's target is then met with less from the others."""
+    rng = np.random.default_rng(5)
+    n = 20
+    lead, cycle = samples(rng.uniform(0.5, 4.0, n), n_paths=800, lumpy=rng.uniform(0.5, 2.0, n))
+    values = rng.uniform(5.0, 60.0, n)
+    expensive = int(values.argmax())
+    plain = allocated_levels(lead, cycle, np.full(n, 0.90), values, slow_units=0.0)
+    floors = np.full(n, 0.5)
+    floors[expensive] = 0.97
+    held = allocated_levels(lead, cycle, np.full(n, 0.90), values, slow_units=0.0, floor=floors)
+    assert plain.service[expensive] < 0.97 <= held.service[expensive]
+    others = np.arange(n) != expensive
+    assert (held.service[others] <= plain.service[others] + 1e-12).all()
+    assert (held.service[others] < plain.service[others] - 1e-6).any()
+    assert 0.90 <= group_fill(lead, cycle, held.level) < 0.905

@@ -62,3 +62,19 @@ def test_every_forecast_of_the_shop_model_reads_the_last_backtests_choice(small_
     assert chosen.model_choice is not None
     named = pipeline.run_forecast(shop, inputs, history, model="campaign", horizon=14, n_paths=20)
     assert set(named.forecast["model"]) == {"campaign"} and named.model_choice is None
+
+
+def test_backtest_windows_are_featured_when_a_campaign_falls_in_their_lead_time_and_review():
+    """The service step judges past windows with the floors the plan would have set then: a window from
+    origin o with lead time L covers days o .. o + L + R - 1."""
+    from planner.pipeline import windows_featured
+
+    errors = pd.DataFrame({"sku": ["A", "A", "A", "B"], "lead_days": [10.0, 10.0, 10.0, 10.0],
+                           "origin": pd.to_datetime(["2026-01-01", "2026-01-08", "2026-01-29", "2026-01-01"])})
+    campaigns = pd.DataFrame({"campaign_id": ["LIVE"], "sku": ["A"], "start": [pd.Timestamp("2026-01-25 19:00")],
+                              "end": [pd.Timestamp("2026-01-25 22:00")]})
+    # 01-01: days 01-01 .. 01-17, before the live; 01-08: .. 01-24, the day before it; a week later it would
+    # reach it; 01-29: after it; B is not featured
+    assert windows_featured(errors, campaigns, 7).tolist() == [False, False, False, False]
+    assert windows_featured(errors.assign(lead_days=11.0), campaigns, 7).tolist() == [False, True, False, False]
+    assert windows_featured(errors, campaigns.iloc[:0], 7).tolist() == [False] * 4

@@ -469,3 +469,21 @@ def test_calibrated_plan_draws_lead_time_demand_from_past_errors_and_says_where_
     target = calibrated.loc["SERUM", "service_target"]
     assert (f"{target:.0%} fill rate (class A), planned at {calibrated.loc['SERUM', 'planned_target']:.1%}: levels for "
             f"{target:.0%} served {target - 0.03:.1%} of the last backtest's lead-time windows") in serum["reason"]
+
+
+def test_a_sku_featured_in_a_campaign_its_order_covers_is_held_at_the_campaign_service(shop):
+    """At an 80 % target every SKU here sits on the 50 % floor of the class allocation; the livestream
+    and the ad fall in the days SERUM's and TONER's orders cover, so campaign_service holds them at 97 %
+    and the order line says which campaign; MASK has none and stays where it was."""
+    def plan_at(campaign_service):
+        return run(shop, settings=PlanSettings(class_service_levels={}, service_level=0.8, campaign_service=campaign_service))
+
+    off, on = plan_at(None), plan_at(0.97)
+    for sku in ("SERUM", "TONER"):
+        assert row(off.plan, sku)["cycle_service"] < 0.97 <= row(on.plan, sku)["cycle_service"]
+        assert row(on.plan, sku)["order_up_to"] > row(off.plan, sku)["order_up_to"]
+    assert row(on.plan, "MASK")["cycle_service"] == row(off.plan, "MASK")["cycle_service"]
+    assert "(at least 97%: the days this order covers include LIVE-2026-12-15)" in row(on.orders, "SERUM")["reason"]
+    assert "at least" not in row(off.orders, "SERUM")["reason"]
+    with pytest.raises(ValueError, match="campaign_service"):
+        PlanSettings(campaign_service=1.0)

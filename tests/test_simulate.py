@@ -139,3 +139,12 @@ def test_the_planners_history_of_a_sku_starts_at_its_first_sale_as_restock_run_r
     seen = Observed(replay, 180, demand[None, :180], np.zeros((1, 180), dtype=bool))
     daily_mean = rule._forecast_windows(seen, 180)[2]
     assert 4.0 < daily_mean.mean() < 6.0
+
+
+def test_a_sku_featured_on_a_day_its_order_covers_gets_the_campaign_floor():
+    replay = one_sku(np.ones(60), lead=10, review=7, start=20)
+    replay.campaign_days[0, 20 + 17] = True  # 17 days ahead: one past lead + review
+    rule = PlannerPolicy(campaign_service=0.9)
+    assert rule._floors(replay, 20).tolist() == [0.5]
+    assert rule._floors(replay, 21).tolist() == [0.9]
+    assert PlannerPolicy(campaign_service=None)._floors(replay, 21).tolist() == [0.5]
