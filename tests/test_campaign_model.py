@@ -257,3 +257,31 @@ def test_a_sku_without_a_season_of_its_own_follows_the_shop():
     history, _ = seasonal_sku_shop(swing=0.0)
     model = CampaignForecaster().fit(history)
     assert np.abs(model.sku_yearly_).max() < 0.1
+
+
+def ramp_shop(n_sku: int = 60, seed: int = 0, ramp: float = 2.0, ramp_days: int = 28):
+    """Slow sellers (0.3-1.5 a day, so each SKU's level remembers months) whose demand rises ``ramp``-fold
+    across the shop over the last ``ramp_days`` days: a season starting."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2024-01-01", periods=240)
+    rate = rng.uniform(0.3, 1.5, n_sku)[:, None] * np.where(np.arange(len(days)) >= len(days) - ramp_days, ramp, 1.0)
+    units = rng.poisson(rate)
+    history = pd.DataFrame({"sku": np.repeat([f"S{i:02d}" for i in range(n_sku)], len(days)),
+                            "date": np.tile(days, n_sku), "units": units.reshape(-1).astype(float), "censored": False})
+    return history, rate[:, -1]
+
+
+def test_a_rise_across_the_shop_moves_every_slow_level_and_a_steady_shop_stays_put():
+    """Each SKU alone sees a few dozen sales since the rise, too few to leave its months-long level; pooled,
+    the 60 SKUs' recent levels against their slow ones say the shop has risen (drift_half_life), and each
+    level moves by that, the more the longer its memory."""
+    history, now = ramp_shop()
+    plain = CampaignForecaster(drift_half_life=None, yearly=False, monthly=False).fit(history)
+    pooled = CampaignForecaster(drift_half_life=21.0, yearly=False, monthly=False).fit(history)
+    error = lambda model: float(np.abs(model.level_ / now - 1).mean())  # noqa: E731
+    assert plain.level_.sum() < 0.8 * now.sum()
+    assert error(pooled) < 0.7 * error(plain)
+    assert pooled.drift_.min() > 1.1 and np.ptp(pooled.drift_) < 0.3  # the longer a level's memory, the more it lags
+    steady, _ = ramp_shop(ramp=1.0)
+    drift = CampaignForecaster(drift_half_life=21.0, yearly=False, monthly=False).fit(steady).drift_
+    assert np.abs(drift - 1).max() < 0.1

@@ -29,12 +29,16 @@ from tests.conftest import REPO
 @pytest.fixture(scope="session")
 def small_shop_template(tmp_path_factory) -> Path:
     """A 20-SKU, 240-day shop from the sample generator (three overlapping exports, one XLSX)."""
+    return generated_shop(tmp_path_factory, seed=3)
+
+
+def generated_shop(tmp_path_factory, seed: int) -> Path:
     spec = importlib.util.spec_from_file_location("restock_sample_generator", REPO / "data" / "generate.py")
     generator = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = generator
     spec.loader.exec_module(generator)
     folder = tmp_path_factory.mktemp("template") / "shop"
-    generator.write_sample_shop(generator.generate_shop(n_skus=20, days=240, seed=3), folder)
+    generator.write_sample_shop(generator.generate_shop(n_skus=20, days=240, seed=seed), folder)
     return folder
 
 
@@ -200,10 +204,12 @@ def test_run_on_a_dask_cluster_gives_the_local_plan(small_shop, tmp_path):
         assert (small_shop.runs / "latest" / name).read_bytes() == (local_copy / "runs" / "latest" / name).read_bytes(), name
 
 
-def test_a_first_run_plans_what_restock_plan_then_plans(small_shop):
+def test_a_first_run_plans_what_restock_plan_then_plans(tmp_path_factory):
     """The run's backtest chooses a model per SKU after the run has forecast; the SKUs it moves are
     forecast again before the plan, so the run's orders are the ones `restock plan` makes right after
-    from the run's outputs (model_choice.csv, lead_time_calibration.csv)."""
+    from the run's outputs (model_choice.csv, lead_time_calibration.csv). Seed 5: a shop whose first
+    backtest moves SKUs (seed 3's moves none)."""
+    small_shop = Shop.open(generated_shop(tmp_path_factory, seed=5))
     result = run_cli(small_shop)
     assert result.exit_code == 0, result.output
     latest = small_shop.runs / "latest"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -77,11 +79,18 @@ def test_supplier_delay_moves_order_by_dates_14_days_earlier(sample_run, runs):
     orders = late.orders[late.orders["supplier"] == supplier]
     transit = (orders["expected_arrival"] - orders["order_by"]).dt.days
     assert (transit == (lead.reindex(orders["sku"]).round().to_numpy() + 14)).all()
-    # the other suppliers' lines keep their quantities and dates; their reasons may quote a slightly
-    # different cycle service, since a class's fill rate is kept over all its SKUs (planner.allocation)
-    others = base.orders[base.orders["supplier"] != supplier].drop(columns="reason")
+    # the other suppliers' lines keep their dates; with every SKU planned on its own they are unchanged.
+    # Class-wide (the default) a class's fill rate is kept over all its SKUs (planner.allocation), so the
+    # delayed SKUs' longer lead time can move another SKU's level by a unit, and its line with it
+    shared = base.orders.merge(late.orders, on=["sku", "supplier"], suffixes=("", "_late"))
+    shared = shared[shared["supplier"] != supplier]
+    assert len(shared) and (shared["order_by"] == shared["order_by_late"]).all()
+    own = replace(settings, fill_rate_scope="sku")
+    base_own = S.run_scenario(shop, base_inputs, result, S.load_scenario(EXAMPLES / "baseline.yaml"), own)[2]
+    late_own = S.run_scenario(shop, base_inputs, result, S.load_scenario(EXAMPLES / "supplier_delay_14d.yaml"), own)[2]
+    others = base_own.orders[base_own.orders["supplier"] != supplier].drop(columns="reason")
     pd.testing.assert_frame_equal(others.reset_index(drop=True),
-                                  late.orders[late.orders["supplier"] != supplier].drop(columns="reason").reset_index(drop=True))
+                                  late_own.orders[late_own.orders["supplier"] != supplier].drop(columns="reason").reset_index(drop=True))
 
 
 def _example_cap() -> float:

@@ -12,6 +12,9 @@ at once with numpy over a SKU x day matrix, no per-SKU fitting loop:
 * level: exponentially weighted mean of de-seasonalised demand on ordinary days (no campaign, not
   censored, no holiday, run-up and hangover divided out), half-life longer for intermittent SKUs
   (TSB-style: the mean rate including zeros); SKUs with a short history shrink to their category;
+  a slow level (months of memory) is moved by its category's drift: the category's recent levels (half-
+  life 21 days) over its levels at the SKU's half-life, pooled over its SKUs, so a season starting
+  across the shop reaches the slow sellers too, while each SKU keeps its own share;
 * season (weekly by default): ratio of each weekday to the SKU's mean, shrunk toward the category's and
   the shop's profile by how many units the SKU's own profile rests on;
 * time of year: a shop-wide day-of-year and day-of-month profile, and each SKU's own yearly swing
@@ -98,6 +101,9 @@ class CampaignForecaster(Forecaster):
     sku_seasonality : give each SKU its own yearly swing beyond the shop's, as far as its years agree.
     seasonal_uplift : let a type's uplift vary with the time of year, as far as past years' campaigns
         at the same time of year agree (a promotion before Christmas lifts more than one in October).
+    drift_half_life : half-life in days of a recent level read beside each SKU's own (None: off). The
+        ratio of the two, pooled over the SKUs of a category (units-weighted), is the drift the slow levels
+        have not caught up with yet (a season starting across the shop); every SKU's level is moved by it.
     chunk_skus : SKUs simulated at once (bounds memory; results depend on it only through the seed).
     """
 
@@ -119,6 +125,7 @@ class CampaignForecaster(Forecaster):
         uplift_half_life: float | None = 365.0,
         seasonal_uplift: bool = True,
         sku_seasonality: bool = True,
+        drift_half_life: float | None = 21.0,
         chunk_skus: int = 1000,
     ):
         self.market = market
@@ -135,6 +142,7 @@ class CampaignForecaster(Forecaster):
         self.uplift_half_life = uplift_half_life
         self.seasonal_uplift = seasonal_uplift
         self.sku_seasonality = sku_seasonality
+        self.drift_half_life = drift_half_life
         self.chunk_skus = chunk_skus
 
     # ------------------------------------------------------------------------------------------ fit
@@ -221,6 +229,10 @@ class CampaignForecaster(Forecaster):
             divisor = divisor * np.where(on_campaign, factor, 1.0)
             del log_mean, log_var, factor
         level, _ = _forward_level(y0 / divisor, weight, self.half_life_)
+        self.drift_ = np.ones(n_sku, dtype=np.float32)
+        if self.drift_half_life:
+            self.drift_ = _pooled_drift(y0 / divisor, weight, self.half_life_, self.drift_half_life, self.category_, n_cat)
+            level = level * self.drift_
         self.level_ = self._shrink_level(level, (weight > 0).sum(axis=1), n_cat)
         del divisor, weight
 
@@ -743,6 +755,37 @@ def _forward_level(values: np.ndarray, usable: np.ndarray, half_life: np.ndarray
     total = weights.sum(axis=1)
     level = np.divide((weights * np.where(usable, values, 0)).sum(axis=1), total, out=np.full(len(total), np.nan), where=total > 0)
     return level, total
+
+
+def _pooled_drift(values, usable, half_life: np.ndarray, recent_half_life: float, category: np.ndarray,
+                  n_cat: int) -> np.ndarray:
+    """Per SKU, how far its category has moved since the memory of the SKU's own level: the category's sum
+    of recent levels (half-life ``recent_half_life``) over its sum of levels at the SKU's half-life.
+
+    Pooled, a ratio of sums over many SKUs is steady where one SKU's recent level is noise: it moves every
+    SKU of a category by the category's drift and leaves each SKU's share alone. Read at a few half-lives
+    between the shortest and longest of the SKUs and interpolated in log half-life.
+    """
+    n_sku = values.shape[0]
+    recent, _ = _forward_level(values, usable, np.full(n_sku, recent_half_life, dtype=np.float32))
+    grid = np.unique(np.geomspace(max(float(half_life.min()), 1.0), max(float(half_life.max()), 1.0), 5).round(1))
+    ratios = np.ones((len(grid), n_cat))
+    for k, h in enumerate(grid):
+        slow, _ = _forward_level(values, usable, np.full(n_sku, h, dtype=np.float32))
+        both = np.isfinite(slow) & np.isfinite(recent)
+        total_slow = np.bincount(category[both], weights=slow[both], minlength=n_cat)
+        total_fast = np.bincount(category[both], weights=recent[both], minlength=n_cat)
+        ratios[k] = np.divide(total_fast, total_slow, out=np.ones(n_cat), where=total_slow > 0)
+    own = ratios[:, category]  # (grid, n_sku)
+    if len(grid) == 1:
+        return own[0].astype(np.float32)
+    x = np.log(np.maximum(half_life, 1.0))
+    position = np.interp(x, np.log(grid), np.arange(len(grid)))
+    below = np.floor(position).astype(int)
+    above = np.minimum(below + 1, len(grid) - 1)
+    w = position - below
+    cols = np.arange(n_sku)
+    return ((1 - w) * own[below, cols] + w * own[above, cols]).astype(np.float32)
 
 
 def _two_sided_level(values: np.ndarray, usable: np.ndarray, half_life: np.ndarray) -> np.ndarray:
