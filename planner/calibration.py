@@ -361,6 +361,10 @@ def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = No
         lots.append(lot)
         if chained:
             days = (pd.to_datetime(mine["origin"]) - pd.to_datetime(mine["cutoff"])).dt.days.to_numpy()
+            if (days % int(review_days)).any():
+                raise ValueError(f"backtest_service: windows must be one review ({int(review_days)} days) apart to be "
+                                 f"judged in turn; found origins {sorted(set(days % int(review_days)))} days off that "
+                                 f"step (backtest_errors(..., step=review_days), or leave review_days out)")
             chains.append(pd.DataFrame({"chain": mine["cutoff"].astype(str).to_numpy() + "|" + mine["sku"].astype(str).to_numpy(),
                                         "step": days // int(review_days),
                                         "reach": mine["lead_days"].to_numpy(float) / int(review_days)}))
@@ -473,6 +477,9 @@ def achieved_fill_rates(levels: np.ndarray, realised_lead: np.ndarray, realised_
         step = step - step.min()
         index = np.full((code.max() + 1, step.max() + 1), -1)
         index[code, step] = np.arange(n)
+        if (index >= 0).sum() < n:
+            raise ValueError("achieved_fill_rates: two windows share a chain and a step; a chain's windows must be "
+                             "one review apart, one per step")
         reach = np.asarray(lead_reviews, dtype=float)
         for k in range(index.shape[1]):
             at = index[:, k][index[:, k] >= 0]

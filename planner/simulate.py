@@ -260,7 +260,10 @@ class PlannerPolicy:
         if not self._records:
             # cold start: a rolling-origin backtest on the history before the first review; its levels
             # come from a calibration on all its windows (in sample: nothing earlier to learn from)
-            origins = list(range(max(t - self.backtest_days, 28), t - cycle_max + 1, r.review_period_days))
+            # whole reviews before t, so these windows and the reviews' own form one chain per SKU
+            first = max(t - self.backtest_days, 28)
+            first += (t - first) % r.review_period_days
+            origins = list(range(first, t - cycle_max + 1, r.review_period_days))
             forecasts = [(origin, *self._forecast_windows(seen, origin)[2:]) for origin in origins]
             calibration = self._fit(seen, [(o, mean) for o, mean, _ in forecasts], t)
             for origin, mean, past_lead in forecasts:
@@ -275,6 +278,8 @@ class PlannerPolicy:
         achieved = None
         if self.calibrate_target and self.service_measure == "fill_rate":
             achieved = self._achieved(seen, daily_mean.shape[1])
+        if self._records and self._records[-1][0] == t:  # asked again on the same day (the replay's first day)
+            self._records.pop()
         self._records.append((t, daily_mean, grid, _compact((lead_demand, cycle_demand))))
         self._records = self._records[-self.max_records:]
         return lead_demand, cycle_demand, achieved

@@ -237,3 +237,10 @@ def test_backtest_service_judges_a_skus_windows_in_turn_when_told_the_review_per
     sampled, sampled_alone = backtest_service(errors, review_days=REVIEW, **few), backtest_service(errors, **few)
     gain = chained["achieved"].iloc[0] - alone["achieved"].iloc[0]
     assert sampled["achieved"].iloc[0] - sampled_alone["achieved"].iloc[0] > 0.5 * gain
+    # windows that are not one review apart cannot be judged in turn: said, not silently overwritten
+    daily = errors.assign(origin=errors["cutoff"] + pd.to_timedelta(np.arange(len(errors)) % 5, unit="D"))
+    with pytest.raises(ValueError, match="one review"):
+        backtest_service(daily, review_days=REVIEW)
+    with pytest.raises(ValueError, match="share a chain and a step"):
+        achieved_fill_rates(np.array([[5.0], [5.0]]), np.array([0.0, 4.0]), np.array([7.0, 10.0]),
+                            chains=np.array([0, 0]), steps=np.array([1, 1]), lead_reviews=np.array([1.0, 1.0]))

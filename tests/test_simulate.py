@@ -148,3 +148,14 @@ def test_a_sku_featured_on_a_day_its_order_covers_gets_the_campaign_floor():
     assert rule._floors(replay, 20).tolist() == [0.5]
     assert rule._floors(replay, 21).tolist() == [0.9]
     assert PlannerPolicy(campaign_service=None)._floors(replay, 21).tolist() == [0.5]
+
+
+def test_a_short_history_replay_judges_its_cold_start_and_reviews_as_one_chain():
+    """With less history than the cold-start backtest wants, its origins still fall whole reviews before
+    the first review, so the lost-sales judgement reads one chain per SKU (two windows on one step would
+    be refused by achieved_fill_rates)."""
+    rng = np.random.default_rng(1)
+    replay = one_sku(rng.poisson(3.0, 150).astype(float), lead=7, review=7, start=100)
+    rule = PlannerPolicy(model="moving_average", n_paths=50)
+    outcome = simulate(replay, rule)
+    assert 0.5 < outcome.fill_rate <= 1.0 and len(rule.targets_used) > 3
