@@ -301,12 +301,17 @@ def calibrated_demand(calibration: Calibration, skus, mean_lead: np.ndarray, mea
 def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = None, n_paths: int = 100,
                      max_windows: int = 5000, seed: int = 0, slow_units: float = 20.0,
                      unit_values: pd.Series | None = None, floor: float = 0.5, review_days: int | None = None,
-                     **fit_options) -> pd.DataFrame:
+                     censored_windows: str = "imputed", **fit_options) -> pd.DataFrame:
     """The fill rate past windows would have been served at each SERVICE_GRID target with levels set on
     calibrated demand (target, achieved), for Calibration.service.
 
-    A window that ran out of stock is judged on its demand's expectation given what sold
-    (achieved_fill_rates). Cross-fitted by backtest origin when there are several (``cutoff`` column): the windows of one
+    A window that ran out of stock (``censored_windows``): "imputed" (default) judges it on its realised
+    demand as window_errors reads it, sales on the days with stock and at least the forecast on the days
+    without, as the calibration does; "conditional" on the expectation of the whole window's forecast
+    distribution given that it reached what sold (achieved_fill_rates). The conditional form replaces
+    the open days' sales too, and with calibrated tails it overstates what was lost: on the sample
+    shop's replay at a 95 % target it served 96.64 %; judged on the true demand instead, 95.24 %;
+    imputed, 94.16 % (bench/README.md). Cross-fitted by backtest origin when there are several (``cutoff`` column): the windows of one
     origin are planned with the calibration fitted on the others, so the ratios a window is judged
     against never include its own. About ``max_windows`` windows per origin at most (a seeded sample of
     SKUs, with all their windows).
@@ -370,8 +375,11 @@ def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = No
                                         "reach": mine["lead_days"].to_numpy(float) / int(review_days)}))
     if not levels:
         return pd.DataFrame({"target": pd.Series(dtype=float), "achieved": pd.Series(dtype=float)})
+    if censored_windows not in ("imputed", "conditional"):
+        raise ValueError(f"censored_windows must be 'imputed' or 'conditional'; got {censored_windows!r}")
+    judged_censored = np.concatenate(censored) if censored_windows == "conditional" else None
     achieved = achieved_fill_rates(np.concatenate(levels), np.concatenate(lead_real), np.concatenate(cycle_real),
-                                   np.concatenate(lots), np.concatenate(censored), np.concatenate([s[0] for s in samples]),
+                                   np.concatenate(lots), judged_censored, np.concatenate([s[0] for s in samples]),
                                    np.concatenate([s[1] for s in samples]), np.concatenate(sold),
                                    **_chain_arguments(chains))
     return pd.DataFrame({"target": SERVICE_GRID, "achieved": achieved})

@@ -167,6 +167,7 @@ class PlannerPolicy:
     fill_rate_scope: Literal["class", "sku"] = "class"  # as PlanSettings: the target over the units of a class
     min_sku_service: float = 0.5
     campaign_service: float | None = 0.90  # as PlanSettings: a SKU featured in a campaign inside its window
+    censored_windows: Literal["imputed", "conditional"] = "imputed"  # as backtest_service's
     prior_windows: float = 12.0
     backtest_days: int = 140
     max_records: int = 26
@@ -316,9 +317,11 @@ class PlannerPolicy:
         if not levels:
             return None
         levels = np.concatenate(levels)
+        conditional = self.censored_windows == "conditional"
         return achieved_fill_rates(levels[:, :-1], np.concatenate(real_lead), np.concatenate(real_cycle), levels[:, -1],
-                                   np.concatenate(censored), np.concatenate(lead_s), np.concatenate(cycle_s),
-                                   np.concatenate(sold), np.concatenate(chains), np.concatenate(steps), np.concatenate(reach))
+                                   np.concatenate(censored) if conditional else None, np.concatenate(lead_s),
+                                   np.concatenate(cycle_s), np.concatenate(sold), np.concatenate(chains),
+                                   np.concatenate(steps), np.concatenate(reach))
 
     def _fit(self, seen: Observed, records, t: int):
         r = seen.replay

@@ -244,3 +244,19 @@ def test_backtest_service_judges_a_skus_windows_in_turn_when_told_the_review_per
     with pytest.raises(ValueError, match="share a chain and a step"):
         achieved_fill_rates(np.array([[5.0], [5.0]]), np.array([0.0, 4.0]), np.array([7.0, 10.0]),
                             chains=np.array([0, 0]), steps=np.array([1, 1]), lead_reviews=np.array([1.0, 1.0]))
+
+
+def test_a_censored_window_is_judged_on_its_imputed_demand_unless_told_conditional():
+    """By default a window that ran out is judged as the calibration reads it (sales on open days, at
+    least the forecast on stockout days), i.e. as if it had not been flagged; "conditional" judges it
+    on the forecast distribution given what sold, which differs."""
+    believed, demand = world(5, 1.3, 1.0, n=40, days=300)
+    e, _ = errors_at(believed, demand, [0, 7, 14, 21])
+    flagged = e.assign(censored=np.arange(len(e)) % 3 == 0)
+    assert flagged["censored"].any()
+    imputed = backtest_service(flagged)
+    assert np.allclose(imputed["achieved"], backtest_service(flagged.assign(censored=False))["achieved"])
+    conditional = backtest_service(flagged, censored_windows="conditional")
+    assert not np.allclose(imputed["achieved"], conditional["achieved"])
+    with pytest.raises(ValueError, match="censored_windows"):
+        backtest_service(flagged, censored_windows="oracle")

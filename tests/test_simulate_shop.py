@@ -157,13 +157,15 @@ def test_higher_service_target_never_lowers_the_planners_fill_rate(imported_shop
     """A property of the planner on this shop's own demand, averaged over five replays (seeds) that
     draw each order's lead time differently: the replay's demand is 358 units on 5 SKUs, and one replay
     at an 80 % target served 73.7-81.0 % by seed, so a single seed cannot order targets 10 points
-    apart. The mean must rise with the target, and 80 % -> 99 % must buy at least 10 points."""
+    apart. The mean must never fall as the target rises, and 80 % -> 99 % must buy at least 10 points.
+    (80 % and 90 % may serve the same: where every SKU sits on its cycle-service floor, the 50 % one or
+    the campaign floor, a lower target has nothing left to give back.)"""
     settings = plan_settings(imported_shop.config)
     rates = np.array([[simulate_shop(shop_replay(history, imported_shop.inputs(), settings, seed=seed), model="moving_average",
                                      service_level=target, n_paths=100, policies=("planner",)).loc[0, "fill_rate"]
                        for target in (0.80, 0.90, 0.99)] for seed in range(5)])
     mean = rates.mean(axis=0)
-    assert mean[0] < mean[1] < mean[2], rates
+    assert mean[0] <= mean[1] < mean[2], rates
     assert mean[2] - mean[0] >= 0.10, rates
 
 
