@@ -329,6 +329,9 @@ def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = No
     from planner.allocation import value_weights
     from planner.plan import levels_at_targets, order_lot_sizes  # plan imports this module
 
+    if censored_windows not in ("imputed", "conditional"):
+        raise ValueError(f"censored_windows must be 'imputed' or 'conditional'; got {censored_windows!r}")
+
     frame = errors[(errors["forecast_cycle"] - errors["forecast_lead"] > 1e-9) & (errors["forecast_lead"] > 1e-9)]
     groups = frame["cutoff"] if "cutoff" in frame.columns and frame["cutoff"].nunique() > 1 else pd.Series(0, index=frame.index)
     rng = np.random.default_rng(seed)
@@ -375,8 +378,6 @@ def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = No
                                         "reach": mine["lead_days"].to_numpy(float) / int(review_days)}))
     if not levels:
         return pd.DataFrame({"target": pd.Series(dtype=float), "achieved": pd.Series(dtype=float)})
-    if censored_windows not in ("imputed", "conditional"):
-        raise ValueError(f"censored_windows must be 'imputed' or 'conditional'; got {censored_windows!r}")
     judged_censored = np.concatenate(censored) if censored_windows == "conditional" else None
     achieved = achieved_fill_rates(np.concatenate(levels), np.concatenate(lead_real), np.concatenate(cycle_real),
                                    np.concatenate(lots), judged_censored, np.concatenate([s[0] for s in samples]),

@@ -691,10 +691,8 @@ def make_plan(
         level, reorder, method = float(levels[i]), float(reorders[i]), methods[i]
         mean_cycle = float(mean_cycles[i])
         network = selling_position[i] + upstream_position[i]
-        reasons_campaign = []
-        for r in mine:
-            if r["start_day"] < window_end[i]:
-                reasons_campaign.append(f"{r['campaign_id']} {str(r['type']).replace('_', ' ')} {r['uplift']:+.0f}")
+        inside = [r for r in mine if r["start_day"] < window_end[i]]  # campaigns on days this order covers
+        reasons_campaign = [f"{r['campaign_id']} {str(r['type']).replace('_', ' ')} {r['uplift']:+.0f}" for r in inside]
 
         # campaigns beyond the window whose order-by date comes before the next review
         campaign_level, campaign_note, campaign_order_by = level, "", today
@@ -745,7 +743,7 @@ def make_plan(
                         f"{unit_values[i]:,.2f}) is planned at {sku_service[i]:.1%} "
                         f"cycle service, expected fill {sku_fill[i]:.1%}")
             if floors[i] > settings.min_sku_service and sku_service[i] <= floors[i] + 1e-9:
-                covered = sorted({str(r["campaign_id"]) for r in mine if r["start_day"] < window_end[i]})
+                covered = sorted({str(r["campaign_id"]) for r in inside})
                 service += f" (at least {floors[i]:.0%}: the days this order covers include {', '.join(covered)})"
         plan_rows.append({
             "sku": sku, "location": t["location"], "supplier": t["supplier"], "class": cls, "service_target": target,

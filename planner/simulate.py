@@ -279,8 +279,6 @@ class PlannerPolicy:
         achieved = None
         if self.calibrate_target and self.service_measure == "fill_rate":
             achieved = self._achieved(seen, daily_mean.shape[1])
-        if self._records and self._records[-1][0] == t:  # asked again on the same day (the replay's first day)
-            self._records.pop()
         self._records.append((t, daily_mean, grid, _compact((lead_demand, cycle_demand))))
         self._records = self._records[-self.max_records:]
         return lead_demand, cycle_demand, achieved
@@ -402,14 +400,15 @@ def simulate(replay: Replay, rule: Policy, knob: float = float("nan"), initial_s
     on_hand = None if initial_stock is None else np.asarray(initial_stock, dtype=float).copy()
     pipeline = np.zeros(n)
     for t in range(r.start, days):
-        if on_hand is None:
-            _, order_up_to = rule.levels(Observed(r, t, sales[:, :t], censored[:, :t]))
-            on_hand = np.maximum(np.ceil(order_up_to), 0.0)
+        levels = None
+        if on_hand is None:  # the first day: its review uses the same levels (asked once, recorded once)
+            levels = rule.levels(Observed(r, t, sales[:, :t], censored[:, :t]))
+            on_hand = np.maximum(np.ceil(levels[1]), 0.0)
         received = arrivals[:, t]
         on_hand += received
         pipeline -= received
         if (t - r.start) % r.review_period_days == 0:
-            reorder, order_up_to = rule.levels(Observed(r, t, sales[:, :t], censored[:, :t]))
+            reorder, order_up_to = levels or rule.levels(Observed(r, t, sales[:, :t], censored[:, :t]))
             position = on_hand + pipeline
             need = np.where(position <= reorder, order_up_to - position, 0.0)
             for i in np.flatnonzero(need > 0):

@@ -228,13 +228,14 @@ class CampaignForecaster(Forecaster):
             weight = np.where(on_campaign & observed, 1.0 / np.maximum(factor, 1.0), weight).astype(np.float32)
             divisor = divisor * np.where(on_campaign, factor, 1.0)
             del log_mean, log_var, factor
-        level, _ = _forward_level(y0 / divisor, weight, self.half_life_)
+        values = y0 / divisor  # one SKU x day matrix for the level and the drift
+        level, _ = _forward_level(values, weight, self.half_life_)
         self.drift_ = np.ones(n_sku, dtype=np.float32)
         if self.drift_half_life:
-            self.drift_ = _pooled_drift(y0 / divisor, weight, self.half_life_, self.drift_half_life, self.category_, n_cat)
+            self.drift_ = _pooled_drift(values, weight, self.half_life_, self.drift_half_life, self.category_, n_cat)
             level = level * self.drift_
         self.level_ = self._shrink_level(level, (weight > 0).sum(axis=1), n_cat)
-        del divisor, weight
+        del divisor, weight, values
 
         # dispersion on ordinary days
         self.dispersion_ = _dispersion(y0, expected_ordinary, ordinary)
