@@ -52,6 +52,20 @@ days_since_campaign        days since the SKU's last campaign day (0 on one), ca
 """
 
 
+def campaign_last_day(start, end) -> pd.Series:
+    """The last calendar day a campaign covers, as campaign_days reads it: ``end`` is exclusive, so one that
+    ends exactly at midnight stops the day before; one with ``end <= start`` covers its start day.
+
+    >>> campaign_last_day(pd.Series(pd.to_datetime(["2026-01-29 20:00", "2026-03-01 00:00"])),
+    ...                   pd.Series(pd.to_datetime(["2026-01-30 00:00", "2026-03-04 00:00"]))).dt.date.astype(str).tolist()
+    ['2026-01-29', '2026-03-03']
+    """
+    start = pd.to_datetime(pd.Series(start)).astype("datetime64[ns]")
+    end = pd.to_datetime(pd.Series(end, index=start.index)).astype("datetime64[ns]")
+    end = end.where(end > start, start + pd.Timedelta(seconds=1))
+    return (end - pd.Timedelta(nanoseconds=1)).dt.floor("D")
+
+
 def campaign_days(campaigns: pd.DataFrame | None, dates: pd.DatetimeIndex | None = None) -> pd.DataFrame:
     """One row per campaign, featured SKU and calendar day the campaign overlaps.
 
@@ -72,7 +86,7 @@ def campaign_days(campaigns: pd.DataFrame | None, dates: pd.DatetimeIndex | None
     end = pd.to_datetime(frame["end"]).astype("datetime64[ns]")
     end = end.where(end > start, start + pd.Timedelta(seconds=1))
     first_day = start.dt.floor("D")
-    last_day = (end - pd.Timedelta(nanoseconds=1)).dt.floor("D")
+    last_day = campaign_last_day(start, end)
     n_days = ((last_day - first_day).dt.days + 1).to_numpy()
     row = np.repeat(np.arange(len(frame)), n_days)
     offset = np.arange(n_days.sum()) - np.repeat(np.cumsum(n_days) - n_days, n_days)

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from forecast.features import campaign_last_day
 from forecast.history import complete_history, mark_stockouts
 from forecast.models import SamplePaths, get_model
 from forecast.models.base import Forecaster
@@ -255,7 +256,7 @@ def windows_featured(errors: pd.DataFrame, campaigns: pd.DataFrame, review_days:
                             "first": pd.to_datetime(errors["origin"]).dt.normalize().to_numpy()})
     windows["last"] = windows["first"] + pd.to_timedelta(np.ceil(errors["lead_days"].to_numpy(float)) + review_days - 1, unit="D")
     rows = campaigns.assign(sku=campaigns["sku"].astype(str), start=pd.to_datetime(campaigns["start"]).dt.normalize(),
-                            end=pd.to_datetime(campaigns["end"]).dt.normalize())[["sku", "start", "end"]]
+                            end=campaign_last_day(campaigns["start"], campaigns["end"]))[["sku", "start", "end"]]
     pairs = windows.merge(rows, on="sku")
     hit = pairs.loc[(pairs["start"] <= pairs["last"]) & (pairs["end"] >= pairs["first"]), "row"].to_numpy()
     featured[hit] = True

@@ -32,6 +32,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from forecast.features import campaign_last_day
 from forecast.models.base import SamplePaths
 from planner import policy
 from planner.allocation import allocate_fill_rate, value_weights
@@ -606,7 +607,7 @@ def make_plan(
     sku_index = {s: i for i, s in enumerate(skus)}
     camp["i"] = camp["sku"].map(sku_index)
     camp["start_day"] = (camp["start"].dt.normalize() - today).dt.days.clip(lower=0)
-    camp["end_day"] = (camp["end"].dt.normalize() - today).dt.days.clip(lower=0)  # inclusive
+    camp["end_day"] = (campaign_last_day(camp["start"], camp["end"]) - today).dt.days.clip(lower=0)  # inclusive
     camp = camp[camp["start_day"] < horizon].reset_index(drop=True)  # later ones are beyond every window
     at = camp["i"].to_numpy(int)
     camp["order_by"] = campaign_order_by_date(
@@ -1066,7 +1067,7 @@ def _alerts(today, plan, terms, camp, demand, daily_mean, baseline, targets, wit
         kind = str(r["type"]).replace("_", " ")
         location = r["location"] if isinstance(r["location"], str) and r["location"] else t["location"]
         if r["type"] == "ad":
-            window = (dates >= max(r["start"].normalize(), dates[0])) & (dates <= r["end"])
+            window = (dates >= max(r["start"].normalize(), dates[0])) & (np.arange(horizon) <= r["end_day"])
             out = np.flatnonzero(window & (with_plan[i] <= 0))
             if out.size:
                 back = np.flatnonzero((np.arange(horizon) > out[-1]) & (with_plan[i] > 0))

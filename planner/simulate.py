@@ -31,6 +31,7 @@ from typing import Literal, Protocol
 import numpy as np
 import pandas as pd
 
+from forecast.features import campaign_last_day
 from planner import policy as inventory
 from planner.allocation import value_weights
 from planner.calibration import (
@@ -485,17 +486,19 @@ def daily_demand_matrix(demand: pd.DataFrame, start=None, end=None) -> tuple[np.
 
 
 def campaign_day_mask(campaigns: pd.DataFrame | None, skus: np.ndarray, dates: pd.DatetimeIndex) -> np.ndarray:
-    """bool (n_sku, n_days): the SKU is featured in a campaign (not an ad: ads run for weeks) that day."""
+    """bool (n_sku, n_days): the SKU is featured in a campaign (not an ad: ads run for weeks) that day; the
+    days as the forecast reads them (forecast.features.campaign_last_day: a live to midnight ends that day)."""
     mask = np.zeros((len(skus), len(dates)), dtype=bool)
     if campaigns is None or len(campaigns) == 0:
         return mask
     index = {s: i for i, s in enumerate(skus)}
-    for row in campaigns.itertuples():
+    last_days = campaign_last_day(campaigns["start"], campaigns["end"]).to_numpy()
+    for row, last_day in zip(campaigns.itertuples(), last_days):
         i = index.get(row.sku)
         if i is None or row.type == "ad":
             continue
         first = dates.searchsorted(pd.Timestamp(row.start).normalize())
-        last = dates.searchsorted(pd.Timestamp(row.end).normalize(), side="right")
+        last = dates.searchsorted(pd.Timestamp(last_day), side="right")
         mask[i, first:last] = True
     return mask
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from forecast.features import (
-    CAMPAIGN_FEATURE_COLUMNS, HOLIDAY_FEATURE_COLUMNS, campaign_days, campaign_features, campaign_matrices,
+    CAMPAIGN_FEATURE_COLUMNS, HOLIDAY_FEATURE_COLUMNS, campaign_days, campaign_features, campaign_last_day, campaign_matrices,
     holiday_features, mega_sale_dates,
 )
 
@@ -50,6 +50,17 @@ def test_a_livestream_past_midnight_marks_both_days():
     days = campaign_days(live)
     assert [d.strftime("%m-%d") for d in days["date"]] == ["03-05", "03-06"]
     assert days["hours"].tolist() == pytest.approx([2.0, 1.0])
+
+
+def test_the_last_campaign_day_is_the_one_campaign_days_marks_last():
+    """The planner reads campaign windows with campaign_last_day: it must agree with campaign_days."""
+    live = calendar(("L1", "livestream_own", "2026-03-05 20:00", "2026-03-06 00:00", "A", np.nan, np.nan),
+                    ("L2", "livestream_creator", "2026-03-05 22:00", "2026-03-06 01:00", "A", np.nan, np.nan),
+                    ("F", "flash_sale", "2026-03-09 12:00", "2026-03-09 12:00", "A", np.nan, np.nan))
+    last = campaign_last_day(live["start"], live["end"])
+    assert [d.strftime("%m-%d") for d in last] == ["03-05", "03-06", "03-09"]
+    marked = campaign_days(live).groupby("campaign_id")["date"].max()
+    assert [marked[c].strftime("%m-%d") for c in live["campaign_id"]] == ["03-05", "03-06", "03-09"]
 
 
 def test_run_up_and_hangover_windows_surround_the_campaign():

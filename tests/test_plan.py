@@ -209,8 +209,9 @@ def test_campaign_beyond_lead_time_is_pre_built_when_order_by_comes_before_next_
     the next review (today + 7): this run orders for it. One on day 60 can wait for a later review."""
     settings = PlanSettings(receiving_buffer_days=7)
     for start, expect in ((45, True), (60, False)):
+        # two days, midnight to midnight (the end is exclusive, as the forecast reads a calendar)
         campaigns = pd.DataFrame({"campaign_id": ["MEGA"], "type": ["mega_sale"], "start": [day(start)],
-                                  "end": [day(start + 1)], "skus": ["SERUM"]})
+                                  "end": [day(start + 2)], "skus": ["SERUM"]})
         paths = build_paths(spike=0)
         paths.values[0, :, start:start + 2] += 150
         reason = row(run(shop, paths=paths, campaigns=campaigns, settings=settings).orders, "SERUM")["reason"]

@@ -232,7 +232,7 @@ def test_short_reason_names_what_set_the_quantity(plan_inputs):
     assert short.startswith(f"position {row['position'] + row['upstream_position']:,.0f} -> up to {row['order_up_to']:,.0f}")
     assert short.endswith("; cut by the budget cap"), short
     campaigns = pd.DataFrame({"campaign_id": ["MEGA"], "type": ["mega_sale"], "start": [plan_day(45)],
-                              "end": [plan_day(46)], "skus": ["SERUM"]})
+                              "end": [plan_day(47)], "skus": ["SERUM"]})
     paths = build_paths(spike=0)
     paths.values[0, :, 45:47] += 150
     pre_built = plan_run(plan_inputs, paths=paths, campaigns=campaigns, settings=PlanSettings(receiving_buffer_days=7))

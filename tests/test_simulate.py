@@ -104,6 +104,9 @@ def test_campaign_mask_and_demand_matrix():
                               "start": [pd.Timestamp("2026-01-02 19:00"), pd.Timestamp("2026-01-01")],
                               "end": [pd.Timestamp("2026-01-03 01:00"), pd.Timestamp("2026-01-03")]})
     assert campaign_day_mask(campaigns, skus, dates).tolist() == [[False, False, False], [False, True, True]]
+    # a live to midnight is over when 01-03 begins: that day is not a campaign day (as the forecast reads it)
+    to_midnight = campaigns.assign(end=[pd.Timestamp("2026-01-03 00:00"), pd.Timestamp("2026-01-03")])
+    assert campaign_day_mask(to_midnight, skus, dates).tolist() == [[False, False, False], [False, True, False]]
 
 
 def test_interpolate_value_at_fill():
