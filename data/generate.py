@@ -959,7 +959,7 @@ timezone = "Asia/Bangkok"          # order timestamps are read in this time zone
 service_level = 0.95               # target for SKUs without a class below
 service_measure = "fill_rate"      # share of demand served from stock
 fill_rate_scope = "class"          # the fill rate over each class's units, at the least stock value ("sku": every SKU on its own)
-campaign_service = 0.9            # a SKU in a campaign its order covers: at least this cycle service (0: off)
+campaign_service = 0.95           # a SKU in a campaign its order may cover (lead time at its 90th percentile): at least this cycle service (0: off)
 review_period_days = 7             # how often you place orders
 horizon_days = 90                  # how far ahead to forecast and plan
 class_service_levels = { A = 0.98, B = 0.95, C = 0.90 }   # per ABC class (A = top revenue)

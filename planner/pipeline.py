@@ -22,7 +22,7 @@ from planner.errors import RestockError
 from planner.io.inputs import Inputs, expand_campaigns
 from planner.allocation import value_weights
 from planner.calibration import Calibration, backtest_errors, backtest_service, fit_calibration
-from planner.plan import Plan, PlanSettings, campaign_floors, make_plan, supply_terms
+from planner.plan import Plan, PlanSettings, campaign_floors, campaign_reach_days, make_plan, supply_terms
 from planner.positions import inventory_positions
 from planner.shop import Shop
 from planner.store import Store
@@ -233,9 +233,12 @@ def backtest_calibration(inputs: Inputs, result, settings: PlanSettings) -> Cali
     errors = backtest_errors(result.forecasts, lead_days, settings.review_period_days, result.choice,
                              step=settings.review_period_days)
     calibration = fit_calibration(errors)
-    # the plan holds a SKU featured in a campaign inside its window at campaign_service: so were its past windows
+    # the plan holds a SKU featured in a campaign on a day its order may cover at campaign_service: so were
+    # its past windows
+    reach = pd.Series(campaign_reach_days(terms, (terms["transit_days"] + terms["receiving_days"]).round().to_numpy(), 0),
+                      index=terms.index)
     featured = windows_featured(errors, expand_campaigns(inputs.campaigns, inputs.products, sorted(errors["sku"].astype(str).unique())),
-                                settings.review_period_days)
+                                settings.review_period_days, reach)
     errors = errors.assign(floor=campaign_floors(featured, settings.min_sku_service, settings.campaign_service))
     values = None
     if settings.fill_rate_scope == "class":  # the plan keeps each class's fill rate over its units
@@ -246,15 +249,20 @@ def backtest_calibration(inputs: Inputs, result, settings: PlanSettings) -> Cali
     return replace(calibration, service=service if len(service) else None)
 
 
-def windows_featured(errors: pd.DataFrame, campaigns: pd.DataFrame, review_days: int) -> np.ndarray:
+def windows_featured(errors: pd.DataFrame, campaigns: pd.DataFrame, review_days: int,
+                     reach_days: pd.Series | None = None) -> np.ndarray:
     """Per backtest window (sku, origin, lead_days): is its SKU featured in a campaign on a day of its lead
-    time + review, as make_plan decides it for today's window."""
+    time + review, as make_plan decides it for today's window. ``reach_days`` (per SKU; make_plan's
+    planner.plan.campaign_reach_days without the review) replaces the window's own lead days."""
     featured = np.zeros(len(errors), dtype=bool)
     if campaigns is None or len(campaigns) == 0 or len(errors) == 0 or "lead_days" not in errors.columns:
         return featured
     windows = pd.DataFrame({"row": np.arange(len(errors)), "sku": errors["sku"].astype(str).to_numpy(),
                             "first": pd.to_datetime(errors["origin"]).dt.normalize().to_numpy()})
-    windows["last"] = windows["first"] + pd.to_timedelta(np.ceil(errors["lead_days"].to_numpy(float)) + review_days - 1, unit="D")
+    lead = errors["lead_days"].to_numpy(float)
+    if reach_days is not None:
+        lead = np.fmax(windows["sku"].map(reach_days).to_numpy(float), lead)
+    windows["last"] = windows["first"] + pd.to_timedelta(np.ceil(lead) + review_days - 1, unit="D")
     rows = campaigns.assign(sku=campaigns["sku"].astype(str), start=pd.to_datetime(campaigns["start"]).dt.normalize(),
                             end=campaign_last_day(campaigns["start"], campaigns["end"]))[["sku", "start", "end"]]
     pairs = windows.merge(rows, on="sku")

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Literal
 
 import numpy as np
@@ -68,7 +69,8 @@ class PlanSettings:
                          meets it on its own
     min_sku_service      with scope 'class', no SKU is planned below this cycle service
     campaign_service     with scope 'class', a SKU featured in a campaign on a day its order covers (lead
-                         time + review) is planned at least at this cycle service (None: as any other);
+                         time at its 90th percentile + review: campaign_reach_days) is planned at least at
+                         this cycle service (None: as any other);
                          the rest of its class carries less of the target, so the class's promise is kept
     seed                 seed of the lead-time draws
     block_skus           SKUs whose sample paths are read at once (bounds memory; the plan does not depend on it)
@@ -91,8 +93,8 @@ class PlanSettings:
     holding_cost_rate: float = 0.25
     slow_mover_units: float = 20.0
     fill_rate_scope: Literal["class", "sku"] = "class"
-    min_sku_service: float = 0.5
-    campaign_service: float | None = 0.90
+    min_sku_service: float = 0.4
+    campaign_service: float | None = 0.95
     seed: int = 0
     block_skus: int = BLOCK_SKUS
 
@@ -206,19 +208,43 @@ def sample_lead_times(terms: pd.DataFrame, n_paths: int, rng: np.random.Generato
     min/max is given, else normal(mean, sd) rounded, at least 1 day."""
     mean = terms["lead_time_days"].to_numpy(float)[:, None]
     sd = terms["lead_time_sd_days"].to_numpy(float)[:, None]
-    low = terms["lead_time_min_days"].to_numpy(float)[:, None]
-    high = terms["lead_time_max_days"].to_numpy(float)[:, None]
     shape = (len(terms), n_paths)
     draws = mean + sd * rng.standard_normal(shape)
-    has_range = np.isfinite(low) & np.isfinite(high) & (high > low)
+    has_range, lo, mode, hi = _lead_time_range(terms)
     if has_range.any():
-        u = rng.random(shape)
-        lo, hi = np.where(has_range, low, 0.0), np.where(has_range, high, 1.0)
-        mode = np.clip(mean, lo, hi)
-        cut = (mode - lo) / (hi - lo)
-        triangular = np.where(u < cut, lo + np.sqrt(u * (hi - lo) * (mode - lo)), hi - np.sqrt((1 - u) * (hi - lo) * (hi - mode)))
-        draws = np.where(has_range, triangular, draws)
+        triangular = _triangular_inverse(rng.random(shape), lo[:, None], mode[:, None], hi[:, None])
+        draws = np.where(has_range[:, None], triangular, draws)
     return np.maximum(np.rint(draws), 1).astype(int)
+
+
+def lead_time_quantile(terms: pd.DataFrame, q: float) -> np.ndarray:
+    """Supplier lead time (days) per SKU at quantile ``q`` of the distribution sample_lead_times draws
+    from: triangular(min, mean, max) when a min/max is given, else normal(mean, sd).
+
+    >>> terms = pd.DataFrame({"lead_time_days": [14.0, 20.0], "lead_time_sd_days": [2.0, 0.0],
+    ...                       "lead_time_min_days": [np.nan, 10.0], "lead_time_max_days": [np.nan, 40.0]})
+    >>> lead_time_quantile(terms, 0.9).round(2).tolist()
+    [16.56, 32.25]
+    """
+    mean = terms["lead_time_days"].to_numpy(float)
+    normal = mean + terms["lead_time_sd_days"].to_numpy(float) * NormalDist().inv_cdf(q)
+    has_range, lo, mode, hi = _lead_time_range(terms)
+    return np.where(has_range, _triangular_inverse(np.full(len(terms), q), lo, mode, hi), normal)
+
+
+def _lead_time_range(terms: pd.DataFrame):
+    """Which SKUs give a lead-time min/max, and their (min, mode, max); mode = the mean, inside the range."""
+    low = terms["lead_time_min_days"].to_numpy(float)
+    high = terms["lead_time_max_days"].to_numpy(float)
+    has_range = np.isfinite(low) & np.isfinite(high) & (high > low)
+    lo, hi = np.where(has_range, low, 0.0), np.where(has_range, high, 1.0)
+    return has_range, lo, np.clip(terms["lead_time_days"].to_numpy(float), lo, hi), hi
+
+
+def _triangular_inverse(u: np.ndarray, lo: np.ndarray, mode: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Inverse CDF of the triangular distribution (lo, mode, hi) at ``u``."""
+    cut = (mode - lo) / (hi - lo)
+    return np.where(u < cut, lo + np.sqrt(u * (hi - lo) * (mode - lo)), hi - np.sqrt((1 - u) * (hi - lo) * (hi - mode)))
 
 
 def campaign_order_by_date(campaign_start, lead_time_days, transit_days=0.0, receiving_days=0.0,
@@ -399,6 +425,19 @@ def _allocate(lead, cycle, targets, unit_values, slow_units, lot_sizes, groups, 
         service[rows], level[rows] = allocation.service, allocation.levels
         fill[rows] = np.where(review[rows] > 0, 1 - allocation.shortage / np.maximum(review[rows], 1e-12), 1.0)
     return service, level, fill
+
+
+#: a campaign floor reaches over the days an order covers with the supplier's lead time at this
+#: quantile: a campaign the order reaches only when the supplier is late is still one it must cover
+#: (the order before it was planned on the days up to its own mean arrival)
+CAMPAIGN_REACH_QUANTILE = 0.9
+
+
+def campaign_reach_days(terms: pd.DataFrame, fixed_days: np.ndarray, review_days: int) -> np.ndarray:
+    """Days from an order to the end of the window a campaign floor looks at, per SKU: the supplier lead
+    time at CAMPAIGN_REACH_QUANTILE (rounded up) + transit and receiving (``fixed_days``) + the review."""
+    lead = lead_time_quantile(terms, CAMPAIGN_REACH_QUANTILE)
+    return np.ceil(np.maximum(lead, 1.0)).astype(int) + np.asarray(fixed_days, dtype=int) + int(review_days)
 
 
 def campaign_floors(featured: np.ndarray, min_service: float, campaign_service: float | None) -> np.ndarray:
@@ -614,6 +653,7 @@ def make_plan(
         camp["start"], terms["lead_time_days"].to_numpy()[at], terms["transit_days"].to_numpy()[at],
         terms["receiving_days"].to_numpy()[at], settings.receiving_buffer_days).to_numpy()
     window_end = np.ceil(lead_days.mean(axis=1)).astype(int) + R  # the regular order's window, per SKU
+    reach_end = np.maximum(campaign_reach_days(terms, fixed, R), window_end)  # the days it may cover
 
     # --- own warehouse -> FBT: stock free upstream (now, or when a PO or transit lands there) moves on to
     # FBT, enough for the transit + FBT receiving days and the review period after it is shipped
@@ -657,10 +697,9 @@ def make_plan(
         planned = calibration.planned_targets(targets)  # what past windows needed to be served the promise
     sku_service = sku_fill = np.full(n, np.nan)
     unit_values = value_weights(terms["unit_cost"].to_numpy(), terms["price"].to_numpy())
-    # a SKU featured in a campaign on a day this order covers is held at campaign_service at least
+    # a SKU featured in a campaign on a day this order may cover is held at campaign_service at least
     featured = np.zeros(n, dtype=bool)
-    in_window = camp["start_day"].to_numpy(int) < window_end[at]
-    featured[at[in_window]] = True
+    featured[at[camp["start_day"].to_numpy(int) < reach_end[at]]] = True
     floors = campaign_floors(featured, settings.min_sku_service, settings.campaign_service)
     if settings.service_measure == "fill_rate" and settings.fill_rate_scope == "class":
         # the class's fill rate over its units at the least stock value (planner.allocation)
@@ -744,8 +783,9 @@ def make_plan(
                         f"{unit_values[i]:,.2f}) is planned at {sku_service[i]:.1%} "
                         f"cycle service, expected fill {sku_fill[i]:.1%}")
             if floors[i] > settings.min_sku_service and sku_service[i] <= floors[i] + 1e-9:
-                covered = sorted({str(r["campaign_id"]) for r in inside})
-                service += f" (at least {floors[i]:.0%}: the days this order covers include {', '.join(covered)})"
+                covered = sorted({str(r["campaign_id"]) for r in mine if r["start_day"] < reach_end[i]})
+                service += (f" (at least {floors[i]:.0%}: the days this order may cover, with the supplier's lead "
+                            f"time up to {reach_end[i] - R - fixed[i]} days, include {', '.join(covered)})")
         plan_rows.append({
             "sku": sku, "location": t["location"], "supplier": t["supplier"], "class": cls, "service_target": target,
             "service_measure": settings.service_measure, "planned_target": round(float(planned[i]), 4), "method": method,

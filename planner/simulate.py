@@ -40,7 +40,7 @@ from planner.calibration import (
 from planner.errors import RestockError
 from planner.io.inputs import Inputs, expand_campaigns
 from planner.plan import (
-    PlanSettings, allocated_levels, campaign_floors, classify_abc, levels_at_targets, order_lot_sizes, order_up_to_levels, supply_terms,
+    PlanSettings, allocated_levels, campaign_floors, campaign_reach_days, classify_abc, levels_at_targets, order_lot_sizes, order_up_to_levels, supply_terms,
 )
 
 
@@ -166,8 +166,8 @@ class PlannerPolicy:
     calibrate_target: bool = True
     class_service_levels: dict | None = None  # target per ABC class (abc_classes), as the plan's
     fill_rate_scope: Literal["class", "sku"] = "class"  # as PlanSettings: the target over the units of a class
-    min_sku_service: float = 0.5
-    campaign_service: float | None = 0.90  # as PlanSettings: a SKU featured in a campaign inside its window
+    min_sku_service: float = 0.4
+    campaign_service: float | None = 0.95  # as PlanSettings: a SKU featured in a campaign inside its window
     censored_windows: Literal["imputed", "conditional"] = "imputed"  # as backtest_service's
     prior_windows: float = 12.0
     backtest_days: int = 140
@@ -205,8 +205,11 @@ class PlannerPolicy:
 
     def _floors(self, r: Replay, t: int) -> np.ndarray:
         """The least cycle service per SKU on review day ``t``: the campaign floor for SKUs featured on a day
-        the order covers (lead time + review, as make_plan's window), min_sku_service for the rest."""
-        end = t + np.ceil(r.lead_time_days).astype(int) + r.review_period_days
+        the order may cover (lead time at its 90th percentile + review, as make_plan's campaign_reach_days),
+        min_sku_service for the rest."""
+        terms = pd.DataFrame({"lead_time_days": r.lead_time_days, "lead_time_sd_days": r.lead_time_sd_days,
+                              "lead_time_min_days": np.nan, "lead_time_max_days": np.nan})
+        end = t + campaign_reach_days(terms, np.zeros(len(r.skus), dtype=int), r.review_period_days)
         ahead = r.campaign_days[:, t:int(end.max())]
         featured = (ahead & (t + np.arange(ahead.shape[1])[None, :] < end[:, None])).any(axis=1)
         return campaign_floors(featured, self.min_sku_service, self.campaign_service)
@@ -662,7 +665,7 @@ def simulate_shop(replay: Replay, model: str = "campaign", service_level: float 
                   policies: tuple[str, ...] = ("planner", "min/max", "cover", "textbook"),
                   service_measure: Literal["cycle", "fill_rate"] = "fill_rate",
                   model_params: dict | None = None, fill_rate_scope: Literal["class", "sku"] = "class",
-                  min_sku_service: float = 0.5, campaign_service: float | None = 0.90) -> pd.DataFrame:
+                  min_sku_service: float = 0.4, campaign_service: float | None = 0.95) -> pd.DataFrame:
     """Replay the planner and the sellers' policies at their usual knobs on one Replay (lost sales).
 
     Parameters

@@ -78,3 +78,8 @@ def test_backtest_windows_are_featured_when_a_campaign_falls_in_their_lead_time_
     assert windows_featured(errors, campaigns, 7).tolist() == [False, False, False, False]
     assert windows_featured(errors.assign(lead_days=11.0), campaigns, 7).tolist() == [False, True, False, False]
     assert windows_featured(errors, campaigns.iloc[:0], 7).tolist() == [False] * 4
+    # A's supplier is 11 days late one time in ten (make_plan's campaign_reach_days): its 01-08 window may
+    # reach the live; a reach shorter than the window's own lead days changes nothing
+    reach = pd.Series({"A": 11, "B": 30})
+    assert windows_featured(errors, campaigns, 7, reach).tolist() == [False, True, False, False]
+    assert windows_featured(errors, campaigns, 7, pd.Series({"A": 5})).tolist() == [False] * 4

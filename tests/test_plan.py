@@ -14,6 +14,7 @@ from planner.plan import (
     PlanSettings,
     classify_abc,
     explode_bundles,
+    lead_time_quantile,
     make_plan,
     sample_lead_times,
     supply_terms,
@@ -124,14 +125,16 @@ def test_bundles_explode_into_components(shop):
     assert row(plan.plan, "TONER")["forecast_lead_review"] > row(no_bundles.plan, "TONER")["forecast_lead_review"] + 15
 
 
-def test_higher_service_target_never_lowers_order_up_to(shop):
+@pytest.mark.parametrize("campaign_service", [0.95, None])
+def test_higher_service_target_never_lowers_order_up_to(shop, campaign_service):
     levels = []
     for target in (0.8, 0.9, 0.95, 0.99):
-        settings = PlanSettings(class_service_levels={}, service_level=target)
+        settings = PlanSettings(class_service_levels={}, service_level=target, campaign_service=campaign_service)
         levels.append(run(shop, settings=settings).plan.set_index("sku")["order_up_to"])
     for low, high in zip(levels, levels[1:]):
         assert (high >= low).all()
-    assert levels[-1]["SERUM"] > levels[0]["SERUM"]
+    if campaign_service is None:  # with the floor, SERUM's livestream holds it at 95 % cycle service at every target
+        assert levels[-1]["SERUM"] > levels[0]["SERUM"]
 
 
 def test_cycle_service_level_is_met_on_the_paths(shop):
@@ -204,11 +207,14 @@ def test_budget_cap_keeps_lines_with_most_lost_margin_per_money(shop):
 
 
 def test_campaign_beyond_lead_time_is_pre_built_when_order_by_comes_before_next_review(shop):
-    """Lead 28 + transit 2 + FBT receiving 5 + review 7: the regular order-up-to covers ~42 days. A
-    campaign on day 45 with a 7-day receiving buffer must be ordered by day 45 - 44 = today + 2, before
-    the next review (today + 7): this run orders for it. One on day 60 can wait for a later review."""
+    """Lead 28 + transit 2 + FBT receiving 5 + review 7: the regular order-up-to covers ~42 days, and
+    with the supplier 34 days late (its 90th percentile) up to 48: a campaign inside that is held by the
+    campaign floor (test_a_campaign_only_a_late_delivery_reaches_still_sets_the_floor). A campaign
+    starting on day 48 with a 7-day receiving buffer must be ordered by day 48 - (28 + 2 + 5 + 7) = today
+    + 6, before the next review (today + 7): this run orders for it. One on day 61 can wait for a later
+    review."""
     settings = PlanSettings(receiving_buffer_days=7)
-    for start, expect in ((45, True), (60, False)):
+    for start, expect in ((47, True), (60, False)):
         # two days, midnight to midnight (the end is exclusive, as the forecast reads a calendar)
         campaigns = pd.DataFrame({"campaign_id": ["MEGA"], "type": ["mega_sale"], "start": [day(start)],
                                   "end": [day(start + 2)], "skus": ["SERUM"]})
@@ -473,7 +479,7 @@ def test_calibrated_plan_draws_lead_time_demand_from_past_errors_and_says_where_
 
 
 def test_a_sku_featured_in_a_campaign_its_order_covers_is_held_at_the_campaign_service(shop):
-    """At an 80 % target every SKU here sits on the 50 % floor of the class allocation; the livestream
+    """At an 80 % target every SKU here sits on the 40 % floor of the class allocation; the livestream
     and the ad fall in the days SERUM's and TONER's orders cover, so campaign_service holds them at 97 %
     and the order line says which campaign; MASK has none and stays where it was."""
     def plan_at(campaign_service):
@@ -484,7 +490,35 @@ def test_a_sku_featured_in_a_campaign_its_order_covers_is_held_at_the_campaign_s
         assert row(off.plan, sku)["cycle_service"] < 0.97 <= row(on.plan, sku)["cycle_service"]
         assert row(on.plan, sku)["order_up_to"] > row(off.plan, sku)["order_up_to"]
     assert row(on.plan, "MASK")["cycle_service"] == row(off.plan, "MASK")["cycle_service"]
-    assert "(at least 97%: the days this order covers include LIVE-2026-12-15)" in row(on.orders, "SERUM")["reason"]
+    # SERUM's supplier: 28 +- 4 days, 33.1 at its 90th percentile
+    assert ("(at least 97%: the days this order may cover, with the supplier's lead time up to 34 days, include "
+            "LIVE-2026-12-15)") in row(on.orders, "SERUM")["reason"]
     assert "at least" not in row(off.orders, "SERUM")["reason"]
     with pytest.raises(ValueError, match="campaign_service"):
         PlanSettings(campaign_service=1.0)
+
+
+def test_a_campaign_only_a_late_delivery_reaches_still_sets_the_floor(shop):
+    """MASK's supplier takes 5 to 12 days, most often 7: 8 on average, 10.1 at its 90th percentile. A
+    flash sale 17 days from today lies past the order's mean window (8 + 7-day review) but on a day the
+    order may cover (11 + 7): a late delivery must still find MASK stocked. One 18 days out does not."""
+    def mask_service(days_out):
+        flash = pd.DataFrame({"campaign_id": ["FLASH"], "type": ["flash_sale"], "start": [day(days_out - 1, 12)],
+                              "end": [day(days_out - 1, 15)], "skus": ["MASK"]})
+        settings = PlanSettings(class_service_levels={}, service_level=0.8, campaign_service=0.97)
+        return row(run(shop, settings=settings, campaigns=flash).plan, "MASK")["cycle_service"]
+
+    alone = row(run(shop, settings=PlanSettings(class_service_levels={}, service_level=0.8, campaign_service=0.97),
+                    campaigns=shop["campaigns"].iloc[:0]).plan, "MASK")["cycle_service"]
+    assert alone < 0.97 <= mask_service(17)
+    assert mask_service(18) == alone
+
+
+def test_lead_time_quantile_is_the_quantile_of_the_lead_times_the_plan_draws():
+    """Normal(14, 2): 14 + 1.2816 x 2 = 16.56 at the 90th percentile; triangular(10, 20, 40):
+    40 - sqrt(0.1 x 30 x 20) = 32.25. Both as sample_lead_times draws them (before its rounding)."""
+    terms = pd.DataFrame({"lead_time_days": [14.0, 20.0], "lead_time_sd_days": [2.0, 0.0],
+                          "lead_time_min_days": [np.nan, 10.0], "lead_time_max_days": [np.nan, 40.0]})
+    np.testing.assert_allclose(lead_time_quantile(terms, 0.9), [16.5631, 32.2540], atol=1e-4)
+    draws = sample_lead_times(terms, 200_000, np.random.default_rng(0))
+    np.testing.assert_allclose(np.quantile(draws, 0.9, axis=1), [17.0, 32.0], atol=1.0)

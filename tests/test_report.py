@@ -231,10 +231,11 @@ def test_short_reason_names_what_set_the_quantity(plan_inputs):
     row = levels.loc["SERUM"]
     assert short.startswith(f"position {row['position'] + row['upstream_position']:,.0f} -> up to {row['order_up_to']:,.0f}")
     assert short.endswith("; cut by the budget cap"), short
-    campaigns = pd.DataFrame({"campaign_id": ["MEGA"], "type": ["mega_sale"], "start": [plan_day(45)],
-                              "end": [plan_day(47)], "skus": ["SERUM"]})
+    # past the days SERUM's order may cover (test_plan's pre-build test), ordered for by today + 6
+    campaigns = pd.DataFrame({"campaign_id": ["MEGA"], "type": ["mega_sale"], "start": [plan_day(47)],
+                              "end": [plan_day(49)], "skus": ["SERUM"]})
     paths = build_paths(spike=0)
-    paths.values[0, :, 45:47] += 150
+    paths.values[0, :, 47:49] += 150
     pre_built = plan_run(plan_inputs, paths=paths, campaigns=campaigns, settings=PlanSettings(receiving_buffer_days=7))
     reason = pre_built.orders.set_index("sku").loc["SERUM", "reason"]
     assert "pre-build for MEGA" in short_reason(reason, pre_built.plan.set_index("sku"), "SERUM")

@@ -144,13 +144,19 @@ def test_the_planners_history_of_a_sku_starts_at_its_first_sale_as_restock_run_r
     assert 4.0 < daily_mean.mean() < 6.0
 
 
-def test_a_sku_featured_on_a_day_its_order_covers_gets_the_campaign_floor():
+def test_a_sku_featured_on_a_day_its_order_may_cover_gets_the_campaign_floor():
     replay = one_sku(np.ones(60), lead=10, review=7, start=20)
     replay.campaign_days[0, 20 + 17] = True  # 17 days ahead: one past lead + review
-    rule = PlannerPolicy(campaign_service=0.9)
+    rule = PlannerPolicy(campaign_service=0.9, min_sku_service=0.5)
     assert rule._floors(replay, 20).tolist() == [0.5]
     assert rule._floors(replay, 21).tolist() == [0.9]
-    assert PlannerPolicy(campaign_service=None)._floors(replay, 21).tolist() == [0.5]
+    assert PlannerPolicy(campaign_service=None, min_sku_service=0.5)._floors(replay, 21).tolist() == [0.5]
+    # a supplier of 10 +- 2 days is 12.6 days late one time in ten: the order may cover 13 + 7 days
+    late = one_sku(np.ones(60), lead=10, review=7, start=20, lead_time_sd_days=np.array([2.0]))
+    late.campaign_days[0, 20 + 19] = True
+    assert rule._floors(late, 20).tolist() == [0.9]
+    late.campaign_days[0, 20 + 19], late.campaign_days[0, 20 + 20] = False, True
+    assert rule._floors(late, 20).tolist() == [0.5]
 
 
 def test_a_short_history_replay_judges_its_cold_start_and_reviews_as_one_chain():
