@@ -814,7 +814,7 @@ def make_plan(
             cases = quantity // int(t["case_pack"])
             reason = (f"forecast {mean_cycle:.0f} units over {lead_words} + {R}-day review{incl}, "
                       f"safety stock {max(safety, 0):.0f} for {service}, position {network:.0f} -> order "
-                      f"{quantity} = {cases} cases of {int(t['case_pack'])}{campaign_note}")
+                      f"{quantity} = {cases} {'case' if cases == 1 else 'cases'} of {int(t['case_pack'])}{campaign_note}")
             if quantity > math.ceil(max(need, 0)) and int(t["moq"]) > need:
                 reason += f" (MOQ {int(t['moq'])})"
             margin = float(t["price"] - t["unit_cost"])
