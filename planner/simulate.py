@@ -228,9 +228,10 @@ class PlannerPolicy:
         first = max(0, t - self.history_days)
         days, n = t - first, len(r.skus)
         # as `restock run` reads a shop (forecast.history.complete_history): a SKU's history starts at its
-        # first sale; the days before it launched are not days it sold nothing
+        # first sale; the days before it launched are not days it sold nothing, and a SKU that has not
+        # sold yet has no history (and no forecast) at all
         selling = seen.sales[:, :t] > 0
-        launched = np.where(selling.any(axis=1), selling.argmax(axis=1), 0)
+        launched = np.where(selling.any(axis=1), selling.argmax(axis=1), t)
         keep = (first + np.arange(days))[None, :] >= launched[:, None]
         history = pd.DataFrame({
             "sku": np.repeat(r.skus, days),
@@ -305,14 +306,17 @@ class PlannerPolicy:
             for which, lead in enumerate(leads):
                 e = window_errors(mean, seen.sales[:, origin:origin + span], seen.censored[:, origin:origin + span],
                                   lead, r.review_period_days, r.skus, origin)
-                levels.append(past_levels)
+                # as the plan's service step (backtest_service): a window without a forecast (a SKU not
+                # yet launched at its origin, or forecast to sell nothing) says nothing of the levels
+                e = e[(e["forecast_cycle"] - e["forecast_lead"] > 1e-9) & (e["forecast_lead"] > 1e-9)]
+                sku_rows = e["sku"].map(position).to_numpy(int)
+                levels.append(past_levels[sku_rows])
                 real_lead.append(e["realised_lead"].to_numpy())
                 real_cycle.append(e["realised_cycle"].to_numpy())
                 censored.append(e["censored"].to_numpy())
                 sold.append(e["sold_cycle"].to_numpy())
-                lead_s.append(samples[0])
-                cycle_s.append(samples[1])
-                sku_rows = e["sku"].map(position).to_numpy(int)
+                lead_s.append(samples[0][sku_rows])
+                cycle_s.append(samples[1][sku_rows])
                 chains.append(sku_rows * len(leads) + which)
                 steps.append(np.full(len(e), origin // r.review_period_days))
                 reach.append(lead[sku_rows] / r.review_period_days)

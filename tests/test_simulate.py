@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner.calibration import SERVICE_GRID
 from planner.simulate import (
     CoverPolicy, MinMaxPolicy, Observed, PlannerPolicy, Replay, TextbookPolicy, campaign_day_mask, daily_demand_matrix,
     interpolate_value_at_fill, simulate,
@@ -142,6 +143,45 @@ def test_the_planners_history_of_a_sku_starts_at_its_first_sale_as_restock_run_r
     seen = Observed(replay, 180, demand[None, :180], np.zeros((1, 180), dtype=bool))
     daily_mean = rule._forecast_windows(seen, 180)[2]
     assert 4.0 < daily_mean.mean() < 6.0
+
+
+def test_a_sku_that_has_not_sold_yet_has_no_forecast_as_restock_run_reads_it():
+    """restock run has no history, so no forecast, for a SKU before its first sale; given 180 days of
+    zeros instead, the engine forecast it at 0.08-0.1 a day."""
+    rng = np.random.default_rng(0)
+    demand = np.stack([np.concatenate([np.zeros(190), rng.poisson(5.0, 10)]), rng.poisson(5.0, 200)]).astype(float)
+    replay = Replay(skus=np.array(["NEW", "B"], dtype=object), dates=pd.date_range("2025-01-01", periods=200),
+                    demand=demand, unit_value=np.ones(2), lead_time_days=np.full(2, 7.0), start=180)
+    rule = PlannerPolicy(model="campaign", model_params={"yearly": False, "monthly": False}, n_paths=50)
+    seen = Observed(replay, 180, demand[:, :180], np.zeros((2, 180), dtype=bool))
+    daily_mean = rule._forecast_windows(seen, 180)[2]
+    assert daily_mean[0].max() == 0.0 and 4.0 < daily_mean[1].mean() < 6.0
+
+
+def test_the_target_step_leaves_out_windows_without_a_forecast_as_the_plans_service_step_does():
+    """A window whose SKU had no forecast (not launched yet) judged at level 0 against its launch sales
+    would read as a shortfall of the levels; backtest_service leaves such windows out, and so does the
+    replay's target step: adding one changes nothing."""
+    rng = np.random.default_rng(2)
+    sold = rng.poisson(5.0, 80).astype(float)
+    launch = np.concatenate([np.zeros(40), rng.poisson(20.0, 40)])
+
+    def achieved(demand):
+        n = len(demand)
+        replay = Replay(skus=np.array([f"S{i}" for i in range(n)], dtype=object), demand=np.stack(demand),
+                        dates=pd.date_range("2025-01-01", periods=80), unit_value=np.ones(n),
+                        lead_time_days=np.full(n, 7.0), start=60)
+        rule = PlannerPolicy(n_paths=20)
+        mean = np.stack([np.full(40, 5.0)] + [np.zeros(40)] * (n - 1))
+        levels = np.column_stack([np.linspace(40, 120, len(SERVICE_GRID))[None, :].repeat(n, 0), np.ones(n)])
+        samples = (np.full((n, 20), 35.0, np.float32), np.full((n, 20), 70.0, np.float32))
+        rule._records = [(o, mean, levels, samples) for o in (21, 28)]
+        seen = Observed(replay, 60, replay.demand[:, :60], np.zeros((n, 60), dtype=bool))
+        return rule._achieved(seen, 40)
+
+    alone, with_launch = achieved([sold]), achieved([sold, launch])
+    assert alone[0] < 1.0
+    np.testing.assert_allclose(with_launch, alone)
 
 
 def test_a_sku_featured_on_a_day_its_order_may_cover_gets_the_campaign_floor():
