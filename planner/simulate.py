@@ -147,7 +147,8 @@ class PlannerPolicy:
     target of planner.calibration.SERVICE_GRID; once a lead time + review window has passed, its
     realised sales (a stockout day counted as at least its forecast) become an error record. The
     first review runs a rolling-origin backtest over ``backtest_days`` of history so it does not start
-    blind; the newest ``max_records`` origins are kept.
+    blind; the newest ``max_records`` origins are kept: a year of weekly reviews, as `restock run`'s
+    backtest holds a year of windows (planner.run.RUN_BACKTEST_CUTOFFS origins a 90-day horizon apart).
 
     ``calibrate_target`` (with ``calibrate``, fill rate): plan at the internal target at which the
     recorded levels would have served ``service_level`` of what then happened
@@ -171,7 +172,7 @@ class PlannerPolicy:
     censored_windows: Literal["imputed", "conditional"] = "imputed"  # as backtest_service's
     prior_windows: float = 12.0
     backtest_days: int = 140
-    max_records: int = 26
+    max_records: int = 52
     name: str = "planner"
 
     def __post_init__(self):
@@ -277,14 +278,14 @@ class PlannerPolicy:
                 if calibration is not None:
                     samples = self._apply(calibration, r, mean, past_lead, origin)
                     grid = self._grid_levels(r, *samples, origin)
-                self._records.append((origin, mean, grid, _compact(samples)))
+                self._records.append((origin, mean, grid, self._kept(samples)))
         calibration = self._fit(seen, self._records, t)
         lead_demand, cycle_demand = self._apply(calibration, r, daily_mean, lead, t)
         grid = self._grid_levels(r, lead_demand, cycle_demand, t)
         achieved = None
         if self.calibrate_target and self.service_measure == "fill_rate":
             achieved = self._achieved(seen, daily_mean.shape[1])
-        self._records.append((t, daily_mean, grid, _compact((lead_demand, cycle_demand))))
+        self._records.append((t, daily_mean, grid, self._kept((lead_demand, cycle_demand))))
         self._records = self._records[-self.max_records:]
         return lead_demand, cycle_demand, achieved
 
@@ -315,8 +316,9 @@ class PlannerPolicy:
                 real_cycle.append(e["realised_cycle"].to_numpy())
                 censored.append(e["censored"].to_numpy())
                 sold.append(e["sold_cycle"].to_numpy())
-                lead_s.append(samples[0][sku_rows])
-                cycle_s.append(samples[1][sku_rows])
+                if samples is not None:
+                    lead_s.append(samples[0][sku_rows])
+                    cycle_s.append(samples[1][sku_rows])
                 chains.append(sku_rows * len(leads) + which)
                 steps.append(np.full(len(e), origin // r.review_period_days))
                 reach.append(lead[sku_rows] / r.review_period_days)
@@ -325,9 +327,15 @@ class PlannerPolicy:
         levels = np.concatenate(levels)
         conditional = self.censored_windows == "conditional"
         return achieved_fill_rates(levels[:, :-1], np.concatenate(real_lead), np.concatenate(real_cycle), levels[:, -1],
-                                   np.concatenate(censored) if conditional else None, np.concatenate(lead_s),
-                                   np.concatenate(cycle_s), np.concatenate(sold), np.concatenate(chains),
+                                   np.concatenate(censored) if conditional else None,
+                                   np.concatenate(lead_s) if conditional else None,
+                                   np.concatenate(cycle_s) if conditional else None, np.concatenate(sold), np.concatenate(chains),
                                    np.concatenate(steps), np.concatenate(reach))
+
+    def _kept(self, samples: tuple | None) -> tuple | None:
+        """The demand samples a record keeps: only the conditional judgement of censored windows reads
+        them (a year of reviews x SKUs x paths x 2, in float32: 0.8 GB at 10,000 SKUs)."""
+        return _compact(samples) if self.censored_windows == "conditional" else None
 
     def _fit(self, seen: Observed, records, t: int):
         r = seen.replay
@@ -360,7 +368,7 @@ class PlannerPolicy:
 
 
 def _compact(samples: tuple | None) -> tuple | None:
-    """Demand samples kept for later reviews, in float32 (26 reviews of them are held)."""
+    """Demand samples kept for later reviews, in float32 (a year of reviews of them is held)."""
     return None if samples is None else tuple(np.asarray(a, dtype=np.float32) for a in samples)
 
 
