@@ -277,8 +277,23 @@ def step_plan(context: RunContext) -> dict:
     return {"order_lines": int(len(plan.orders)), "alerts": int(len(plan.alerts))}
 
 
-#: origins of the weekly backtest `restock run` makes (fewer when the history is shorter)
+#: origins of the weekly backtest `restock run` makes (fewer when the history is shorter): four a
+#: 90-day horizon apart hold a year of windows, so the service step's verdict spans a seasonal shop's
+#: whole year and does not chase its last half-year (bench/README.md, UCI at 95 %: 93.99 % with two,
+#: 95.82 % with four). Above LARGE_SHOP_SKUS two: the backtest holds each origin's scored frames, and
+#: with two origins a 100,000-SKU run already peaked at 19 GB of a 24 GB machine (4 at 10,000 SKUs
+#: took 3.75 GB where 2 took 3.07 GB).
 RUN_BACKTEST_CUTOFFS = 4
+LARGE_SHOP_SKUS = 25_000
+
+
+def backtest_origins(n_skus: int) -> int:
+    """Origins of `restock run`'s weekly backtest for a shop of ``n_skus`` SKUs (RUN_BACKTEST_CUTOFFS).
+
+    >>> backtest_origins(10_000), backtest_origins(100_000)
+    (4, 2)
+    """
+    return RUN_BACKTEST_CUTOFFS if n_skus <= LARGE_SHOP_SKUS else 2
 
 
 def step_backtest(context: RunContext) -> dict:
@@ -296,9 +311,11 @@ def step_backtest(context: RunContext) -> dict:
     model = context.options.get("model") or shop.config.planning.model
     models = list(dict.fromkeys([model, "seasonal_naive"]))
     forecast = context.values["forecast"]
-    # four origins a horizon apart: a year of windows at the default 90 days, so the service step's
-    # verdict spans a seasonal shop's whole year and does not chase its last half-year (bench/README.md)
-    result = pipeline.run_backtest(shop, context.values["inputs"], models, n_cutoffs=RUN_BACKTEST_CUTOFFS,
+    origins = backtest_origins(len(forecast.paths.skus))
+    if origins < RUN_BACKTEST_CUTOFFS:
+        log.info("backtest from %d origins, not %d: %d SKUs (memory; planner.run.LARGE_SHOP_SKUS)",
+                 origins, RUN_BACKTEST_CUTOFFS, len(forecast.paths.skus))
+    result = pipeline.run_backtest(shop, context.values["inputs"], models, n_cutoffs=origins,
                                    history=forecast.history, campaigns=forecast.campaigns)
     calibration = pipeline.backtest_calibration(context.values["inputs"], result, pipeline.plan_settings(shop.config))
     pipeline.write_backtest(result, context.folder, calibration)

@@ -223,3 +223,12 @@ def test_a_first_run_plans_what_restock_plan_then_plans(tmp_path_factory):
     columns = ["sku", "supplier", "quantity", "value", "order_by"]
     pd.testing.assert_frame_equal(pd.read_csv(small_shop.root / "later" / "orders.csv", dtype={"sku": str})[columns],
                                   pd.read_csv(latest / "orders.csv", dtype={"sku": str})[columns])
+
+
+def test_the_weekly_backtest_holds_a_year_of_windows_but_two_origins_at_a_large_shop():
+    """Four origins a 90-day horizon apart (a seasonal shop's whole year for the service step's
+    verdict); two above LARGE_SHOP_SKUS, where each origin's scored frames cost memory."""
+    from planner.run import LARGE_SHOP_SKUS, backtest_origins
+
+    assert backtest_origins(150) == backtest_origins(LARGE_SHOP_SKUS) == 4
+    assert backtest_origins(LARGE_SHOP_SKUS + 1) == backtest_origins(100_000) == 2
