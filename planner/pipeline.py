@@ -235,8 +235,7 @@ def backtest_calibration(inputs: Inputs, result, settings: PlanSettings) -> Cali
     calibration = fit_calibration(errors)
     # the plan holds a SKU featured in a campaign on a day its order may cover at campaign_service: so were
     # its past windows
-    reach = pd.Series(campaign_reach_days(terms, (terms["transit_days"] + terms["receiving_days"]).round().to_numpy(), 0),
-                      index=terms.index)
+    reach = pd.Series(campaign_reach_days(terms, 0), index=terms.index)
     featured = windows_featured(errors, expand_campaigns(inputs.campaigns, inputs.products, sorted(errors["sku"].astype(str).unique())),
                                 settings.review_period_days, reach)
     errors = errors.assign(floor=campaign_floors(featured, settings.min_sku_service, settings.campaign_service))

@@ -433,11 +433,16 @@ def _allocate(lead, cycle, targets, unit_values, slow_units, lot_sizes, groups, 
 CAMPAIGN_REACH_QUANTILE = 0.9
 
 
-def campaign_reach_days(terms: pd.DataFrame, fixed_days: np.ndarray, review_days: int) -> np.ndarray:
+def fixed_days(terms: pd.DataFrame) -> np.ndarray:
+    """Whole days of transit and (FBT) receiving after the supplier's lead time, per SKU (supply_terms)."""
+    return (terms["transit_days"] + terms["receiving_days"]).round().astype(int).to_numpy()
+
+
+def campaign_reach_days(terms: pd.DataFrame, review_days: int) -> np.ndarray:
     """Days from an order to the end of the window a campaign floor looks at, per SKU: the supplier lead
-    time at CAMPAIGN_REACH_QUANTILE (rounded up) + transit and receiving (``fixed_days``) + the review."""
+    time at CAMPAIGN_REACH_QUANTILE (rounded up) + transit and receiving (fixed_days) + the review."""
     lead = lead_time_quantile(terms, CAMPAIGN_REACH_QUANTILE)
-    return np.ceil(np.maximum(lead, 1.0)).astype(int) + np.asarray(fixed_days, dtype=int) + int(review_days)
+    return np.ceil(np.maximum(lead, 1.0)).astype(int) + fixed_days(terms) + int(review_days)
 
 
 def campaign_floors(featured: np.ndarray, min_service: float, campaign_service: float | None) -> np.ndarray:
@@ -634,7 +639,7 @@ def make_plan(
     upstream_position = upstream["position"].reindex(skus).fillna(0.0).to_numpy()
 
     # --- sampled lead times per path
-    fixed = (terms["transit_days"] + terms["receiving_days"]).round().astype(int).to_numpy()
+    fixed = fixed_days(terms)
     supplier_lead = sample_lead_times(terms, n_paths, rng)
     lead_days = np.minimum(supplier_lead + fixed[:, None], horizon)
     cycle_days = np.minimum(lead_days + R, horizon)
@@ -653,7 +658,7 @@ def make_plan(
         camp["start"], terms["lead_time_days"].to_numpy()[at], terms["transit_days"].to_numpy()[at],
         terms["receiving_days"].to_numpy()[at], settings.receiving_buffer_days).to_numpy()
     window_end = np.ceil(lead_days.mean(axis=1)).astype(int) + R  # the regular order's window, per SKU
-    reach_end = np.maximum(campaign_reach_days(terms, fixed, R), window_end)  # the days it may cover
+    reach_end = np.maximum(campaign_reach_days(terms, R), window_end)  # the days it may cover
 
     # --- own warehouse -> FBT: stock free upstream (now, or when a PO or transit lands there) moves on to
     # FBT, enough for the transit + FBT receiving days and the review period after it is shipped

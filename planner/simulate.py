@@ -209,8 +209,9 @@ class PlannerPolicy:
         the order may cover (lead time at its 90th percentile + review, as make_plan's campaign_reach_days),
         min_sku_service for the rest."""
         terms = pd.DataFrame({"lead_time_days": r.lead_time_days, "lead_time_sd_days": r.lead_time_sd_days,
-                              "lead_time_min_days": np.nan, "lead_time_max_days": np.nan})
-        end = t + campaign_reach_days(terms, np.zeros(len(r.skus), dtype=int), r.review_period_days)
+                              "lead_time_min_days": np.nan, "lead_time_max_days": np.nan,
+                              "transit_days": 0.0, "receiving_days": 0.0})  # the replay's lead time holds them
+        end = t + campaign_reach_days(terms, r.review_period_days)
         ahead = r.campaign_days[:, t:int(end.max())]
         featured = (ahead & (t + np.arange(ahead.shape[1])[None, :] < end[:, None])).any(axis=1)
         return campaign_floors(featured, self.min_sku_service, self.campaign_service)
