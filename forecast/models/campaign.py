@@ -186,7 +186,9 @@ class CampaignForecaster(Forecaster):
                     deseasoned, ordinary, dates, self.yearly, self.monthly, self.sku_seasonality, self.profile_prior_units)
                 calendar = self._calendar_matrix(dates)
                 deseasoned = deseasoned / calendar
-            local = _two_sided_level(deseasoned, ordinary, self.half_life_)
+            # days weigh by what they are expected to sell (a ratio estimator): a day the shop barely
+            # trades on (UCI's Saturdays) says little about the level, not that it is nearly zero
+            local = _two_sided_level(deseasoned, ordinary * (prepost * calendar * season[:, season_index]), self.half_life_)
             local = self._fill_level(local, y0, observed, n_cat)
             baseline = local * season[:, season_index] * calendar
             if not on_campaign.any():
@@ -221,11 +223,15 @@ class CampaignForecaster(Forecaster):
         # twice the evidence where campaigns are frequent (Rossmann runs a promotion every other week)
         divisor = prepost * season[:, season_index] * holiday_mult[None, :] * calendar
         del prepost
-        weight = (observed & ~on_campaign).astype(np.float32)
+        # each day weighs by what it is expected to sell, so the level is sum(units) / sum(expected
+        # multipliers) (the Poisson estimate of a multiplicative level), not a mean of ratios: on a shop
+        # that barely trades one weekday the mean of ratios counts that day's zeros at full weight and
+        # reads the level a seventh low (UCI: the mean forecast was 27 % below the next 21 days' sales)
+        weight = ((observed & ~on_campaign) * divisor).astype(np.float32)
         if self.uplift_ and self.level_from_campaign_days:
             log_mean, log_var, _, _, _ = self._uplift_matrices(days, dates[0], n_days)
             factor = np.exp(log_mean + log_var / 2)
-            weight = np.where(on_campaign & observed, 1.0 / np.maximum(factor, 1.0), weight).astype(np.float32)
+            weight = np.where(on_campaign & observed, divisor / np.maximum(factor, 1.0), weight).astype(np.float32)
             divisor = divisor * np.where(on_campaign, factor, 1.0)
             del log_mean, log_var, factor
         values = y0 / divisor  # one SKU x day matrix for the level and the drift
@@ -791,6 +797,7 @@ def _pooled_drift(values, usable, half_life: np.ndarray, recent_half_life: float
 
 def _two_sided_level(values: np.ndarray, usable: np.ndarray, half_life: np.ndarray) -> np.ndarray:
     """Local level at every day: exponentially weighted mean of usable neighbours on both sides.
+    ``usable``: a mask, or weights per day (0 where unusable).
 
     A campaign day's baseline is the level around it, not the level today, so uplifts learnt from a
     campaign a year ago are not confounded with growth since.
@@ -798,7 +805,7 @@ def _two_sided_level(values: np.ndarray, usable: np.ndarray, half_life: np.ndarr
     n_sku, n_days = values.shape
     a = _decay(half_life)
     # day-major copies: each step of the recursion reads one contiguous row
-    x = np.ascontiguousarray(np.where(usable, values, 0).astype(np.float32).T)
+    x = np.ascontiguousarray(np.where(usable, values * usable, 0).astype(np.float32).T)
     w = np.ascontiguousarray(usable.astype(np.float32).T)
     fs = np.empty_like(x)
     fw = np.empty_like(x)
