@@ -188,7 +188,11 @@ class CampaignForecaster(Forecaster):
                 deseasoned = deseasoned / calendar
             # days weigh by what they are expected to sell (a ratio estimator): a day the shop barely
             # trades on (UCI's Saturdays) says little about the level, not that it is nearly zero
-            local = _two_sided_level(deseasoned, ordinary * (prepost * calendar * season[:, season_index]), self.half_life_)
+            weight = prepost * calendar  # one SKU x day temporary, multiplied in place
+            weight *= season[:, season_index]
+            weight *= ordinary
+            local = _two_sided_level(deseasoned, weight, self.half_life_)
+            del weight
             local = self._fill_level(local, y0, observed, n_cat)
             baseline = local * season[:, season_index] * calendar
             if not on_campaign.any():
