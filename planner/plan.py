@@ -578,6 +578,19 @@ def _first_levels(shortage: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     return np.where(hits.any(axis=1), hits.argmax(axis=1), -1)
 
 
+def unit_words(units: float, signed: bool = False) -> str:
+    """Units as an order reason shows them: whole above 10, one decimal below it (a slow SKU's 12.12 adds
+    0.3 units, not "+0"), and "1 unit", not "1 units".
+
+    >>> unit_words(12.4), unit_words(1.0), unit_words(0.34, signed=True), unit_words(25.2, signed=True)
+    ('12 units', '1 unit', '+0.3 units', '+25 units')
+    """
+    text = f"{units:{'+' if signed else ''}.{0 if abs(units) >= 9.95 else 1}f}"
+    whole = text.lstrip("+-").removesuffix(".0")
+    text = text[:len(text) - len(text.lstrip("+-"))] + whole
+    return f"{text} {'unit' if whole == '1' else 'units'}"
+
+
 def _service_words(target: float, measure: str, cls: str) -> str:
     kind = "fill rate" if measure == "fill_rate" else "cycle service"
     return f"{target:.0%} {kind} (class {cls})"
@@ -737,7 +750,8 @@ def make_plan(
         mean_cycle = float(mean_cycles[i])
         network = selling_position[i] + upstream_position[i]
         inside = [r for r in mine if r["start_day"] < window_end[i]]  # campaigns on days this order covers
-        reasons_campaign = [f"{r['campaign_id']} {str(r['type']).replace('_', ' ')} {r['uplift']:+.0f}" for r in inside]
+        reasons_campaign = [f"{r['campaign_id']} {str(r['type']).replace('_', ' ')} {unit_words(r['uplift'], signed=True)}"
+                            for r in inside]
 
         # campaigns beyond the window whose order-by date comes before the next review
         campaign_level, campaign_note, campaign_order_by = level, "", today
@@ -750,7 +764,7 @@ def make_plan(
                 if need > campaign_level:
                     campaign_level, campaign_order_by = need, max(order_by, today)
                     campaign_note = (f"; pre-build for {r['campaign_id']} ({str(r['type']).replace('_', ' ')} "
-                                     f"{r['start']:%Y-%m-%d}, {r['uplift']:+.0f}) order by {order_by:%Y-%m-%d}")
+                                     f"{r['start']:%Y-%m-%d}, {unit_words(r['uplift'], signed=True)}) order by {order_by:%Y-%m-%d}")
         target_level = max(level, campaign_level)
 
         # transfers own -> FBT for what the selling location needs before a supplier order could land
@@ -817,7 +831,7 @@ def make_plan(
             lead_words = (f"{t['lead_time_days']:.0f}-day lead time" +
                           (f" + {fixed[i]} days transit/FBT receiving" if fixed[i] else ""))
             cases = quantity // int(t["case_pack"])
-            reason = (f"forecast {mean_cycle:.0f} units over {lead_words} + {R}-day review{incl}, "
+            reason = (f"forecast {unit_words(mean_cycle)} over {lead_words} + {R}-day review{incl}, "
                       f"safety stock {max(safety, 0):.0f} for {service}, position {network:.0f} -> order "
                       f"{quantity} = {cases} {'case' if cases == 1 else 'cases'} of {int(t['case_pack'])}{campaign_note}")
             if quantity > math.ceil(max(need, 0)) and int(t["moq"]) > need:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -18,6 +19,7 @@ from planner.plan import (
     make_plan,
     sample_lead_times,
     supply_terms,
+    unit_words,
 )
 from planner.positions import inventory_positions
 
@@ -100,10 +102,16 @@ def test_order_line_reason_names_forecast_campaign_safety_stock_and_cases(shop):
     assert serum["value"] == serum["quantity"] * 85
     reason = serum["reason"]
     assert "28-day lead time + 7 days transit/FBT receiving + 7-day review" in reason
-    assert "LIVE-2026-12-15 livestream creator +1" in reason  # planted +140 spike (mean over paths)
+    assert re.search(r"LIVE-2026-12-15 livestream creator \+1[34]\d units", reason), reason  # planted +140 spike (mean over paths)
     assert "98% fill rate (class A)" in reason
     assert f"= {serum['cases']} cases of 24" in reason
     assert serum["expected_arrival"] == TODAY + pd.Timedelta(days=28)
+
+
+def test_reasons_show_a_slow_skus_fraction_of_a_unit_and_say_1_unit():
+    # a slow SKU's 12.12 adds 0.3 units: "+0" read as if the mega sale did nothing
+    assert [unit_words(x) for x in (0.34, 1.0, 1.04, 9.94, 12.4)] == ["0.3 units", "1 unit", "1 unit", "9.9 units", "12 units"]
+    assert [unit_words(x, signed=True) for x in (0.34, 0.0, 25.2)] == ["+0.3 units", "+0 units", "+25 units"]
 
 
 def test_campaign_in_the_window_raises_the_order(shop):
