@@ -240,7 +240,9 @@ def fit_calibration(errors: pd.DataFrame, prior_windows: float = 12.0, max_ratio
     totals = sums[["real", "expected"]].sum()
     counts = sums["count"].sum()
     prior = prior_windows * totals["expected"] / counts  # prior_windows of the SKU's average window
-    factor = ((totals["real"] + prior) / (totals["expected"] + prior)).clip(0.2, 5.0)
+    # a band whose windows all sold nothing has a ratio of 0, so its SKUs expect 0 and 0 / 0 says nothing
+    # of them against the band: factor 1 (a NaN here made every sample of the band NaN)
+    factor = ((totals["real"] + prior) / (totals["expected"] + prior)).clip(0.2, 5.0).fillna(1.0)
     per_window = factor.reindex(sku).to_numpy()
     lead_ratio = frame["realised_lead"].to_numpy(float) / frame["forecast_lead"].to_numpy(float) / per_window
     review = (frame["realised_cycle"] - frame["realised_lead"]).to_numpy(float)

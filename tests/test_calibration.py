@@ -141,6 +141,21 @@ def test_no_errors_means_no_change():
     assert volume_band(np.array([1.9, 2.0, 127.9, 128.0])).tolist() == [0, 1, 3, 4]
 
 
+def test_a_band_whose_windows_all_sold_nothing_leaves_the_other_samples_whole():
+    # UCI's replay, judging its cold start forward: the first origin's only window of one SKU in its
+    # volume band sold 0. The band's ratio was 0, the SKU's factor 0 / 0, and that one NaN pair turned
+    # every sample of the band's SKUs (and their levels) into NaN
+    believed, demand = world(seed=3, bias=1.0, lumpiness=None, n=30)
+    errors, skus = errors_at(believed, demand, [0, 21, 42])
+    lone = errors.iloc[[0]].assign(sku="LONE", forecast_lead=300.0, forecast_cycle=450.0, realised_lead=0.0,
+                                   realised_cycle=0.0, sold_cycle=0.0)
+    calibration = fit_calibration(pd.concat([errors, lone], ignore_index=True))
+    assert np.isfinite(calibration.pairs[["lead_ratio", "review_ratio", "weight"]].to_numpy()).all()
+    assert calibration.sku_factor["LONE"] == 1.0
+    lead, cycle = calibrated_demand(calibration, np.append(skus, "LONE"), np.full((31, 50), 20.0), np.full((31, 50), 30.0))
+    assert np.isfinite(lead).all() and np.isfinite(cycle).all()
+
+
 class FixedLevels:
     name = "fixed"
 
