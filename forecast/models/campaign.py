@@ -10,7 +10,9 @@ N(u[i, type] + slope[type] * (intensity - typical), s2[i, type]). Every piece is
 at once with numpy over a SKU x day matrix, no per-SKU fitting loop:
 
 * level: exponentially weighted mean of de-seasonalised demand on ordinary days (no campaign, not
-  censored, no holiday, run-up and hangover divided out), half-life longer for intermittent SKUs
+  censored, no holiday, run-up and hangover divided out), each day weighted by its expected multiplier
+  (so sum(units) / sum(multipliers): a weekday the shop barely trades on counts little), half-life
+  longer for intermittent SKUs
   (TSB-style: the mean rate including zeros); SKUs with a short history shrink to their category;
   a slow level (months of memory) is moved by its category's drift: the category's recent levels (half-
   life 21 days) over its levels at the SKU's half-life, pooled over its SKUs, so a season starting
