@@ -1126,10 +1126,11 @@ def _alerts(today, plan, terms, camp, demand, daily_mean, baseline, targets, wit
         kind = str(r["type"]).replace("_", " ")
         location = r["location"] if isinstance(r["location"], str) and r["location"] else t["location"]
         if r["type"] == "ad":
-            window = (dates >= max(r["start"].normalize(), dates[0])) & (np.arange(horizon) <= r["end_day"])
+            days = np.arange(horizon)
+            window = (days >= start_day) & (days <= end)
             out = np.flatnonzero(window & (with_plan[i] <= 0))
             if out.size:
-                back = np.flatnonzero((np.arange(horizon) > out[-1]) & (with_plan[i] > 0))
+                back = np.flatnonzero((days > out[-1]) & (with_plan[i] > 0))
                 until = f"until the restock lands ({dates[back[0]]:%Y-%m-%d})" if back.size else "until stock is back"
                 alerts.append({"sku": r["sku"], "location": location, "kind": "ad_into_stockout", "date": dates[out[0]],
                                "message": (f"ad {r['campaign_id']} runs to {r['end']:%Y-%m-%d} but stock runs out around "

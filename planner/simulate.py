@@ -167,8 +167,8 @@ class PlannerPolicy:
     calibrate_target: bool = True
     class_service_levels: dict | None = None  # target per ABC class (abc_classes), as the plan's
     fill_rate_scope: Literal["class", "sku"] = "class"  # as PlanSettings: the target over the units of a class
-    min_sku_service: float = 0.4
-    campaign_service: float | None = 0.95  # as PlanSettings: a SKU featured in a campaign inside its window
+    min_sku_service: float = PlanSettings.min_sku_service  # as the plan's
+    campaign_service: float | None = PlanSettings.campaign_service  # as the plan's: a SKU featured on a day its order may cover
     censored_windows: Literal["imputed", "conditional"] = "imputed"  # as backtest_service's
     prior_windows: float = 12.0
     backtest_days: int = 140
@@ -678,7 +678,8 @@ def simulate_shop(replay: Replay, model: str = "campaign", service_level: float 
                   policies: tuple[str, ...] = ("planner", "min/max", "cover", "textbook"),
                   service_measure: Literal["cycle", "fill_rate"] = "fill_rate",
                   model_params: dict | None = None, fill_rate_scope: Literal["class", "sku"] = "class",
-                  min_sku_service: float = 0.4, campaign_service: float | None = 0.95) -> pd.DataFrame:
+                  min_sku_service: float = PlanSettings.min_sku_service,
+                  campaign_service: float | None = PlanSettings.campaign_service) -> pd.DataFrame:
     """Replay the planner and the sellers' policies at their usual knobs on one Replay (lost sales).
 
     Parameters
