@@ -186,6 +186,19 @@ def test_censored_days_are_not_learnt_as_zero_demand():
     assert zeros < 0.7 * plain
 
 
+
+def test_the_day_a_sku_ran_out_counts_for_at_least_what_it_sold():
+    # a SKU selling 10 a day whose shelf empties on the days a big order comes: those days sold 40 and
+    # then ran out. Dropping them (as the empty days after) reads the level from the quiet days only
+    days = pd.date_range("2024-01-01", periods=140)
+    ran_out = np.arange(len(days)) % 7 == 3
+    history = pd.DataFrame({"sku": "BULK", "date": days, "units": np.where(ran_out, 40.0, 10.0), "censored": ran_out})
+    model = CampaignForecaster(season_length=1, yearly=False, monthly=False).fit(history)
+    sold_per_day = (6 * 10 + 40) / 7
+    assert model.level_[0] == pytest.approx(sold_per_day, rel=0.05)  # dropped, it read 10
+    quiet = history.assign(units=np.where(ran_out, 2.0, 10.0))  # ran out having sold less than a day's usual
+    assert CampaignForecaster(season_length=1, yearly=False, monthly=False).fit(quiet).level_[0] == pytest.approx(10, rel=0.05)
+
 def seasonal_promo_shop(peak_uplift: float, seed: int = 0, n_sku: int = 30):
     """Three years of a shop whose Mon-Fri promotions (every other week, all SKUs) lift 1.5x, but
     ``peak_uplift`` x from mid-November to Christmas; two promotions planned after the history: one in
