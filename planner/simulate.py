@@ -35,7 +35,8 @@ from forecast.features import campaign_last_day
 from planner import policy as inventory
 from planner.allocation import value_weights
 from planner.calibration import (
-    SERVICE_GRID, achieved_fill_rates, calibrated_demand, fit_calibration, internal_targets, window_errors,
+    CALIBRATION_HALF_LIFE, SERVICE_GRID, achieved_fill_rates, calibrated_demand, fit_calibration, impute_censored_windows,
+    internal_targets, window_errors, window_weights,
 )
 from planner.errors import RestockError
 from planner.io.inputs import Inputs, expand_campaigns
@@ -154,6 +155,8 @@ class PlannerPolicy:
     recorded levels would have served ``service_level`` of what then happened
     (planner.calibration.internal_targets): what the calibrated distribution still gets wrong (drift
     since the errors it learnt from, SKUs unlike their pool) is corrected on the delivered fill rate.
+    As backtest_service: windows that ran out are judged on their Kaplan-Meier demand
+    (``censored_windows``), windows weigh by age (``half_life_days``).
     """
 
     service_level: float = 0.95
@@ -169,7 +172,8 @@ class PlannerPolicy:
     fill_rate_scope: Literal["class", "sku"] = "class"  # as PlanSettings: the target over the units of a class
     min_sku_service: float = PlanSettings.min_sku_service  # as the plan's
     campaign_service: float | None = PlanSettings.campaign_service  # as the plan's: a SKU featured on a day its order may cover
-    censored_windows: Literal["imputed", "conditional"] = "imputed"  # as backtest_service's
+    censored_windows: Literal["km", "imputed", "conditional"] = "km"  # as backtest_service's
+    half_life_days: float | None = CALIBRATION_HALF_LIFE  # as fit_calibration's and backtest_service's
     prior_windows: float = 12.0
     backtest_days: int = 140
     max_records: int = 52
@@ -300,6 +304,7 @@ class PlannerPolicy:
         leads = [np.clip(np.rint(lead), 1, horizon - r.review_period_days).astype(int) for lead in spreads]
         span = int(max(lead.max() for lead in leads)) + r.review_period_days
         levels, real_lead, real_cycle, censored, lead_s, cycle_s, sold = [], [], [], [], [], [], []
+        forecast_lead, forecast_cycle, origins = [], [], []
         chains, steps, reach = [], [], []  # a SKU's windows at one lead time, a review apart: judged in turn
         position = {s: i for i, s in enumerate(r.skus)}
         for origin, mean, past_levels, samples in self._records:
@@ -315,6 +320,9 @@ class PlannerPolicy:
                 levels.append(past_levels[sku_rows])
                 real_lead.append(e["realised_lead"].to_numpy())
                 real_cycle.append(e["realised_cycle"].to_numpy())
+                forecast_lead.append(e["forecast_lead"].to_numpy())
+                forecast_cycle.append(e["forecast_cycle"].to_numpy())
+                origins.append(np.full(len(e), origin))
                 censored.append(e["censored"].to_numpy())
                 sold.append(e["sold_cycle"].to_numpy())
                 if samples is not None:
@@ -327,11 +335,16 @@ class PlannerPolicy:
             return None
         levels = np.concatenate(levels)
         conditional = self.censored_windows == "conditional"
-        return achieved_fill_rates(levels[:, :-1], np.concatenate(real_lead), np.concatenate(real_cycle), levels[:, -1],
+        real_lead, real_cycle, sold = np.concatenate(real_lead), np.concatenate(real_cycle), np.concatenate(sold)
+        if self.censored_windows == "km":
+            real_lead, real_cycle = impute_censored_windows(np.concatenate(forecast_lead), np.concatenate(forecast_cycle),
+                                                            real_lead, real_cycle, sold, np.concatenate(censored))
+        return achieved_fill_rates(levels[:, :-1], real_lead, real_cycle, levels[:, -1],
                                    np.concatenate(censored) if conditional else None,
                                    np.concatenate(lead_s) if conditional else None,
-                                   np.concatenate(cycle_s) if conditional else None, np.concatenate(sold), np.concatenate(chains),
-                                   np.concatenate(steps), np.concatenate(reach))
+                                   np.concatenate(cycle_s) if conditional else None, sold, np.concatenate(chains),
+                                   np.concatenate(steps), np.concatenate(reach),
+                                   weights=window_weights(pd.Series(np.concatenate(origins)), self.half_life_days))
 
     def _kept(self, samples: tuple | None) -> tuple | None:
         """The demand samples a record keeps: only the conditional judgement of censored windows reads
@@ -345,7 +358,8 @@ class PlannerPolicy:
         errors = [window_errors(mean, seen.sales[:, origin:origin + cycle_max], seen.censored[:, origin:origin + cycle_max],
                                 lead_days, r.review_period_days, r.skus, origin)
                   for origin, mean, *_ in records if origin + cycle_max <= t]
-        return fit_calibration(pd.concat(errors, ignore_index=True), self.prior_windows) if errors else None
+        return (fit_calibration(pd.concat(errors, ignore_index=True), self.prior_windows, half_life_days=self.half_life_days)
+                if errors else None)
 
     def _apply(self, calibration, r: Replay, daily_mean: np.ndarray, lead: np.ndarray, seed: int):
         cumulative = np.concatenate([np.zeros((len(r.skus), 1)), np.cumsum(daily_mean, axis=1)], axis=1)

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from planner.calibration import (
-    Calibration, achieved_fill_rates, backtest_errors, backtest_service, calibrated_demand, calibration_notes, fit_calibration,
-    volume_band, window_errors,
+    SERVICE_GRID, Calibration, achieved_fill_rates, backtest_errors, backtest_service, calibrated_demand, calibration_notes,
+    censored_tail_means, fit_calibration, impute_censored_windows, volume_band, window_errors, window_weights,
 )
 from planner.plan import order_lot_sizes, order_up_to_levels
 from planner.simulate import Replay, simulate
@@ -261,17 +261,77 @@ def test_backtest_service_judges_a_skus_windows_in_turn_when_told_the_review_per
                             chains=np.array([0, 0]), steps=np.array([1, 1]), lead_reviews=np.array([1.0, 1.0]))
 
 
-def test_a_censored_window_is_judged_on_its_imputed_demand_unless_told_conditional():
-    """By default a window that ran out is judged as the calibration reads it (sales on open days, at
-    least the forecast on stockout days), i.e. as if it had not been flagged; "conditional" judges it
-    on the forecast distribution given what sold, which differs."""
-    believed, demand = world(5, 1.3, 1.0, n=40, days=300)
-    e, _ = errors_at(believed, demand, [0, 7, 14, 21])
-    flagged = e.assign(censored=np.arange(len(e)) % 3 == 0)
-    assert flagged["censored"].any()
-    imputed = backtest_service(flagged)
-    assert np.allclose(imputed["achieved"], backtest_service(flagged.assign(censored=False))["achieved"])
-    conditional = backtest_service(flagged, censored_windows="conditional")
-    assert not np.allclose(imputed["achieved"], conditional["achieved"])
+def censored_world(seed: int = 5):
+    """Lumpy demand 1.3 x the forecast, served from a stock drawn per SKU and window (0.7 to 2.3 x the
+    forecast): the windows with demand error records as the shop sees them (``seen``: sales, stockout
+    days) and as they were (``true``)."""
+    believed, demand = world(seed, 1.3, 1.0, n=60, days=300)
+    origins = [0, 7, 14, 21, 28, 35]
+    true, skus = errors_at(believed, demand, origins)
+    n, span = len(believed), LEAD + REVIEW
+    forecast = np.repeat(believed[:, None], span, axis=1)
+    seen = []
+    for t in origins:
+        stock = believed * span * np.random.default_rng(t).uniform(0.7, 2.3, n)
+        window = demand[:, t:t + span]
+        before = np.cumsum(window, axis=1) - window
+        sales = np.minimum(window, np.maximum(stock[:, None] - before, 0.0))
+        out = np.cumsum(sales, axis=1) >= stock[:, None] - 1e-9
+        seen.append(window_errors(forecast, sales, out, np.full(n, LEAD), REVIEW, skus, t))
+    return pd.concat(seen, ignore_index=True), true
+
+
+def test_kaplan_meier_finds_the_demand_a_stockout_hid():
+    """A window that ran out sold its stock, and its demand was more. Sales plus the forecast on the days
+    out of stock (window_errors' realised demand) misses what the shelf never showed; the Kaplan-Meier
+    estimate of the band's ratios above what it sold finds it, and judged on it, fixed levels look
+    nearer to what they served on the true demand."""
+    seen, true = censored_world()
+    out = seen["censored"].to_numpy()
+    assert 0.2 < out.mean() < 0.5
+    lead, cycle = impute_censored_windows(seen["forecast_lead"], seen["forecast_cycle"], seen["realised_lead"],
+                                          seen["realised_cycle"], seen["sold_cycle"], out)
+    hidden = true["realised_cycle"][out].sum()
+    assert seen["realised_cycle"][out].sum() < 0.92 * hidden  # forecast-filled: 90 % of it
+    assert cycle[out].sum() == pytest.approx(hidden, rel=0.05)
+    assert np.array_equal(cycle[~out], seen["realised_cycle"][~out]) and (lead <= cycle).all()
+    levels = (seen["forecast_cycle"].to_numpy() * np.array([[1.0, 1.3, 1.6]]).T).T  # three fixed levels
+    on_truth = achieved_fill_rates(levels, true["realised_lead"], true["realised_cycle"])
+    forecast_filled = achieved_fill_rates(levels, seen["realised_lead"], seen["realised_cycle"])
+    kaplan_meier = achieved_fill_rates(levels, lead, cycle)
+    assert (forecast_filled > on_truth + 0.01).all()
+    # nearer at every level; at a high level only a little: a window's demand is read at its conditional
+    # mean, and a shortfall beyond a level is convex in demand (the mean understates it, Jensen)
+    assert (np.abs(kaplan_meier - on_truth) < np.abs(forecast_filled - on_truth)).all()
+
+
+def test_backtest_service_judges_censored_windows_by_kaplan_meier_unless_told_otherwise():
+    seen, _ = censored_world()
+    km = backtest_service(seen)["achieved"].to_numpy()
+    imputed = backtest_service(seen, censored_windows="imputed")["achieved"].to_numpy()
+    assert (km <= imputed + 1e-12).all() and (km < imputed - 0.005).any()  # more demand judged: less served
+    # "imputed" reads a window as if it had not been flagged; "conditional" differs from both
+    assert np.allclose(imputed, backtest_service(seen.assign(censored=False), censored_windows="imputed")["achieved"])
+    conditional = backtest_service(seen, censored_windows="conditional")["achieved"].to_numpy()
+    assert not np.allclose(km, conditional) and not np.allclose(imputed, conditional)
     with pytest.raises(ValueError, match="censored_windows"):
-        backtest_service(flagged, censored_windows="oracle")
+        backtest_service(seen, censored_windows="oracle")
+
+
+def test_kaplan_meier_tail_means_recover_a_censored_exponential():
+    # X ~ Exp(1) censored at random C ~ Exp(1/2): E[X | X > c] = c + 1 (memoryless)
+    rng = np.random.default_rng(0)
+    x, c = rng.exponential(1.0, 20000), rng.exponential(2.0, 20000)
+    cut = c < x
+    tail = censored_tail_means(np.where(cut, c, x), cut)
+    assert np.mean(tail[cut] - c[cut]) == pytest.approx(1.0, abs=0.05)
+    assert np.array_equal(tail[~cut], x[~cut])
+
+
+def test_windows_weigh_in_the_judgement_by_their_weights():
+    # two windows at S = 5: the first short 1 of 6 units, the second 5 of 10
+    levels, lead, cycle = np.array([[5.0], [5.0]]), np.array([0.0, 0.0]), np.array([6.0, 10.0])
+    assert achieved_fill_rates(levels, lead, cycle).item() == pytest.approx(1 - 6 / 16)
+    assert achieved_fill_rates(levels, lead, cycle, weights=np.array([1.0, 0.0])).item() == pytest.approx(5 / 6)
+    assert achieved_fill_rates(levels, lead, cycle, weights=np.array([1.0, 0.5])).item() == pytest.approx(1 - 3.5 / 11)
+    assert window_weights(pd.Series([0, 56, 112]), 56.0).tolist() == [0.25, 0.5, 1.0]
