@@ -17,6 +17,7 @@ from planner.plan import (
     explode_bundles,
     lead_time_quantile,
     make_plan,
+    order_lot_sizes,
     sample_lead_times,
     supply_terms,
     unit_words,
@@ -530,3 +531,18 @@ def test_lead_time_quantile_is_the_quantile_of_the_lead_times_the_plan_draws():
     np.testing.assert_allclose(lead_time_quantile(terms, 0.9), [16.5631, 32.2540], atol=1e-4)
     draws = sample_lead_times(terms, 200_000, np.random.default_rng(0))
     np.testing.assert_allclose(np.quantile(draws, 0.9, axis=1), [17.0, 32.0], atol=1.0)
+
+
+@pytest.mark.parametrize("moq, review_mean", [(3, 5.0), (5, 5.0), (8, 5.0), (20, 5.0), (20, 20.0), (30, 20.0), (80, 20.0)])
+def test_an_orders_lot_is_where_the_moq_leaves_the_position(moq, review_mean):
+    """The position after each review of an (R, S) system ordering max(MOQ, S - position): its mean
+    excess over S is the lot's, (Q - 1) / 2 (order_lot_sizes)."""
+    rng = np.random.default_rng(moq)
+    position, excess = 0.0, []
+    for demand in rng.poisson(review_mean, 20000):
+        position -= demand
+        if position < 0:
+            position = max(0.0, position + moq)
+        excess.append(position)
+    q = order_lot_sizes(np.array([moq]), np.array([1]), np.array([review_mean]))[0]
+    assert (q - 1) / 2 == pytest.approx(np.mean(excess[100:]), abs=max(0.5, 0.12 * moq))
