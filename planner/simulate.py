@@ -418,7 +418,11 @@ def simulate(replay: Replay, rule: Policy, knob: float = float("nan"), initial_s
     so no policy is judged on a start it did not choose."""
     r = replay
     n, days = r.demand.shape
-    rng = np.random.default_rng(r.seed)
+    # common random numbers: the order a policy places for a SKU on a day meets the same supplier delay
+    # whichever policy placed it, so policies differ by what they ordered, not by the luck of the draw (one
+    # stream drawn in order of placement gave every later order another delay when one policy ordered
+    # one SKU more)
+    delay = np.random.default_rng(r.seed).standard_normal((n, days)).astype(np.float32)
     sales = np.zeros((n, days))
     censored = np.zeros((n, days), dtype=bool)
     sales[:, :r.start] = r.demand[:, :r.start]  # history before the replay: what was sold then
@@ -444,7 +448,7 @@ def simulate(replay: Replay, rule: Policy, knob: float = float("nan"), initial_s
             need = np.where(position <= reorder, order_up_to - position, 0.0)
             for i in np.flatnonzero(need > 0):
                 quantity = inventory.round_order_quantity(float(need[i]), int(r.moq[i]), int(r.case_pack[i]))
-                lead = r.lead_time_days[i] + r.lead_time_sd_days[i] * rng.standard_normal()
+                lead = r.lead_time_days[i] + r.lead_time_sd_days[i] * delay[i, t]
                 arrive = t + max(int(round(lead)), 1)
                 if arrive < days:
                     arrivals[i, arrive] += quantity
