@@ -331,6 +331,22 @@ def impute_censored_windows(forecast_lead: np.ndarray, forecast_cycle: np.ndarra
     return np.where(censored, imputed * share, lead), imputed
 
 
+CENSORED_WINDOWS = ("km", "imputed", "conditional")
+
+
+def judged_demand(censored_windows: str, forecast_lead: np.ndarray, forecast_cycle: np.ndarray, realised_lead: np.ndarray,
+                  realised_cycle: np.ndarray, sold_cycle: np.ndarray, censored: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The lead-time and lead time + review demand the target step judges past windows on, by how it reads
+    a window that ran out (backtest_service's ``censored_windows``): "km" as impute_censored_windows
+    estimates it; "imputed" and "conditional" as window_errors realised it (the conditional form then
+    replaces a censored window's demand inside achieved_fill_rates)."""
+    if censored_windows not in CENSORED_WINDOWS:
+        raise ValueError(f"censored_windows must be 'km', 'imputed' or 'conditional'; got {censored_windows!r}")
+    if censored_windows == "km":
+        return impute_censored_windows(forecast_lead, forecast_cycle, realised_lead, realised_cycle, sold_cycle, censored)
+    return np.asarray(realised_lead, dtype=float), np.asarray(realised_cycle, dtype=float)
+
+
 def calibrated_demand(calibration: Calibration, skus, mean_lead: np.ndarray, mean_cycle: np.ndarray,
                       seed: int = 0, min_windows: int = 30) -> tuple[np.ndarray, np.ndarray]:
     """Calibrated demand samples over the lead time and lead time + review, (n_sku, n_paths) each.
@@ -407,7 +423,7 @@ def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = No
     from planner.allocation import value_weights
     from planner.plan import levels_at_targets, order_lot_sizes  # plan imports this module
 
-    if censored_windows not in ("km", "imputed", "conditional"):
+    if censored_windows not in CENSORED_WINDOWS:  # before the work, not after it
         raise ValueError(f"censored_windows must be 'km', 'imputed' or 'conditional'; got {censored_windows!r}")
 
     frame = errors[(errors["forecast_cycle"] - errors["forecast_lead"] > 1e-9) & (errors["forecast_lead"] > 1e-9)]
@@ -461,10 +477,9 @@ def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = No
     if not levels:
         return pd.DataFrame({"target": pd.Series(dtype=float), "achieved": pd.Series(dtype=float)})
     judged_censored = np.concatenate(censored) if censored_windows == "conditional" else None
-    lead_real, cycle_real, sold = np.concatenate(lead_real), np.concatenate(cycle_real), np.concatenate(sold)
-    if censored_windows == "km":
-        lead_real, cycle_real = impute_censored_windows(np.concatenate(forecast_lead), np.concatenate(forecast_cycle),
-                                                        lead_real, cycle_real, sold, np.concatenate(censored))
+    sold = np.concatenate(sold)
+    lead_real, cycle_real = judged_demand(censored_windows, np.concatenate(forecast_lead), np.concatenate(forecast_cycle),
+                                          np.concatenate(lead_real), np.concatenate(cycle_real), sold, np.concatenate(censored))
     achieved = achieved_fill_rates(np.concatenate(levels), lead_real, cycle_real,
                                    np.concatenate(lots), judged_censored, np.concatenate([s[0] for s in samples]),
                                    np.concatenate([s[1] for s in samples]), sold,
@@ -614,5 +629,5 @@ def internal_targets(targets, grid, achieved) -> np.ndarray:
 
 __all__ = ["BAND_NAMES", "CALIBRATION_HALF_LIFE", "Calibration", "ERROR_COLUMNS", "SERVICE_GRID", "achieved_fill_rates",
            "backtest_errors", "backtest_service", "calibrated_demand", "calibration_notes", "censored_tail_means",
-           "fit_calibration", "impute_censored_windows", "internal_targets", "volume_band", "window_errors",
+           "fit_calibration", "impute_censored_windows", "internal_targets", "judged_demand", "volume_band", "window_errors",
            "window_weights"]

@@ -35,8 +35,8 @@ from forecast.features import campaign_last_day
 from planner import policy as inventory
 from planner.allocation import value_weights
 from planner.calibration import (
-    CALIBRATION_HALF_LIFE, SERVICE_GRID, achieved_fill_rates, calibrated_demand, fit_calibration, impute_censored_windows,
-    internal_targets, window_errors, window_weights,
+    CALIBRATION_HALF_LIFE, SERVICE_GRID, achieved_fill_rates, calibrated_demand, fit_calibration, internal_targets,
+    judged_demand, window_errors, window_weights,
 )
 from planner.errors import RestockError
 from planner.io.inputs import Inputs, expand_campaigns
@@ -335,16 +335,15 @@ class PlannerPolicy:
             return None
         levels = np.concatenate(levels)
         conditional = self.censored_windows == "conditional"
-        real_lead, real_cycle, sold = np.concatenate(real_lead), np.concatenate(real_cycle), np.concatenate(sold)
-        if self.censored_windows == "km":
-            real_lead, real_cycle = impute_censored_windows(np.concatenate(forecast_lead), np.concatenate(forecast_cycle),
-                                                            real_lead, real_cycle, sold, np.concatenate(censored))
+        sold = np.concatenate(sold)
+        real_lead, real_cycle = judged_demand(self.censored_windows, np.concatenate(forecast_lead), np.concatenate(forecast_cycle),
+                                              np.concatenate(real_lead), np.concatenate(real_cycle), sold, np.concatenate(censored))
         return achieved_fill_rates(levels[:, :-1], real_lead, real_cycle, levels[:, -1],
                                    np.concatenate(censored) if conditional else None,
                                    np.concatenate(lead_s) if conditional else None,
                                    np.concatenate(cycle_s) if conditional else None, sold, np.concatenate(chains),
                                    np.concatenate(steps), np.concatenate(reach),
-                                   weights=window_weights(pd.Series(np.concatenate(origins)), self.half_life_days))
+                                   weights=window_weights(np.concatenate(origins), self.half_life_days))
 
     def _kept(self, samples: tuple | None) -> tuple | None:
         """The demand samples a record keeps: only the conditional judgement of censored windows reads
