@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from planner.calibration import calibrated_demand, fit_calibration, window_errors  # noqa: E402
-from planner.plan import order_up_to_levels  # noqa: E402
+from planner.inventory.levels import order_up_to_levels  # noqa: E402
 from planner.simulate import Observed, PlannerPolicy  # noqa: E402
 
 QUANTILES = (0.5, 0.8, 0.9, 0.95, 0.99)

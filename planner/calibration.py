@@ -420,8 +420,8 @@ def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = No
     and backtest origin are judged in turn under lost sales (achieved_fill_rates' ``chains``); without
     it, or without the ``cutoff`` and ``lead_days`` columns, each window on its own.
     """
-    from planner.allocation import value_weights
-    from planner.plan import levels_at_targets, order_lot_sizes  # plan imports this module
+    from planner.inventory.allocation import value_weights
+    from planner.inventory.levels import levels_at_targets, order_lot_sizes
 
     if censored_windows not in CENSORED_WINDOWS:  # before the work, not after it
         raise ValueError(f"censored_windows must be 'km', 'imputed' or 'conditional'; got {censored_windows!r}")
@@ -545,7 +545,7 @@ def achieved_fill_rates(levels: np.ndarray, realised_lead: np.ndarray, realised_
     ...                     chains=np.array([0, 0]), steps=np.array([0, 1]), lead_reviews=np.array([1.0, 1.0])).round(4).tolist()
     [0.6154]
     """
-    from planner.policy import cycle_shortage
+    from planner.inventory.policy import cycle_shortage
 
     levels = np.asarray(levels, dtype=float)
     lead, cycle = np.asarray(realised_lead, dtype=float), np.asarray(realised_cycle, dtype=float)

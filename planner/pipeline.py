@@ -20,7 +20,7 @@ from forecast.models.base import Forecaster
 from planner.config import ShopConfig
 from planner.errors import RestockError
 from planner.io.inputs import Inputs, expand_campaigns
-from planner.allocation import value_weights
+from planner.inventory.allocation import value_weights
 from planner.calibration import Calibration, backtest_errors, backtest_service, fit_calibration
 from planner.plan import Plan, PlanSettings, campaign_floors, campaign_reach_days, make_plan, supply_terms
 from planner.positions import inventory_positions
@@ -343,8 +343,8 @@ def write_forecast(result: ForecastResult, folder: Path) -> list[Path]:
 def write_plan(plan: Plan, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in ("plan", "orders", "transfers", "alerts", "projected"):
-        written.append(write_frame(getattr(plan, name), folder / f"{name}.csv"))
+    for name, frame in plan.files().items():
+        written.append(write_frame(frame, folder / f"{name}.csv"))
     return written
 
 

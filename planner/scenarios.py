@@ -44,7 +44,7 @@ import yaml
 
 from forecast.contract import CAMPAIGN_TYPES
 from forecast.models.base import SamplePaths
-from planner.demand import demand_blocks
+from planner.plan.demand import demand_blocks
 from planner.errors import ConfigError
 from planner.io.inputs import Inputs, expand_campaigns
 from planner.plan import (
@@ -598,18 +598,13 @@ def campaign_order_by(inputs: Inputs, settings: PlanSettings, campaigns: pd.Data
 
 
 def campaigns_at_risk(plan: Plan) -> list[str]:
-    """Campaigns the plan flags: not covered in time, or an ad running into a stockout."""
+    """Campaigns the plan flags: not covered in time, or an ad running into a stockout (the alerts'
+    campaign_id field)."""
     alerts = plan.alerts
-    if alerts.empty:
+    if alerts.empty or "campaign_id" not in alerts.columns:
         return []
-    ids = set()
-    for kind, message in zip(alerts["kind"], alerts["message"]):
-        words = str(message).split()
-        if kind == "campaign_not_covered" and words:
-            ids.add(words[0])
-        elif kind == "ad_into_stockout" and len(words) > 1:
-            ids.add(words[1])
-    return sorted(ids)
+    flagged = alerts[alerts["kind"].isin(["campaign_not_covered", "ad_into_stockout"])]
+    return sorted(set(flagged["campaign_id"].dropna().astype(str)))
 
 
 COMPARISON_METRICS = ("purchase_value", "units", "fill_rate", "lost_units", "lost_margin", "campaigns_at_risk",

@@ -32,17 +32,16 @@ import numpy as np
 import pandas as pd
 
 from forecast.features import campaign_last_day
-from planner import policy as inventory
-from planner.allocation import value_weights
+from planner.inventory import policy as inventory
+from planner.inventory.allocation import value_weights
 from planner.calibration import (
     CALIBRATION_HALF_LIFE, SERVICE_GRID, achieved_fill_rates, calibrated_demand, fit_calibration, internal_targets,
     judged_demand, window_errors, window_weights,
 )
 from planner.errors import RestockError
 from planner.io.inputs import Inputs, expand_campaigns
-from planner.plan import (
-    PlanSettings, allocated_levels, campaign_floors, campaign_reach_days, classify_abc, levels_at_targets, order_lot_sizes, order_up_to_levels, supply_terms,
-)
+from planner.inventory.levels import allocated_levels, levels_at_targets, order_lot_sizes, order_up_to_levels
+from planner.plan import PlanSettings, campaign_floors, campaign_reach_days, classify_abc, supply_terms
 
 
 @dataclass

@@ -7,9 +7,9 @@ import itertools
 import numpy as np
 import pytest
 
-from planner import policy
-from planner.allocation import allocate_fill_rate, value_weights
-from planner.plan import allocated_levels, discrete_reorder_points, expected_cycle_shortage, order_up_to_levels
+from planner.inventory import policy
+from planner.inventory.allocation import allocate_fill_rate, value_weights
+from planner.inventory.levels import allocated_levels, discrete_reorder_points, expected_cycle_shortage, order_up_to_levels
 
 LEAD, REVIEW = 14, 7
 

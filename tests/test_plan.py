@@ -17,11 +17,11 @@ from planner.plan import (
     explode_bundles,
     lead_time_quantile,
     make_plan,
-    order_lot_sizes,
     sample_lead_times,
     supply_terms,
     unit_words,
 )
+from planner.inventory.levels import order_lot_sizes
 from planner.positions import inventory_positions
 
 TODAY = pd.Timestamp("2026-11-22")
@@ -443,8 +443,8 @@ def test_batched_discrete_fill_rate_levels_equal_the_scalar_formulas():
     """The plan computes the slow movers' (R, S) level and reorder point for all SKUs at once; each must
     be exactly what planner.policy's one-SKU functions give (Poisson and negative binomial, zero lead
     demand, a lumpy SKU whose first search range is too short)."""
-    from planner import policy
-    from planner.plan import discrete_fill_rate_levels
+    from planner.inventory import policy
+    from planner.inventory.levels import discrete_fill_rate_levels
 
     rng = np.random.default_rng(3)
     k = 300

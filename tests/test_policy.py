@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from planner import policy
+from planner.inventory import policy
 
 
 # ------------------------------------------------------------------ textbook examples (FoSCT)

@@ -227,7 +227,7 @@ def test_short_reason_names_what_set_the_quantity(plan_inputs):
     levels = capped.plan.set_index("sku")
     serum = capped.orders.set_index("sku").loc["SERUM"]
     assert "budget cap" in serum["reason"]
-    short = short_reason(serum["reason"], levels, "SERUM")
+    short = short_reason(serum.to_dict() | {"sku": "SERUM"}, levels)
     row = levels.loc["SERUM"]
     assert short.startswith(f"position {row['position'] + row['upstream_position']:,.0f} -> up to {row['order_up_to']:,.0f}")
     assert short.endswith("; cut by the budget cap"), short
@@ -237,9 +237,10 @@ def test_short_reason_names_what_set_the_quantity(plan_inputs):
     paths = build_paths(spike=0)
     paths.values[0, :, 47:49] += 150
     pre_built = plan_run(plan_inputs, paths=paths, campaigns=campaigns, settings=PlanSettings(receiving_buffer_days=7))
-    reason = pre_built.orders.set_index("sku").loc["SERUM", "reason"]
-    assert "pre-build for MEGA" in short_reason(reason, pre_built.plan.set_index("sku"), "SERUM")
-    assert short_reason("forecast 3 units over ...", levels, "unknown") == ""
+    line = pre_built.orders.set_index("sku").loc["SERUM"].to_dict() | {"sku": "SERUM"}
+    assert "pre-build for MEGA" in line["reason"]
+    assert "pre-build for MEGA" in short_reason(line, pre_built.plan.set_index("sku"))
+    assert short_reason(line | {"sku": "unknown", "pre_build": None}, levels) == ""
 
 
 def test_health_trend_of_runs_on_one_day_draws_without_a_date_axis_warning():

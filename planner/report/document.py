@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -496,11 +495,12 @@ def _order_table(pdf: Document, order: SupplierOrder, plan: Plan, names: pd.Seri
     pdf.ln(1)
     levels = None if full_reasons else plan.plan.drop_duplicates("sku").set_index("sku")
     rows = []
-    for r in order.lines.itertuples():
-        sku = str(r.sku)
-        rows.append([sku, names.get(sku, str(r.name)), f"{int(r.quantity):,d}", f"{int(r.cases)} x {int(r.case_pack)}",
-                     money(r.unit_cost), money(r.value), day(r.order_by), day(r.expected_arrival),
-                     str(r.reason) if full_reasons else short_reason(str(r.reason), levels, sku)])
+    for line in order.lines.to_dict("records"):
+        sku = str(line["sku"])
+        rows.append([sku, names.get(sku, str(line["name"])), f"{int(line['quantity']):,d}",
+                     f"{int(line['cases'])} x {int(line['case_pack'])}", money(line["unit_cost"]), money(line["value"]),
+                     day(line["order_by"]), day(line["expected_arrival"]),
+                     str(line["reason"]) if full_reasons else short_reason(line, levels)])
     pdf.listing([Column("SKU", _sku_width(pdf, order.lines["sku"])), Column("Name", 36, text=True), Column("Qty", 11, "R"),
                  Column("Case packs", 16, "R"), Column("Unit cost", 16, "R"), Column("Value", 19, "R"),
                  Column("Order by", 17), Column("Arrives", 17), Column("Reason", 0, text=True)],
@@ -526,19 +526,21 @@ def _sku_width(pdf: Document, skus: pd.Series) -> float:
     return min(max(pdf.column_width(skus.astype(str).unique(), LISTING_SIZE), 24.0), 50.0)
 
 
-def short_reason(reason: str, levels: pd.DataFrame, sku: str) -> str:
-    """An order line's reason in a few words: 'position 66 -> up to 76' (plan.csv: position +
-    upstream_position, and order_up_to), then what else set the quantity as the full reason says it:
+def short_reason(line, levels: pd.DataFrame) -> str:
+    """An order line's reason in a few words, from its fields (planner.plan.lines): 'position 66 -> up
+    to 76' (plan.csv: position + upstream_position, and order_up_to), then what else set the quantity:
     'MOQ 10', 'pre-build for <campaign>', 'cut by the budget cap'."""
     parts = []
+    sku = str(line["sku"])
     if sku in levels.index:
         row = levels.loc[sku]
         parts.append(f"position {row['position'] + row['upstream_position']:,.0f} -> up to {row['order_up_to']:,.0f}")
-    for pattern, words in ((r"\(MOQ ([\d,]+)\)", "MOQ {}"), (r"pre-build for (\S+)", "pre-build for {}"),
-                           (r"cut to [\d,]+ by the (budget cap)", "cut by the {}")):
-        found = re.search(pattern, reason)
-        if found:
-            parts.append(words.format(found.group(1)))
+    if line["moq_bound"]:
+        parts.append(f"MOQ {int(line['moq'])}")
+    if line["pre_build"] is not None:
+        parts.append(f"pre-build for {line['pre_build'].campaign_id}")
+    if line["budget_cut"]:
+        parts.append("cut by the budget cap")
     return "; ".join(parts)
 
 

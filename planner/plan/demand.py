@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from planner.calibration import calibrated_demand, calibration_notes
+
 #: SKUs whose paths and running totals are held at once (2,000 x 200 paths x 92 days x 2 x 4 bytes = 0.3 GB)
 BLOCK_SKUS = 2000
 
@@ -123,3 +125,71 @@ def _bundle_rows(bundles: pd.DataFrame | None, model_row: dict[str, int]) -> dic
         if bundle in model_row and component not in bundle_skus:
             parts.setdefault(component, []).append((model_row[bundle], float(row.quantity)))
     return parts
+
+
+@dataclass
+class LeadTimeDemand:
+    """Stage 4 of the plan, per plan SKU: the paths' figures (``paths``: a Demand) and the lead-time
+    demand the levels are set on.
+
+    lead, cycle   (n, n_paths) demand over each path's lead time and lead time + review: the paths'
+                  own, or calibrated on the forecast's past errors (planner.calibration)
+    running       (n, days + 1) expected units on days 0 .. d - 1
+    notes         (n,) the calibration in words for plan.csv ('' without one)
+    """
+
+    paths: Demand
+    lead: np.ndarray
+    cycle: np.ndarray
+    running: np.ndarray
+    notes: np.ndarray
+
+    @property
+    def daily_mean(self) -> np.ndarray:
+        return self.paths.daily_mean
+
+    def window(self, i: int, first: int, end: int) -> np.ndarray:
+        return self.paths.window(i, first, end)
+
+
+def lead_time_demand(paths, bundles: pd.DataFrame | None, skus: list[str], today_index: int, lead_days: np.ndarray,
+                     cycle_days: np.ndarray, windows: list[tuple[int, int, int]], calibration=None, seed: int = 0,
+                     block_skus: int = BLOCK_SKUS) -> LeadTimeDemand:
+    """read_demand, then, with a ``calibration`` (planner.calibration.Calibration) that has windows, the
+    lead-time and cycle demand drawn from the forecast means over each path's lead time times the
+    calibration's ratios (planner.calibration.calibrated_demand)."""
+    demand = read_demand(paths, bundles, skus, today_index, lead_days, cycle_days, windows, block_skus)
+    n = len(skus)
+    running = np.concatenate([np.zeros((n, 1)), np.cumsum(demand.daily_mean, axis=1, dtype=float)], axis=1)
+    lead, cycle, notes = demand.lead, demand.cycle, np.full(n, "", dtype=object)
+    if calibration is not None and calibration.windows:
+        rows = np.arange(n)[:, None]
+        lead, cycle = calibrated_demand(calibration, skus, running[rows, lead_days], running[rows, cycle_days], seed=seed)
+        notes = calibration_notes(calibration, skus, running[rows, cycle_days].mean(axis=1))
+    return LeadTimeDemand(paths=demand, lead=lead, cycle=cycle, running=running, notes=notes)
+
+
+def windows_wanted(camp: pd.DataFrame, shipping: np.ndarray, ship_day: np.ndarray, fixed: np.ndarray,
+                    window_end: np.ndarray, today: pd.Timestamp, review_days: int,
+                    horizon: int) -> list[tuple[int, int, int]]:
+    """The day windows (SKU, first day, end day) whose demand the plan reads besides lead time and
+    cycle: a transfer's (ship day to ship day + transit + review; today to the ship day), a campaign
+    pre-build's (today to the campaign's end), the campaign stock a transfer must bring (ship day to the
+    campaign's end) and a campaign whose order-by date has passed (its own days)."""
+    wanted = []
+    for i in shipping:
+        d = int(ship_day[i])
+        wanted += [(int(i), d, int(min(d + fixed[i] + review_days, horizon))), (int(i), 0, d)]
+    if len(camp) == 0:
+        return wanted
+    i = camp["i"].to_numpy(int)
+    start_day, end_day = camp["start_day"].to_numpy(int), camp["end_day"].to_numpy(int)
+    order_by = pd.DatetimeIndex(camp["order_by"])
+    inside = end_day < horizon
+    pre_build = inside & (start_day >= window_end[i]) & (order_by < today + pd.Timedelta(days=review_days))
+    wanted += [(int(k), 0, int(e) + 1) for k, e in zip(i[pre_build], end_day[pre_build])]
+    before = inside & (ship_day[i] >= 0) & (start_day >= ship_day[i] + fixed[i])
+    wanted += [(int(k), int(ship_day[k]), int(e) + 1) for k, e in zip(i[before], end_day[before])]
+    late = (camp["type"].to_numpy() != "ad") & (order_by < today)
+    wanted += [(int(k), int(a), int(min(e, horizon - 1)) + 1) for k, a, e in zip(i[late], start_day[late], end_day[late])]
+    return wanted

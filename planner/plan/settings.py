@@ -1,0 +1,78 @@
+"""The plan's knobs (shop.toml and the CLI map to these)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from planner.plan.demand import BLOCK_SKUS
+
+DEFAULT_CLASS_LEVELS = {"A": 0.98, "B": 0.95, "C": 0.90}
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    """Planning knobs (shop.toml and the CLI map to these).
+
+    service_level        target when a SKU's class has none in ``class_service_levels``
+    service_measure      'cycle' (P(no stockout per cycle)) or 'fill_rate' (share of demand served, type 2)
+    class_service_levels target per ABC class (A: top 80 % of forecast revenue, B: next 15 %, C: rest)
+    review_period_days   days between planning runs (R)
+    horizon_days         projection and alert horizon
+    fbt_receiving_days   days FBT takes to receive an inbound shipment
+    receiving_buffer_days extra days stock must be in place before a campaign starts
+    default_lead_time_days when neither the product nor its supplier gives one
+    budget_cap           money for this cycle's purchases (None: no cap)
+    fbt_inbound_capacity units FBT accepts inbound this cycle (None: no cap)
+    max_cover_days       an order never lifts cover above this many days of mean demand (MOQ excepted)
+    overstock_days       cover beyond this is an overstock alert
+    no_sale_days         no sale for this many days (needs history) is a clearance alert
+    use_eoq              raise orders to the EOQ (ordering cost from product/supplier)
+    holding_cost_rate    yearly holding cost as a share of unit cost (for the EOQ)
+    slow_mover_units     mean demand over lead time + review below this -> discrete formulas
+    fill_rate_scope      'class': a fill-rate target holds over all units of the class's SKUs, at the least
+                         stock value (planner.allocation: cheap units protected more); 'sku': every SKU
+                         meets it on its own
+    min_sku_service      with scope 'class', no SKU is planned below this cycle service
+    campaign_service     with scope 'class', a SKU featured in a campaign on a day its order covers (lead
+                         time at its 90th percentile + review: campaign_reach_days) is planned at least at
+                         this cycle service (None: as any other);
+                         the rest of its class carries less of the target, so the class's promise is kept
+    seed                 seed of the lead-time draws
+    block_skus           SKUs whose sample paths are read at once (bounds memory; the plan does not depend on it)
+    """
+
+    service_level: float = 0.95
+    service_measure: Literal["cycle", "fill_rate"] = "fill_rate"
+    class_service_levels: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_CLASS_LEVELS))
+    review_period_days: int = 7
+    horizon_days: int = 90
+    fbt_receiving_days: int = 5
+    receiving_buffer_days: int = 2
+    default_lead_time_days: float = 14.0
+    budget_cap: float | None = None
+    fbt_inbound_capacity: float | None = None
+    max_cover_days: float | None = 120.0
+    overstock_days: float = 120.0
+    no_sale_days: int = 60
+    use_eoq: bool = False
+    holding_cost_rate: float = 0.25
+    slow_mover_units: float = 20.0
+    fill_rate_scope: Literal["class", "sku"] = "class"
+    min_sku_service: float = 0.4
+    campaign_service: float | None = 0.95
+    seed: int = 0
+    block_skus: int = BLOCK_SKUS
+
+    def __post_init__(self):
+        if self.service_measure not in ("cycle", "fill_rate"):
+            raise ValueError(f"service_measure must be 'cycle' or 'fill_rate'; got {self.service_measure!r}")
+        if self.fill_rate_scope not in ("class", "sku"):
+            raise ValueError(f"fill_rate_scope must be 'class' or 'sku'; got {self.fill_rate_scope!r}")
+        if not 0 < self.min_sku_service < 1:
+            raise ValueError(f"min_sku_service must be strictly between 0 and 1; got {self.min_sku_service}")
+        if self.campaign_service is not None and not 0 < self.campaign_service < 1:
+            raise ValueError(f"campaign_service must be strictly between 0 and 1; got {self.campaign_service}")
+        for name, level in {"service_level": self.service_level, **self.class_service_levels}.items():
+            if not 0 < level < 1:
+                raise ValueError(f"service level {name} must be strictly between 0 and 1; got {level}")

@@ -1,0 +1,174 @@
+"""Stage 1 of the plan: supply terms per SKU and the lead times drawn from them.
+
+Per SKU, the product's terms, else its supplier's, else the shop's default (supply_terms); whole-day
+supplier lead times per sample path, triangular(min, mean, max) where a min/max is given, else
+normal(mean, sd) (sample_lead_times); and the dates and spans that follow from them: a campaign's
+order-by date, the transit and receiving days after the lead time, the days a campaign floor reaches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+from planner.plan.settings import PlanSettings
+
+
+def supply_terms(products: pd.DataFrame, suppliers: pd.DataFrame | None, settings: PlanSettings) -> pd.DataFrame:
+    """Per SKU: the product's terms, else its supplier's, else the shop default."""
+    terms = products.copy()
+    terms["sku"] = terms["sku"].astype(str)
+    spec = {"lead_time_days": settings.default_lead_time_days, "lead_time_sd_days": 0.0, "lead_time_min_days": np.nan,
+            "lead_time_max_days": np.nan, "ordering_cost": 0.0, "transit_days": 0.0}
+    if suppliers is not None and len(suppliers):
+        sup = suppliers.copy()
+        sup["supplier"] = sup["supplier"].astype(str)
+        sup = sup[[c for c in ["supplier", *spec] if c in sup.columns]].add_suffix("_supplier")
+        terms = terms.merge(sup, left_on="supplier", right_on="supplier_supplier", how="left")
+    for column, default in spec.items():
+        value = pd.to_numeric(terms[column], errors="coerce") if column in terms.columns else pd.Series(np.nan, index=terms.index)
+        if f"{column}_supplier" in terms.columns:
+            value = value.fillna(pd.to_numeric(terms[f"{column}_supplier"], errors="coerce"))
+        terms[column] = value.fillna(default).astype(float)
+    for column, default in (("moq", 1), ("case_pack", 1)):
+        value = pd.to_numeric(terms[column], errors="coerce") if column in terms.columns else pd.Series(np.nan, index=terms.index)
+        terms[column] = value.fillna(default).clip(lower=1).astype(int)
+    for column in ("unit_cost", "price"):
+        terms[column] = pd.to_numeric(terms[column], errors="coerce").fillna(0.0).astype(float)
+    fulfillment = terms["fulfillment"] if "fulfillment" in terms.columns else pd.Series("own", index=terms.index)
+    terms["location"] = fulfillment.fillna("own").astype(str).str.strip().str.lower()
+    status = terms["status"] if "status" in terms.columns else pd.Series("active", index=terms.index)
+    terms["status"] = status.fillna("active").astype(str).str.lower()
+    if "name" not in terms.columns:
+        terms["name"] = terms["sku"]
+    is_fbt = terms["location"].eq("fbt")
+    terms["transit_days"] = terms["transit_days"].where(is_fbt, 0.0)
+    terms["receiving_days"] = np.where(is_fbt, float(settings.fbt_receiving_days), 0.0)
+    return terms.drop(columns=[c for c in terms.columns if c.endswith("_supplier")]).reset_index(drop=True)
+
+
+def sample_lead_times(terms: pd.DataFrame, n_paths: int, rng: np.random.Generator) -> np.ndarray:
+    """Whole-day supplier lead times per SKU and path (n_sku, n_paths): triangular(min, mean, max) when a
+    min/max is given, else normal(mean, sd) rounded, at least 1 day."""
+    mean = terms["lead_time_days"].to_numpy(float)[:, None]
+    sd = terms["lead_time_sd_days"].to_numpy(float)[:, None]
+    shape = (len(terms), n_paths)
+    draws = mean + sd * rng.standard_normal(shape)
+    has_range, lo, mode, hi = _lead_time_range(terms)
+    if has_range.any():
+        triangular = _triangular_inverse(rng.random(shape), lo[:, None], mode[:, None], hi[:, None])
+        draws = np.where(has_range[:, None], triangular, draws)
+    return np.maximum(np.rint(draws), 1).astype(int)
+
+
+def lead_time_quantile(terms: pd.DataFrame, q: float) -> np.ndarray:
+    """Supplier lead time (days) per SKU at quantile ``q`` of the distribution sample_lead_times draws
+    from: triangular(min, mean, max) when a min/max is given, else normal(mean, sd).
+
+    >>> terms = pd.DataFrame({"lead_time_days": [14.0, 20.0], "lead_time_sd_days": [2.0, 0.0],
+    ...                       "lead_time_min_days": [np.nan, 10.0], "lead_time_max_days": [np.nan, 40.0]})
+    >>> lead_time_quantile(terms, 0.9).round(2).tolist()
+    [16.56, 32.25]
+    """
+    mean = terms["lead_time_days"].to_numpy(float)
+    normal = mean + terms["lead_time_sd_days"].to_numpy(float) * NormalDist().inv_cdf(q)
+    has_range, lo, mode, hi = _lead_time_range(terms)
+    return np.where(has_range, _triangular_inverse(np.full(len(terms), q), lo, mode, hi), normal)
+
+
+def _lead_time_range(terms: pd.DataFrame):
+    """Which SKUs give a lead-time min/max, and their (min, mode, max); mode = the mean, inside the range."""
+    low = terms["lead_time_min_days"].to_numpy(float)
+    high = terms["lead_time_max_days"].to_numpy(float)
+    has_range = np.isfinite(low) & np.isfinite(high) & (high > low)
+    lo, hi = np.where(has_range, low, 0.0), np.where(has_range, high, 1.0)
+    return has_range, lo, np.clip(terms["lead_time_days"].to_numpy(float), lo, hi), hi
+
+
+def _triangular_inverse(u: np.ndarray, lo: np.ndarray, mode: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Inverse CDF of the triangular distribution (lo, mode, hi) at ``u``."""
+    cut = (mode - lo) / (hi - lo)
+    return np.where(u < cut, lo + np.sqrt(u * (hi - lo) * (mode - lo)), hi - np.sqrt((1 - u) * (hi - lo) * (hi - mode)))
+
+
+def campaign_order_by_date(campaign_start, lead_time_days, transit_days=0.0, receiving_days=0.0,
+                           receiving_buffer_days=0.0):
+    """Last day to order a campaign's stock so it is in place in time (scalars, or arrays per row):
+
+    order_by = start day - ceil(supplier lead time + transit + receiving (FBT) + receiving buffer)
+
+    >>> campaign_order_by_date(pd.Timestamp("2026-12-15 20:00"), 30, 3, 5, 2)
+    Timestamp('2026-11-05 00:00:00')
+    """
+    days = np.ceil(np.asarray(lead_time_days, dtype=float) + np.asarray(transit_days, dtype=float)
+                   + np.asarray(receiving_days, dtype=float) + float(receiving_buffer_days))
+    if np.ndim(days) == 0 and np.ndim(campaign_start) == 0:
+        return pd.Timestamp(campaign_start).normalize() - pd.Timedelta(days=float(days))
+    starts = pd.DatetimeIndex(pd.to_datetime(campaign_start)).normalize()
+    return pd.Series(starts - pd.to_timedelta(np.broadcast_to(days, (len(starts),)), unit="D"))
+
+
+#: a campaign floor reaches over the days an order covers with the supplier's lead time at this
+#: quantile: a campaign the order reaches only when the supplier is late is still one it must cover
+#: (the order before it was planned on the days up to its own mean arrival)
+CAMPAIGN_REACH_QUANTILE = 0.9
+
+
+def fixed_days(terms: pd.DataFrame) -> np.ndarray:
+    """Whole days of transit and (FBT) receiving after the supplier's lead time, per SKU (supply_terms)."""
+    return (terms["transit_days"] + terms["receiving_days"]).round().astype(int).to_numpy()
+
+
+def campaign_reach_days(terms: pd.DataFrame, review_days: int) -> np.ndarray:
+    """Days from an order to the end of the window a campaign floor looks at, per SKU: the supplier lead
+    time at CAMPAIGN_REACH_QUANTILE (rounded up) + transit and receiving (fixed_days) + the review."""
+    lead = lead_time_quantile(terms, CAMPAIGN_REACH_QUANTILE)
+    return np.ceil(np.maximum(lead, 1.0)).astype(int) + fixed_days(terms) + int(review_days)
+
+
+@dataclass(frozen=True)
+class LeadTimes:
+    """Per plan SKU: the lead times the plan reads demand over.
+
+    supplier   (n, n_paths) whole-day supplier lead time drawn per path (sample_lead_times)
+    fixed      (n,) whole days of transit + (FBT) receiving after it (fixed_days)
+    lead_days  (n, n_paths) supplier + fixed, at most the horizon
+    cycle_days (n, n_paths) lead_days + the review period, at most the horizon
+    mean       (n,) mean supplier lead time + fixed (plan.csv's lead_time_days)
+    window_end (n,) the end of the regular order's window in days from today (mean lead + review)
+    reach_end  (n,) the days a campaign floor looks at: window_end, or the lead time at its
+               CAMPAIGN_REACH_QUANTILE + fixed + review if later (campaign_reach_days)
+    """
+
+    supplier: np.ndarray
+    fixed: np.ndarray
+    lead_days: np.ndarray
+    cycle_days: np.ndarray
+    mean: np.ndarray
+    window_end: np.ndarray
+    reach_end: np.ndarray
+
+
+def draw_lead_times(terms: pd.DataFrame, n_paths: int, horizon: int, review_days: int,
+                    rng: np.random.Generator) -> LeadTimes:
+    """The LeadTimes of the SKUs of ``terms`` over ``n_paths`` paths of ``horizon`` days."""
+    fixed = fixed_days(terms)
+    supplier = sample_lead_times(terms, n_paths, rng)
+    lead_days = np.minimum(supplier + fixed[:, None], horizon)
+    cycle_days = np.minimum(lead_days + review_days, horizon)
+    window_end = np.ceil(lead_days.mean(axis=1)).astype(int) + review_days
+    return LeadTimes(supplier=supplier, fixed=fixed, lead_days=lead_days, cycle_days=cycle_days,
+                     mean=terms["lead_time_days"].to_numpy() + fixed, window_end=window_end,
+                     reach_end=np.maximum(campaign_reach_days(terms, review_days), window_end))
+
+
+def planned_terms(products: pd.DataFrame, suppliers: pd.DataFrame | None, bundles: pd.DataFrame | None,
+                  settings: PlanSettings) -> pd.DataFrame:
+    """supply_terms of the products the plan orders: not discontinued, not a bundle (a kit's demand is
+    planned on its components)."""
+    terms = supply_terms(products, suppliers, settings)
+    bundle_skus = set() if bundles is None or len(bundles) == 0 else set(bundles["bundle_sku"].astype(str))
+    return terms[terms["status"].ne("discontinued") & ~terms["sku"].isin(bundle_skus)].reset_index(drop=True)
