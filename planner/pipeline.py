@@ -13,16 +13,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecast.features import campaign_last_day
 from forecast.history import complete_history, mark_stockouts
 from forecast.models import SamplePaths, get_model
 from forecast.models.base import Forecaster
 from planner.config import ShopConfig
 from planner.errors import RestockError
 from planner.io.inputs import Inputs, expand_campaigns
-from planner.inventory.allocation import value_weights
-from planner.calibration import Calibration, backtest_errors, backtest_service, fit_calibration
-from planner.plan import Plan, PlanSettings, campaign_floors, campaign_reach_days, make_plan, supply_terms
+from planner.calibration import Calibration, backtest_errors
+from planner.plan import Plan, PlanSettings, make_plan, supply_terms
+from planner.plan.calibrate import plan_calibration
 from planner.positions import inventory_positions
 from planner.shop import Shop
 from planner.store import Store
@@ -223,51 +222,15 @@ def load_scenarios(shop: Shop, files: list[Path] | None = None) -> list:
 
 
 def backtest_calibration(inputs: Inputs, result, settings: PlanSettings) -> Calibration:
-    """The plan's lead-time demand calibration (planner.calibration) from a backtest's errors: each
-    SKU's chosen model, over its own lead time (+ transit and FBT receiving) + the review period; and
-    the fill rate those windows got at each grid target (cross-fitted by origin), from which the plan
-    finds the target to plan at for the one it promises."""
+    """The plan's lead-time demand calibration from a backtest's errors (planner.plan.calibrate): each
+    SKU's chosen model, over its own lead time (+ transit and FBT receiving) + the review period, windows
+    one review apart so that the service step can judge a SKU's windows in turn (lost sales)."""
     terms = supply_terms(inputs.products, inputs.suppliers, settings).drop_duplicates("sku").set_index("sku")
     lead_days = terms["lead_time_days"] + terms["transit_days"] + terms["receiving_days"]
-    # windows one review apart, so that the service step can judge a SKU's windows in turn (lost sales)
     errors = backtest_errors(result.forecasts, lead_days, settings.review_period_days, result.choice,
                              step=settings.review_period_days)
-    calibration = fit_calibration(errors)
-    # the plan holds a SKU featured in a campaign on a day its order may cover at campaign_service: so were
-    # its past windows
-    reach = pd.Series(campaign_reach_days(terms, 0), index=terms.index)
-    featured = windows_featured(errors, expand_campaigns(inputs.campaigns, inputs.products, sorted(errors["sku"].astype(str).unique())),
-                                settings.review_period_days, reach)
-    errors = errors.assign(floor=campaign_floors(featured, settings.min_sku_service, settings.campaign_service))
-    values = None
-    if settings.fill_rate_scope == "class":  # the plan keeps each class's fill rate over its units
-        values = pd.Series(value_weights(terms["unit_cost"].to_numpy(), terms["price"].to_numpy()), index=terms.index)
-    service = backtest_service(errors, terms[["moq", "case_pack"]], seed=settings.seed,
-                               slow_units=settings.slow_mover_units, unit_values=values, floor=settings.min_sku_service,
-                               review_days=settings.review_period_days)
-    return replace(calibration, service=service if len(service) else None)
-
-
-def windows_featured(errors: pd.DataFrame, campaigns: pd.DataFrame, review_days: int,
-                     reach_days: pd.Series | None = None) -> np.ndarray:
-    """Per backtest window (sku, origin, lead_days): is its SKU featured in a campaign on a day of its lead
-    time + review, as make_plan decides it for today's window. ``reach_days`` (per SKU; make_plan's
-    planner.plan.campaign_reach_days without the review) replaces the window's own lead days."""
-    featured = np.zeros(len(errors), dtype=bool)
-    if campaigns is None or len(campaigns) == 0 or len(errors) == 0 or "lead_days" not in errors.columns:
-        return featured
-    windows = pd.DataFrame({"row": np.arange(len(errors)), "sku": errors["sku"].astype(str).to_numpy(),
-                            "first": pd.to_datetime(errors["origin"]).dt.normalize().to_numpy()})
-    lead = errors["lead_days"].to_numpy(float)
-    if reach_days is not None:
-        lead = np.fmax(windows["sku"].map(reach_days).to_numpy(float), lead)
-    windows["last"] = windows["first"] + pd.to_timedelta(np.ceil(lead) + review_days - 1, unit="D")
-    rows = campaigns.assign(sku=campaigns["sku"].astype(str), start=pd.to_datetime(campaigns["start"]).dt.normalize(),
-                            end=campaign_last_day(campaigns["start"], campaigns["end"]))[["sku", "start", "end"]]
-    pairs = windows.merge(rows, on="sku")
-    hit = pairs.loc[(pairs["start"] <= pairs["last"]) & (pairs["end"] >= pairs["first"]), "row"].to_numpy()
-    featured[hit] = True
-    return featured
+    campaigns = expand_campaigns(inputs.campaigns, inputs.products, sorted(errors["sku"].astype(str).unique()))
+    return plan_calibration(errors, terms, campaigns, settings)
 
 
 def latest_calibration(shop: Shop) -> Calibration | None:

@@ -67,7 +67,7 @@ def test_every_forecast_of_the_shop_model_reads_the_last_backtests_choice(small_
 def test_backtest_windows_are_featured_when_a_campaign_falls_in_their_lead_time_and_review():
     """The service step judges past windows with the floors the plan would have set then: a window from
     origin o with lead time L covers days o .. o + L + R - 1."""
-    from planner.pipeline import windows_featured
+    from planner.plan.calibrate import windows_featured
 
     errors = pd.DataFrame({"sku": ["A", "A", "A", "B"], "lead_days": [10.0, 10.0, 10.0, 10.0],
                            "origin": pd.to_datetime(["2026-01-01", "2026-01-08", "2026-01-29", "2026-01-01"])})

@@ -1,0 +1,65 @@
+"""The plan's calibration: a backtest's window errors -> the Calibration make_plan plans on.
+
+One function for every caller: `restock run` / `restock backtest` (planner.pipeline.backtest_calibration,
+from the backtest's forecasts) and the replay (planner.simulate, from its own past reviews' forecasts).
+The errors are fitted (planner.calibration.fit_calibration), then each window is held to the floor the
+plan would have given it (a campaign on a day its order may cover: campaign_service) and its SKU's unit
+value, and backtest_service finds the fill rate past windows got at each grid target, from which the
+plan finds the target to plan at for the one it promises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from forecast.features import campaign_last_day
+from planner.calibration import Calibration, backtest_service, fit_calibration
+from planner.inventory.allocation import value_weights
+from planner.plan.settings import PlanSettings
+from planner.plan.targets import campaign_floors
+from planner.plan.terms import campaign_reach_days
+
+
+def plan_calibration(errors: pd.DataFrame, terms: pd.DataFrame, campaigns: pd.DataFrame | None,
+                     settings: PlanSettings) -> Calibration:
+    """The Calibration of window ``errors`` (planner.calibration.ERROR_COLUMNS with lead_days, and a
+    ``cutoff`` per backtest origin, windows one review apart within it) for SKUs of ``terms``
+    (supply_terms indexed by sku), ``campaigns`` the expanded calendar."""
+    calibration = fit_calibration(errors)
+    # the plan holds a SKU featured in a campaign on a day its order may cover at campaign_service: so were
+    # its past windows
+    reach = pd.Series(campaign_reach_days(terms, 0), index=terms.index)
+    featured = windows_featured(errors, campaigns, settings.review_period_days, reach)
+    errors = errors.assign(floor=campaign_floors(featured, settings.min_sku_service, settings.campaign_service))
+    values = None
+    if settings.fill_rate_scope == "class":  # the plan keeps each class's fill rate over its units
+        values = pd.Series(value_weights(terms["unit_cost"].to_numpy(), terms["price"].to_numpy()), index=terms.index)
+    service = backtest_service(errors, terms[["moq", "case_pack"]], seed=settings.seed,
+                               slow_units=settings.slow_mover_units, unit_values=values, floor=settings.min_sku_service,
+                               review_days=settings.review_period_days)
+    return replace(calibration, service=service if len(service) else None)
+
+
+def windows_featured(errors: pd.DataFrame, campaigns: pd.DataFrame, review_days: int,
+                     reach_days: pd.Series | None = None) -> np.ndarray:
+    """Per backtest window (sku, origin, lead_days): is its SKU featured in a campaign on a day of its lead
+    time + review, as the plan decides it for today's window. ``reach_days`` (per SKU; make_plan's
+    planner.plan.campaign_reach_days without the review) replaces the window's own lead days."""
+    featured = np.zeros(len(errors), dtype=bool)
+    if campaigns is None or len(campaigns) == 0 or len(errors) == 0 or "lead_days" not in errors.columns:
+        return featured
+    windows = pd.DataFrame({"row": np.arange(len(errors)), "sku": errors["sku"].astype(str).to_numpy(),
+                            "first": pd.to_datetime(errors["origin"]).dt.normalize().to_numpy()})
+    lead = errors["lead_days"].to_numpy(float)
+    if reach_days is not None:
+        lead = np.fmax(windows["sku"].map(reach_days).to_numpy(float), lead)
+    windows["last"] = windows["first"] + pd.to_timedelta(np.ceil(lead) + review_days - 1, unit="D")
+    rows = campaigns.assign(sku=campaigns["sku"].astype(str), start=pd.to_datetime(campaigns["start"]).dt.normalize(),
+                            end=campaign_last_day(campaigns["start"], campaigns["end"]))[["sku", "start", "end"]]
+    pairs = windows.merge(rows, on="sku")
+    hit = pairs.loc[(pairs["start"] <= pairs["last"]) & (pairs["end"] >= pairs["first"]), "row"].to_numpy()
+    featured[hit] = True
+    return featured
