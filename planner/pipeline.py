@@ -20,9 +20,9 @@ from planner.config import ShopConfig
 from planner.errors import RestockError
 from planner.io.inputs import Inputs, expand_campaigns
 from planner.calibration import Calibration, backtest_errors
-from planner.plan import Plan, PlanSettings, make_plan, supply_terms
+from planner.plan import Plan, PlanSettings, supply_terms
 from planner.plan.calibrate import plan_calibration
-from planner.positions import inventory_positions
+from planner.plan.replenish import Supply, plan_replenishment
 from planner.shop import Shop
 from planner.store import Store
 
@@ -166,11 +166,10 @@ def run_plan(shop: Shop, inputs: Inputs, result: ForecastResult, settings: PlanS
     if inputs.products.empty:
         raise RestockError(f"{shop.path('products')}: no products; the plan needs each SKU's supplier, cost "
                            f"and lead time (see docs/inputs.md)")
-    positions = inventory_positions(inputs.inventory, inputs.purchase_orders, result.today, settings.horizon_days)
-    return make_plan(result.paths, positions, inputs.products, inputs.suppliers, inputs.purchase_orders,
-                     result.campaigns, inputs.bundles, settings, result.today, inventory=inputs.inventory,
-                     history=result.history,
-                     calibration=result.calibration if result.calibration is not None else latest_calibration(shop))
+    supply = Supply(inputs.products, inputs.suppliers, inputs.inventory, inputs.purchase_orders, inputs.bundles)
+    return plan_replenishment(result.paths, supply, result.today, settings, result.campaigns,
+                              result.calibration if result.calibration is not None else latest_calibration(shop),
+                              result.history)
 
 
 def run_backtest(shop: Shop, inputs: Inputs, models: list[str], horizon: int | None = None, n_cutoffs: int = 3,

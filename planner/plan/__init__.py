@@ -7,7 +7,7 @@ classify_abc, campaign_floors      stage 5's
 explode_bundles, unit_words
 """
 
-from planner.plan.calendar import explode_bundles
+from planner.plan.campaigns import explode_bundles
 from planner.plan.make import Plan, make_plan
 from planner.plan.reasons import unit_words
 from planner.plan.settings import DEFAULT_CLASS_LEVELS, PlanSettings

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from planner.inventory import policy
-from planner.plan.calendar import records
+from planner.plan.campaigns import records
 from planner.plan.demand import LeadTimeDemand
 from planner.plan.settings import PlanSettings
 
@@ -29,7 +29,7 @@ class AlertInputs:
     today: pd.Timestamp
     plan: pd.DataFrame  # plan.csv's rows, with stockout_date and cover_days
     terms: pd.DataFrame
-    camp: pd.DataFrame  # planner.plan.calendar.plan_campaigns, with uplift
+    camp: pd.DataFrame  # planner.plan.campaigns.plan_campaigns, with uplift
     demand: LeadTimeDemand
     baseline: np.ndarray  # campaign-free mean daily demand (calendar.baseline_daily)
     targets: np.ndarray  # promised service per SKU

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from planner.inventory import policy
-from planner.plan.calendar import records
+from planner.plan.campaigns import records
 from planner.plan.demand import LeadTimeDemand
 from planner.plan.network import Network
 from planner.plan.settings import PlanSettings

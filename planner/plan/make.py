@@ -4,7 +4,7 @@
 
 1. terms     supply terms per SKU and lead times drawn per path            -> LeadTimes
 2. network   positions at the selling location and upstream, receipts      -> Network
-3. calendar  the campaigns that reach the plan's days                      -> campaign rows
+3. campaigns the campaigns that reach the plan's days                      -> campaign rows
 4. demand    lead-time demand off the paths, calibrated on past errors     -> LeadTimeDemand
 5. targets   classes, the target planned at, campaign floors, levels       -> Targets
 6. lines     pre-builds, transfers, orders, lots, caps, budget             -> Lines
@@ -26,7 +26,7 @@ import pandas as pd
 from forecast.models.base import SamplePaths
 from planner.plan import reasons
 from planner.plan.alerts import AlertInputs, plan_alerts
-from planner.plan.calendar import baseline_daily, campaign_uplift, campaigns_by_sku, plan_campaigns
+from planner.plan.campaigns import baseline_daily, campaign_uplift, campaigns_by_sku, plan_campaigns
 from planner.plan.demand import LeadTimeDemand, lead_time_demand, plan_days, windows_wanted
 from planner.plan.lines import ORDER_COLUMNS, ORDER_FIELDS, TRANSFER_COLUMNS, Lines, decide_lines
 from planner.plan.network import network_position

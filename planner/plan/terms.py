@@ -36,8 +36,11 @@ def supply_terms(products: pd.DataFrame, suppliers: pd.DataFrame | None, setting
     for column, default in (("moq", 1), ("case_pack", 1)):
         value = pd.to_numeric(terms[column], errors="coerce") if column in terms.columns else pd.Series(np.nan, index=terms.index)
         terms[column] = value.fillna(default).clip(lower=1).astype(int)
-    for column in ("unit_cost", "price"):
-        terms[column] = pd.to_numeric(terms[column], errors="coerce").fillna(0.0).astype(float)
+    for column in ("unit_cost", "price"):  # unknown: 0 (allocation.value_weights then takes the median)
+        value = terms[column] if column in terms.columns else pd.Series(np.nan, index=terms.index)
+        terms[column] = pd.to_numeric(value, errors="coerce").fillna(0.0).astype(float)
+    if "supplier" not in terms.columns:
+        terms["supplier"] = ""
     fulfillment = terms["fulfillment"] if "fulfillment" in terms.columns else pd.Series("own", index=terms.index)
     terms["location"] = fulfillment.fillna("own").astype(str).str.strip().str.lower()
     status = terms["status"] if "status" in terms.columns else pd.Series("active", index=terms.index)
