@@ -36,9 +36,29 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from planner.calibration import calibrated_demand, fit_calibration, window_errors  # noqa: E402
 from planner.inventory.levels import order_up_to_levels  # noqa: E402
+from planner.plan import sample_lead_times  # noqa: E402
 from planner.simulate import Observed, PlannerPolicy  # noqa: E402
 
 QUANTILES = (0.5, 0.8, 0.9, 0.95, 0.99)
+
+
+def forecast_windows(policy, seen, t: int):
+    """The planner's forecast at review day ``t`` (PlannerPolicy._paths: the model `restock plan` fits),
+    read over a lead time drawn per path as the plan draws it (planner.plan.sample_lead_times): demand
+    over the lead time and over it + the review, the mean per day, and the lead times."""
+    r = seen.replay
+    paths = policy._paths(seen, t)
+    n, n_paths, horizon = len(r.skus), paths.n_paths, paths.horizon
+    values = np.zeros((n, n_paths, horizon), dtype=np.float32)
+    index = {s: i for i, s in enumerate(paths.skus)}
+    rows = np.array([index.get(s, -1) for s in r.skus])
+    values[rows >= 0] = paths.values[rows[rows >= 0]]
+    terms = pd.DataFrame({"lead_time_days": r.lead_time_days, "lead_time_sd_days": r.lead_time_sd_days,
+                          "lead_time_min_days": np.nan, "lead_time_max_days": np.nan})
+    lead = np.minimum(sample_lead_times(terms, n_paths, np.random.default_rng(t)), horizon - r.review_period_days)
+    cumulative = np.concatenate([np.zeros((n, n_paths, 1), np.float32), np.cumsum(values, axis=2)], axis=2)
+    i, k = np.arange(n)[:, None], np.arange(n_paths)[None, :]
+    return cumulative[i, k, lead], cumulative[i, k, lead + r.review_period_days], values.mean(axis=1), lead
 
 
 def origins_table(replay, model: str, n_paths: int, first: int, step: int = 7):
@@ -52,7 +72,7 @@ def origins_table(replay, model: str, n_paths: int, first: int, step: int = 7):
     cumulative = np.concatenate([np.zeros((n, 1)), np.cumsum(replay.demand, axis=1)], axis=1)
     for t in range(first, days - int(cycle.max()) + 1, step):
         seen = Observed(replay, t, replay.demand[:, :t], censored[:, :t])
-        lead_paths, cycle_paths, daily_mean, sampled_lead = policy._forecast_windows(seen, t)
+        lead_paths, cycle_paths, daily_mean, sampled_lead = forecast_windows(policy, seen, t)
         idx = np.arange(n)
         rows.append({
             "t": t, "lead_paths": lead_paths, "cycle_paths": cycle_paths, "daily_mean": daily_mean, "lead": sampled_lead,

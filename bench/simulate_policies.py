@@ -56,13 +56,13 @@ DEFAULT_KNOBS = {"min/max + fixed safety": 20.0, "velocity x days of cover": 30.
 CLASS_TARGETS = {"A": 0.98, "B": 0.95, "C": 0.90}
 
 
-def rules(model: str, n_paths: int) -> tuple[dict, dict]:
+def rules(model: str, n_paths: int, targets: list[float] | None = None, only: list[str] | None = None) -> tuple[dict, dict]:
     """The sweep: the planner as `restock plan` runs it (lead-time demand and target calibrated on its own
     past errors, planner.calibration; the fill rate kept over all units at the least stock value,
     planner.allocation), the same with every SKU held to the target on its own, the same uncalibrated,
     the plan's per-class targets (one run), and the three seller baselines on their own knobs."""
     planner = {"model": model, "n_paths": n_paths}
-    return (
+    grid, fixed = (
         {
             "planner": (PlannerPolicy, "service_level", PLANNER_TARGETS),
             "planner (each SKU on its own)": (PlannerPolicy, "service_level", TARGETS),
@@ -78,6 +78,11 @@ def rules(model: str, n_paths: int) -> tuple[dict, dict]:
          "planner (classes A 98 / B 95 / C 90 %)": {**planner, "class_service_levels": CLASS_TARGETS,
                                                     "name": "planner (classes A 98 / B 95 / C 90 %)"}},
     )
+    if targets:  # a shorter sweep of the planners (--targets)
+        grid = {k: (cls, knob, targets if cls is PlannerPolicy else values) for k, (cls, knob, values) in grid.items()}
+    if only:  # some of the rules (--policies)
+        grid = {k: v for k, v in grid.items() if k in only}
+    return grid, fixed
 
 
 def uci_replay(n_skus: int, seed: int, history_days: int = 180) -> Replay:
@@ -207,9 +212,9 @@ def figure(results: pd.DataFrame, name: str, path: Path) -> None:
     plt.close(fig)
 
 
-def run(name: str, replay: Replay, model: str, n_paths: int, out: Path) -> list[str]:
+def run(name: str, replay: Replay, model: str, n_paths: int, out: Path, targets=None, only=None) -> list[str]:
     started = time.time()
-    grid, fixed = rules(model, n_paths)
+    grid, fixed = rules(model, n_paths, targets, only)
     results = sweep(replay, grid, **fixed)
     results.insert(0, "dataset", name)
     results.to_csv(out / f"simulate_{name}.csv", index=False)
@@ -227,6 +232,8 @@ def main() -> None:
     parser.add_argument("--model", default="campaign", help="forecast model of the planner (registry name)")
     parser.add_argument("--paths", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--targets", type=float, nargs="+", help="the planners' targets (default: the full sweep)")
+    parser.add_argument("--policies", nargs="+", help="only these rules (names as in the output's policy column)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument("--summarise", type=Path, nargs="+", metavar="CSV",
                         help="only summarise the CSV(s) of earlier runs (simulate_NAME.csv) and exit")
@@ -238,12 +245,13 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     lines = ["# Policy simulation (bench/simulate_policies.py)", ""]
     if args.dataset in ("sample", "both"):
-        lines += run("sample_shop", sample_replay(), args.model, args.paths, args.out)
+        lines += run("sample_shop", sample_replay(), args.model, args.paths, args.out, args.targets, args.policies)
     if args.dataset in ("uci", "both"):
         if not UCI.exists():
             print(f"skipping UCI: {UCI} not found")
         else:
-            lines += run("uci_online_retail", uci_replay(args.skus, args.seed), args.model, args.paths, args.out)
+            lines += run("uci_online_retail", uci_replay(args.skus, args.seed), args.model, args.paths, args.out,
+                         args.targets, args.policies)
     (args.out / "simulate_policies.md").write_text("\n".join(lines), encoding="utf-8")
 
 

@@ -22,7 +22,8 @@ import pandas as pd
 from forecast import metrics
 from forecast.contract import QUANTILES, quantile_column
 from forecast.features import campaign_days
-from forecast.models.base import Forecaster, get_model
+from forecast.models import get_model
+from forecast.models.base import Forecaster
 
 #: Syntetos-Boylan-Croston cut-offs of the demand-pattern classes
 ADI_CUT = 1.32

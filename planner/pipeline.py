@@ -22,6 +22,8 @@ from planner.io.inputs import Inputs, expand_campaigns
 from planner.calibration import Calibration, backtest_errors
 from planner.plan import Plan, PlanSettings, supply_terms
 from planner.plan.calibrate import plan_calibration
+from planner.plan.campaigns import campaign_rows
+from planner.plan.settings import plan_settings
 from planner.plan.replenish import Supply, plan_replenishment
 from planner.shop import Shop
 from planner.store import Store
@@ -70,14 +72,6 @@ def plan_today(inputs: Inputs, history: pd.DataFrame) -> pd.Timestamp:
     """The planning day: the inventory snapshot's date, else the day after the last sale."""
     snapshot = inputs.snapshot_date
     return snapshot.normalize() if snapshot is not None else history["date"].max() + pd.Timedelta(days=1)
-
-
-def campaign_rows(inputs: Inputs, history: pd.DataFrame) -> pd.DataFrame:
-    """The calendar expanded to one row per campaign and SKU, with where its stock must be."""
-    expanded = expand_campaigns(inputs.campaigns, inputs.products, sorted(history["sku"].unique()))
-    by_id = inputs.campaigns.set_index("campaign_id")
-    expanded["location"] = expanded["campaign_id"].map(by_id["location"]) if len(expanded) else None
-    return expanded
 
 
 def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None, model: str | None = None,
@@ -141,21 +135,6 @@ def apply_model_choice(paths: SamplePaths, default: str, choice: pd.DataFrame, h
         paths = paths.with_rows([row_of[sku] for sku in part.skus], part.values)
         models[list(part.skus)] = model_name
     return paths, models
-
-
-def plan_settings(config: ShopConfig, **overrides) -> PlanSettings:
-    planning, lead = config.planning, config.lead_time
-    settings = PlanSettings(
-        service_level=planning.service_level, service_measure=planning.service_measure,
-        class_service_levels=dict(planning.class_service_levels), review_period_days=planning.review_period_days,
-        horizon_days=planning.horizon_days, fbt_receiving_days=lead.fbt_receiving_days,
-        receiving_buffer_days=lead.receiving_buffer_days, default_lead_time_days=lead.default_days,
-        budget_cap=planning.budget_cap, fbt_inbound_capacity=planning.fbt_inbound_capacity,
-        max_cover_days=planning.max_cover_days, overstock_days=planning.overstock_days,
-        no_sale_days=planning.no_sale_days, fill_rate_scope=planning.fill_rate_scope,
-        min_sku_service=planning.min_sku_service, campaign_service=planning.campaign_service or None,
-    )
-    return replace(settings, **overrides) if overrides else settings
 
 
 def run_plan(shop: Shop, inputs: Inputs, result: ForecastResult, settings: PlanSettings | None = None) -> Plan:

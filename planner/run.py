@@ -31,6 +31,7 @@ from typing import Callable, Iterator
 import pandas as pd
 
 from planner.errors import LockedError, RestockError
+from planner.plan.calibrate import BACKTEST_ORIGINS
 from planner.importer import file_sha256, store_parsed
 from planner.shop import Shop
 from planner.store import Store
@@ -277,13 +278,10 @@ def step_plan(context: RunContext) -> dict:
     return {"order_lines": int(len(plan.orders)), "alerts": int(len(plan.alerts))}
 
 
-#: origins of the weekly backtest `restock run` makes (fewer when the history is shorter): four a
-#: 90-day horizon apart hold a year of windows, so the service step's verdict spans a seasonal shop's
-#: whole year and does not chase its last half-year (bench/README.md, UCI at 95 %: 93.99 % with two,
-#: 95.82 % with four). Above LARGE_SHOP_SKUS two: the backtest holds each origin's scored frames, and
-#: with two origins a 100,000-SKU run already peaked at 19 GB of a 24 GB machine (4 at 10,000 SKUs
-#: took 3.75 GB where 2 took 3.07 GB).
-RUN_BACKTEST_CUTOFFS = 4
+#: the backtest origins of the calibration (planner.plan.calibrate.BACKTEST_ORIGINS); above LARGE_SHOP_SKUS
+#: two: the backtest holds each origin's scored frames, and with two origins a 100,000-SKU run already
+#: peaked at 19 GB of a 24 GB machine (4 at 10,000 SKUs took 3.75 GB where 2 took 3.07 GB).
+RUN_BACKTEST_CUTOFFS = BACKTEST_ORIGINS
 LARGE_SHOP_SKUS = 25_000
 
 

@@ -53,6 +53,9 @@ from planner.plan import (
     campaign_order_by_date,
     supply_terms,
 )
+from planner.plan.campaigns import campaign_rows
+from planner.plan.replenish import Supply, plan_replenishment
+from planner.plan.settings import plan_settings
 from planner.positions import inventory_positions, scheduled_receipts
 
 CHANGE_KINDS = ("campaign_uplift", "supplier_delay", "service_level", "budget_cap", "demand_shock", "unit_cost",
@@ -399,14 +402,11 @@ def scenario_forecast(result, inputs: Inputs, changes: ForecastChanges, seed: in
     """The forecast result the scenario plans against: the same one when only supply changes; paths
     redrawn from the fitted model (never refitted) when campaigns change; paths scaled by demand
     shocks. ``seed`` must be the one the base forecast was drawn with (pipeline.run_forecast: 0)."""
-    # pipeline imports the planner's modules: importing it here keeps this module importable alone
-    from planner import pipeline
-
     if changes.empty:
         return result
     paths, calendar = result.paths, result.campaigns
     if changes.calendar_changed:
-        calendar = pipeline.campaign_rows(inputs, result.history)
+        calendar = campaign_rows(inputs, result.history)
     if changes.redraw:
         model = result.model
         hooks = inspect.signature(model.sample_paths).parameters
@@ -631,12 +631,12 @@ def run_scenario(shop, inputs: Inputs, forecast_result, scenario: Scenario, sett
                  window_days: pd.Series | None = None):
     """(scenario inputs, scenario forecast result, its plan, its evaluation) for one scenario;
     ``window_days`` as in evaluate_plan."""
-    from planner import pipeline
-
-    settings = settings or pipeline.plan_settings(shop.config)
+    settings = settings or plan_settings(shop.config)
     s_inputs, s_settings, changes = apply_scenario(scenario, inputs, settings)
     s_result = scenario_forecast(forecast_result, s_inputs, changes)
-    s_plan = pipeline.run_plan(shop, s_inputs, s_result, s_settings)
+    supply = Supply(s_inputs.products, s_inputs.suppliers, s_inputs.inventory, s_inputs.purchase_orders, s_inputs.bundles)
+    s_plan = plan_replenishment(s_result.paths, supply, s_result.today, s_settings, s_result.campaigns,
+                                s_result.calibration, s_result.history)
     evaluation = evaluate_plan(s_plan, s_result.paths, s_inputs, s_settings, s_result.today, window_days)
     return s_inputs, s_result, s_plan, evaluation
 
@@ -652,9 +652,7 @@ def compare_scenarios(shop, inputs: Inputs, forecast_result, scenarios: list[Sce
     the scenario changes that start after those days (campaign_timing_notes), so that a row of zeros
     says why.
     """
-    from planner import pipeline
-
-    settings = settings or pipeline.plan_settings(shop.config)
+    settings = settings or plan_settings(shop.config)
     baseline = run_scenario(shop, inputs, forecast_result, Scenario("baseline"), settings)
     base = plan_metrics(baseline[2], baseline[3])
     window = baseline[3].set_index("sku")["window_days"]

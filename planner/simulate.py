@@ -25,7 +25,7 @@ Policies (each with its own knob for the sweep):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 import numpy as np
@@ -33,15 +33,13 @@ import pandas as pd
 
 from forecast.features import campaign_last_day
 from planner.inventory import policy as inventory
-from planner.inventory.allocation import value_weights
-from planner.calibration import (
-    CALIBRATION_HALF_LIFE, SERVICE_GRID, achieved_fill_rates, calibrated_demand, fit_calibration, internal_targets,
-    judged_demand, window_errors, window_weights,
-)
+from planner.inventory.lost_sales import serve_day
+from planner.calibration import window_errors
 from planner.errors import RestockError
 from planner.io.inputs import Inputs, expand_campaigns
-from planner.inventory.levels import allocated_levels, levels_at_targets, order_lot_sizes, order_up_to_levels
-from planner.plan import PlanSettings, campaign_floors, campaign_reach_days, classify_abc, supply_terms
+from planner.plan import PlanSettings, classify_abc, supply_terms
+from planner.plan.calibrate import BACKTEST_ORIGINS, plan_calibration
+from planner.plan.replenish import Supply, forecast_paths, plan_replenishment
 
 
 @dataclass
@@ -139,23 +137,27 @@ class TextbookPolicy:
 
 @dataclass
 class PlannerPolicy:
-    """The planner's (R, S) rule on forecast sample paths (planner.plan.order_up_to_levels), refitted every review.
+    """The plan `restock plan` makes (planner.plan.replenish.plan_replenishment), on every review day.
 
-    ``calibrate``: lead-time demand calibrated on the planner's own forecast errors
-    (planner.calibration), as `restock plan` does with the weekly backtest's errors. Each review
-    records the forecast mean per day from the review day on and the levels it would set at each
-    target of planner.calibration.SERVICE_GRID; once a lead time + review window has passed, its
-    realised sales (a stockout day counted as at least its forecast) become an error record. The
-    first review runs a rolling-origin backtest over ``backtest_days`` of history so it does not start
-    blind; the newest ``max_records`` origins are kept: a year of weekly reviews, as `restock run`'s
-    backtest holds a year of windows (planner.run.RUN_BACKTEST_CUTOFFS origins a 90-day horizon apart).
+    Each review fits ``model`` on the sales of days before it (its own stockouts censored) and draws
+    sample paths over the longest lead time + review; hands the plan the replay's on-hand stock and the
+    orders it has placed and not yet received (as open purchase orders, expected after the mean lead
+    time: a late one counts as due today, as in a shop); and places the plan's order lines, each on its
+    order-by date (a campaign pre-build may be due later than today). The lead times the plan draws
+    are the supplier's (Replay.lead_time_days, lead_time_sd_days), those the replay's world draws too.
 
-    ``calibrate_target`` (with ``calibrate``, fill rate): plan at the internal target at which the
-    recorded levels would have served ``service_level`` of what then happened
-    (planner.calibration.internal_targets): what the calibrated distribution still gets wrong (drift
-    since the errors it learnt from, SKUs unlike their pool) is corrected on the delivered fill rate.
-    As backtest_service: windows that ran out are judged on their Kaplan-Meier demand
-    (``censored_windows``), windows weigh by age (``half_life_days``).
+    ``calibrate``: the plan's lead-time demand is calibrated on its own past forecast errors, as `restock
+    run`'s weekly backtest calibrates it: each review records the forecast mean per SKU and day from
+    the review day on; once a lead time + review has passed, its realised sales (a stockout day counted
+    as at least its forecast) make a window error, and planner.plan.calibrate.plan_calibration (the
+    function the run uses) fits the calibration on the newest ``max_records`` reviews' windows, split in
+    BACKTEST_ORIGINS folds as the run's backtest origins. ``calibrate_target``: with the service
+    curve (the target planned at is the one past levels needed for the promise). The first review runs
+    a rolling-origin backtest over ``backtest_days`` of history so it does not start blind.
+
+    ``settings``: the plan's knobs (default PlanSettings); the fields above that name a knob
+    (service_level, service_measure, class_service_levels, fill_rate_scope, min_sku_service,
+    campaign_service, slow_mover_units) replace its value; the review period is the replay's.
     """
 
     service_level: float = 0.95
@@ -164,71 +166,55 @@ class PlannerPolicy:
     model_params: dict = field(default_factory=dict)
     history_days: int = 365
     n_paths: int = 200
-    slow_mover_units: float = 20.0
+    slow_mover_units: float = PlanSettings.slow_mover_units
     calibrate: bool = True
     calibrate_target: bool = True
-    class_service_levels: dict | None = None  # target per ABC class (abc_classes), as the plan's
-    fill_rate_scope: Literal["class", "sku"] = "class"  # as PlanSettings: the target over the units of a class
-    min_sku_service: float = PlanSettings.min_sku_service  # as the plan's
-    campaign_service: float | None = PlanSettings.campaign_service  # as the plan's: a SKU featured on a day its order may cover
-    censored_windows: Literal["km", "imputed", "conditional"] = "km"  # as backtest_service's
-    half_life_days: float | None = CALIBRATION_HALF_LIFE  # as fit_calibration's and backtest_service's
-    prior_windows: float = 12.0
+    class_service_levels: dict | None = None  # target per ABC class; None: service_level for every class
+    fill_rate_scope: Literal["class", "sku"] = PlanSettings.fill_rate_scope
+    min_sku_service: float = PlanSettings.min_sku_service
+    campaign_service: float | None = PlanSettings.campaign_service
     backtest_days: int = 140
     max_records: int = 52
+    settings: PlanSettings | None = None
     name: str = "planner"
 
     def __post_init__(self):
-        # (review day, forecast mean per SKU and day from it, levels per SKU at each SERVICE_GRID target,
-        # the calibrated (lead, cycle) demand samples the levels were set on)
-        self._records: list[tuple[int, np.ndarray, np.ndarray | None, tuple | None]] = []
-        self.targets_used: list[float] = []  # the internal target of each review (for the report)
+        self._records: list[tuple[int, np.ndarray]] = []  # (review day, forecast mean per SKU and day from it)
+        self.targets_used: list[float] = []  # the mean target planned at, per review (for the report)
+        self.last_plan = None  # the newest review's Plan and what it was given (tests compare it)
 
-    def levels(self, seen: Observed):
-        r = seen.replay
-        lead_demand, cycle_demand, daily_mean, lead = self._forecast_windows(seen, seen.t)
-        targets = np.full(len(r.skus), self.service_level)
-        if self.class_service_levels:
-            classes = abc_classes(r)
-            targets = np.array([self.class_service_levels.get(c, self.service_level) for c in classes])
-        if self.calibrate:
-            lead_demand, cycle_demand, achieved = self._calibrated(seen, daily_mean, lead)
-            if achieved is not None:
-                targets = internal_targets(targets, SERVICE_GRID, achieved)
-        self.targets_used.append(float(targets.mean()))
-        level = self._levels(r, lead_demand, cycle_demand, targets, seen.t)
-        return level, level  # (R, S): order up to S at every review
+    def plan_settings(self, r: Replay, horizon: int) -> PlanSettings:
+        """The PlanSettings of a review: ``settings`` with this policy's knobs and the replay's review."""
+        return replace(
+            self.settings or PlanSettings(), service_level=self.service_level, service_measure=self.service_measure,
+            class_service_levels=dict(self.class_service_levels or {}), fill_rate_scope=self.fill_rate_scope,
+            min_sku_service=self.min_sku_service, campaign_service=self.campaign_service,
+            slow_mover_units=self.slow_mover_units, review_period_days=r.review_period_days,
+            horizon_days=max(horizon, 2 * int(np.ceil(r.lead_time_days.max()))))
 
-    def _levels(self, r: Replay, lead_demand: np.ndarray, cycle_demand: np.ndarray, targets: np.ndarray, t: int) -> np.ndarray:
-        lots = self._lots(r, lead_demand, cycle_demand)
-        if self._allocated:
-            groups = abc_classes(r) if self.class_service_levels else None
-            return allocated_levels(lead_demand, cycle_demand, targets, value_weights(r.unit_value), self.slow_mover_units,
-                                    lots, groups, self._floors(r, t)).level
-        return order_up_to_levels(lead_demand, cycle_demand, targets, self.service_measure, self.slow_mover_units, lots)[0]
+    def decide(self, seen: Observed, on_hand: np.ndarray, open_orders: pd.DataFrame) -> ReviewDecision:
+        """The plan of review day ``seen.t``: order-up-to levels per SKU and the order lines to place."""
+        r, t = seen.replay, seen.t
+        paths = self._paths(seen, t)
+        calibration = self._calibration(seen, t) if self.calibrate else None
+        self._records.append((t, _daily_means(paths, r.skus)))
+        self._records = self._records[-self.max_records:]
+        settings = self.plan_settings(r, paths.horizon)
+        supply = Supply(replay_products(r), inventory=pd.DataFrame({"sku": r.skus, "location": "own", "on_hand": on_hand}),
+                        purchase_orders=open_orders)
+        plan = plan_replenishment(paths, supply, r.dates[t], settings, r.campaigns, calibration)
+        self.last_plan = (plan, paths, supply, settings, calibration)
+        self.targets_used.append(float(plan.plan["planned_target"].mean()))
+        per_sku = plan.plan.set_index("sku").reindex(r.skus)
+        row = pd.Series(np.arange(len(r.skus)), index=r.skus)
+        lines = plan.orders
+        return ReviewDecision(per_sku["order_up_to"].fillna(0.0).to_numpy(float), row.reindex(lines["sku"]).to_numpy(int),
+                              lines["quantity"].to_numpy(float),
+                              t + (pd.DatetimeIndex(lines["order_by"]) - r.dates[t]).days.to_numpy())
 
-    def _floors(self, r: Replay, t: int) -> np.ndarray:
-        """The least cycle service per SKU on review day ``t``: the campaign floor for SKUs featured on a day
-        the order may cover (lead time at its 90th percentile + review, as make_plan's campaign_reach_days),
-        min_sku_service for the rest."""
-        terms = pd.DataFrame({"lead_time_days": r.lead_time_days, "lead_time_sd_days": r.lead_time_sd_days,
-                              "lead_time_min_days": np.nan, "lead_time_max_days": np.nan,
-                              "transit_days": 0.0, "receiving_days": 0.0})  # the replay's lead time holds them
-        end = t + campaign_reach_days(terms, r.review_period_days)
-        ahead = r.campaign_days[:, t:int(end.max())]
-        featured = (ahead & (t + np.arange(ahead.shape[1])[None, :] < end[:, None])).any(axis=1)
-        return campaign_floors(featured, self.min_sku_service, self.campaign_service)
-
-    @property
-    def _allocated(self) -> bool:
-        """A fill rate kept over the units of a class at the least stock value (planner.allocation)."""
-        return self.service_measure == "fill_rate" and self.fill_rate_scope == "class"
-
-    def _forecast_windows(self, seen: Observed, t: int):
-        """Forecast from sales of days < t: demand over a sampled lead time and over it + the review
-        period, per SKU and path; the mean demand per SKU and day; the sampled lead times."""
-        from forecast.models import get_model  # the forecast package is only needed by this policy
-
+    def _paths(self, seen: Observed, t: int):
+        """Sample paths from the day ``t`` on of the model fitted on sales of days < t, over the longest
+        lead time (at 4 sd) + review."""
         r = seen.replay
         first = max(0, t - self.history_days)
         days, n = t - first, len(r.skus)
@@ -239,150 +225,74 @@ class PlannerPolicy:
         launched = np.where(selling.any(axis=1), selling.argmax(axis=1), t)
         keep = (first + np.arange(days))[None, :] >= launched[:, None]
         history = pd.DataFrame({
-            "sku": np.repeat(r.skus, days),
-            "date": np.tile(r.dates[first:t].values, n),
+            "sku": np.repeat(r.skus, days), "date": np.tile(r.dates[first:t].values, n),
             "units": seen.sales[:, first:t].reshape(-1).astype(float),
             "censored": seen.censored[:, first:t].reshape(-1),
         })[keep.reshape(-1)]
         campaigns = r.campaigns if r.campaigns is not None and len(r.campaigns) else None
-        model = get_model(self.model, **self.model_params).fit(history, campaigns)
-        lead_max = int(np.ceil(r.lead_time_days.max() + 4 * r.lead_time_sd_days.max())) + 1
-        horizon = lead_max + r.review_period_days
-        paths = model.sample_paths(horizon, n_paths=self.n_paths, seed=t)
-        index = {s: i for i, s in enumerate(paths.skus)}
-        rows = np.array([index.get(s, -1) for s in r.skus])
-        values = np.zeros((n, self.n_paths, horizon), dtype=np.float32)
-        values[rows >= 0] = paths.values[rows[rows >= 0]]
-        cumulative = np.concatenate([np.zeros((n, self.n_paths, 1), np.float32), np.cumsum(values, axis=2)], axis=2)
-        rng = np.random.default_rng(t)
-        draws = r.lead_time_days[:, None] + r.lead_time_sd_days[:, None] * rng.standard_normal((n, self.n_paths))
-        lead = np.clip(np.rint(draws), 1, lead_max).astype(int)
-        rows_, cols_ = np.arange(n)[:, None], np.arange(self.n_paths)[None, :]
-        cycle = np.minimum(lead + r.review_period_days, horizon)
-        return cumulative[rows_, cols_, lead], cumulative[rows_, cols_, cycle], values.mean(axis=1), lead
+        horizon = int(np.ceil(r.lead_time_days.max() + 4 * r.lead_time_sd_days.max())) + 1 + r.review_period_days
+        return forecast_paths(history, horizon, self.model, campaigns, self.n_paths, seed=t, model_params=self.model_params)
 
-    def _calibrated(self, seen: Observed, daily_mean: np.ndarray, lead: np.ndarray):
-        """Calibrated lead and cycle demand, and the fill rate the levels of past reviews (on their own
-        calibrated demand) would have served at each SERVICE_GRID target (None: none yet, or not
-        ``calibrate_target``); the caller plans at planner.calibration.internal_targets of it."""
-        r, t = seen.replay, seen.t
-        lead_days = np.rint(r.lead_time_days).astype(int)
-        cycle_max = int((lead_days + r.review_period_days).max())
-        if not self._records:
-            # cold start: a rolling-origin backtest on the history before the first review; its levels
-            # come from a calibration on all its windows (in sample: nothing earlier to learn from)
-            # whole reviews before t, so these windows and the reviews' own form one chain per SKU
-            first = max(t - self.backtest_days, 28)
-            first += (t - first) % r.review_period_days
-            origins = list(range(first, t - cycle_max + 1, r.review_period_days))
-            forecasts = [(origin, *self._forecast_windows(seen, origin)[2:]) for origin in origins]
-            calibration = self._fit(seen, [(o, mean) for o, mean, _ in forecasts], t)
-            for origin, mean, past_lead in forecasts:
-                grid = samples = None
-                if calibration is not None:
-                    samples = self._apply(calibration, r, mean, past_lead, origin)
-                    grid = self._grid_levels(r, *samples, origin)
-                self._records.append((origin, mean, grid, self._kept(samples)))
-        calibration = self._fit(seen, self._records, t)
-        lead_demand, cycle_demand = self._apply(calibration, r, daily_mean, lead, t)
-        grid = self._grid_levels(r, lead_demand, cycle_demand, t)
-        achieved = None
-        if self.calibrate_target and self.service_measure == "fill_rate":
-            achieved = self._achieved(seen, daily_mean.shape[1])
-        self._records.append((t, daily_mean, grid, self._kept((lead_demand, cycle_demand))))
-        self._records = self._records[-self.max_records:]
-        return lead_demand, cycle_demand, achieved
-
-    def _achieved(self, seen: Observed, horizon: int) -> np.ndarray | None:
-        """The fill rate the recorded levels at each SERVICE_GRID target would have served on the realised
-        demand of their windows; each window is read at five lead times spread like the supplier's
-        (its 10th, 30th, 50th, 70th and 90th percentiles), as the levels were set for that spread. A SKU's
-        windows at one lead time are judged in turn, with lost sales (achieved_fill_rates' ``chains``)."""
-        r, t = seen.replay, seen.t
-        spreads = [r.lead_time_days + z * r.lead_time_sd_days for z in (-1.2816, -0.5244, 0.0, 0.5244, 1.2816)]
-        leads = [np.clip(np.rint(lead), 1, horizon - r.review_period_days).astype(int) for lead in spreads]
-        span = int(max(lead.max() for lead in leads)) + r.review_period_days
-        levels, real_lead, real_cycle, censored, lead_s, cycle_s, sold = [], [], [], [], [], [], []
-        forecast_lead, forecast_cycle, origins = [], [], []
-        chains, steps, reach = [], [], []  # a SKU's windows at one lead time, a review apart: judged in turn
-        position = {s: i for i, s in enumerate(r.skus)}
-        for origin, mean, past_levels, samples in self._records:
-            if origin + span > t or past_levels is None:
-                continue
-            for which, lead in enumerate(leads):
-                e = window_errors(mean, seen.sales[:, origin:origin + span], seen.censored[:, origin:origin + span],
-                                  lead, r.review_period_days, r.skus, origin)
-                # as the plan's service step (backtest_service): a window without a forecast (a SKU not
-                # yet launched at its origin, or forecast to sell nothing) says nothing of the levels
-                e = e[(e["forecast_cycle"] - e["forecast_lead"] > 1e-9) & (e["forecast_lead"] > 1e-9)]
-                sku_rows = e["sku"].map(position).to_numpy(int)
-                levels.append(past_levels[sku_rows])
-                real_lead.append(e["realised_lead"].to_numpy())
-                real_cycle.append(e["realised_cycle"].to_numpy())
-                forecast_lead.append(e["forecast_lead"].to_numpy())
-                forecast_cycle.append(e["forecast_cycle"].to_numpy())
-                origins.append(np.full(len(e), origin))
-                censored.append(e["censored"].to_numpy())
-                sold.append(e["sold_cycle"].to_numpy())
-                if samples is not None:
-                    lead_s.append(samples[0][sku_rows])
-                    cycle_s.append(samples[1][sku_rows])
-                chains.append(sku_rows * len(leads) + which)
-                steps.append(np.full(len(e), origin // r.review_period_days))
-                reach.append(lead[sku_rows] / r.review_period_days)
-        if not levels:
-            return None
-        levels = np.concatenate(levels)
-        conditional = self.censored_windows == "conditional"
-        sold = np.concatenate(sold)
-        real_lead, real_cycle = judged_demand(self.censored_windows, np.concatenate(forecast_lead), np.concatenate(forecast_cycle),
-                                              np.concatenate(real_lead), np.concatenate(real_cycle), sold, np.concatenate(censored))
-        return achieved_fill_rates(levels[:, :-1], real_lead, real_cycle, levels[:, -1],
-                                   np.concatenate(censored) if conditional else None,
-                                   np.concatenate(lead_s) if conditional else None,
-                                   np.concatenate(cycle_s) if conditional else None, sold, np.concatenate(chains),
-                                   np.concatenate(steps), np.concatenate(reach),
-                                   weights=window_weights(np.concatenate(origins), self.half_life_days))
-
-    def _kept(self, samples: tuple | None) -> tuple | None:
-        """The demand samples a record keeps: only the conditional judgement of censored windows reads
-        them (a year of reviews x SKUs x paths x 2, in float32: 0.8 GB at 10,000 SKUs)."""
-        return _compact(samples) if self.censored_windows == "conditional" else None
-
-    def _fit(self, seen: Observed, records, t: int):
+    def _calibration(self, seen: Observed, t: int):
+        """planner.plan.calibrate.plan_calibration on the window errors of the recorded reviews whose
+        lead time + review has passed (None: none yet)."""
         r = seen.replay
         lead_days = np.rint(r.lead_time_days).astype(int)
-        cycle_max = int((lead_days + r.review_period_days).max())
-        errors = [window_errors(mean, seen.sales[:, origin:origin + cycle_max], seen.censored[:, origin:origin + cycle_max],
-                                lead_days, r.review_period_days, r.skus, origin)
-                  for origin, mean, *_ in records if origin + cycle_max <= t]
-        return (fit_calibration(pd.concat(errors, ignore_index=True), self.prior_windows, half_life_days=self.half_life_days)
-                if errors else None)
-
-    def _apply(self, calibration, r: Replay, daily_mean: np.ndarray, lead: np.ndarray, seed: int):
-        cumulative = np.concatenate([np.zeros((len(r.skus), 1)), np.cumsum(daily_mean, axis=1)], axis=1)
-        rows = np.arange(len(r.skus))[:, None]
-        mean_lead = cumulative[rows, lead]
-        mean_cycle = cumulative[rows, np.minimum(lead + r.review_period_days, daily_mean.shape[1])]
-        if calibration is None:
-            return mean_lead, mean_cycle
-        return calibrated_demand(calibration, r.skus, mean_lead, mean_cycle, seed=seed)
-
-    def _lots(self, r: Replay, lead_demand: np.ndarray, cycle_demand: np.ndarray) -> np.ndarray:
-        return order_lot_sizes(r.moq, r.case_pack, cycle_demand.mean(axis=1) - lead_demand.mean(axis=1))
-
-    def _grid_levels(self, r: Replay, lead_demand: np.ndarray, cycle_demand: np.ndarray, t: int) -> np.ndarray:
-        """Levels at every SERVICE_GRID target (n_sku, n_grid), then the lot size of each SKU (last column)."""
-        lots = self._lots(r, lead_demand, cycle_demand)
-        values = value_weights(r.unit_value) if self._allocated else None
-        levels = levels_at_targets(lead_demand, cycle_demand, SERVICE_GRID, self.service_measure, self.slow_mover_units, lots,
-                                   values, None, self._floors(r, t))
-        return np.column_stack([levels, lots])
+        span = int(lead_days.max()) + r.review_period_days
+        if not self._records:
+            # cold start: a rolling-origin backtest on the history before the first review, at whole
+            # reviews before t, so that its windows and the reviews' own form one chain per SKU
+            first = max(t - self.backtest_days, 28)
+            first += (t - first) % r.review_period_days
+            for origin in range(first, t - span + 1, r.review_period_days):
+                self._records.append((origin, _daily_means(self._paths(seen, origin), r.skus)))
+        done = [(origin, mean) for origin, mean in self._records if origin + span <= t]
+        if not done:
+            return None
+        folds = np.array_split(np.arange(len(done)), min(BACKTEST_ORIGINS, len(done)))
+        errors = []
+        for fold in folds:
+            cutoff = r.dates[done[fold[0]][0]]
+            for k in fold:
+                origin, mean = done[k]
+                errors.append(window_errors(mean, seen.sales[:, origin:origin + span], seen.censored[:, origin:origin + span],
+                                            lead_days, r.review_period_days, r.skus, r.dates[origin]).assign(cutoff=cutoff))
+        settings = self.plan_settings(r, span)
+        terms = supply_terms(replay_products(r), None, settings).set_index("sku")
+        return plan_calibration(pd.concat(errors, ignore_index=True), terms, r.campaigns, settings,
+                                service=self.calibrate_target)
 
 
-def _compact(samples: tuple | None) -> tuple | None:
-    """Demand samples kept for later reviews, in float32 (a year of reviews of them is held)."""
-    return None if samples is None else tuple(np.asarray(a, dtype=np.float32) for a in samples)
+@dataclass(frozen=True)
+class ReviewDecision:
+    """A planner policy's review: order-up-to level per SKU (``level``), and the order lines to place:
+    the SKU row, quantity and the replay day to place it on (its order-by date)."""
+
+    level: np.ndarray
+    rows: np.ndarray
+    quantities: np.ndarray
+    days: np.ndarray
+
+
+def _daily_means(paths, skus: np.ndarray) -> np.ndarray:
+    """The paths' mean per day, rows in the order of ``skus`` (0 for a SKU without a forecast)."""
+    index = {s: i for i, s in enumerate(paths.skus)}
+    rows = np.array([index.get(s, -1) for s in skus])
+    out = np.zeros((len(skus), paths.horizon))
+    out[rows >= 0] = paths.values[rows[rows >= 0]].mean(axis=1)
+    return out
+
+
+def replay_products(r: Replay) -> pd.DataFrame:
+    """The replay's SKUs as products.csv rows for the plan: lead time (supplier + transit + receiving,
+    held at one location) with its spread, MOQ, case pack, unit cost (the unit value) and price (value
+    + margin)."""
+    return pd.DataFrame({
+        "sku": r.skus.astype(str), "supplier": "replay", "name": r.skus.astype(str), "category": "replay",
+        "lead_time_days": r.lead_time_days.astype(float), "lead_time_sd_days": r.lead_time_sd_days.astype(float),
+        "moq": r.moq, "case_pack": r.case_pack, "unit_cost": np.asarray(r.unit_value, dtype=float),
+        "price": np.asarray(r.unit_value, dtype=float) + np.asarray(r.margin, dtype=float), "fulfillment": "own",
+    })
 
 
 @dataclass
@@ -409,11 +319,14 @@ class Outcome:
         return out
 
 
-def simulate(replay: Replay, rule: Policy, knob: float = float("nan"), initial_stock: np.ndarray | None = None) -> Outcome:
+def simulate(replay: Replay, rule: Policy | PlannerPolicy, knob: float = float("nan"),
+             initial_stock: np.ndarray | None = None) -> Outcome:
     """Replay ``rule`` over days [start, end) of ``replay`` with lost sales; see the module docstring.
 
     The replay starts with each SKU at the rule's own order-up-to level on the first day (no pipeline),
-    so no policy is judged on a start it did not choose."""
+    so no policy is judged on a start it did not choose. A seller's rule gives levels (s, S) and the
+    replay orders S - position, rounded to MOQ and case pack, when the position is at or below s; the
+    planner (PlannerPolicy.decide) gives the plan's order lines, placed on their order-by days."""
     r = replay
     n, days = r.demand.shape
     # common random numbers: the order a policy places for a SKU on a day meets the same supplier delay
@@ -426,40 +339,83 @@ def simulate(replay: Replay, rule: Policy, knob: float = float("nan"), initial_s
     sales[:, :r.start] = r.demand[:, :r.start]  # history before the replay: what was sold then
     if r.censored is not None:  # the shop's own stockouts before the replay: the policies see them as such
         censored[:, :r.start] = r.censored[:, :r.start]
-    arrivals = np.zeros((n, days + 1))
+    book = _OrderBook(r, delay)
     stock_end = np.zeros((n, days))
     lost = np.zeros((n, days))
-    orders = np.zeros(n, dtype=int)
+    plans = isinstance(rule, PlannerPolicy)
     on_hand = None if initial_stock is None else np.asarray(initial_stock, dtype=float).copy()
-    pipeline = np.zeros(n)
     for t in range(r.start, days):
+        seen = Observed(r, t, sales[:, :t], censored[:, :t])
         levels = None
         if on_hand is None:  # the first day: its review uses the same levels (asked once, recorded once)
-            levels = rule.levels(Observed(r, t, sales[:, :t], censored[:, :t]))
-            on_hand = np.maximum(np.ceil(levels[1]), 0.0)
-        received = arrivals[:, t]
-        on_hand += received
-        pipeline -= received
+            levels = rule.decide(seen, np.zeros(n), book.open_orders(t)).level if plans else rule.levels(seen)
+            on_hand = np.maximum(np.ceil(levels if plans else levels[1]), 0.0)
+        on_hand += book.receive(t)
         if (t - r.start) % r.review_period_days == 0:
-            reorder, order_up_to = levels or rule.levels(Observed(r, t, sales[:, :t], censored[:, :t]))
-            position = on_hand + pipeline
-            need = np.where(position <= reorder, order_up_to - position, 0.0)
-            for i in np.flatnonzero(need > 0):
-                quantity = inventory.round_order_quantity(float(need[i]), int(r.moq[i]), int(r.case_pack[i]))
-                lead = r.lead_time_days[i] + r.lead_time_sd_days[i] * delay[i, t]
-                arrive = t + max(int(round(lead)), 1)
-                if arrive < days:
-                    arrivals[i, arrive] += quantity
-                pipeline[i] += quantity
-                orders[i] += 1
-        demand = r.demand[:, t]
-        served = np.minimum(on_hand, demand)
-        on_hand -= served
-        sales[:, t] = served
-        lost[:, t] = demand - served
+            if plans and levels is None:
+                decision = rule.decide(seen, on_hand.copy(), book.open_orders(t))
+                book.schedule(decision.rows, decision.quantities, decision.days)
+            elif not plans:
+                reorder, order_up_to = levels or rule.levels(seen)
+                position = on_hand + book.on_order
+                need = np.where(position <= reorder, order_up_to - position, 0.0)
+                rows = np.flatnonzero(need > 0)
+                quantities = [inventory.round_order_quantity(float(need[i]), int(r.moq[i]), int(r.case_pack[i]))
+                              for i in rows]
+                book.schedule(rows, np.array(quantities, dtype=float), np.full(len(rows), t))
+        book.place(t)
+        sold, lost[:, t] = serve_day(on_hand, np.zeros(n), r.demand[:, t])
+        sales[:, t] = sold
         censored[:, t] = on_hand <= 0  # out of stock at the close (step 3 of the module docstring)
         stock_end[:, t] = on_hand
-    return _outcome(r, rule.name, knob, sales, lost, stock_end, orders)
+    return _outcome(r, rule.name, knob, sales, lost, stock_end, book.orders)
+
+
+class _OrderBook:
+    """The replay's purchase orders: placed on a day, received after the supplier's actual lead time
+    (the mean lead time + its spread times the day's common random delay), known to the plan as open
+    purchase orders expected after the mean lead time."""
+
+    def __init__(self, r: Replay, delay: np.ndarray):
+        n, days = r.demand.shape
+        self.r, self.delay, self.days = r, delay, days
+        self.arrivals = np.zeros((n, days + 1))
+        self.on_order = np.zeros(n)
+        self.orders = np.zeros(n, dtype=int)
+        self.pending: list[tuple[int, int, float]] = []  # (day to place, SKU row, quantity)
+        self.open: list[tuple[int, int, float, int]] = []  # (SKU row, placed day, quantity, arrival day)
+
+    def schedule(self, rows: np.ndarray, quantities: np.ndarray, place_days: np.ndarray) -> None:
+        self.pending += [(int(d), int(i), float(q)) for i, q, d in zip(rows, quantities, place_days) if q > 0]
+
+    def place(self, t: int) -> None:
+        """Place the orders due today."""
+        due = [p for p in self.pending if p[0] <= t]
+        self.pending = [p for p in self.pending if p[0] > t]
+        for _, i, quantity in due:
+            lead = self.r.lead_time_days[i] + self.r.lead_time_sd_days[i] * self.delay[i, t]
+            arrive = t + max(int(round(lead)), 1)
+            if arrive < self.days:
+                self.arrivals[i, arrive] += quantity
+            self.on_order[i] += quantity
+            self.orders[i] += 1
+            self.open.append((i, t, quantity, arrive))
+
+    def receive(self, t: int) -> np.ndarray:
+        received = self.arrivals[:, t]
+        self.on_order -= received
+        self.open = [o for o in self.open if o[3] > t]
+        return received
+
+    def open_orders(self, t: int) -> pd.DataFrame:
+        """The orders placed and not yet received, as purchase_orders.csv rows (expected after the mean
+        lead time)."""
+        rows = [i for i, *_ in self.open]
+        expected = [self.r.dates[min(placed, len(self.r.dates) - 1)] + pd.Timedelta(days=int(round(self.r.lead_time_days[i])))
+                    for i, placed, *_ in self.open]
+        return pd.DataFrame({"po_id": [f"R{k}" for k in range(len(rows))], "sku": self.r.skus[rows].astype(str),
+                             "quantity": [q for _, _, q, _ in self.open], "location": "own",
+                             "expected_arrival": pd.to_datetime(pd.Series(expected, dtype="datetime64[ns]"))})
 
 
 def abc_classes(r: Replay) -> np.ndarray:

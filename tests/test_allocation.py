@@ -6,6 +6,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planner.inventory import policy
 from planner.inventory.allocation import allocate_fill_rate, value_weights
@@ -135,3 +137,15 @@ def test_a_per_sku_floor_holds_a_featured_sku_up_and_the_others_carry_less():
     assert (held.service[others] <= plain.service[others] + 1e-12).all()
     assert (held.service[others] < plain.service[others] - 1e-6).any()
     assert 0.90 <= group_fill(lead, cycle, held.level) < 0.905
+
+
+@settings(max_examples=40, deadline=None)
+@given(mean=st.floats(0.0, 25.0), dispersion=st.floats(0.5, 8.0), service=st.floats(0.01, 0.999))
+def test_discrete_quantile_table_gives_scipys_discrete_quantiles(mean, dispersion, service):
+    """The allocation's precomputed CDF search reads the same levels as scipy's ppf, Poisson (variance
+    at most the mean) and negative binomial alike."""
+    from planner.inventory.levels import DiscreteQuantiles
+
+    means, variances = np.array([mean, mean]), np.array([mean * dispersion, mean])
+    services = np.array([service, service])
+    assert DiscreteQuantiles(means, variances).at(services).tolist() == discrete_reorder_points(means, variances, services).tolist()

@@ -83,3 +83,35 @@ def test_backtest_windows_are_featured_when_a_campaign_falls_in_their_lead_time_
     reach = pd.Series({"A": 11, "B": 30})
     assert windows_featured(errors, campaigns, 7, reach).tolist() == [False, True, False, False]
     assert windows_featured(errors, campaigns, 7, pd.Series({"A": 5})).tolist() == [False] * 4
+
+
+def test_the_library_entry_point_plans_the_levels_restock_plan_plans(small_shop_template, tmp_path):  # noqa: F811
+    """plan_from_history, given the shop's history, tables, campaign calendar and settings, sets the levels
+    and orders `restock plan` writes to plan.csv and orders.csv: one plan, whichever door it is asked by."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from planner import pipeline
+    from planner.cli import main
+    from planner.importer import import_files
+    from planner.plan.replenish import Supply, plan_from_history
+    from planner.shop import Shop
+
+    shutil.copytree(small_shop_template, tmp_path / "shop")
+    shop = Shop.open(tmp_path / "shop")
+    import_files(shop, sorted(p for p in shop.inbox.iterdir() if p.is_file()))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["plan", "--shop", str(shop.root), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(out / "plan.csv", dtype={"sku": str})
+
+    inputs, history = shop.inputs(), pipeline.load_history(shop)
+    supply = Supply(inputs.products, inputs.suppliers, inputs.inventory, inputs.purchase_orders, inputs.bundles)
+    plan = plan_from_history(history, inputs.products, supply=supply, settings=pipeline.plan_settings(shop.config),
+                             campaigns=pipeline.campaign_rows(inputs, history), model=shop.config.planning.model,
+                             model_params={"market": shop.config.shop.market},
+                             today=pipeline.plan_today(inputs, history))
+    mine = plan.plan[["sku", "reorder_point", "order_up_to", "order_quantity"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, written[mine.columns].reset_index(drop=True), check_dtype=False)
+    assert mine["order_quantity"].sum() > 0

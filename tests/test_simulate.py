@@ -10,10 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.calibration import SERVICE_GRID
 from planner.simulate import (
-    CoverPolicy, MinMaxPolicy, Observed, PlannerPolicy, Replay, TextbookPolicy, campaign_day_mask, daily_demand_matrix,
-    interpolate_value_at_fill, simulate,
+    CoverPolicy, MinMaxPolicy, Observed, PlannerPolicy, Replay, TextbookPolicy, _daily_means, campaign_day_mask,
+    daily_demand_matrix, interpolate_value_at_fill, simulate,
 )
 
 
@@ -141,7 +140,7 @@ def test_the_planners_history_of_a_sku_starts_at_its_first_sale_as_restock_run_r
     replay = one_sku(demand, lead=7, review=7, start=180)
     rule = PlannerPolicy(model="campaign", model_params={"yearly": False, "monthly": False}, n_paths=50)
     seen = Observed(replay, 180, demand[None, :180], np.zeros((1, 180), dtype=bool))
-    daily_mean = rule._forecast_windows(seen, 180)[2]
+    daily_mean = _daily_means(rule._paths(seen, 180), replay.skus)
     assert 4.0 < daily_mean.mean() < 6.0
 
 
@@ -154,49 +153,48 @@ def test_a_sku_that_has_not_sold_yet_has_no_forecast_as_restock_run_reads_it():
                     demand=demand, unit_value=np.ones(2), lead_time_days=np.full(2, 7.0), start=180)
     rule = PlannerPolicy(model="campaign", model_params={"yearly": False, "monthly": False}, n_paths=50)
     seen = Observed(replay, 180, demand[:, :180], np.zeros((2, 180), dtype=bool))
-    daily_mean = rule._forecast_windows(seen, 180)[2]
+    daily_mean = _daily_means(rule._paths(seen, 180), replay.skus)
     assert daily_mean[0].max() == 0.0 and 4.0 < daily_mean[1].mean() < 6.0
 
 
-def test_the_target_step_leaves_out_windows_without_a_forecast_as_the_plans_service_step_does():
-    """A window whose SKU had no forecast (not launched yet) judged at level 0 against its launch sales
-    would read as a shortfall of the levels; backtest_service leaves such windows out, and so does the
-    replay's target step: adding one changes nothing."""
-    rng = np.random.default_rng(2)
-    sold = rng.poisson(5.0, 80).astype(float)
-    launch = np.concatenate([np.zeros(40), rng.poisson(20.0, 40)])
+def test_the_replays_review_is_restock_plans_plan_for_the_same_inputs(tmp_path):
+    """One plan: the replay's decision on a review day equals what `restock plan` orders for a shop whose
+    tables hold that day's inputs (products, stock on hand, the replay's open orders as purchase_orders.csv,
+    the campaign calendar, the calibration as lead_time_calibration.csv), on the same forecast paths."""
+    from planner.calibration import Calibration
+    from planner.pipeline import ForecastResult, run_plan
+    from planner.shop import init_shop
 
-    def achieved(demand):
-        n = len(demand)
-        replay = Replay(skus=np.array([f"S{i}" for i in range(n)], dtype=object), demand=np.stack(demand),
-                        dates=pd.date_range("2025-01-01", periods=80), unit_value=np.ones(n),
-                        lead_time_days=np.full(n, 7.0), start=60)
-        rule = PlannerPolicy(n_paths=20)
-        mean = np.stack([np.full(40, 5.0)] + [np.zeros(40)] * (n - 1))
-        levels = np.column_stack([np.linspace(40, 120, len(SERVICE_GRID))[None, :].repeat(n, 0), np.ones(n)])
-        samples = (np.full((n, 20), 35.0, np.float32), np.full((n, 20), 70.0, np.float32))
-        rule._records = [(o, mean, levels, samples) for o in (21, 28)]
-        seen = Observed(replay, 60, replay.demand[:, :60], np.zeros((n, 60), dtype=bool))
-        return rule._achieved(seen, 40)
+    rng = np.random.default_rng(3)
+    n, days = 6, 190
+    demand = rng.poisson(rng.gamma(2.0, 2.0, (n, 1)), (n, days)).astype(float)
+    dates = pd.date_range("2025-01-01", periods=days)
+    skus = np.array([f"S{i}" for i in range(n)], dtype=object)
+    campaigns = pd.DataFrame({"campaign_id": ["LIVE"], "type": ["livestream_own"], "sku": ["S1"],
+                              "start": [dates[182] + pd.Timedelta(hours=19)], "end": [dates[182] + pd.Timedelta(hours=22)]})
+    replay = Replay(skus=skus, dates=dates, demand=demand, unit_value=rng.uniform(5, 50, n), lead_time_days=np.full(n, 10.0),
+                    lead_time_sd_days=np.full(n, 2.0), moq=np.array([1, 12, 1, 1, 30, 1]), case_pack=np.array([1, 6, 1, 4, 1, 1]),
+                    campaigns=campaigns, start=150)
+    rule = PlannerPolicy(model="moving_average", n_paths=60)
+    simulate(replay, rule)
+    plan, paths, supply, settings, calibration = rule.last_plan
+    assert calibration is not None and calibration.service is not None and len(supply.purchase_orders)
 
-    alone, with_launch = achieved([sold]), achieved([sold, launch])
-    assert alone[0] < 1.0
-    np.testing.assert_allclose(with_launch, alone)
-
-
-def test_a_sku_featured_on_a_day_its_order_may_cover_gets_the_campaign_floor():
-    replay = one_sku(np.ones(60), lead=10, review=7, start=20)
-    replay.campaign_days[0, 20 + 17] = True  # 17 days ahead: one past lead + review
-    rule = PlannerPolicy(campaign_service=0.9, min_sku_service=0.5)
-    assert rule._floors(replay, 20).tolist() == [0.5]
-    assert rule._floors(replay, 21).tolist() == [0.9]
-    assert PlannerPolicy(campaign_service=None, min_sku_service=0.5)._floors(replay, 21).tolist() == [0.5]
-    # a supplier of 10 +- 2 days is 12.6 days late one time in ten: the order may cover 13 + 7 days
-    late = one_sku(np.ones(60), lead=10, review=7, start=20, lead_time_sd_days=np.array([2.0]))
-    late.campaign_days[0, 20 + 19] = True
-    assert rule._floors(late, 20).tolist() == [0.9]
-    late.campaign_days[0, 20 + 19], late.campaign_days[0, 20 + 20] = False, True
-    assert rule._floors(late, 20).tolist() == [0.5]
+    shop = init_shop(tmp_path / "shop")
+    supply.products.to_csv(shop.path("products"), index=False)
+    supply.inventory.to_csv(shop.path("inventory"), index=False)
+    supply.purchase_orders.to_csv(shop.path("purchase_orders"), index=False)
+    stored = tmp_path / "lead_time_calibration.csv"
+    calibration.to_frame().to_csv(stored, index=False)
+    result = ForecastResult(history=pd.DataFrame(), model=None, paths=paths, forecast=pd.DataFrame(),
+                            campaigns=campaigns, today=paths.start,
+                            calibration=Calibration.from_frame(pd.read_csv(stored, dtype={"sku": str})))
+    shop_plan = run_plan(shop, shop.inputs(), result, settings)
+    replayed = plan.orders[["sku", "quantity", "order_by"]].reset_index(drop=True)
+    assert len(replayed) > 0
+    pd.testing.assert_frame_equal(shop_plan.orders[["sku", "quantity", "order_by"]].reset_index(drop=True), replayed)
+    columns = ["sku", "reorder_point", "order_up_to", "cycle_service"]
+    pd.testing.assert_frame_equal(shop_plan.plan[columns], plan.plan[columns])
 
 
 def test_a_short_history_replay_judges_its_cold_start_and_reviews_as_one_chain():

@@ -1,7 +1,18 @@
 """Model families. Importing this package registers each of them (see base.register)."""
 
-from forecast.models.base import MODELS, Forecaster, SamplePaths, get_model, register
+from forecast.models.base import MODELS, Forecaster, SamplePaths, register
 from forecast.models import campaign  # noqa: F401  (register the default engine)
 from forecast.models import baselines, ets, intermittent, prophet_model, sarimax  # noqa: F401  (register)
+
+
+def get_model(name: str, **params) -> Forecaster:
+    """A new, unfitted model by registry name; an unknown name lists the known ones. (Here, not in
+    base.py: importing this package has registered every family, without base importing its users.)"""
+    try:
+        cls = MODELS[name]
+    except KeyError:
+        raise ValueError(f"unknown model {name!r}; known models: {', '.join(sorted(MODELS))}") from None
+    return cls(**params)
+
 
 __all__ = ["MODELS", "Forecaster", "SamplePaths", "get_model", "register"]

@@ -256,14 +256,3 @@ def register(cls: type[Forecaster]) -> type[Forecaster]:
         raise ValueError(f"model name {cls.name!r} registered twice")
     MODELS[cls.name] = cls
     return cls
-
-
-def get_model(name: str, **params) -> Forecaster:
-    """A new, unfitted model by registry name; an unknown name lists the known ones."""
-    import forecast.models  # noqa: F401  (registers every family)
-
-    try:
-        cls = MODELS[name]
-    except KeyError:
-        raise ValueError(f"unknown model {name!r}; known models: {', '.join(sorted(MODELS))}") from None
-    return cls(**params)

@@ -87,35 +87,83 @@ def allocate_fill_rate(
     the smallest lambda, within a factor 1 + ``tolerance``, whose fill rate reaches the target.
     """
     values = np.asarray(unit_values, dtype=float)
+    result = allocate_fill_rates(levels_at, shortage_at, review_demand, values, np.zeros(len(values), dtype=int),
+                                 np.array([target], dtype=float), floor, cap, tolerance)
+    return Allocation(result.service, result.levels, result.shortage, float(result.fill_rate[0]), bool(result.reached[0]))
+
+
+@dataclass(frozen=True)
+class Allocations:
+    """allocate_fill_rates' result: per SKU ``service``, ``levels``, ``shortage``; per group
+    ``fill_rate`` and ``reached``."""
+
+    service: np.ndarray
+    levels: np.ndarray
+    shortage: np.ndarray
+    fill_rate: np.ndarray
+    reached: np.ndarray
+
+
+def allocate_fill_rates(
+    levels_at: Callable[[np.ndarray], np.ndarray],
+    shortage_at: Callable[[np.ndarray], np.ndarray],
+    review_demand: np.ndarray,
+    unit_values: np.ndarray,
+    groups: np.ndarray,
+    targets: np.ndarray,
+    floor: float | np.ndarray = 0.5,
+    cap: float = 0.999,
+    tolerance: float = 1e-4,
+) -> Allocations:
+    """allocate_fill_rate for many groups at once: ``groups`` (n,) codes 0 .. G - 1 and ``targets`` (G,),
+    one lambda per group, each bisected as the one-group function bisects it (the same steps, the same
+    levels); every step evaluates all groups' SKUs in one call of ``levels_at`` and ``shortage_at``
+    (row-wise functions), so a backtest's hundreds of groups cost about one group's Python steps."""
+    values = np.asarray(unit_values, dtype=float)
     if (values <= 0).any() or not np.isfinite(values).all():
-        raise ValueError("unit_values must be positive and finite (planner.allocation.value_weights)")
+        raise ValueError("unit_values must be positive and finite (planner.inventory.allocation.value_weights)")
     floor = np.broadcast_to(np.asarray(floor, dtype=float), values.shape)
     if not (np.all(floor > 0) and np.all(floor <= cap) and cap < 1):
         raise ValueError(f"need 0 < floor <= cap < 1; got floor={floor.min()}..{floor.max()}, cap={cap}")
-    demand = float(np.sum(review_demand))
+    groups = np.asarray(groups, dtype=int)
+    targets = np.asarray(targets, dtype=float)
+    g = len(targets)
+    demand = np.bincount(groups, weights=np.asarray(review_demand, dtype=float), minlength=g)
 
-    def evaluate(lam: float) -> Allocation:
-        service = np.clip(1 - values / lam, floor, cap)
+    def evaluate(lam: np.ndarray) -> tuple:
+        service = np.clip(1 - values / lam[groups], floor, cap)
         levels = levels_at(service)
         shortage = shortage_at(levels)
-        fill = 1 - float(shortage.sum()) / demand if demand > 0 else 1.0
-        return Allocation(service, levels, shortage, fill, fill >= target - 1e-12)
+        fill = np.where(demand > 0, 1 - np.bincount(groups, weights=shortage, minlength=g) / np.where(demand > 0, demand, 1.0), 1.0)
+        return service, levels, shortage, fill, fill >= targets - 1e-12
 
-    low, high = (values / (1 - floor)).min(), values.max() / (1 - cap)  # everyone at the floor / at the cap
-    at_low = evaluate(low)
-    if at_low.reached:
-        return at_low
-    best = evaluate(high)
-    if not best.reached:
-        return best
-    while high / low > 1 + tolerance:
-        middle = float(np.sqrt(low * high))
+    low = np.full(g, np.inf)
+    np.minimum.at(low, groups, values / (1 - floor))  # everyone at the floor
+    high = np.zeros(g)
+    np.maximum.at(high, groups, values / (1 - cap))  # everyone at the cap
+    best = list(evaluate(low))
+    done = best[4].copy()  # reached at the floor: nothing to bisect
+    at_high = evaluate(high)
+    _take(best, at_high, ~done, groups)
+    done |= ~at_high[4]  # not reached even at the cap: the cap it is
+    while True:
+        active = ~done & (high / low > 1 + tolerance)
+        if not active.any():
+            break
+        middle = np.where(active, np.sqrt(low * high), high)
         trial = evaluate(middle)
-        if trial.reached:
-            high, best = middle, trial
-        else:
-            low = middle
-    return best
+        better = active & trial[4]
+        _take(best, trial, better, groups)
+        high = np.where(better, middle, high)
+        low = np.where(active & ~trial[4], middle, low)
+    return Allocations(best[0], best[1], best[2], best[3], best[4])
 
 
-__all__ = ["Allocation", "allocate_fill_rate", "value_weights"]
+def _take(best: list, trial: tuple, which: np.ndarray, groups: np.ndarray) -> None:
+    """``best`` takes ``trial``'s figures for the groups ``which`` (per SKU: the SKUs of those groups)."""
+    rows = which[groups]
+    for k, value in enumerate(trial):
+        best[k] = np.where(rows if k < 3 else which, value, best[k])
+
+
+__all__ = ["Allocation", "Allocations", "allocate_fill_rate", "allocate_fill_rates", "value_weights"]

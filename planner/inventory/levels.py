@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from planner.inventory import policy
-from planner.inventory.allocation import allocate_fill_rate
+from planner.inventory.allocation import allocate_fill_rates
 
 
 def order_up_to_levels(
@@ -80,17 +80,53 @@ def discrete_reorder_points(mean: np.ndarray, variance: np.ndarray, service: np.
     return out
 
 
+class DiscreteQuantiles:
+    """discrete_reorder_points of fixed rows (mean, variance) at many service levels, as an allocation's
+    bisection asks them: the rows' CDFs over 0 .. span - 1 are computed once, and each call finds the
+    first level whose CDF reaches the service (what scipy's discrete ppf returns: the smallest k with
+    cdf(k) >= q, checked against the same cdf); a row whose level lies beyond the span falls back to
+    discrete_reorder_points. The same levels, without a scipy ppf call per bisection step (which made
+    the calibration's service step cost seconds per review in the replay)."""
+
+    def __init__(self, mean: np.ndarray, variance: np.ndarray):
+        from scipy import stats
+
+        self.mean, self.variance = np.asarray(mean, dtype=float), np.asarray(variance, dtype=float)
+        span = _search_span(self.mean, self.variance) if len(self.mean) else 1
+        self.cdf = np.ones((len(self.mean), span))  # no demand: level 0
+        levels = np.arange(span)[None, :]
+        poisson = (self.mean > 0) & (self.variance <= self.mean)
+        negative = (self.mean > 0) & ~poisson
+        if poisson.any():
+            self.cdf[poisson] = stats.poisson.cdf(levels, self.mean[poisson, None])
+        if negative.any():
+            p = self.mean[negative] / self.variance[negative]
+            self.cdf[negative] = stats.nbinom.cdf(levels, (self.mean[negative] * p / (1 - p))[:, None], p[:, None])
+
+    def at(self, service: np.ndarray) -> np.ndarray:
+        service = np.broadcast_to(np.asarray(service, dtype=float), self.mean.shape)
+        policy._check_probabilities(service, "service_level")
+        reached = self.cdf >= service[:, None]
+        level = reached.argmax(axis=1).astype(float)
+        beyond = ~reached.any(axis=1)
+        if beyond.any():
+            level[beyond] = discrete_reorder_points(self.mean[beyond], self.variance[beyond], service[beyond])
+        return level
+
+
 def cycle_service_levels(ordered: np.ndarray, mean: np.ndarray, variance: np.ndarray, service: np.ndarray,
-                         slow: np.ndarray) -> np.ndarray:
+                         slow: np.ndarray, discrete: DiscreteQuantiles | None = None) -> np.ndarray:
     """Smallest whole S with P(D <= S) >= ``service`` per row: read off the samples (``ordered``, each row
     sorted; policy.empirical_reorder_points), or for ``slow`` rows the Poisson / negative binomial
-    quantile on the samples' ``mean`` and ``variance`` (discrete_reorder_points)."""
+    quantile on the samples' ``mean`` and ``variance`` (discrete_reorder_points; ``discrete``: the slow
+    rows' DiscreteQuantiles, when the same rows are asked at many services)."""
     level = np.zeros(len(ordered))
     fast = ~slow
     if fast.any():
         level[fast] = np.ceil(policy.empirical_reorder_points(ordered[fast], service[fast], presorted=True))
     if slow.any():
-        level[slow] = discrete_reorder_points(mean[slow], variance[slow], service[slow])
+        level[slow] = (discrete.at(service[slow]) if discrete is not None
+                       else discrete_reorder_points(mean[slow], variance[slow], service[slow]))
     return level
 
 
@@ -127,38 +163,37 @@ def allocated_levels(
 
 def _allocate(lead, cycle, targets, unit_values, slow_units, lot_sizes, groups, floor):
     """allocated_levels' cycle service, order-up-to level and expected fill rate per SKU (no reorder
-    points: the service grid of the backtest needs only the levels). The samples are sorted once per
-    group; each step of the bisection reads its levels off them."""
+    points: the service grid of the backtest needs only the levels). One bisection for every group of
+    SKUs sharing a group and a target (allocation.allocate_fill_rates); the samples are sorted once and
+    each step reads its levels off them."""
     n = lead.shape[0]
     targets = np.broadcast_to(np.asarray(targets, dtype=float), (n,))
     codes = pd.DataFrame({"group": 0 if groups is None else np.asarray(groups), "target": targets}).groupby(
         ["group", "target"], sort=False).ngroup().to_numpy()
+    group_targets = np.zeros(codes.max() + 1 if n else 0)
+    group_targets[codes] = targets
     values = np.asarray(unit_values, dtype=float)
     review = np.maximum(cycle.mean(1) - lead.mean(1), 0.0)
     lots = None if lot_sizes is None else np.maximum(np.asarray(lot_sizes, dtype=float), 1.0)
-    service, level, fill = np.zeros(n), np.zeros(n), np.ones(n)
     floors = np.broadcast_to(np.asarray(floor, dtype=float), (n,))
-    for code in np.unique(codes):
-        rows = np.flatnonzero(codes == code)
-        mine_lots = None if lots is None else lots[rows]
-        mine_lead, mine_cycle = lead[rows], cycle[rows]
-        ordered, mean, variance = np.sort(mine_cycle, axis=1), mine_cycle.mean(1), mine_cycle.var(1)
-        slow = mean < slow_units
-        # an order is placed only below S: with lots, S is at least 1
-        at_least_one = (mean > 0) & (mine_lots > 1) if mine_lots is not None else np.zeros(len(rows), dtype=bool)
+    if n == 0:
+        return np.zeros(0), np.zeros(0), np.ones(0)
+    ordered, mean, variance = np.sort(cycle, axis=1), cycle.mean(1), cycle.var(1)
+    slow = mean < slow_units
+    discrete = DiscreteQuantiles(mean[slow], variance[slow])
+    # an order is placed only below S: with lots, S is at least 1
+    at_least_one = (mean > 0) & (lots > 1) if lots is not None else np.zeros(n, dtype=bool)
 
-        def levels_at(p, ordered=ordered, mean=mean, variance=variance, slow=slow, at_least_one=at_least_one):
-            at = cycle_service_levels(ordered, mean, variance, p, slow)
-            return np.where(at_least_one, np.maximum(at, 1), at)
+    def levels_at(p):
+        at = cycle_service_levels(ordered, mean, variance, p, slow, discrete)
+        return np.where(at_least_one, np.maximum(at, 1), at)
 
-        def shortage_at(s, mine_lead=mine_lead, mine_cycle=mine_cycle, mine_lots=mine_lots):
-            return expected_cycle_shortage(mine_lead, mine_cycle, s, mine_lots)
+    def shortage_at(s):
+        return expected_cycle_shortage(lead, cycle, s, lots)
 
-        allocation = allocate_fill_rate(levels_at, shortage_at, review[rows], values[rows], float(targets[rows[0]]),
-                                        floor=floors[rows])
-        service[rows], level[rows] = allocation.service, allocation.levels
-        fill[rows] = np.where(review[rows] > 0, 1 - allocation.shortage / np.maximum(review[rows], 1e-12), 1.0)
-    return service, level, fill
+    allocation = allocate_fill_rates(levels_at, shortage_at, review, values, codes, group_targets, floor=floors)
+    fill = np.where(review > 0, 1 - allocation.shortage / np.maximum(review, 1e-12), 1.0)
+    return allocation.service, allocation.levels, fill
 
 
 def expected_cycle_shortage(lead: np.ndarray, cycle: np.ndarray, levels: np.ndarray,
@@ -182,8 +217,14 @@ def levels_at_targets(lead: np.ndarray, cycle: np.ndarray, grid, measure: str, s
     every SKU meets it on its own (order_up_to_levels)."""
     n = lead.shape[0]
     if unit_values is not None and measure == "fill_rate":
-        return np.column_stack([_allocate(lead, cycle, np.full(n, g), unit_values, slow_units, lot_sizes, groups, floor)[1]
-                                for g in grid])
+        # every grid target's allocation at once: the SKUs repeated once per target, one bisection
+        k = len(grid)
+        rows = np.tile(np.arange(n), k)
+        expand = lambda a: None if a is None else np.broadcast_to(np.asarray(a), (n,))[rows]  # noqa: E731
+        levels = _allocate(lead[rows], cycle[rows], np.repeat(np.asarray(grid, dtype=float), n), expand(unit_values),
+                           slow_units, expand(lot_sizes), expand(np.zeros(n) if groups is None else groups),
+                           expand(np.asarray(floor, dtype=float)))[1]
+        return levels.reshape(k, n).T
     return np.column_stack([order_up_to_levels(lead, cycle, np.full(n, g), measure, slow_units, lot_sizes)[0]
                             for g in grid])
 

@@ -22,13 +22,22 @@ from planner.plan.settings import PlanSettings
 from planner.plan.targets import campaign_floors
 from planner.plan.terms import campaign_reach_days
 
+#: origins of the backtest the calibration learns from (`restock run`'s weekly backtest, fewer when the
+#: history is shorter; the replay splits its reviews into as many folds): four a 90-day horizon apart
+#: hold a year of windows, so the service step's verdict spans a seasonal shop's whole year and does not
+#: chase its last half-year (UCI at 95 %: 93.99 % with two, 95.82 % with four; docs/decisions.md)
+BACKTEST_ORIGINS = 4
+
 
 def plan_calibration(errors: pd.DataFrame, terms: pd.DataFrame, campaigns: pd.DataFrame | None,
-                     settings: PlanSettings) -> Calibration:
+                     settings: PlanSettings, service: bool = True) -> Calibration:
     """The Calibration of window ``errors`` (planner.calibration.ERROR_COLUMNS with lead_days, and a
     ``cutoff`` per backtest origin, windows one review apart within it) for SKUs of ``terms``
-    (supply_terms indexed by sku), ``campaigns`` the expanded calendar."""
+    (supply_terms indexed by sku), ``campaigns`` the expanded calendar. ``service`` False: without the
+    service curve (the plan then plans at the promised target)."""
     calibration = fit_calibration(errors)
+    if not service:
+        return calibration
     # the plan holds a SKU featured in a campaign on a day its order may cover at campaign_service: so were
     # its past windows
     reach = pd.Series(campaign_reach_days(terms, 0), index=terms.index)

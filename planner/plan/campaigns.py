@@ -13,6 +13,7 @@ import pandas as pd
 
 from forecast.features import campaign_last_day
 from forecast.models.base import SamplePaths
+from planner.io.inputs import Inputs, expand_campaigns
 from planner.plan.settings import PlanSettings
 from planner.plan.terms import campaign_order_by_date
 
@@ -40,7 +41,7 @@ def explode_bundles(paths: SamplePaths, bundles: pd.DataFrame | None) -> SampleP
 CAMPAIGN_ROW_COLUMNS = ("campaign_id", "type", "start", "end", "sku")
 
 
-def campaign_rows(campaigns: pd.DataFrame | None) -> pd.DataFrame:
+def checked_calendar(campaigns: pd.DataFrame | None) -> pd.DataFrame:
     """The expanded calendar make_plan reads: one row per campaign and featured SKU (campaign_id, type,
     start, end, sku, and optionally location: where its stock must be), as
     planner.io.inputs.expand_campaigns makes it. Checked here; the caller's frame is not modified."""
@@ -61,11 +62,11 @@ def campaign_rows(campaigns: pd.DataFrame | None) -> pd.DataFrame:
 
 def plan_campaigns(campaigns: pd.DataFrame | None, terms: pd.DataFrame, today: pd.Timestamp, horizon: int,
                    settings: PlanSettings) -> pd.DataFrame:
-    """The campaigns that reach the plan's days: campaign_rows of the plan's SKUs that have not ended and
+    """The campaigns that reach the plan's days: checked_calendar of the plan's SKUs that have not ended and
     start within ``horizon`` days, with the SKU's row ``i``, ``start_day``, ``end_day`` (inclusive, days
     from today, at least 0) and ``order_by``."""
     skus = terms["sku"].tolist()
-    camp = campaign_rows(campaigns)
+    camp = checked_calendar(campaigns)
     camp = camp[camp["sku"].isin(skus) & (camp["end"] >= today)].copy()
     camp["i"] = camp["sku"].map({s: i for i, s in enumerate(skus)})
     camp["start_day"] = (camp["start"].dt.normalize() - today).dt.days.clip(lower=0)
@@ -113,3 +114,11 @@ def records(frame: pd.DataFrame) -> list[dict]:
     cell at a time took seconds at 10,000 SKUs."""
     text = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c].dtype) and frame[c].dtype != object]
     return frame.astype({c: object for c in text}).to_dict("records") if text else frame.to_dict("records")
+
+
+def campaign_rows(inputs: Inputs, history: pd.DataFrame) -> pd.DataFrame:
+    """The calendar expanded to one row per campaign and SKU, with where its stock must be."""
+    expanded = expand_campaigns(inputs.campaigns, inputs.products, sorted(history["sku"].unique()))
+    by_id = inputs.campaigns.set_index("campaign_id")
+    expanded["location"] = expanded["campaign_id"].map(by_id["location"]) if len(expanded) else None
+    return expanded

@@ -80,23 +80,32 @@ def plan_from_history(history: pd.DataFrame, products: pd.DataFrame, service_lev
                       review_period_days: int = 7, model: str = "campaign", on_hand: pd.Series | None = None,
                       open_orders: pd.DataFrame | None = None, campaigns: pd.DataFrame | None = None,
                       settings: PlanSettings | None = None, calibration=None, n_paths: int = 200, seed: int = 0,
-                      model_params: dict | None = None) -> Plan:
-    """Forecast ``history`` and plan on it, today being the day after its last day: the stateless form
-    of `restock plan` (see the module docstring's example).
+                      model_params: dict | None = None, supply: Supply | None = None,
+                      today: pd.Timestamp | str | None = None) -> Plan:
+    """Forecast ``history`` and plan on it: the stateless form of `restock plan` (see the module
+    docstring's example).
 
-    ``products``: supply terms per SKU (Supply.products); ``on_hand``: units per SKU (index sku; default
-    none), held where each SKU sells; ``open_orders``: Supply.purchase_orders. ``settings`` (default
-    PlanSettings with ``service_level`` for every class and ``review_period_days``)."""
+    ``products``: supply terms per SKU (Supply.products; a ``category`` column lets the model pool
+    across a category); ``on_hand``: units per SKU (index sku; default none), held where each SKU sells;
+    ``open_orders``: Supply.purchase_orders; or a whole ``supply`` (suppliers, inventory per location,
+    purchase orders, bundles) instead of these three. ``settings``: default PlanSettings with
+    ``service_level`` for every class and ``review_period_days``. ``today``: the planning day (default
+    the day after the history's last day); the forecast starts the day after the history and runs the
+    settings' horizon from today."""
     settings = settings or PlanSettings(service_level=service_level, class_service_levels={},
                                         review_period_days=review_period_days)
-    today = pd.Timestamp(history["date"].max()).normalize() + pd.Timedelta(days=1)
-    paths = forecast_paths(history, settings.horizon_days, model, campaigns, n_paths, seed, model_params)
-    inventory = None
-    if on_hand is not None:
-        location = products.set_index(products["sku"].astype(str)).get("fulfillment")
-        skus = on_hand.index.astype(str)
-        inventory = pd.DataFrame({"sku": skus, "on_hand": on_hand.to_numpy(float),
-                                  "location": (location.reindex(skus).fillna("own").to_numpy()
-                                               if location is not None else "own")})
-    return plan_replenishment(paths, Supply(products, inventory=inventory, purchase_orders=open_orders), today,
-                              replace(settings, seed=seed), campaigns, calibration, history)
+    start = pd.Timestamp(history["date"].max()).normalize() + pd.Timedelta(days=1)
+    today = start if today is None else pd.Timestamp(today).normalize()
+    days = settings.horizon_days + max(0, (today - start).days + 1)  # as pipeline.run_forecast draws them
+    fit_on = products[["sku", "category"]] if "category" in products.columns else None
+    paths = forecast_paths(history, days, model, campaigns, n_paths, seed, model_params, fit_on)
+    if supply is None:
+        inventory = None
+        if on_hand is not None:
+            location = products.set_index(products["sku"].astype(str)).get("fulfillment")
+            skus = on_hand.index.astype(str)
+            inventory = pd.DataFrame({"sku": skus, "on_hand": on_hand.to_numpy(float),
+                                      "location": (location.reindex(skus).fillna("own").to_numpy()
+                                                   if location is not None else "own")})
+        supply = Supply(products, inventory=inventory, purchase_orders=open_orders)
+    return plan_replenishment(paths, supply, today, settings, campaigns, calibration, history)

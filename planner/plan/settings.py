@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from planner.config import ShopConfig
 from planner.plan.demand import BLOCK_SKUS
 
 DEFAULT_CLASS_LEVELS = {"A": 0.98, "B": 0.95, "C": 0.90}
@@ -76,3 +77,19 @@ class PlanSettings:
         for name, level in {"service_level": self.service_level, **self.class_service_levels}.items():
             if not 0 < level < 1:
                 raise ValueError(f"service level {name} must be strictly between 0 and 1; got {level}")
+
+
+def plan_settings(config: ShopConfig, **overrides) -> PlanSettings:
+    """The shop's PlanSettings (shop.toml's [planning] and [lead_time]), with ``overrides``."""
+    planning, lead = config.planning, config.lead_time
+    settings = PlanSettings(
+        service_level=planning.service_level, service_measure=planning.service_measure,
+        class_service_levels=dict(planning.class_service_levels), review_period_days=planning.review_period_days,
+        horizon_days=planning.horizon_days, fbt_receiving_days=lead.fbt_receiving_days,
+        receiving_buffer_days=lead.receiving_buffer_days, default_lead_time_days=lead.default_days,
+        budget_cap=planning.budget_cap, fbt_inbound_capacity=planning.fbt_inbound_capacity,
+        max_cover_days=planning.max_cover_days, overstock_days=planning.overstock_days,
+        no_sale_days=planning.no_sale_days, fill_rate_scope=planning.fill_rate_scope,
+        min_sku_service=planning.min_sku_service, campaign_service=planning.campaign_service or None,
+    )
+    return replace(settings, **overrides) if overrides else settings

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from planner.plan import Plan, PlanSettings
+from planner.plan.settings import plan_settings
 from planner.report import figures
 from planner.report.layout import INK, LISTING_SIZE, MUTED, WARN, Column, Document
 
@@ -211,10 +212,9 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
     the trends); ``health``: shop_health(...) of these inputs if the caller has it already (it reads
     every history row: a second of a 10,000-SKU shop's report). Same inputs give the same bytes.
     """
-    from planner import pipeline
     from planner.scenarios import campaigns_at_risk, evaluate_plan
 
-    settings = settings or pipeline.plan_settings(shop.config)
+    settings = settings or plan_settings(shop.config)
     config = shop.config
     currency = config.shop.currency
     today = pd.Timestamp(forecast_result.today).normalize()
