@@ -109,9 +109,7 @@ def two_sided_level(values: np.ndarray, usable: np.ndarray, half_life: np.ndarra
 
     Parameters
     ----------
-    values : (n_sku, n_days).
-    usable : (n_sku, n_days) a mask, or weights per day (0 where unusable).
-    half_life : (n_sku,) days over which a neighbour's weight halves.
+    values, usable, half_life : as ``forward_level`` (a neighbour's weight halves over ``half_life`` days).
 
     Returns
     -------

@@ -119,7 +119,6 @@ class CampaignForecaster(Forecaster):
         self.drift_half_life = drift_half_life
         self.chunk_skus = chunk_skus
 
-
     # ------------------------------------------------------------------------------------------ fit
     def fit(self, history: pd.DataFrame, campaigns: pd.DataFrame | None = None,
             products: pd.DataFrame | None = None) -> Self:
@@ -152,6 +151,7 @@ class CampaignForecaster(Forecaster):
             self.uplift_ = fit_uplifts(sales, expected, campaign_cells, self.campaign_days_, self._uplift_pooling(n_cat))
         # SKU x day matrices are dropped once used: at 100k SKUs x 730 days each is 0.3 GB
         del campaign_cells
+        # each day's expected multiplier of the level, what the level's days are divided by
         divisor = baseline.prepost * baseline.season[:, days.season_index] * holiday[None, :] * baseline.calendar_matrix
         del baseline
         self._fit_level(sales, days, divisor, expected, n_cat)
