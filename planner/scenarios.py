@@ -33,7 +33,6 @@ File format::
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -43,7 +42,7 @@ import pandas as pd
 import yaml
 
 from forecast.contract import CAMPAIGN_TYPES
-from forecast.models.base import SamplePaths
+from forecast.models.base import SamplePaths, WhatIfForecaster
 from planner.plan.demand import demand_blocks
 from planner.errors import ConfigError
 from planner.io.inputs import Inputs, expand_campaigns
@@ -409,8 +408,7 @@ def scenario_forecast(result, inputs: Inputs, changes: ForecastChanges, seed: in
         calendar = campaign_rows(inputs, result.history)
     if changes.redraw:
         model = result.model
-        hooks = inspect.signature(model.sample_paths).parameters
-        if "uplift_scale" not in hooks or "campaigns" not in hooks or not hasattr(model, "components"):
+        if not isinstance(model, WhatIfForecaster):
             raise ConfigError(f"the {getattr(model, 'name', type(model).__name__)} model cannot replay campaign changes "
                               f"without refitting; plan campaign scenarios with the campaign model (planning.model = 'campaign')")
         scale = dict(changes.uplift_scale) or None

@@ -1,6 +1,6 @@
 """Model families. Importing this package registers each of them (see base.register)."""
 
-from forecast.models.base import MODELS, Forecaster, SamplePaths, register
+from forecast.models.base import MODELS, Forecaster, SamplePaths, WhatIfForecaster, register
 from forecast.models import campaign  # noqa: F401  (register the default engine)
 from forecast.models import baselines, ets, intermittent, prophet_model, sarimax  # noqa: F401  (register)
 
@@ -15,4 +15,4 @@ def get_model(name: str, **params) -> Forecaster:
     return cls(**params)
 
 
-__all__ = ["MODELS", "Forecaster", "SamplePaths", "get_model", "register"]
+__all__ = ["MODELS", "Forecaster", "SamplePaths", "WhatIfForecaster", "get_model", "register"]

@@ -7,6 +7,8 @@ returns, for a horizon starting the day after the last history date:
   can read the distribution of demand summed over any lead-time window, campaigns included;
 * ``predict`` -- the long forecast frame (sku, date, mean, p50 ... p99), by default read off the paths.
 
+A model that can replay campaign changes without refitting also satisfies ``WhatIfForecaster``.
+
 ``__init__`` only stores parameters; fitted state ends in ``_``. Heavy back ends import lazily.
 """
 
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import ClassVar, Self
+from typing import ClassVar, Protocol, Self, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -245,6 +247,37 @@ class Forecaster:
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({params})"
+
+
+@runtime_checkable
+class WhatIfForecaster(Protocol):
+    """A fitted model that replays campaign changes without refitting: the scenarios' what-if hooks.
+
+    A what-if scenario (planner.scenarios) redraws the paths of the model fitted for the plan, with the
+    same seed, through two keyword arguments:
+
+    * ``uplift_scale``: campaign id (or campaign type) -> factor on that campaign's extra units (3: it
+      sells three times the extra units expected; 0: it is cancelled);
+    * ``campaigns``: a calendar replacing the one given to ``fit`` (campaigns added, moved or cancelled).
+
+    ``chunked_paths`` draws the changed paths; ``components`` gives the mean with and without the change,
+    which tells the scenario the SKU-days the change touches (the base draws stay everywhere else).
+
+    A model declares the hooks by having ``components`` with this signature: ``isinstance(model,
+    WhatIfForecaster)`` checks that the methods are there (a runtime protocol checks names, not
+    signatures); tests/test_what_if.py holds every registered model that passes to the signatures.
+    """
+
+    def components(self, horizon: int, uplift_scale: dict[str, float] | None = None,
+                   campaigns: pd.DataFrame | None = None) -> pd.DataFrame:
+        """The mean forecast per SKU and day (column ``mean``) and its parts, under the hooks."""
+        ...
+
+    def chunked_paths(self, horizon: int, n_paths: int = 200, seed: int = 0,
+                      uplift_scale: dict[str, float] | None = None,
+                      campaigns: pd.DataFrame | None = None) -> SamplePaths | ChunkedPaths:
+        """Sample paths under the hooks: the same draws as without them wherever nothing changed."""
+        ...
 
 
 MODELS: dict[str, type[Forecaster]] = {}
