@@ -279,7 +279,7 @@ def step_plan(context: RunContext) -> dict:
 
 #: origins of the weekly backtest `restock run` makes (fewer when the history is shorter): four a
 #: 90-day horizon apart hold a year of windows, so the service step's verdict spans a seasonal shop's
-#: whole year and does not chase its last half-year (bench/README.md, UCI at 95 %: 93.99 % with two,
+#: whole year and does not chase its last half-year (docs/decisions.md, UCI at 95 %: 93.99 % with two,
 #: 95.82 % with four). Above LARGE_SHOP_SKUS two: the backtest holds each origin's scored frames, and
 #: with two origins a 100,000-SKU run already peaked at 19 GB of a 24 GB machine (4 at 10,000 SKUs
 #: took 3.75 GB where 2 took 3.07 GB).
