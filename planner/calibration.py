@@ -401,7 +401,7 @@ def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = No
     what sold (achieved_fill_rates). Both of the latter understate what a window that ran out lost, and
     the step then believes low levels served: on UCI's replay, levels that served 88.9 % of the true
     demand were judged at 97.3 % imputed, 94.6 % conditional, 94.4 % by Kaplan-Meier; the step
-    planned lower as the autumn's stockouts grew (bench/README.md). The conditional form also replaces
+    planned lower as the autumn's stockouts grew (docs/decisions.md). The conditional form also replaces
     the open days' sales and with calibrated tails overstated the sample shop's losses (96.64 % served
     at a 95 % target). Windows weigh by age as the calibration weighs them (``half_life_days``, also
     passed to fit_calibration), so the step judges the levels on the windows the calibration learns
