@@ -8,12 +8,20 @@ module takes its output (sku, date, units) and makes the history every model rea
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
+from scipy.special import gammaln
 
 from forecast.contract import HISTORY_COLUMNS
 
-#: the rate of a SKU before a run of zero days is read over this many days
-RATE_WINDOW = 28
+#: a run of zero days is judged against the SKU's own zero share over this many days before it
+WINDOW_DAYS = 91
+#: fewer observed days than this before a run: too little to judge it
+MIN_WINDOW_DAYS = 28
+#: Syntetos, Boylan & Croston (2005): above this average inter-demand interval a SKU is intermittent
+INTERMITTENT_ADI = 1.32
+#: a 5 % chance of one false stockout per SKU-year: Bonferroni over the (at most 365) days a run can start
+SIGNIFICANCE = 0.05 / 365
 
 
 def complete_history(demand: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
@@ -72,26 +80,31 @@ def complete_history(demand: pd.DataFrame, start=None, end=None) -> pd.DataFrame
 def mark_stockouts(
     history: pd.DataFrame,
     inventory_history: pd.DataFrame | None = None,
-    min_run: int = 3,
-    surprise: float = 6.0,
+    significance: float = SIGNIFICANCE,
     spike_factor: float = 4.0,
-    min_rate: float = 1.0,
 ) -> pd.DataFrame:
     """Mark the days whose sales do not show demand as ``censored`` (a new frame; the input is kept).
 
+    Flags already in ``history``'s ``censored`` column are kept.
+
     With ``inventory_history`` (sku, date, on_hand at the end of the day): a day that ended with no
     stock is censored (what sold is a lower bound on demand), and so is a day without sales that
-    started with none.
+    started with none. The stock levels decide the days they cover (from a SKU's first to its last
+    stock row): nothing is inferred there.
 
-    Without it, or for SKUs it does not cover, likely stockouts are detected:
+    Without stock levels, a run of zero days is a stockout only when the SKU's own demand makes it
+    improbable (stockout_runs): sales data alone cannot tell a stockout from a quiet spell, so the
+    test is set to flag few runs that demand could have produced, and a lumpy or intermittent SKU's
+    silence is taken as its demand. The day before a flagged run is censored too when it was a spike
+    (more than ``spike_factor`` times the SKU's daily mean before the run): a livestream that sold out
+    mid-session; its sales are a lower bound.
 
-    * a run of at least ``min_run`` zero days of a fast mover (at least ``min_rate`` units a day over
-      the RATE_WINDOW days before the run) whose expected sales over the run exceed ``surprise``
-      units. Under Poisson demand such a run has probability below exp(-surprise) (0.25 % for 6). A
-      slow SKU's zeros are its demand: overdispersed slow sellers go quiet for weeks, so they are
-      never suspected without inventory data;
-    * the day before such a run when it was a spike (more than ``spike_factor`` times the rate): a
-      livestream that sold out mid-session; its sales are a lower bound too.
+    Parameters
+    ----------
+    history : sku, date, units, and optionally censored; one row per SKU and day (complete_history).
+    inventory_history : sku, date, on_hand (several rows of a SKU and day, locations, are summed).
+    significance : the zero-run test's level per run (SIGNIFICANCE; see stockout_runs).
+    spike_factor : a day selling more than this times the SKU's mean before a flagged run sold out.
     """
     out = history.copy()
     out["censored"] = out["censored"].astype(bool) if "censored" in out.columns else False
@@ -108,46 +121,113 @@ def mark_stockouts(
         sold_out = on_hand <= 0
         started_empty = (opening <= 0) & (out["units"].to_numpy() == 0)
         out["censored"] |= sold_out | started_empty
-        covered = out["sku"].isin(stock["sku"].unique()).to_numpy()
-    detected = _detect_stockouts(out, min_run, surprise, spike_factor, min_rate)
+        span = stock.groupby("sku")["date"].agg(["min", "max"])
+        first = out["sku"].map(span["min"]).to_numpy(dtype="datetime64[ns]")
+        last = out["sku"].map(span["max"]).to_numpy(dtype="datetime64[ns]")
+        days = out["date"].to_numpy(dtype="datetime64[ns]")
+        covered = (days >= first) & (days <= last)  # NaT (a SKU without stock rows) compares False
+    detected = stockout_runs(out, significance, spike_factor)
     out["censored"] |= detected & ~covered
     return out
 
 
-def _detect_stockouts(
-    history: pd.DataFrame, min_run: int, surprise: float, spike_factor: float, min_rate: float
-) -> np.ndarray:
-    """Boolean mask (rows of ``history``, sorted by sku and date) of likely stockout days."""
+def zero_run_probability(run_days: ArrayLike, zero_days: ArrayLike, observed_days: ArrayLike) -> np.ndarray:
+    """Probability that a SKU sells nothing on ``run_days`` days in a row, from its zero share.
+
+    Each day is a zero with probability p0 (days independent), and p0 is not known but seen as
+    ``zero_days`` zeros in ``observed_days`` days: with Jeffreys' prior Beta(1/2, 1/2) its posterior is
+    Beta(a, b), a = zero_days + 1/2, b = observed_days - zero_days + 1/2, and the predictive probability
+    of k zeros in a row is
+
+        E[p0^k] = B(a + k, b) / B(a, b) = prod_{i<k} (a + i) / (a + b + i)
+
+    (the beta-binomial at k of k). It exceeds the plug-in (zero_days / observed_days)^k (Jensen), the
+    more the fewer days were observed, and is never 0: a SKU that sold every day of the last 91 still
+    has a 1-in-184 chance of a quiet day. Vectorised over numpy arrays.
+
+    >>> f"{zero_run_probability(10, 0, 91):.2g}"      # sold every day of a quarter, then silent ten days
+    '9.2e-15'
+    >>> round(float(zero_run_probability(3, 45, 91)), 4)   # half its days are zeros anyway
+    0.125
+    """
+    a = np.asarray(zero_days, dtype=float) + 0.5
+    b = np.asarray(observed_days, dtype=float) - np.asarray(zero_days, dtype=float) + 0.5
+    k = np.asarray(run_days, dtype=float)
+    return np.exp(gammaln(a + k) - gammaln(a) + gammaln(a + b) - gammaln(a + b + k))
+
+
+def stockout_runs(history: pd.DataFrame, significance: float = SIGNIFICANCE, spike_factor: float = 4.0,
+                  passes: int = 3) -> np.ndarray:
+    """Boolean mask (rows of ``history``, sorted by sku and date) of likely stockout days, from sales alone.
+
+    The model: a SKU's demand on a day is zero with probability p0, days independent, p0 its own over
+    the WINDOW_DAYS days before the run (days already censored left out). Demand is read as
+    occurrence, not units: whether a day sells at all is the process Croston (1972) and Syntetos &
+    Boylan separate from the order sizes, and a wholesale SKU that sells 200 units a month in five
+    orders has p0 near 0.8, not the exp(-7) a Poisson rate of 7 units a day gives.
+
+    A run of k zero days is a stockout when
+
+    * the SKU is not intermittent over the window: its average inter-demand interval (observed days
+      / days with a sale) is at most INTERMITTENT_ADI = 1.32, the cut-off of Syntetos, Boylan &
+      Croston (2005, "On the categorization of demand patterns", JORS 56(5)), i.e. p0 <= 0.24. An
+      intermittent or lumpy SKU's zeros come in spells (a customer's reorder cycle, a season) that
+      independent days do not describe, and without stock levels its silence is its demand;
+    * at least MIN_WINDOW_DAYS days were observed before the run;
+    * the run is improbable: zero_run_probability(k, zeros, days) < ``significance``. Under the model
+      a SKU-year holds about 365 (1 - p0) p0^k runs of k or more zeros, so a level of 0.05 / 365
+      (SIGNIFICANCE, Bonferroni over the days a run can start) keeps false stockouts below one per
+      20 SKU-years. For a SKU that sold every day of the window 2 silent days are enough, at p0 = 0.2
+      (18 zeros in 91 days) 6.
+
+    A flagged run leaves later windows (``passes`` rounds, so that a long stockout does not make the
+    next one look ordinary). A run still open on the last day is judged on its days so far: a fast
+    mover that was delisted looks the same as one out of stock, and only stock levels tell them apart.
+
+    Why a zero-run test: with lost sales the observed sales are demand censored at the stock level
+    (Nahmias 1994, "Demand estimation in lost sales inventory systems", NRL 41(6); Agrawal & Smith
+    1996, "Estimating negative binomial demand for retail inventory management with unobservable lost
+    sales", NRL 43(6)), and when stock levels are not recorded the days that were censored must be
+    inferred; retailers' out-of-shelf detection from point-of-sale data flags a product whose sales
+    stop for longer than its own selling rate makes likely (Papakiriakopoulos, Pramatari & Doukidis
+    2009, Decision Support Systems 46(3)). Flagging too much is not conservative here: a censored
+    day's zero is dropped from the level, which then rises, and the calibration's tails with it.
+    """
     units = history["units"].to_numpy(dtype=float)
-    sku_codes = pd.factorize(history["sku"])[0]
     n = len(units)
     if n == 0:
         return np.zeros(0, dtype=bool)
+    sku_codes = pd.factorize(history["sku"])[0]
     new_sku = np.r_[True, sku_codes[1:] != sku_codes[:-1]]
     zero = units == 0
     # runs of zeros: a run starts at a zero whose predecessor is not a zero of the same SKU
     run_start = zero & (new_sku | ~np.r_[False, zero[:-1]])
     run_id = np.cumsum(run_start) * zero
-    run_lengths = np.bincount(run_id)
-    # rate over the RATE_WINDOW days before each run, within the SKU, censored days left out
-    usable = ~history["censored"].to_numpy()
-    cum_units = np.r_[0.0, np.cumsum(np.where(usable, units, 0.0))]
-    cum_days = np.r_[0, np.cumsum(usable)]
-    sku_first = np.maximum.accumulate(np.where(new_sku, np.arange(n), 0))
     starts = np.flatnonzero(run_start)
-    window_begin = np.maximum(starts - RATE_WINDOW, sku_first[starts])
-    days = cum_days[starts] - cum_days[window_begin]
-    rate = np.divide(cum_units[starts] - cum_units[window_begin], days, out=np.zeros(len(starts)), where=days > 0)
-    run_length = run_lengths[np.arange(1, len(starts) + 1)]
-    # enough days before the run to know the rate at all
-    suspicious = (run_length >= min_run) & (rate >= min_rate) & (rate * run_length > surprise) & (days >= 7)
+    run_length = np.bincount(run_id)[1:]
+    sku_first = np.maximum.accumulate(np.where(new_sku, np.arange(n), 0))
+    window_begin = np.maximum(starts - WINDOW_DAYS, sku_first[starts])
+    known = history["censored"].to_numpy(dtype=bool)
     mask = np.zeros(n, dtype=bool)
-    flagged_runs = np.flatnonzero(suspicious) + 1
-    mask[np.isin(run_id, flagged_runs)] = True
+    flagged = np.zeros(len(starts), dtype=bool)
+    for _ in range(passes):
+        usable = ~(known | mask)
+        cum_days = np.r_[0, np.cumsum(usable)]
+        cum_zeros = np.r_[0, np.cumsum(usable & zero)]
+        days = cum_days[starts] - cum_days[window_begin]
+        zeros = cum_zeros[starts] - cum_zeros[window_begin]
+        regular = days <= INTERMITTENT_ADI * (days - zeros)  # False too for a window without a sale
+        suspicious = regular & (days >= MIN_WINDOW_DAYS) & (zero_run_probability(run_length, zeros, days) < significance)
+        if np.array_equal(suspicious, flagged):
+            break
+        flagged = suspicious
+        mask = np.isin(run_id, np.flatnonzero(flagged) + 1)
     # the spike day right before a flagged run: sold out mid-session
-    before = starts[suspicious] - 1
+    cum_units = np.r_[0.0, np.cumsum(np.where(usable, units, 0.0))]
+    rate = np.divide(cum_units[starts] - cum_units[window_begin], days, out=np.zeros(len(starts)), where=days > 0)
+    before = starts[flagged] - 1
     ok = (before >= 0) & ~new_sku[np.clip(before + 1, 0, n - 1)]
-    before, rates = before[ok], rate[suspicious][ok]
+    before, rates = before[ok], rate[flagged][ok]
     spike = units[before] > spike_factor * np.maximum(rates, 1.0)
     mask[before[spike]] = True
     return mask
