@@ -111,6 +111,9 @@ def import_command(shop, files: tuple[Path, ...], on_bad_rows: str, fmt: str | N
         click.echo(f"{r.file:<{width}}  {r.format:<13} {r.added:>8} {r.updated:>8} {r.unchanged:>9} {r.rejected:>8}")
         if r.rejects_file:
             click.echo(f"  rejected rows and reasons: {r.rejects_file}")
+    for r in results:
+        for warning in r.warnings:
+            click.echo(f"Warning: {warning}", err=True)
 
 
 @main.command("history")
@@ -138,9 +141,16 @@ def check_command(shop) -> None:
     Example:
       restock check --shop demo-shop
     """
+    from planner import pipeline
+
     inputs = shop.inputs()
     for table in ("products", "suppliers", "bundles", "inventory", "purchase_orders", "campaigns"):
         click.echo(f"{table + '.csv':<22} {len(getattr(inputs, table)):>6} rows  ok")
+    history = pipeline.load_history(shop) if shop.store_path.exists() else None
+    if history is not None or inputs.snapshot_date is not None:
+        today = pipeline.plan_today(inputs, history) if history is not None else inputs.snapshot_date
+        for warning in pipeline.input_warnings(shop, inputs, history, today):
+            click.echo(f"Warning: {warning}", err=True)
 
 
 def _out_folder(shop, out: Path | None) -> Path:
@@ -231,11 +241,14 @@ def plan_command(shop, out: Path | None, model: str | None) -> None:
 
     inputs = shop.inputs()
     result = pipeline.run_forecast(shop, inputs, model=model)
+    warnings = pipeline.input_warnings(shop, inputs, result.history, result.today)
     plan = pipeline.run_plan(shop, inputs, result)
     folder = _out_folder(shop, out)
     files = pipeline.write_forecast(result, folder) + pipeline.write_plan(plan, folder)
     click.echo(_plan_summary(shop, plan))
     click.echo(f"Files in {folder}: " + ", ".join(p.name for p in files))
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
 
 
 def _plan_summary(shop, plan) -> str:

@@ -73,6 +73,14 @@ def plan_today(inputs: Inputs, history: pd.DataFrame) -> pd.Timestamp:
     return snapshot.normalize() if snapshot is not None else history["date"].max() + pd.Timedelta(days=1)
 
 
+def input_warnings(shop: Shop, inputs: Inputs, history: pd.DataFrame | None, today: pd.Timestamp) -> list[str]:
+    """What looks wrong across the input tables (planner.io.checks.check_inputs), with the shop's thresholds."""
+    from planner.io.checks import check_inputs
+
+    return check_inputs(inputs, history, today, shop.config.checks.max_snapshot_age_days,
+                        shop.config.lead_time.default_days)
+
+
 def campaign_rows(inputs: Inputs, history: pd.DataFrame) -> pd.DataFrame:
     """The calendar expanded to one row per campaign and SKU, with where its stock must be."""
     expanded = expand_campaigns(inputs.campaigns, inputs.products, sorted(history["sku"].unique()))

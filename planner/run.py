@@ -223,7 +223,7 @@ def step_import(context: RunContext) -> dict:
     parsed = []
     for path in files:
         context.record.inputs[f"inbox/{path.name}"] = file_sha256(path)
-        parsed.append((path, *read_order_file(path, on_bad_rows, shop.config.dates)))
+        parsed.append((path, *read_order_file(path, on_bad_rows, shop.config.dates, checks=shop.config.order_checks)))
     imported = shop.inbox / "imported"
     with Store(shop.store_path) as store:
         results = [store_parsed(store, path, fmt, lines, context.folder, context.record.inputs[f"inbox/{path.name}"])
@@ -231,6 +231,8 @@ def step_import(context: RunContext) -> dict:
     for result in results:
         if result.rejects_file:
             context.warn(f"{result.file}: {result.rejected} bad row(s) skipped; see {result.rejects_file.name}")
+        for warning in result.warnings:
+            context.record.warnings.append(warning)  # store_parsed logged it
     for path, _, _ in parsed:
         imported.mkdir(exist_ok=True)
         target = imported / path.name
@@ -258,6 +260,8 @@ def step_forecast(context: RunContext) -> dict:
     if context.options.get("executor") and model in ("ets", "sarimax", "prophet"):
         params = {"executor": context.options["executor"], "scheduler": context.options.get("scheduler")}
     result = pipeline.run_forecast(shop, inputs, model=context.options.get("model"), model_params=params)
+    for warning in pipeline.input_warnings(shop, inputs, result.history, result.today):
+        context.warn(warning)
     pipeline.write_forecast(result, context.folder)
     context.values.update(inputs=inputs, forecast=result, forecast_params=params)
     per_model = result.forecast.drop_duplicates("sku")["model"].value_counts()

@@ -63,10 +63,12 @@ class Schema:
 
 @dataclass
 class Parsed:
-    """A parsed table: typed ``frame`` (with ``_row``, the spreadsheet row) and the rejected rows."""
+    """A parsed table: typed ``frame`` (with ``_row``, the spreadsheet row), the rejected rows, and
+    warnings about rows that were read but look wrong (planner/io/checks.py)."""
 
     frame: pd.DataFrame
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["file", "row", "column", "value", "problem"]))
+    warnings: list[str] = field(default_factory=list)
 
 
 def header_key(name: object) -> str:
