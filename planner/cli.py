@@ -193,11 +193,12 @@ def forecast_command(shop, model: str | None, horizon: int | None, out: Path | N
 @click.option("--horizon", type=click.IntRange(7, 365), default=None, help="Days per origin (default: shop.toml horizon).")
 @click.option("--cutoffs", type=click.IntRange(1, 12), default=3, show_default=True, help="Number of rolling origins.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for backtest_metrics.csv, model_choice.csv and lead_time_calibration.csv (default: SHOP/outputs).")
+              help="Folder for backtest_metrics.csv, model_choice.csv and lead_time_calibration.csv (default: SHOP/backtests).")
 def backtest_command(shop, models: str, horizon: int | None, cutoffs: int, out: Path | None) -> None:
     """Backtest forecast models on the shop's own history (rolling origins, stockout days never
     scored): WAPE, MASE, RMSSE, bias, pinball loss and interval coverage, overall, per SKU class and
-    on campaign days; then which model each SKU should use and why.
+    on campaign days; then which model each SKU should use and why. For reading: `restock run` and
+    `restock plan` keep using the backtest of the newest run (it runs one weekly).
 
     \b
     Example:
@@ -206,10 +207,14 @@ def backtest_command(shop, models: str, horizon: int | None, cutoffs: int, out: 
     from planner import pipeline
 
     names = [m.strip() for m in models.split(",") if m.strip()]
+    out = out if out is not None else shop.root / "backtests"
+    if out.resolve().is_relative_to(shop.runs.resolve()):
+        raise click.UsageError(f"--out {out} is inside the shop's runs folder, whose backtests the next run plans "
+                               f"with; choose another folder")
     inputs = shop.inputs()
     result = pipeline.run_backtest(shop, inputs, names, horizon=horizon, n_cutoffs=cutoffs)
     calibration = pipeline.backtest_calibration(inputs, result, pipeline.plan_settings(shop.config))
-    files = pipeline.write_backtest(result, _out_folder(shop, out), calibration)
+    files = pipeline.write_backtest(result, out, calibration)
     table = result.metrics
     click.echo(f"Backtest over {len(result.cutoffs)} origin(s): " + ", ".join(f"{c:%Y-%m-%d}" for c in result.cutoffs))
     click.echo(f"{'model':<16} {'segment':<16} {'WAPE':>7} {'MASE':>7} {'bias':>7} {'cover P90':>10}")
@@ -222,6 +227,8 @@ def backtest_command(shop, models: str, horizon: int | None, cutoffs: int, out: 
     click.echo(f"Lead-time demand calibration: {calibration.windows} past windows (the plan's safety stock uses them)")
     for path in files:
         click.echo(f"  wrote {path}")
+    click.echo("These are for reading: restock run and restock plan keep planning with the backtest of the newest "
+               "run (restock run --backtest makes a new one).")
 
 
 @main.command("plan")

@@ -204,17 +204,24 @@ def run_backtest(shop: Shop, inputs: Inputs, models: list[str], horizon: int | N
 
 
 def _newest_output(shop: Shop, name: str) -> Path | None:
+    """``name`` in the newest finished run. Only runs count: an ad-hoc `restock backtest` writes to
+    SHOP/backtests/ and never changes what `restock run` or `restock plan` plan with."""
     candidates = [p for p in shop.runs.glob(f"*/{name}") if not p.parent.name.endswith((".partial", ".failed"))]
-    candidates += [p for p in [shop.root / "outputs" / name] if p.exists()]
     return max(candidates, key=lambda p: p.stat().st_mtime) if candidates else None
 
 
 def latest_backtest(shop: Shop) -> tuple[pd.DataFrame | None, pd.Timestamp | None]:
-    """The metrics of the newest backtest written by a run or by `restock backtest`, and its date."""
+    """The metrics of the newest backtest written by a run, and its date."""
     newest = _newest_output(shop, "backtest_metrics.csv")
     if newest is None:
         return None, None
     return pd.read_csv(newest), pd.Timestamp(newest.stat().st_mtime, unit="s")
+
+
+def latest_backtest_run(shop: Shop) -> str | None:
+    """The run whose backtest the next plan uses (its folder's name under runs/), if any."""
+    newest = _newest_output(shop, "backtest_metrics.csv")
+    return newest.parent.name if newest is not None else None
 
 
 def latest_model_choice(shop: Shop) -> pd.DataFrame | None:

@@ -311,7 +311,8 @@ def step_backtest(context: RunContext) -> dict:
     stale = when is None or (pd.Timestamp.now() - when).days >= shop.config.planning.backtest_every_days
     if wanted is False or (wanted is None and not stale):
         context.values["backtest_metrics"] = metrics
-        return {"ran": False, "reused_from": when.isoformat(timespec="seconds") if when is not None else None}
+        return {"ran": False, "reused_from": when.isoformat(timespec="seconds") if when is not None else None,
+                "reused_run": pipeline.latest_backtest_run(shop)}
     model = context.options.get("model") or shop.config.planning.model
     models = list(dict.fromkeys([model, "seasonal_naive"]))
     forecast = context.values["forecast"]

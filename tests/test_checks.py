@@ -255,3 +255,28 @@ def test_a_run_warns_on_the_terminal_and_in_its_manifest(tmp_path_factory):
         assert len(found) == 1, (start, warnings)
         assert f"Warning: {found[0]}" in result.output
     assert "PO PO-LATE was expected" in " ".join(warnings) and "52 days before the planning day" in " ".join(warnings)
+
+
+# -------------------------------------------------------------------------------------- backtests
+
+def test_an_adhoc_backtest_never_changes_what_the_run_plans_with(tmp_path_factory):
+    from planner import pipeline
+    from planner.importer import import_files
+    from planner.shop import Shop
+
+    shop = Shop.open(generated_shop(tmp_path_factory, seed=3))
+    import_files(shop, sorted(p for p in shop.inbox.iterdir() if p.is_file()))
+    result = CliRunner().invoke(main, ["backtest", "--shop", str(shop.root), "--models", "seasonal_naive,moving_average",
+                                       "--horizon", "14", "--cutoffs", "1"])
+    assert result.exit_code == 0, result.output
+    assert (shop.root / "backtests" / "model_choice.csv").is_file() and not (shop.root / "outputs").exists()
+    assert ("These are for reading: restock run and restock plan keep planning with the backtest of the newest run "
+            "(restock run --backtest makes a new one).") in result.output
+    assert pipeline.latest_model_choice(shop) is None and pipeline.latest_calibration(shop) is None
+    assert pipeline.latest_backtest(shop) == (None, None) and pipeline.latest_backtest_run(shop) is None
+    for run_id in ("20261101T060000Z", "20261108T060000Z.failed"):   # what the next run reuses, and names
+        (shop.runs / run_id).mkdir(parents=True)
+        (shop.runs / run_id / "backtest_metrics.csv").write_text("model\n", encoding="utf-8")
+    assert pipeline.latest_backtest_run(shop) == "20261101T060000Z"
+    inside = CliRunner().invoke(main, ["backtest", "--shop", str(shop.root), "--out", str(shop.runs / "x")])
+    assert inside.exit_code == 2 and "is inside the shop's runs folder" in inside.output
