@@ -143,6 +143,7 @@ def check_command(shop) -> None:
     """
     from planner import pipeline
 
+    pipeline.known_model(shop.config.planning.model, "shop.toml 'planning.model'")
     inputs = shop.inputs()
     for table in ("products", "suppliers", "bundles", "inventory", "purchase_orders", "campaigns"):
         click.echo(f"{table + '.csv':<22} {len(getattr(inputs, table)):>6} rows  ok")
@@ -207,6 +208,8 @@ def backtest_command(shop, models: str, horizon: int | None, cutoffs: int, out: 
     from planner import pipeline
 
     names = [m.strip() for m in models.split(",") if m.strip()]
+    for name in names:
+        pipeline.known_model(name, "--models")
     out = out if out is not None else shop.root / "backtests"
     if out.resolve().is_relative_to(shop.runs.resolve()):
         raise click.UsageError(f"--out {out} is inside the shop's runs folder, whose backtests the next run plans "
@@ -465,7 +468,8 @@ def run_command(shop, on_bad_rows: str, executor: str | None, scheduler: str | N
 
 @main.command("runs")
 @shop_option
-@click.option("--limit", default=20, show_default=True, help="How many runs to list, newest first.")
+@click.option("--limit", type=click.IntRange(1, None), default=20, show_default=True,
+              help="How many runs to list, newest first.")
 def runs_command(shop, limit: int) -> None:
     """List past runs with status, duration and headline figures.
 
@@ -490,8 +494,9 @@ def runs_command(shop, limit: int) -> None:
         head = json.loads(row.headline) if isinstance(row.headline, str) and row.headline else {}
         seconds = f"{row.duration_seconds:.1f}" if row.duration_seconds == row.duration_seconds and row.duration_seconds is not None else "-"
         value = f"{head['purchase_value']:,.2f}" if "purchase_value" in head else "-"
+        message = row.message.splitlines()[0] if isinstance(row.message, str) and row.message else ""  # NaN: none
         click.echo(f"{row.run_id:<20} {row.status:<10} {seconds:>8} {head.get('order_lines', '-'):>7} {value:>16}  "
-                   f"{(row.message or '').splitlines()[0] if row.message else ''}")
+                   f"{message}")
 
 
 def run() -> None:  # pragma: no cover - console entry for `python -m planner.cli`

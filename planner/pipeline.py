@@ -18,7 +18,7 @@ from forecast.history import complete_history, mark_stockouts
 from forecast.models import SamplePaths, get_model
 from forecast.models.base import Forecaster
 from planner.config import ShopConfig
-from planner.errors import RestockError
+from planner.errors import ConfigError, RestockError
 from planner.io.inputs import Inputs, expand_campaigns
 from planner.allocation import value_weights
 from planner.calibration import Calibration, backtest_errors, backtest_service, fit_calibration
@@ -57,8 +57,11 @@ class ForecastResult:
 def load_history(shop: Shop) -> pd.DataFrame:
     """Daily demand per SKU from the store, completed to a calendar, stockout days censored."""
     if not shop.store_path.exists():
+        imported = shop.inbox / "imported"
+        again = (f"; the exports imported before are kept in {imported}: restock import --shop {shop.root} "
+                 f"{imported}/* rebuilds it") if imported.is_dir() and any(imported.iterdir()) else ""
         raise EmptyHistory(f"{shop.root}: the store is empty; import order files first "
-                           f"(restock import --shop {shop.root} FILE...)")
+                           f"(restock import --shop {shop.root} FILE...){again}")
     with Store(shop.store_path, read_only=True) as store:
         demand = store.daily_demand()
     if demand.empty:
@@ -104,6 +107,7 @@ def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None
     The forecast starts the day after the last history day and runs through the plan horizon
     counted from the planning day, so a snapshot taken after the last export still gets a full horizon."""
     config = shop.config
+    known_model(model or config.planning.model, "--model" if model else "shop.toml 'planning.model'")
     history = load_history(shop) if history is None else history
     today = plan_today(inputs, history)
     horizon = horizon or config.planning.horizon_days
@@ -132,6 +136,14 @@ def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None
              ", ".join(f"{m} {n}" for m, n in models.value_counts().items()))
     # read once here, not by every plan on this forecast (the plan and each scenario)
     return ForecastResult(history, fitted, paths, forecast, campaigns, today, choice, latest_calibration(shop))
+
+
+def known_model(name: str, source: str) -> None:
+    """A ConfigError naming where an unknown forecast model name came from, and the known ones."""
+    from forecast.models import MODELS
+
+    if name not in MODELS:
+        raise ConfigError(f"{source}: unknown model {name!r}; known models: {', '.join(sorted(MODELS))}")
 
 
 def apply_model_choice(paths: SamplePaths, default: str, choice: pd.DataFrame, history: pd.DataFrame,

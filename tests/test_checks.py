@@ -280,3 +280,77 @@ def test_an_adhoc_backtest_never_changes_what_the_run_plans_with(tmp_path_factor
     assert pipeline.latest_backtest_run(shop) == "20261101T060000Z"
     inside = CliRunner().invoke(main, ["backtest", "--shop", str(shop.root), "--out", str(shop.runs / "x")])
     assert inside.exit_code == 2 and "is inside the shop's runs folder" in inside.output
+
+
+# ------------------------------------------------------------------- every failure a sentence
+
+def test_an_empty_file_is_named_not_a_traceback(shop, tmp_path):
+    (tmp_path / "orders.csv").write_bytes(b"")
+    result = CliRunner().invoke(main, ["import", "--shop", str(shop.root), str(tmp_path / "orders.csv")])
+    assert result.exit_code == 3
+    assert result.output == ("Error: orders.csv: is empty (0 bytes): expected a header row and rows under it; export "
+                             "or save the file again\n")
+
+
+def test_an_export_with_only_a_header_imports_nothing_and_says_so(shop, tmp_path):
+    path = write_csv(tmp_path / "orders.csv", [], description_row=False)
+    result = CliRunner().invoke(main, ["import", "--shop", str(shop.root), str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Warning: orders.csv: no order lines under its header; nothing to import" in result.output
+    assert stored_lines(shop).empty
+
+
+def test_an_export_whose_rows_are_all_skipped_imports_nothing(shop, tmp_path):
+    path = write_csv(tmp_path / "orders.csv", [line("1", "A", "3 pcs")])
+    result = CliRunner().invoke(main, ["import", "--shop", str(shop.root), "--on-bad-rows", "skip", str(path)])
+    assert result.exit_code == 0, result.output
+    assert stored_lines(shop).empty and (shop.rejects / "orders.csv.rejects.csv").is_file()
+
+
+def test_an_unknown_model_is_a_usage_error_naming_where_it_came_from(shop):
+    known = "campaign, croston, ets, moving_average, prophet, sarimax, sba, seasonal_naive, tsb"
+    result = CliRunner().invoke(main, ["plan", "--shop", str(shop.root), "--model", "nosuch"])
+    assert result.exit_code == 2
+    assert result.output.endswith(f"Error: --model: unknown model 'nosuch'; known models: {known}\n")
+    toml = shop.root / "shop.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('model = "campaign"', 'model = "campain"'), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--shop", str(shop.root)])
+    assert result.exit_code == 2
+    assert result.output == f"Error: shop.toml 'planning.model': unknown model 'campain'; known models: {known}\n"
+
+
+def test_runs_lists_a_failed_run_beside_a_good_one(shop):
+    from datetime import datetime
+
+    with Store(shop.store_path) as store:
+        store.record_run("20261101T060000Z", datetime(2026, 11, 1, 6), "succeeded", "runs/a", datetime(2026, 11, 1, 6, 1),
+                         {"order_lines": 3, "purchase_value": 10.0})
+        store.record_run("20261102T060000Z", datetime(2026, 11, 2, 6), "failed", "runs/b", datetime(2026, 11, 2, 6, 1),
+                         None, "orders.csv, row 3: bad\nmore")
+    result = CliRunner().invoke(main, ["runs", "--shop", str(shop.root)])
+    assert result.exit_code == 0, result.output
+    assert "failed" in result.output and "orders.csv, row 3: bad" in result.output and "more" not in result.output
+    assert CliRunner().invoke(main, ["runs", "--shop", str(shop.root), "--limit", "-1"]).exit_code == 2
+
+
+def test_a_damaged_store_says_how_to_rebuild_it(shop):
+    with Store(shop.store_path):
+        pass
+    data = shop.store_path.read_bytes()
+    shop.store_path.write_bytes(data[: len(data) // 3])
+    result = CliRunner().invoke(main, ["history", "--shop", str(shop.root)])
+    assert result.exit_code == 4
+    assert "restock.duckdb: the store file is damaged (" in result.output
+    assert result.output.endswith("Move it aside and import the exports in inbox/imported/ again to rebuild it "
+                                  "(restock import inbox/imported/*)\n")
+
+
+def test_a_missing_store_points_to_the_imported_exports(shop):
+    (shop.inbox / "imported").mkdir()
+    (shop.inbox / "imported" / "orders.csv").write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(main, ["plan", "--shop", str(shop.root)])
+    assert result.exit_code == 3
+    imported = shop.inbox / "imported"
+    assert result.output == (f"Error: {shop.root}: the store is empty; import order files first (restock import --shop "
+                             f"{shop.root} FILE...); the exports imported before are kept in {imported}: restock import "
+                             f"--shop {shop.root} {imported}/* rebuilds it\n")

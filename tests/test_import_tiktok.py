@@ -146,15 +146,6 @@ def test_two_lines_of_one_sku_in_one_order_are_two_lines(tmp_path):
     assert frame["line_key"].is_unique and frame["quantity"].sum() == 5
 
 
-def test_one_order_line_twice_with_different_quantities_names_both_rows(shop, tmp_path):
-    path = write_csv(tmp_path / "o.csv", [line("1", "A", 1), line("2", "B", 1), line("1", "A", 3)])
-    result = CliRunner().invoke(main, ["import", "--shop", str(shop.root), str(path)])
-    assert result.exit_code == 3
-    assert result.output == ("Error: o.csv, row 5, column 'Quantity': '3' differs from row 3 (1), the same order "
-                             "line (order 1, SKU A): a line must appear once; delete the wrong row\n")
-    assert not shop.store_path.exists() or stored(shop).empty
-
-
 # ----------------------------------------------------------------------------------- the store
 
 def test_importing_twice_is_importing_once(shop, tmp_path):

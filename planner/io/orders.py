@@ -48,6 +48,14 @@ TIKTOK = Schema("TikTok Shop order export", (
 ))
 
 
+def empty_lines() -> pd.DataFrame:
+    """The order-line frame with no lines, its columns typed."""
+    kinds = {"demand_date": "datetime64[ns]", "created_at": "datetime64[ns]", "paid_at": "datetime64[ns]",
+             "shipped_at": "datetime64[ns]", "quantity": "float64", "returned_quantity": "float64",
+             "is_demand": "bool", "unit_price": "float64", "revenue": "float64", "source_row": "int64"}
+    return pd.DataFrame({c: pd.Series(dtype=kinds.get(c, "object")) for c in LINE_COLUMNS})
+
+
 def _is_description_row(raw: pd.DataFrame) -> bool:
     """Some exports carry a row of column descriptions under the header."""
     if raw.empty:
@@ -82,6 +90,8 @@ def read_tiktok(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = 
                        ["order_id", "sku", "sku_id", "package_id", "created_at", "paid_at", "subtotal"], problems, "Quantity")
     checked = problems.drop_from(lines, parsed.rejects, on_bad_rows)
     lines, rejects = checked.frame, checked.rejects
+    if lines.empty:  # a header only, or every row rejected: no column was typed
+        return Parsed(empty_lines(), rejects)
 
     cancelled = lines["status"] == "cancelled"
     cancel_type = lines["cancel_type"].fillna("").astype(str).str.casefold()
@@ -248,6 +258,9 @@ def read_order_file(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyl
                              f"lines (Invoice, StockCode, Quantity, InvoiceDate); found {read_headers(path)}")
     reader = FORMATS[fmt][0]
     parsed = reader(path, on_bad_rows=on_bad_rows, dates=dates)
+    if parsed.frame.empty and parsed.rejects.empty:
+        parsed.warnings.append(f"{path.name}: no order lines under its header; nothing to import")
+        return fmt, parsed
     checks = checks or OrderChecks()
     times, quantity = CHECKED[fmt]
     parsed = implausible_dates(parsed, path.name, times, on_bad_rows, checks)

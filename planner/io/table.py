@@ -79,6 +79,9 @@ def header_key(name: object) -> str:
 # ---------------------------------------------------------------------------------------------- raw
 
 
+EMPTY_FILE = "is empty (0 bytes): expected a header row and rows under it; export or save the file again"
+
+
 def read_raw(path: Path, wanted: Iterable[str], display_name: str | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Read the wanted columns of a CSV, XLSX or Parquet file as text.
 
@@ -91,6 +94,8 @@ def read_raw(path: Path, wanted: Iterable[str], display_name: str | None = None)
     suffix = path.suffix.casefold()
     if not path.is_file():
         raise InputError(name, "file not found")
+    if path.stat().st_size == 0:
+        raise InputError(name, EMPTY_FILE)
     try:
         if suffix in (".xlsx", ".xlsm"):
             frame, headers = _read_xlsx(path, wanted_keys)
@@ -116,6 +121,8 @@ def read_headers(path: Path) -> list[str]:
     suffix = path.suffix.casefold()
     if not path.is_file():
         raise InputError(path.name, "file not found")
+    if path.stat().st_size == 0:
+        raise InputError(path.name, EMPTY_FILE)
     try:
         if suffix in (".xlsx", ".xlsm"):
             rows = _xlsx_rows(path, max_rows=1)
