@@ -47,9 +47,7 @@ def store_parsed(store: Store, path: Path, fmt: str, parsed: Parsed, rejects_dir
     counts = store.upsert_lines(parsed.frame, path.name)
     store.record_import(path.name, sha256 or file_sha256(path), fmt, counts, len(parsed.rejects))
     result = ImportResult(path.name, fmt, counts.added, counts.updated, counts.unchanged, len(parsed.rejects),
-                          rejects_file, list(parsed.warnings))
-    for warning in parsed.warnings:
-        log.warning(warning)
+                          rejects_file, list(parsed.warnings))  # the caller shows them: once, where it reports
     log.info("imported %s (%s): %d added, %d updated, %d unchanged, %d rejected", path.name, fmt,
              result.added, result.updated, result.unchanged, result.rejected)
     return result

@@ -232,7 +232,7 @@ def step_import(context: RunContext) -> dict:
         if result.rejects_file:
             context.warn(f"{result.file}: {result.rejected} bad row(s) skipped; see {result.rejects_file.name}")
         for warning in result.warnings:
-            context.record.warnings.append(warning)  # store_parsed logged it
+            context.warn(warning)
     for path, _, _ in parsed:
         imported.mkdir(exist_ok=True)
         target = imported / path.name

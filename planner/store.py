@@ -102,7 +102,8 @@ class Store:
                 raise StoreError(f"{self.path.name}: cannot open the store ({exc}). If another restock command is "
                                  f"running on this shop, wait for it to finish.") from exc
             raise StoreError(f"{self.path.name}: the store file is damaged ({exc}). Move it aside and import the "
-                             f"exports in inbox/imported/ again to rebuild it (restock import inbox/imported/*)") from exc
+                             f"exports in inbox/imported/ again to rebuild it (restock import inbox/imported/*)"
+                             ) from exc
         except duckdb.Error as exc:
             raise StoreError(f"{self.path.name}: cannot open the store ({exc}). If another restock command is "
                              f"running on this shop, wait for it to finish.") from exc

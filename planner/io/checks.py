@@ -212,7 +212,8 @@ def _overdue_orders(orders: pd.DataFrame, planning_day: pd.Timestamp) -> list[st
         late = (planning_day - first["expected_arrival"]).days
         skus = _listed([f"{r.sku} ({r.quantity:,.0f})" for r in lines.itertuples()])
         rows = ", ".join(str(int(r)) for r in lines["_row"])
-        warnings.append(f"purchase_orders.csv, row{'s' if len(lines) > 1 else ''} {rows}, column 'expected_arrival': PO {po_id} was expected "
+        plural = "s" if len(lines) > 1 else ""
+        warnings.append(f"purchase_orders.csv, row{plural} {rows}, column 'expected_arrival': PO {po_id} was expected "
                         f"{first['expected_arrival']:%Y-%m-%d}, {late} days before the planning day "
                         f"{planning_day:%Y-%m-%d}; the plan counts it as arriving on the planning day: {skus}. "
                         f"Update its expected_arrival, or remove it if it will not come")
@@ -262,7 +263,8 @@ def _unknown_suppliers(inputs: "Inputs", default_lead_time_days: float) -> list[
         close = difflib.get_close_matches(str(supplier), known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         rows = _listed([f"{int(r)} ({s})" for r, s in zip(group["_row"], group["sku"])])
-        warnings.append(f"products.csv, row{'s' if len(group) > 1 else ''} {rows}, column 'supplier': {supplier!r} is not in suppliers.csv{hint}; "
+        plural = "s" if len(group) > 1 else ""
+        warnings.append(f"products.csv, row{plural} {rows}, column 'supplier': {supplier!r} is not in suppliers.csv{hint}; "
                         f"these products are planned with their own lead time where products.csv gives one, "
                         f"else the shop default of {default_lead_time_days:g} days ([lead_time] default_days)")
     return warnings

@@ -87,7 +87,8 @@ def read_tiktok(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = 
     no_sku = lines["sku"] == ""
     problems.add(no_sku.set_axis(lines["_row"]), "Seller SKU", None, "is empty and so is 'SKU ID'; a SKU is required")
     conflicting_copies(lines[~unknown & ~no_sku],
-                       ["order_id", "sku", "sku_id", "package_id", "created_at", "paid_at", "subtotal"], problems, "Quantity")
+                       ["order_id", "sku", "sku_id", "package_id", "created_at", "paid_at", "subtotal"], problems,
+                       "Quantity")
     checked = problems.drop_from(lines, parsed.rejects, on_bad_rows)
     lines, rejects = checked.frame, checked.rejects
     if lines.empty:  # a header only, or every row rejected: no column was typed
