@@ -111,6 +111,9 @@ def import_command(shop, files: tuple[Path, ...], on_bad_rows: str, fmt: str | N
         click.echo(f"{r.file:<{width}}  {r.format:<13} {r.added:>8} {r.updated:>8} {r.unchanged:>9} {r.rejected:>8}")
         if r.rejects_file:
             click.echo(f"  rejected rows and reasons: {r.rejects_file}")
+    for r in results:
+        for warning in r.warnings:
+            click.echo(f"Warning: {warning}", err=True)
 
 
 @main.command("history")
@@ -138,9 +141,17 @@ def check_command(shop) -> None:
     Example:
       restock check --shop demo-shop
     """
+    from planner import pipeline
+
+    pipeline.known_model(shop.config.planning.model, "shop.toml 'planning.model'")
     inputs = shop.inputs()
     for table in ("products", "suppliers", "bundles", "inventory", "purchase_orders", "campaigns"):
         click.echo(f"{table + '.csv':<22} {len(getattr(inputs, table)):>6} rows  ok")
+    history = pipeline.load_history(shop) if shop.store_path.exists() else None
+    if history is not None or inputs.snapshot_date is not None:
+        today = pipeline.plan_today(inputs, history) if history is not None else inputs.snapshot_date
+        for warning in pipeline.input_warnings(shop, inputs, history, today):
+            click.echo(f"Warning: {warning}", err=True)
 
 
 def _out_folder(shop, out: Path | None) -> Path:
@@ -183,11 +194,12 @@ def forecast_command(shop, model: str | None, horizon: int | None, out: Path | N
 @click.option("--horizon", type=click.IntRange(7, 365), default=None, help="Days per origin (default: shop.toml horizon).")
 @click.option("--cutoffs", type=click.IntRange(1, 12), default=3, show_default=True, help="Number of rolling origins.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for backtest_metrics.csv, model_choice.csv and lead_time_calibration.csv (default: SHOP/outputs).")
+              help="Folder for backtest_metrics.csv, model_choice.csv and lead_time_calibration.csv (default: SHOP/backtests).")
 def backtest_command(shop, models: str, horizon: int | None, cutoffs: int, out: Path | None) -> None:
     """Backtest forecast models on the shop's own history (rolling origins, stockout days never
     scored): WAPE, MASE, RMSSE, bias, pinball loss and interval coverage, overall, per SKU class and
-    on campaign days; then which model each SKU should use and why.
+    on campaign days; then which model each SKU should use and why. For reading: `restock run` and
+    `restock plan` keep using the backtest of the newest run (it runs one weekly).
 
     \b
     Example:
@@ -196,10 +208,16 @@ def backtest_command(shop, models: str, horizon: int | None, cutoffs: int, out: 
     from planner import pipeline
 
     names = [m.strip() for m in models.split(",") if m.strip()]
+    for name in names:
+        pipeline.known_model(name, "--models")
+    out = out if out is not None else shop.root / "backtests"
+    if out.resolve().is_relative_to(shop.runs.resolve()):
+        raise click.UsageError(f"--out {out} is inside the shop's runs folder, whose backtests the next run plans "
+                               f"with; choose another folder")
     inputs = shop.inputs()
     result = pipeline.run_backtest(shop, inputs, names, horizon=horizon, n_cutoffs=cutoffs)
     calibration = pipeline.backtest_calibration(inputs, result, pipeline.plan_settings(shop.config))
-    files = pipeline.write_backtest(result, _out_folder(shop, out), calibration)
+    files = pipeline.write_backtest(result, out, calibration)
     table = result.metrics
     click.echo(f"Backtest over {len(result.cutoffs)} origin(s): " + ", ".join(f"{c:%Y-%m-%d}" for c in result.cutoffs))
     click.echo(f"{'model':<16} {'segment':<16} {'WAPE':>7} {'MASE':>7} {'bias':>7} {'cover P90':>10}")
@@ -212,6 +230,8 @@ def backtest_command(shop, models: str, horizon: int | None, cutoffs: int, out: 
     click.echo(f"Lead-time demand calibration: {calibration.windows} past windows (the plan's safety stock uses them)")
     for path in files:
         click.echo(f"  wrote {path}")
+    click.echo("These are for reading: restock run and restock plan keep planning with the backtest of the newest "
+               "run (restock run --backtest makes a new one).")
 
 
 @main.command("plan")
@@ -231,11 +251,14 @@ def plan_command(shop, out: Path | None, model: str | None) -> None:
 
     inputs = shop.inputs()
     result = pipeline.run_forecast(shop, inputs, model=model)
+    warnings = pipeline.input_warnings(shop, inputs, result.history, result.today)
     plan = pipeline.run_plan(shop, inputs, result)
     folder = _out_folder(shop, out)
     files = pipeline.write_forecast(result, folder) + pipeline.write_plan(plan, folder)
     click.echo(_plan_summary(shop, plan))
     click.echo(f"Files in {folder}: " + ", ".join(p.name for p in files))
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
 
 
 def _plan_summary(shop, plan) -> str:
@@ -445,7 +468,8 @@ def run_command(shop, on_bad_rows: str, executor: str | None, scheduler: str | N
 
 @main.command("runs")
 @shop_option
-@click.option("--limit", default=20, show_default=True, help="How many runs to list, newest first.")
+@click.option("--limit", type=click.IntRange(1, None), default=20, show_default=True,
+              help="How many runs to list, newest first.")
 def runs_command(shop, limit: int) -> None:
     """List past runs with status, duration and headline figures.
 
@@ -470,8 +494,9 @@ def runs_command(shop, limit: int) -> None:
         head = json.loads(row.headline) if isinstance(row.headline, str) and row.headline else {}
         seconds = f"{row.duration_seconds:.1f}" if row.duration_seconds == row.duration_seconds and row.duration_seconds is not None else "-"
         value = f"{head['purchase_value']:,.2f}" if "purchase_value" in head else "-"
+        message = row.message.splitlines()[0] if isinstance(row.message, str) and row.message else ""  # NaN: none
         click.echo(f"{row.run_id:<20} {row.status:<10} {seconds:>8} {head.get('order_lines', '-'):>7} {value:>16}  "
-                   f"{(row.message or '').splitlines()[0] if row.message else ''}")
+                   f"{message}")
 
 
 def run() -> None:  # pragma: no cover - console entry for `python -m planner.cli`

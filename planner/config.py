@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from planner.errors import ConfigError
 
 if TYPE_CHECKING:  # the readers import the config's errors; avoid a cycle at run time
+    from planner.io.checks import OrderChecks
     from planner.io.table import DateStyle
 
 SHOP_FILE = "shop.toml"
@@ -52,6 +53,15 @@ class LeadTimeSettings:
 
 
 @dataclass(frozen=True)
+class CheckSettings:
+    """Plausibility checks on what a user gives (planner/io/checks.py; docs/inputs.md, "Plausibility")."""
+
+    max_date_gap_days: int = 365          # an order date further than this from the file's other dates is refused
+    quantity_outlier_factor: float = 20   # a line above this many times the usual high is kept out of the demand (0: off)
+    max_snapshot_age_days: int = 7        # warn when the inventory snapshot is older than this
+
+
+@dataclass(frozen=True)
 class PathSettings:
     campaigns: str = "campaigns.csv"
     inventory: str = "inventory.csv"
@@ -71,6 +81,7 @@ class ShopConfig:
     planning: PlanningSettings = field(default_factory=PlanningSettings)
     lead_time: LeadTimeSettings = field(default_factory=LeadTimeSettings)
     paths: PathSettings = field(default_factory=PathSettings)
+    checks: CheckSettings = field(default_factory=CheckSettings)
 
     @property
     def dates(self) -> "DateStyle":
@@ -80,8 +91,16 @@ class ShopConfig:
 
         return DateStyle(month_first=self.shop.market.upper() == "US", timezone=self.shop.timezone)
 
+    @property
+    def order_checks(self) -> "OrderChecks":
+        """The order files' plausibility checks with this shop's [checks] thresholds, judged today."""
+        from planner.io.checks import OrderChecks
 
-_SECTIONS = {"shop": ShopSettings, "planning": PlanningSettings, "lead_time": LeadTimeSettings, "paths": PathSettings}
+        return OrderChecks(self.checks.max_date_gap_days, self.checks.quantity_outlier_factor)
+
+
+_SECTIONS = {"shop": ShopSettings, "planning": PlanningSettings, "lead_time": LeadTimeSettings, "paths": PathSettings,
+             "checks": CheckSettings}
 
 
 def load_config(path: Path) -> ShopConfig:
@@ -152,6 +171,10 @@ def _check(file: str, config: ShopConfig) -> None:
                               f"classes are A, B, C with levels between 0.5 and 0.999")
     if planning.horizon_days < 7:
         raise ConfigError(f"{file}: 'planning.horizon_days' = {planning.horizon_days} should be at least 7")
+    checks = config.checks
+    if checks.max_date_gap_days < 1 or checks.max_snapshot_age_days < 0 or checks.quantity_outlier_factor < 0:
+        raise ConfigError(f"{file}: [checks] values should be positive (max_date_gap_days at least 1; "
+                          f"quantity_outlier_factor 0 turns that check off)")
     try:
         ZoneInfo(config.shop.timezone)
     except (ZoneInfoNotFoundError, ValueError):

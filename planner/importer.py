@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from planner.io.orders import read_order_file
@@ -24,6 +24,7 @@ class ImportResult:
     unchanged: int
     rejected: int
     rejects_file: Path | None = None
+    warnings: list[str] = field(default_factory=list)  # rows read but implausible (planner/io/checks.py)
 
 
 def file_sha256(path: Path) -> str:
@@ -46,7 +47,7 @@ def store_parsed(store: Store, path: Path, fmt: str, parsed: Parsed, rejects_dir
     counts = store.upsert_lines(parsed.frame, path.name)
     store.record_import(path.name, sha256 or file_sha256(path), fmt, counts, len(parsed.rejects))
     result = ImportResult(path.name, fmt, counts.added, counts.updated, counts.unchanged, len(parsed.rejects),
-                          rejects_file)
+                          rejects_file, list(parsed.warnings))  # the caller shows them: once, where it reports
     log.info("imported %s (%s): %d added, %d updated, %d unchanged, %d rejected", path.name, fmt,
              result.added, result.updated, result.unchanged, result.rejected)
     return result
@@ -61,6 +62,6 @@ def import_files(shop: Shop, paths: list[Path], on_bad_rows: OnBadRows = "fail",
     with Store(shop.store_path) as store:
         for path in paths:
             path = Path(path)
-            detected, parsed = read_order_file(path, on_bad_rows, shop.config.dates, fmt)
+            detected, parsed = read_order_file(path, on_bad_rows, shop.config.dates, fmt, shop.config.order_checks)
             results.append(store_parsed(store, path, detected, parsed, shop.rejects))
     return results

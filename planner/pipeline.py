@@ -17,7 +17,7 @@ from forecast.history import complete_history, mark_stockouts
 from forecast.models import SamplePaths, get_model
 from forecast.models.base import Forecaster
 from planner.config import ShopConfig
-from planner.errors import RestockError
+from planner.errors import ConfigError, RestockError
 from planner.io.inputs import Inputs, expand_campaigns
 from planner.calibration import Calibration, backtest_errors
 from planner.plan import Plan, PlanSettings, supply_terms
@@ -58,8 +58,11 @@ class ForecastResult:
 def load_history(shop: Shop) -> pd.DataFrame:
     """Daily demand per SKU from the store, completed to a calendar, stockout days censored."""
     if not shop.store_path.exists():
+        imported = shop.inbox / "imported"
+        again = (f"; the exports imported before are kept in {imported}: restock import --shop {shop.root} "
+                 f"{imported}/* rebuilds it") if imported.is_dir() and any(imported.iterdir()) else ""
         raise EmptyHistory(f"{shop.root}: the store is empty; import order files first "
-                           f"(restock import --shop {shop.root} FILE...)")
+                           f"(restock import --shop {shop.root} FILE...){again}")
     with Store(shop.store_path, read_only=True) as store:
         demand = store.daily_demand()
     if demand.empty:
@@ -72,6 +75,14 @@ def plan_today(inputs: Inputs, history: pd.DataFrame) -> pd.Timestamp:
     """The planning day: the inventory snapshot's date, else the day after the last sale."""
     snapshot = inputs.snapshot_date
     return snapshot.normalize() if snapshot is not None else history["date"].max() + pd.Timedelta(days=1)
+
+
+def input_warnings(shop: Shop, inputs: Inputs, history: pd.DataFrame | None, today: pd.Timestamp) -> list[str]:
+    """What looks wrong across the input tables (planner.io.checks.check_inputs), with the shop's thresholds."""
+    from planner.io.checks import check_inputs
+
+    return check_inputs(inputs, history, today, shop.config.checks.max_snapshot_age_days,
+                        shop.config.lead_time.default_days)
 
 
 def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None, model: str | None = None,
@@ -89,6 +100,7 @@ def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None
     The forecast starts the day after the last history day and runs through the plan horizon
     counted from the planning day, so a snapshot taken after the last export still gets a full horizon."""
     config = shop.config
+    known_model(model or config.planning.model, "--model" if model else "shop.toml 'planning.model'")
     history = load_history(shop) if history is None else history
     today = plan_today(inputs, history)
     horizon = horizon or config.planning.horizon_days
@@ -117,6 +129,14 @@ def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None
              ", ".join(f"{m} {n}" for m, n in models.value_counts().items()))
     # read once here, not by every plan on this forecast (the plan and each scenario)
     return ForecastResult(history, fitted, paths, forecast, campaigns, today, choice, latest_calibration(shop))
+
+
+def known_model(name: str, source: str) -> None:
+    """A ConfigError naming where an unknown forecast model name came from, and the known ones."""
+    from forecast.models import MODELS
+
+    if name not in MODELS:
+        raise ConfigError(f"{source}: unknown model {name!r}; known models: {', '.join(sorted(MODELS))}")
 
 
 def apply_model_choice(paths: SamplePaths, default: str, choice: pd.DataFrame, history: pd.DataFrame,
@@ -173,17 +193,24 @@ def run_backtest(shop: Shop, inputs: Inputs, models: list[str], horizon: int | N
 
 
 def _newest_output(shop: Shop, name: str) -> Path | None:
+    """``name`` in the newest finished run. Only runs count: an ad-hoc `restock backtest` writes to
+    SHOP/backtests/ and never changes what `restock run` or `restock plan` plan with."""
     candidates = [p for p in shop.runs.glob(f"*/{name}") if not p.parent.name.endswith((".partial", ".failed"))]
-    candidates += [p for p in [shop.root / "outputs" / name] if p.exists()]
     return max(candidates, key=lambda p: p.stat().st_mtime) if candidates else None
 
 
 def latest_backtest(shop: Shop) -> tuple[pd.DataFrame | None, pd.Timestamp | None]:
-    """The metrics of the newest backtest written by a run or by `restock backtest`, and its date."""
+    """The metrics of the newest backtest written by a run, and its date."""
     newest = _newest_output(shop, "backtest_metrics.csv")
     if newest is None:
         return None, None
     return pd.read_csv(newest), pd.Timestamp(newest.stat().st_mtime, unit="s")
+
+
+def latest_backtest_run(shop: Shop) -> str | None:
+    """The run whose backtest the next plan uses (its folder's name under runs/), if any."""
+    newest = _newest_output(shop, "backtest_metrics.csv")
+    return newest.parent.name if newest is not None else None
 
 
 def latest_model_choice(shop: Shop) -> pd.DataFrame | None:

@@ -224,7 +224,7 @@ def step_import(context: RunContext) -> dict:
     parsed = []
     for path in files:
         context.record.inputs[f"inbox/{path.name}"] = file_sha256(path)
-        parsed.append((path, *read_order_file(path, on_bad_rows, shop.config.dates)))
+        parsed.append((path, *read_order_file(path, on_bad_rows, shop.config.dates, checks=shop.config.order_checks)))
     imported = shop.inbox / "imported"
     with Store(shop.store_path) as store:
         results = [store_parsed(store, path, fmt, lines, context.folder, context.record.inputs[f"inbox/{path.name}"])
@@ -232,6 +232,8 @@ def step_import(context: RunContext) -> dict:
     for result in results:
         if result.rejects_file:
             context.warn(f"{result.file}: {result.rejected} bad row(s) skipped; see {result.rejects_file.name}")
+        for warning in result.warnings:
+            context.warn(warning)
     for path, _, _ in parsed:
         imported.mkdir(exist_ok=True)
         target = imported / path.name
@@ -259,6 +261,8 @@ def step_forecast(context: RunContext) -> dict:
     if context.options.get("executor") and model in ("ets", "sarimax", "prophet"):
         params = {"executor": context.options["executor"], "scheduler": context.options.get("scheduler")}
     result = pipeline.run_forecast(shop, inputs, model=context.options.get("model"), model_params=params)
+    for warning in pipeline.input_warnings(shop, inputs, result.history, result.today):
+        context.warn(warning)
     pipeline.write_forecast(result, context.folder)
     context.values.update(inputs=inputs, forecast=result, forecast_params=params)
     per_model = result.forecast.drop_duplicates("sku")["model"].value_counts()
@@ -305,7 +309,8 @@ def step_backtest(context: RunContext) -> dict:
     stale = when is None or (pd.Timestamp.now() - when).days >= shop.config.planning.backtest_every_days
     if wanted is False or (wanted is None and not stale):
         context.values["backtest_metrics"] = metrics
-        return {"ran": False, "reused_from": when.isoformat(timespec="seconds") if when is not None else None}
+        return {"ran": False, "reused_from": when.isoformat(timespec="seconds") if when is not None else None,
+                "reused_run": pipeline.latest_backtest_run(shop)}
     model = context.options.get("model") or shop.config.planning.model
     models = list(dict.fromkeys([model, "seasonal_naive"]))
     forecast = context.values["forecast"]

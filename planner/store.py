@@ -97,6 +97,13 @@ class Store:
         self.path = Path(path)
         try:
             self.db = duckdb.connect(str(self.path), read_only=read_only and self.path.exists())
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).casefold():
+                raise StoreError(f"{self.path.name}: cannot open the store ({exc}). If another restock command is "
+                                 f"running on this shop, wait for it to finish.") from exc
+            raise StoreError(f"{self.path.name}: the store file is damaged ({exc}). Move it aside and import the "
+                             f"exports in inbox/imported/ again to rebuild it (restock import inbox/imported/*)"
+                             ) from exc
         except duckdb.Error as exc:
             raise StoreError(f"{self.path.name}: cannot open the store ({exc}). If another restock command is "
                              f"running on this shop, wait for it to finish.") from exc

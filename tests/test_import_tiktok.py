@@ -139,9 +139,11 @@ def test_xlsx_export_reads_like_csv(tmp_path):
 
 
 def test_two_lines_of_one_sku_in_one_order_are_two_lines(tmp_path):
-    rows = [line("1", "A", 1), line("1", "A", 2)]
+    """A SKU shipped in two packages, or listed once per unit, is two lines of the order."""
+    rows = [line("1", "A", 1, **{"Package ID": "P1"}), line("1", "A", 2, **{"Package ID": "P2"}),
+            line("2", "B", 1), line("2", "B", 1)]
     frame = read_tiktok(write_csv(tmp_path / "o.csv", rows)).frame
-    assert frame["line_key"].is_unique and frame["quantity"].sum() == 3
+    assert frame["line_key"].is_unique and frame["quantity"].sum() == 5
 
 
 # ----------------------------------------------------------------------------------- the store

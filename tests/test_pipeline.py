@@ -52,9 +52,9 @@ def test_every_forecast_of_the_shop_model_reads_the_last_backtests_choice(small_
     inputs = shop.inputs()
     history = pipeline.load_history(shop)
     sku = sorted(history["sku"].unique())[0]
-    (shop.root / "outputs").mkdir()
+    (shop.runs / "20261101T060000Z").mkdir(parents=True)
     pd.DataFrame({"sku": [sku], "model": ["seasonal_naive"], "reason": ["test"]}).to_csv(
-        shop.root / "outputs" / "model_choice.csv", index=False)
+        shop.runs / "20261101T060000Z" / "model_choice.csv", index=False)
 
     chosen = pipeline.run_forecast(shop, inputs, history, horizon=14, n_paths=20)
     models = chosen.forecast.drop_duplicates("sku").set_index("sku")["model"]

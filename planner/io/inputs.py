@@ -137,6 +137,35 @@ def _check_table(file: str, table: str, frame: pd.DataFrame) -> None:
         _unique(file, frame, ["supplier"], "supplier")
     elif table == "inventory":
         _unique(file, frame, ["sku", "location"], "SKU and location")
+    elif table == "bundles":
+        _no_cycle(file, frame)
+
+
+def _no_cycle(file: str, bundles: pd.DataFrame) -> None:
+    """A kit may hold other kits, but none may hold itself, directly or through another kit: its demand
+    would be passed down the loop for ever. The error names the loop and the row that closes it."""
+    contains: dict[str, list[tuple[str, int]]] = {}
+    for bundle, component, row in zip(bundles["bundle_sku"], bundles["component_sku"], bundles["_row"]):
+        contains.setdefault(str(bundle), []).append((str(component), int(row)))
+    done: set[str] = set()
+    for start in contains:
+        if start in done:
+            continue
+        path, stack = [start], [iter(contains[start])]
+        while stack:
+            step = next(stack[-1], None)
+            if step is None:
+                stack.pop()
+                done.add(path.pop())
+                continue
+            component, row = step
+            if component in path:
+                loop = path[path.index(component):] + [component]
+                raise InputError(file, f"bundle {component!r} contains itself: {' -> '.join(loop)}; a kit cannot hold "
+                                 f"itself, directly or through another kit", row=row, column="component_sku")
+            if component in contains and component not in done:
+                path.append(component)
+                stack.append(iter(contains[component]))
 
 
 def expand_campaigns(campaigns: pd.DataFrame, products: pd.DataFrame, known_skus: list[str] | None = None) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
+from planner.io.checks import OrderChecks, conflicting_copies, implausible_dates, quantity_outliers
 from planner.io.table import (
     DAY_FIRST, Column, DateStyle, OnBadRows, Parsed, Problems, Schema, header_key, parse_frame, parse_table, read_headers, read_raw,
 )
@@ -42,7 +43,17 @@ TIKTOK = Schema("TikTok Shop order export", (
     Column("shipped_at", "timestamp", headers=("Shipped Time",), required=False, nullable=True),
     Column("fulfillment", headers=("Fulfillment Type",), required=False, nullable=True, default=""),
     Column("category", headers=("Product Category",), required=False, nullable=True),
+    # a SKU shipped in two packages is two lines of an order (and not a line copied by mistake)
+    Column("package_id", headers=("Package ID",), required=False, nullable=True, default=""),
 ))
+
+
+def empty_lines() -> pd.DataFrame:
+    """The order-line frame with no lines, its columns typed."""
+    kinds = {"demand_date": "datetime64[ns]", "created_at": "datetime64[ns]", "paid_at": "datetime64[ns]",
+             "shipped_at": "datetime64[ns]", "quantity": "float64", "returned_quantity": "float64",
+             "is_demand": "bool", "unit_price": "float64", "revenue": "float64", "source_row": "int64"}
+    return pd.DataFrame({c: pd.Series(dtype=kinds.get(c, "object")) for c in LINE_COLUMNS})
 
 
 def _is_description_row(raw: pd.DataFrame) -> bool:
@@ -75,8 +86,13 @@ def read_tiktok(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = 
     lines["sku"] = seller_sku.where(seller_sku != "", lines["sku_id"].fillna("").astype(str))
     no_sku = lines["sku"] == ""
     problems.add(no_sku.set_axis(lines["_row"]), "Seller SKU", None, "is empty and so is 'SKU ID'; a SKU is required")
+    conflicting_copies(lines[~unknown & ~no_sku],
+                       ["order_id", "sku", "sku_id", "package_id", "created_at", "paid_at", "subtotal"], problems,
+                       "Quantity")
     checked = problems.drop_from(lines, parsed.rejects, on_bad_rows)
     lines, rejects = checked.frame, checked.rejects
+    if lines.empty:  # a header only, or every row rejected: no column was typed
+        return Parsed(empty_lines(), rejects)
 
     cancelled = lines["status"] == "cancelled"
     cancel_type = lines["cancel_type"].fillna("").astype(str).str.casefold()
@@ -209,6 +225,13 @@ FORMATS = {
     "generic": (read_generic, {"sku", "date", "units"}),
 }
 
+#: per format: the times the plausibility checks judge (frame column -> the file's header), and the quantity's header
+CHECKED = {
+    "tiktok": ({"created_at": "Created Time", "paid_at": "Paid Time", "shipped_at": "Shipped Time"}, "Quantity"),
+    "online_retail": ({"created_at": "InvoiceDate"}, "Quantity"),
+    "generic": ({"demand_date": "date"}, "units"),
+}
+
 
 def detect_format(headers: list[str]) -> str | None:
     keys = {header_key(h) for h in headers}
@@ -221,8 +244,12 @@ def detect_format(headers: list[str]) -> str | None:
 
 
 def read_order_file(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = DAY_FIRST,
-                    fmt: str | None = None) -> tuple[str, Parsed]:
-    """Read any supported order file; the format is recognised from its header unless ``fmt`` is given."""
+                    fmt: str | None = None, checks: OrderChecks | None = None) -> tuple[str, Parsed]:
+    """Read any supported order file; the format is recognised from its header unless ``fmt`` is given.
+
+    Then the plausibility checks (planner/io/checks.py, thresholds in ``checks``): a date in the future
+    or far from the file's others is a bad row; a quantity far above the usual is kept out of the demand
+    with a warning (``Parsed.warnings``)."""
     path = Path(path)
     if fmt is None:
         fmt = detect_format(read_headers(path))
@@ -231,5 +258,12 @@ def read_order_file(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyl
                              f"Seller SKU, Quantity, ...), a generic table (sku, date, units) or Online Retail "
                              f"lines (Invoice, StockCode, Quantity, InvoiceDate); found {read_headers(path)}")
     reader = FORMATS[fmt][0]
-    return fmt, reader(path, on_bad_rows=on_bad_rows, dates=dates)
+    parsed = reader(path, on_bad_rows=on_bad_rows, dates=dates)
+    if parsed.frame.empty and parsed.rejects.empty:
+        parsed.warnings.append(f"{path.name}: no order lines under its header; nothing to import")
+        return fmt, parsed
+    checks = checks or OrderChecks()
+    times, quantity = CHECKED[fmt]
+    parsed = implausible_dates(parsed, path.name, times, on_bad_rows, checks)
+    return fmt, quantity_outliers(parsed, path.name, quantity, checks)
 

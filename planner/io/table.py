@@ -63,10 +63,12 @@ class Schema:
 
 @dataclass
 class Parsed:
-    """A parsed table: typed ``frame`` (with ``_row``, the spreadsheet row) and the rejected rows."""
+    """A parsed table: typed ``frame`` (with ``_row``, the spreadsheet row), the rejected rows, and
+    warnings about rows that were read but look wrong (planner/io/checks.py)."""
 
     frame: pd.DataFrame
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["file", "row", "column", "value", "problem"]))
+    warnings: list[str] = field(default_factory=list)
 
 
 def header_key(name: object) -> str:
@@ -75,6 +77,9 @@ def header_key(name: object) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- raw
+
+
+EMPTY_FILE = "is empty (0 bytes): expected a header row and rows under it; export or save the file again"
 
 
 def read_raw(path: Path, wanted: Iterable[str], display_name: str | None = None) -> tuple[pd.DataFrame, list[str]]:
@@ -89,6 +94,8 @@ def read_raw(path: Path, wanted: Iterable[str], display_name: str | None = None)
     suffix = path.suffix.casefold()
     if not path.is_file():
         raise InputError(name, "file not found")
+    if path.stat().st_size == 0:
+        raise InputError(name, EMPTY_FILE)
     try:
         if suffix in (".xlsx", ".xlsm"):
             frame, headers = _read_xlsx(path, wanted_keys)
@@ -114,6 +121,8 @@ def read_headers(path: Path) -> list[str]:
     suffix = path.suffix.casefold()
     if not path.is_file():
         raise InputError(path.name, "file not found")
+    if path.stat().st_size == 0:
+        raise InputError(path.name, EMPTY_FILE)
     try:
         if suffix in (".xlsx", ".xlsm"):
             rows = _xlsx_rows(path, max_rows=1)

@@ -1,0 +1,270 @@
+"""Plausibility checks at the boundary: values every reader accepts one by one, but that cannot all be right.
+
+The readers (planner/io/table.py, orders.py, inputs.py) check each cell: a date is a date, a quantity a
+whole number. These checks look at a cell against its neighbours, where one typo would otherwise
+wreck the plan without a word (issue 22):
+
+* an order date in the future, before 2000, or far from the file's other dates (a year typed wrong):
+  the row is refused, as any bad row (``--on-bad-rows skip`` moves it to the rejects file);
+* one order line twice in a file with different quantities: the second row is refused, naming the first;
+* a quantity far above what the SKU and the file usually sell (e.g. 1,000,000 where lines hold 1 to 4):
+  kept out of the demand (stored, not counted) with a warning naming file, row and column;
+* across the input tables (:func:`check_inputs`, warnings for the run's manifest): purchase orders past
+  their expected arrival, a stale inventory snapshot, SKUs sold but missing from products.csv, products
+  whose supplier is not in suppliers.csv.
+
+Every threshold is in shop.toml's ``[checks]`` section (docs/inputs.md, "Plausibility").
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from planner.io.table import OnBadRows, Parsed, Problems
+
+if TYPE_CHECKING:
+    from planner.io.inputs import Inputs
+
+__all__ = [
+    "EARLIEST_DATE", "OUTLIER_MIN_UNITS", "OrderChecks", "check_inputs", "conflicting_copies", "implausible_dates",
+    "quantity_outliers",
+]
+
+#: no order line is older than this (TikTok Shop opened in 2021; the UCI Online Retail data start in 2009)
+EARLIEST_DATE = pd.Timestamp("2000-01-01")
+#: a line of at most this many units is never an outlier, whatever the file's usual quantities
+OUTLIER_MIN_UNITS = 100
+#: how many rows or SKUs a warning names before it says "and N more"
+SHOWN = 5
+
+
+@dataclass(frozen=True)
+class OrderChecks:
+    """The thresholds of the order-file checks (shop.toml ``[checks]``) and the day they are judged on."""
+
+    max_date_gap_days: int = 365
+    quantity_outlier_factor: float = 20
+    today: pd.Timestamp | None = None  # the calendar day of the check; None: today
+
+    @property
+    def latest(self) -> pd.Timestamp:
+        """The latest plausible time: the end of tomorrow (one day of slack covers any time zone)."""
+        today = (self.today if self.today is not None else pd.Timestamp.now()).normalize()
+        return today + pd.Timedelta(days=2) - pd.Timedelta(seconds=1)
+
+
+def _listed(items: list[str], total: int | None = None) -> str:
+    total = len(items) if total is None else total
+    shown = ", ".join(items[:SHOWN])
+    return shown + (f" and {total - SHOWN} more" if total > SHOWN else "")
+
+
+# ---------------------------------------------------------------------------------------- dates
+
+def implausible_dates(parsed: Parsed, file: str, columns: dict[str, str], on_bad_rows: OnBadRows,
+                      checks: OrderChecks) -> Parsed:
+    """Refuse order lines whose times (``columns``: frame column -> the file's header) are after
+    tomorrow, before :data:`EARLIEST_DATE`, or more than ``max_date_gap_days`` away from the file's main
+    run of dates.
+
+    The main run: the file's demand days split wherever two consecutive days are more than
+    ``max_date_gap_days`` apart, and the part holding most lines. A 1970 or 2021 typo in a 2026 export
+    stands alone and is refused; a file of several years without such a gap is read as it is.
+    """
+    frame = parsed.frame
+    if frame.empty:
+        return parsed
+    problems = Problems(file)
+    rows = frame["source_row"].to_numpy()
+    latest, gap = checks.latest, pd.Timedelta(days=checks.max_date_gap_days)
+    days = frame["demand_date"]
+    plausible = days.notna() & (days >= EARLIEST_DATE) & (days <= latest)
+    low, high = _main_run(days[plausible], gap)
+    for column, header in columns.items():
+        values = frame[column]
+        text = values.dt.strftime("%Y-%m-%d %H:%M:%S").set_axis(rows)
+        problems.add((values > latest).set_axis(rows), header, text,
+                     f"is in the future; expected a time no later than {latest:%Y-%m-%d} (tomorrow)")
+        problems.add((values < EARLIEST_DATE).set_axis(rows), header, text,
+                     f"is before {EARLIEST_DATE:%Y-%m-%d}; expected a date of this shop's sales")
+        if low is None:
+            continue
+        far = (values < low - gap) | ((values > high + gap) & (values <= latest))
+        far &= values >= EARLIEST_DATE
+        problems.add(far.set_axis(rows), header, text,
+                     f"is more than {checks.max_date_gap_days} days from the file's other dates ({low:%Y-%m-%d} to "
+                     f"{high:%Y-%m-%d}); expected a date among them (a year typed wrong?). shop.toml [checks] "
+                     f"max_date_gap_days sets the gap")
+    return _drop(parsed, problems, on_bad_rows)
+
+
+def _main_run(days: pd.Series, gap: pd.Timedelta) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    if days.empty:
+        return None, None
+    counts = days.dt.normalize().value_counts().sort_index()
+    starts = np.r_[True, np.diff(counts.index.to_numpy()) > gap.to_timedelta64()]
+    run = np.cumsum(starts)
+    lines = pd.Series(counts.to_numpy(), index=run).groupby(level=0).sum()
+    main = lines.idxmax()
+    in_main = counts.index[run == main]
+    return in_main.min(), in_main.max()
+
+
+def _drop(parsed: Parsed, problems: Problems, on_bad_rows: OnBadRows) -> Parsed:
+    """``parsed`` without the rows ``problems`` names (or the first problem raised, with 'fail')."""
+    if not problems.rows:
+        return parsed
+    work = parsed.frame.assign(_row=parsed.frame["source_row"])
+    checked = problems.drop_from(work, parsed.rejects, on_bad_rows)
+    return Parsed(checked.frame.drop(columns="_row"), checked.rejects, parsed.warnings)
+
+
+# ------------------------------------------------------------------------------------ duplicates
+
+def conflicting_copies(lines: pd.DataFrame, keys: list[str], problems: Problems, quantity_header: str) -> None:
+    """Add a problem for each row that repeats an earlier row's order line (same ``keys``: order, SKU,
+    SKU ID, package, times and subtotal) with another quantity: a copy whose quantity was edited, and
+    counting both would count the order twice. Equal copies, and lines whose subtotal follows their own
+    quantity, are left alone: exports list a SKU once per unit, per package or per promotion, each its
+    own line."""
+    if lines.empty:
+        return
+    frame = lines[keys + ["quantity", "_row"]].copy()
+    for key in keys:  # an empty package or time is a value like any other here
+        frame[key] = frame[key].astype(str)
+    first = frame.groupby(keys, sort=False, dropna=False)["quantity"].transform("first")
+    first_row = frame.groupby(keys, sort=False, dropna=False)["_row"].transform("first")
+    differs = frame["quantity"].to_numpy() != first.to_numpy()
+    for i in np.flatnonzero(differs):
+        problems.rows.append((int(frame["_row"].iat[i]), quantity_header, f"{frame['quantity'].iat[i]:g}",
+                              f"differs from row {int(first_row.iat[i])} ({first.iat[i]:g}), the same order line "
+                              f"(order {frame[keys[0]].iat[i]}, SKU {frame[keys[1]].iat[i]}): a line must appear "
+                              f"once; delete the wrong row"))
+
+
+# -------------------------------------------------------------------------------------- outliers
+
+def quantity_outliers(parsed: Parsed, file: str, header: str, checks: OrderChecks) -> Parsed:
+    """Keep implausible quantities out of the demand, with a warning naming file, row and column.
+
+    The rule: a demand line is an outlier when its quantity is above ``quantity_outlier_factor`` times
+    the larger of the file's and the SKU's usual high, and above :data:`OUTLIER_MIN_UNITS`. The usual
+    high is the 99th percentile of the line quantities, read at the line below it (numpy's 'lower'
+    method), so that in a file of up to 100 lines the largest line never sets its own yardstick; the
+    SKU's counts only when the file has two lines of it or more. The line is still stored, with
+    ``is_demand`` false: nothing is lost, and importing the file again with the check off
+    (``quantity_outlier_factor = 0``) counts it.
+    """
+    frame = parsed.frame
+    factor = checks.quantity_outlier_factor
+    demand = frame["is_demand"].astype(bool) & (frame["quantity"] > 0)
+    if not factor or demand.sum() < 2:
+        return parsed
+    quantity = frame["quantity"].where(demand)
+    usual = float(np.quantile(quantity.dropna(), 0.99, method="lower"))
+    per_sku = quantity.groupby(frame["sku"]).transform(
+        lambda q: np.quantile(q.dropna(), 0.99, method="lower") if q.count() >= 2 else np.nan)
+    high = per_sku.fillna(0).clip(lower=usual).clip(lower=1)
+    outlier = demand & (frame["quantity"] > factor * high) & (frame["quantity"] > OUTLIER_MIN_UNITS)
+    if not outlier.any():
+        return parsed
+    flagged = frame[outlier]
+    listed = [f"row {int(r.source_row)} (SKU {r.sku}: {r.quantity:,.0f} units; usual high {h:g})"
+              for r, h in zip(flagged.itertuples(), high[outlier])]
+    warning = (f"{file}, column {header!r}: {len(flagged)} line(s) far above the usual quantities kept out of the "
+               f"demand: {_listed(listed)}. Rule: above {factor:g} x the usual high (99th percentile of the "
+               f"file's and the SKU's lines). If a quantity is right, set shop.toml [checks] "
+               f"quantity_outlier_factor = 0 and import the file again")
+    frame = frame.copy()
+    frame.loc[outlier, "is_demand"] = False
+    return Parsed(frame, parsed.rejects, [*parsed.warnings, warning])
+
+
+# ------------------------------------------------------------------------------- across the tables
+
+def check_inputs(inputs: "Inputs", history: pd.DataFrame | None, planning_day: pd.Timestamp,
+                 max_snapshot_age_days: int = 7, default_lead_time_days: float = 21,
+                 today: pd.Timestamp | None = None) -> list[str]:
+    """Warnings about the input tables read together (and with the order history when given): each
+    names the file, the row or SKUs, and what the plan does about it."""
+    warnings = []
+    planning_day = pd.Timestamp(planning_day).normalize()
+    warnings += _overdue_orders(inputs.purchase_orders, planning_day)
+    warnings += _stale_snapshot(inputs, history, planning_day, max_snapshot_age_days, today)
+    if history is not None:
+        warnings += _sold_not_in_products(inputs, history)
+    warnings += _unknown_suppliers(inputs, default_lead_time_days)
+    return warnings
+
+
+def _overdue_orders(orders: pd.DataFrame, planning_day: pd.Timestamp) -> list[str]:
+    if orders.empty:
+        return []
+    overdue = orders[orders["expected_arrival"] < planning_day]
+    warnings = []
+    for po_id, lines in overdue.groupby("po_id", sort=False):
+        first = lines.iloc[0]
+        late = (planning_day - first["expected_arrival"]).days
+        skus = _listed([f"{r.sku} ({r.quantity:,.0f})" for r in lines.itertuples()])
+        rows = ", ".join(str(int(r)) for r in lines["_row"])
+        plural = "s" if len(lines) > 1 else ""
+        warnings.append(f"purchase_orders.csv, row{plural} {rows}, column 'expected_arrival': PO {po_id} was expected "
+                        f"{first['expected_arrival']:%Y-%m-%d}, {late} days before the planning day "
+                        f"{planning_day:%Y-%m-%d}; the plan counts it as arriving on the planning day: {skus}. "
+                        f"Update its expected_arrival, or remove it if it will not come")
+    return warnings
+
+
+def _stale_snapshot(inputs: "Inputs", history: pd.DataFrame | None, planning_day: pd.Timestamp,
+                    max_age: int, today: pd.Timestamp | None) -> list[str]:
+    today = (today if today is not None else pd.Timestamp.now()).normalize()
+    snapshot = inputs.snapshot_date
+    warnings = []
+    what = f"the inventory snapshot (inventory.csv, snapshot_date {snapshot:%Y-%m-%d})" if snapshot is not None else \
+        f"the planning day ({planning_day:%Y-%m-%d}, the day after the last sale: inventory.csv has no snapshot_date)"
+    age = (today - planning_day).days
+    if age > max_age:
+        warnings.append(f"{what} is {age} days old (today is {today:%Y-%m-%d}): the plan is made for that day, and "
+                        f"order-by dates before today are already past. Export a fresh inventory snapshot "
+                        f"(shop.toml [checks] max_snapshot_age_days = {max_age})")
+    if snapshot is not None and history is not None and len(history):
+        last_sale = pd.Timestamp(history["date"].max()).normalize()
+        behind = (last_sale - snapshot.normalize()).days
+        if behind > max_age:
+            warnings.append(f"{what} is {behind} days older than the newest sale ({last_sale:%Y-%m-%d}): what sold "
+                            f"since is still counted as on hand. Export a fresh inventory snapshot "
+                            f"(shop.toml [checks] max_snapshot_age_days = {max_age})")
+    return warnings
+
+
+def _sold_not_in_products(inputs: "Inputs", history: pd.DataFrame) -> list[str]:
+    sold = history.loc[history["units"] > 0, "sku"].astype(str).unique()
+    known = set(inputs.products["sku"].astype(str)) | set(inputs.bundles["bundle_sku"].astype(str))
+    missing = sorted(set(sold) - known)
+    if not missing:
+        return []
+    return [f"{len(missing)} SKU(s) sold but not in products.csv are left out of the plan: {_listed(missing)}. "
+            f"Add them to products.csv with their supplier, cost and price"]
+
+
+def _unknown_suppliers(inputs: "Inputs", default_lead_time_days: float) -> list[str]:
+    products = inputs.products
+    if products.empty:
+        return []
+    known = sorted(set(inputs.suppliers["supplier"].astype(str)))
+    unknown = products[~products["supplier"].astype(str).isin(known)]
+    warnings = []
+    for supplier, group in unknown.groupby("supplier", sort=True):
+        close = difflib.get_close_matches(str(supplier), known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        rows = _listed([f"{int(r)} ({s})" for r, s in zip(group["_row"], group["sku"])])
+        plural = "s" if len(group) > 1 else ""
+        warnings.append(f"products.csv, row{plural} {rows}, column 'supplier': {supplier!r} is not in suppliers.csv{hint}; "
+                        f"these products are planned with their own lead time where products.csv gives one, "
+                        f"else the shop default of {default_lead_time_days:g} days ([lead_time] default_days)")
+    return warnings
