@@ -546,3 +546,20 @@ def test_an_orders_lot_is_where_the_moq_leaves_the_position(moq, review_mean):
         excess.append(position)
     q = order_lot_sizes(np.array([moq]), np.array([1]), np.array([review_mean]))[0]
     assert (q - 1) / 2 == pytest.approx(np.mean(excess[100:]), abs=max(0.5, 0.12 * moq))
+
+
+def test_stockout_before_arrival_counts_the_gap_to_stock_already_on_order():
+    """10 units selling 2 a day are gone at the close of day 4 (the stockout date). An order placed today
+    lands on day 10, but a PO of 48 lands on day 8: the gap is 4 days, not 6, and the alert says which
+    stock ends it. Without the PO the order placed today ends it."""
+    products, inventory = _one_sku_shop(on_hand=10)
+    paths = SamplePaths(np.array(["ONE"], dtype=object), TODAY, np.full((1, P, H), 2, np.float32))
+    po = pd.DataFrame({"po_id": ["PO-7"], "sku": ["ONE"], "quantity": [48], "expected_arrival": [TODAY + pd.Timedelta(days=8)]})
+    positions = inventory_positions(inventory, po, TODAY, 90)
+    plan = make_plan(paths, positions, products, None, po, None, None, PlanSettings(), TODAY, inventory=inventory)
+    alert = plan.alerts[plan.alerts["kind"] == "stockout_before_arrival"].iloc[0]
+    assert alert["date"] == TODAY + pd.Timedelta(days=4)
+    assert "stock on order lands 2026-11-30 (~4 days without stock)" in alert["message"], alert["message"]
+    alone = _plan_one(paths, products, inventory).alerts
+    message = alone.loc[alone["kind"] == "stockout_before_arrival", "message"].iloc[0]
+    assert "an order placed today lands 2026-12-02 (~6 days without stock)" in message, message

@@ -34,6 +34,7 @@ class AlertInputs:
     baseline: np.ndarray  # campaign-free mean daily demand (calendar.baseline_daily)
     targets: np.ndarray  # promised service per SKU
     with_plan: np.ndarray  # (n, days) expected on hand with this plan
+    receipts: np.ndarray  # (n, days) receipts already on the way at the selling location (open POs, transit)
     fixed: np.ndarray  # transit + receiving days
     available: np.ndarray  # at the selling location today
     upstream_available: np.ndarray  # left upstream after today's transfers
@@ -50,15 +51,24 @@ def _alert(sku, location, kind: str, date, **fields) -> dict:
 
 
 def stockout_alerts(a: AlertInputs) -> list[dict]:
-    """SKUs that run out (without action) before an order placed today lands."""
+    """SKUs that run out (without action) before an order placed today lands. The gap ends when stock is
+    back: the order placed today, or a receipt already on the way (an open PO, stock in transit) if that
+    lands first (``back_from``: its day, else None)."""
     arrival_days = np.rint(a.terms["lead_time_days"].to_numpy() + a.fixed).astype(int)
     stockout = a.plan["stockout_date"]
     early = stockout.notna().to_numpy().copy()
     early[early] = (stockout[early] < a.today + pd.to_timedelta(arrival_days[early], unit="D")).to_numpy()
-    return [_alert(a.plan["sku"].iat[i], a.plan["location"].iat[i], "stockout_before_arrival", stockout.iloc[i],
-                   arrival=a.today + pd.Timedelta(days=int(arrival_days[i])),
-                   upstream_available=float(a.upstream_available[i]))
-            for i in np.flatnonzero(early)]
+    alerts = []
+    for i in np.flatnonzero(early):
+        out = int((stockout.iloc[i] - a.today).days)
+        later = np.flatnonzero(a.receipts[i, out + 1:] > 0)
+        receipt = out + 1 + int(later[0]) if later.size else None
+        back_from = receipt if receipt is not None and receipt < arrival_days[i] else None
+        alerts.append(_alert(a.plan["sku"].iat[i], a.plan["location"].iat[i], "stockout_before_arrival", stockout.iloc[i],
+                             arrival=a.today + pd.Timedelta(days=int(arrival_days[i])),
+                             receipt=None if back_from is None else a.today + pd.Timedelta(days=back_from),
+                             upstream_available=float(a.upstream_available[i])))
+    return alerts
 
 
 def _stock(a: AlertInputs) -> np.ndarray:

@@ -119,8 +119,8 @@ def make_plan(
     shipped_today = lines.transfers.loc[lines.transfers["ship_by"] == today].groupby("sku")["quantity"].sum()
     still_upstream = np.maximum(net.upstream_available - plan["sku"].map(shipped_today).fillna(0.0).to_numpy(), 0.0)
     alerts = lines.cut_alerts + plan_alerts(AlertInputs(
-        today, plan, terms, camp, demand, baseline, targets.target, projection.with_plan, lead.fixed,
-        net.selling_available, still_upstream, history, settings))
+        today, plan, terms, camp, demand, baseline, targets.target, projection.with_plan, projection.receipts,
+        lead.fixed, net.selling_available, still_upstream, history, settings))
     return Plan(plan=plan, orders=_orders_frame(lines, targets, lead, campaigns_of, settings, calibration),
                 transfers=_transfers_frame(lines, R, today), alerts=_alerts_frame(alerts), projected=projection.frame)
 

@@ -17,6 +17,7 @@ class Projection:
     frame: pd.DataFrame  # projected.csv: sku, location, date, expected_demand, receipts, on_hand_*
     no_action: np.ndarray  # (n, days)
     with_plan: np.ndarray  # (n, days)
+    receipts: np.ndarray  # (n, days) units already on the way (open POs, transit) landing at the selling location
 
 
 def receipt_matrix(skus: list[str], sku: np.ndarray, dates, quantity: np.ndarray, today: pd.Timestamp, days: int,
@@ -58,7 +59,7 @@ def project(today: pd.Timestamp, skus: list[str], terms: pd.DataFrame, daily_mea
         "receipts": receipts.reshape(-1), "on_hand_no_action": no_action.reshape(-1).round(1),
         "on_hand_with_plan": with_plan.reshape(-1).round(1),
     })
-    return Projection(frame, no_action, with_plan)
+    return Projection(frame, no_action, with_plan, receipts)
 
 
 def stockout_dates(no_action: np.ndarray, daily_mean: np.ndarray, today: pd.Timestamp) -> np.ndarray:

@@ -83,11 +83,24 @@ def alert_message(alert: dict) -> str:
     return _MESSAGES[alert["kind"]](alert)
 
 
+def day_words(days: int) -> str:
+    """Days as a message shows them.
+
+    >>> day_words(1), day_words(3)
+    ('1 day', '3 days')
+    """
+    return f"{days} day" if days == 1 else f"{days} days"
+
+
 def _stockout_before_arrival(a: dict) -> str:
+    if a["receipt"] is not None:  # stock already on order lands before an order placed today would
+        back, what, expedite = a["receipt"], "stock on order lands", "expedite the open order"
+    else:
+        back, what, expedite = a["arrival"], "an order placed today lands", "expedite the order"
     action = (f"transfer from own warehouse ({a['upstream_available']:.0f} there)" if a["upstream_available"] > 0
-              else "expedite the order or find stock elsewhere")
-    return (f"runs out around {a['date']:%Y-%m-%d}; an order placed today lands {a['arrival']:%Y-%m-%d} "
-            f"(~{(a['arrival'] - a['date']).days} days without stock): {action}")
+              else f"{expedite} or find stock elsewhere")
+    return (f"runs out around {a['date']:%Y-%m-%d}; {what} {back:%Y-%m-%d} "
+            f"(~{day_words((back - a['date']).days)} without stock): {action}")
 
 
 def _overstock(a: dict) -> str:
