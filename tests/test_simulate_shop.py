@@ -159,6 +159,7 @@ def test_unknown_policy_names_the_known_ones(replay):
         simulate_shop(replay, policies=("s/S",))
 
 
+@pytest.mark.slow  # 25 replays of the real plan: 200-450 s, beyond CI's budget (python -m pytest -m slow)
 def test_higher_service_target_never_lowers_the_planners_fill_rate(imported_shop, history):
     """A property of the planner on this shop's own demand, averaged over five replays (seeds) that
     draw each order's lead time differently: the replay's demand is 358 units on 5 SKUs, and one replay
