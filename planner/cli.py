@@ -139,8 +139,22 @@ def check_command(shop) -> None:
       restock check --shop demo-shop
     """
     inputs = shop.inputs()
+    history = shop.export_history()
+    added = history.added if history is not None else 0
     for table in ("products", "suppliers", "bundles", "inventory", "purchase_orders", "campaigns"):
-        click.echo(f"{table + '.csv':<22} {len(getattr(inputs, table)):>6} rows  ok")
+        rows = len(getattr(inputs, table)) - (added if table == "campaigns" else 0)
+        click.echo(f"{table + '.csv':<22} {rows:>6} rows  ok")
+    if history is not None:
+        click.echo(f"{'exports/':<22} {len(history.files):>6} files: {len(history.derived)} campaigns, {added} added "
+                   f"to the calendar, {len(history.derived) - added} already in campaigns.csv")
+        for row in history.disagreements.head(20).itertuples(index=False):
+            click.echo(f"  {row.campaign_id}: {row.field} is {row.calendar} in campaigns.csv, {row.export} in the exports "
+                       f"({row.export_campaigns}); campaigns.csv wins")
+        if len(history.disagreements) > 20:
+            click.echo(f"  ... and {len(history.disagreements) - 20} more disagreements")
+        if len(history.unmatched):
+            click.echo(f"  {len(history.unmatched)} export rows name products no SKU is known for "
+                       f"(map them in exports/product_ids.csv: product_id,sku)")
 
 
 def _out_folder(shop, out: Path | None) -> Path:
