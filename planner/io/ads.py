@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner.errors import InputError
-from planner.io.analytics import find_header_row, parse_amount, typed
+from planner.io.analytics import find_header_row, parse_amount, parse_count, typed
 from planner.io.table import DAY_FIRST, Column, DateStyle, OnBadRows, Parsed, Problems, Schema, header_key, parse_frame, read_raw
 
 ADS = Schema("TikTok ads report", (
@@ -64,7 +64,7 @@ def read_ads(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = DAY
     problems = Problems(name)
     typed(rows, headers, [ADS.column(c) for c in ("spend", "gross_revenue", "roi")], problems, parse_amount,
           "is not an amount like 1,249.00 or Rp1.249.000")
-    typed(rows, headers, [ADS.column(c) for c in ("impressions", "clicks", "orders")], problems, parse_amount,
+    typed(rows, headers, [ADS.column(c) for c in ("impressions", "clicks", "orders")], problems, parse_count,
           "is not a whole number >= 0", whole=True)
     spend_empty = pd.Series((rows["spend"].isna()).to_numpy(), index=rows["_row"].to_numpy())
     problems.add(spend_empty, next((h for h in headers if header_key(h) in {header_key(x) for x in ADS.column("spend").file_names}), "Cost"),

@@ -53,12 +53,13 @@ def no_data(cells: pd.Series) -> pd.Series:
     return cells.fillna("").astype(str).str.strip().str.casefold().isin(NO_DATA)
 
 
-def parse_amount(cells: pd.Series) -> pd.Series:
+def parse_amount(cells: pd.Series, counts: bool = False) -> pd.Series:
     """Amounts and counts as markets write them -> float (NaN where unreadable or no data).
 
     The separators are decided once per column: a column with any ``1.234.567`` or ``12,5`` cell
     groups thousands with dots (Indonesia, Vietnam); otherwise commas group thousands (Thailand, US)
-    and ``1.234`` is one point two three four.
+    and ``1.234`` is one point two three four -- unless the column holds ``counts``, which have no
+    fractions, so that ``2.500`` viewers are two thousand five hundred.
     """
     text = cells.fillna("").astype(str).str.replace(_CURRENCY, "", regex=True).str.strip()
     text = text.where(~no_data(cells), "")
@@ -67,7 +68,8 @@ def parse_amount(cells: pd.Series) -> pd.Series:
     has_suffix = suffix.isin(list(_SUFFIX)) & text.str[:-1].str.match(r"^-?[\d.,]+$")
     scale[has_suffix] = suffix[has_suffix].map(_SUFFIX)
     text = text.where(~has_suffix, text.str[:-1])
-    dots_group = (text.str.match(_GROUPED_DOTS.pattern) & text.str.count(r"\.").gt(1)) | text.str.match(_DECIMAL_COMMA.pattern)
+    grouped = text.str.match(_GROUPED_DOTS.pattern) & (text.str.count(r"\.").gt(1) | counts)
+    dots_group = grouped | text.str.match(_DECIMAL_COMMA.pattern)
     if dots_group.any() and not text.str.match(_GROUPED_COMMAS.pattern).any():
         text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     else:
@@ -108,6 +110,11 @@ def _duration_minutes(text: str) -> float:
 def parse_duration(cells: pd.Series) -> pd.Series:
     """``2h 15min``, ``1 jam 30 menit``, ``1 giờ 5 phút``, ``02:15:00``, ``135`` -> minutes (float)."""
     return cells.fillna("").astype(str).map(_duration_minutes).astype(float)
+
+
+def parse_count(cells: pd.Series) -> pd.Series:
+    """Counts (orders, views, viewers): :func:`parse_amount` knowing there are no fractions."""
+    return parse_amount(cells, counts=True)
 
 
 def typed(frame: pd.DataFrame, headers: list[str], columns: Iterable[Column], problems: Problems,

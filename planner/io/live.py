@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.io.analytics import file_label, find_header_row, no_data, parse_amount, parse_duration, typed
+from planner.io.analytics import file_label, find_header_row, no_data, parse_amount, parse_count, parse_duration, typed
 from planner.io.table import (
     DAY_FIRST, Column, DateStyle, OnBadRows, Problems, Schema, header_key, parse_frame, read_raw,
 )
@@ -100,7 +100,7 @@ def read_live(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = DA
     amounts = [LIVE.column(c) for c in ("gmv",)]
     counts = [LIVE.column(c) for c in ("sku_orders", "items_sold", "views", "viewers")]
     typed(rows, headers, amounts, problems, parse_amount, "is not an amount like 1,249.00 or Rp1.249.000")
-    typed(rows, headers, counts, problems, parse_amount, "is not a whole number >= 0", whole=True)
+    typed(rows, headers, counts, problems, parse_count, "is not a whole number >= 0", whole=True)
 
     at = rows["_row"].to_numpy()
     minutes = parse_duration(rows["duration"]) if rows["duration"].notna().any() else pd.Series(np.nan, index=rows.index)
