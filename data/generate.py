@@ -56,6 +56,7 @@ import io
 import re
 import sys
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -1211,6 +1212,104 @@ def write_generic(shop: ShopData, path, chunk_skus: int = 5_000) -> Path:
             }, schema=schema)
             writer.write_table(table)
     return path
+
+
+def product_id_of(sku: str) -> str:
+    """A stable TikTok-like Product ID for a SKU (the platform's IDs are not Seller SKUs)."""
+    return f"17{zlib.crc32(sku.encode()) % 10**16:016d}"
+
+
+def write_campaign_exports(campaigns: pd.DataFrame, end: date, out_dir, seed: int = 7) -> list[Path]:
+    """Write what TikTok Shop would give the seller for the past LIVE and ad campaigns of ``campaigns``
+    (campaigns.csv as generate_shop makes it) into ``out_dir``, as planner.io.live / planner.io.ads read
+    them:
+
+    * ``live_sessions.csv``: LIVE Performance download, a title and a date range above the header, own
+      (linked) and affiliate accounts, durations like ``2h 15min``, viewers within 15 % of the calendar's;
+    * ``live_products.xlsx``: the per-product LIVE download, products by Product ID;
+    * ``ads_daily.csv``: an Ads Manager custom report by day (spend within 10 % of the daily budget),
+      ending with its ``Total`` row;
+    * ``gmv_max_products.csv``: the GMV Max product report over the whole period (cost, orders (SKU),
+      gross revenue, ROI) that says which products each ad campaign promotes;
+    * ``product_ids.csv``: Product ID -> Seller SKU.
+    """
+    rng = np.random.default_rng(seed)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    frame = campaigns.copy()
+    frame["start"] = pd.to_datetime(frame["start"])
+    frame["end"] = pd.to_datetime(frame["end"])
+    past = frame[(frame["start"].dt.date <= end) & ~frame["skus"].astype(str).str.contains(":|^all$", regex=True)]
+    lives = past[past["type"].isin(["livestream_own", "livestream_creator"])]
+    sessions, products, skus_seen = [], [], set()
+    for k, row in enumerate(lives.itertuples(index=False)):
+        live_id = f"7{3000000000 + k * 7919}"
+        minutes = int((row.end - row.start).total_seconds() // 60)
+        viewers = int(float(row.expected_viewers) * rng.uniform(0.85, 1.15)) if pd.notna(row.expected_viewers) else 0
+        skus = str(row.skus).split(";")
+        orders = rng.integers(5, 60, size=len(skus))
+        gmv = orders * rng.integers(150, 600, size=len(skus))
+        sessions.append({
+            "LIVE ID": live_id, "LIVE title": f"LIVE {row.start:%d %b}", "Creator name": row.creator,
+            "Account type": "Linked account" if row.type == "livestream_own" else "Affiliate",
+            "LIVE start time": f"{row.start:%Y-%m-%d %H:%M}", "Duration": f"{minutes // 60}h {minutes % 60}min",
+            "GMV": f"฿{gmv.sum():,.2f}", "SKU orders": int(orders.sum()), "Items sold": int(orders.sum() * 1.1),
+            "Views": int(viewers * rng.uniform(1.5, 2.5)), "Viewers": viewers, "Product CTR": f"{rng.uniform(1, 9):.1f}%",
+        })
+        for sku, n, value in zip(skus, orders, gmv):
+            skus_seen.add(sku)
+            products.append({"LIVE ID": live_id, "LIVE start time": f"{row.start:%Y-%m-%d %H:%M}",
+                             "Creator name": row.creator, "Product ID": product_id_of(sku),
+                             "Product name": f"Product {sku}", "Creator LIVE-attributed GMV": float(value),
+                             "LIVE-attributed orders": int(n), "LIVE-attributed items sold": int(n)})
+    first = past["start"].min() if len(past) else pd.Timestamp(end)
+    preamble = ["LIVE performance", f"Date range: {first:%Y-%m-%d} ~ {end:%Y-%m-%d}"]
+    session_frame = pd.DataFrame(sessions, columns=["LIVE ID", "LIVE title", "Creator name", "Account type",
+                                                    "LIVE start time", "Duration", "GMV", "SKU orders", "Items sold",
+                                                    "Views", "Viewers", "Product CTR"])
+    path = out / "live_sessions.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        handle.write("\n".join(preamble) + "\n")
+        session_frame.to_csv(handle, index=False, lineterminator="\n")
+    written = [path]
+    product_frame = pd.DataFrame(products, columns=["LIVE ID", "LIVE start time", "Creator name", "Product ID",
+                                                    "Product name", "Creator LIVE-attributed GMV",
+                                                    "LIVE-attributed orders", "LIVE-attributed items sold"])
+    _write_xlsx(product_frame, out / "live_products.xlsx", None)
+    written.append(out / "live_products.xlsx")
+
+    ads = past[past["type"] == "ad"]
+    daily, period = [], []
+    for k, row in enumerate(ads.itertuples(index=False)):
+        campaign_id = f"18{400000 + k * 37}"
+        days = pd.date_range(row.start.normalize(), min(row.end.normalize(), pd.Timestamp(end)), freq="D")
+        spend = float(row.daily_budget) * rng.uniform(0.9, 1.1, size=len(days))
+        for day, cost in zip(days, spend):
+            daily.append({"Campaign name": row.campaign_id, "Campaign ID": campaign_id, "By Day": f"{day:%Y-%m-%d}",
+                          "Cost": f"{cost:,.2f}", "Impressions": int(cost * rng.uniform(30, 60)),
+                          "Clicks": int(cost * rng.uniform(0.5, 1.5)), "Currency": "THB"})
+        skus = str(row.skus).split(";")
+        for sku, part in zip(skus, rng.dirichlet(np.ones(len(skus))) * spend.sum()):
+            skus_seen.add(sku)
+            orders = int(part / rng.uniform(40, 90))
+            revenue = orders * float(rng.uniform(150, 600))
+            period.append({"Campaign name": row.campaign_id, "Campaign ID": campaign_id,
+                           "Product ID": product_id_of(sku), "Cost": round(float(part), 2), "Orders (SKU)": orders,
+                           "Gross revenue": round(revenue, 2), "ROI": round(revenue / part, 2) if part else 0})
+    daily_frame = pd.DataFrame(daily, columns=["Campaign name", "Campaign ID", "By Day", "Cost", "Impressions",
+                                               "Clicks", "Currency"])
+    total = {"Campaign name": f"Total of {len(ads)} campaigns", "Campaign ID": "", "By Day": "",
+             "Cost": f"{sum(float(c.replace(',', '')) for c in daily_frame['Cost']):,.2f}",
+             "Impressions": int(daily_frame["Impressions"].sum()), "Clicks": int(daily_frame["Clicks"].sum()),
+             "Currency": "THB"}
+    daily_frame = pd.concat([daily_frame, pd.DataFrame([total])], ignore_index=True)
+    _csv(daily_frame, out / "ads_daily.csv")
+    _csv(pd.DataFrame(period, columns=["Campaign name", "Campaign ID", "Product ID", "Cost", "Orders (SKU)",
+                                       "Gross revenue", "ROI"]), out / "gmv_max_products.csv")
+    _csv(pd.DataFrame({"product_id": [product_id_of(s) for s in sorted(skus_seen)], "sku": sorted(skus_seen)}),
+         out / "product_ids.csv")
+    written += [out / "ads_daily.csv", out / "gmv_max_products.csv", out / "product_ids.csv"]
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:

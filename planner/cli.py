@@ -145,8 +145,22 @@ def check_command(shop) -> None:
 
     pipeline.known_model(shop.config.planning.model, "shop.toml 'planning.model'")
     inputs = shop.inputs()
+    exports = shop.export_history()
+    added = exports.added if exports is not None else 0
     for table in ("products", "suppliers", "bundles", "inventory", "purchase_orders", "campaigns"):
-        click.echo(f"{table + '.csv':<22} {len(getattr(inputs, table)):>6} rows  ok")
+        rows = len(getattr(inputs, table)) - (added if table == "campaigns" else 0)
+        click.echo(f"{table + '.csv':<22} {rows:>6} rows  ok")
+    if exports is not None:
+        click.echo(f"{'exports/':<22} {len(exports.files):>6} files: {len(exports.derived)} campaigns, {added} added "
+                   f"to the calendar, {len(exports.derived) - added} already in campaigns.csv")
+        for row in exports.disagreements.head(20).itertuples(index=False):
+            click.echo(f"  {row.campaign_id}: {row.field} is {row.calendar} in campaigns.csv, {row.export} in the exports "
+                       f"({row.export_campaigns}); campaigns.csv wins")
+        if len(exports.disagreements) > 20:
+            click.echo(f"  ... and {len(exports.disagreements) - 20} more disagreements")
+        if len(exports.unmatched):
+            click.echo(f"  {len(exports.unmatched)} export rows name products no SKU is known for "
+                       f"(map them in exports/product_ids.csv: product_id,sku)")
     history = pipeline.load_history(shop) if shop.store_path.exists() else None
     if history is not None or inputs.snapshot_date is not None:
         today = pipeline.plan_today(inputs, history) if history is not None else inputs.snapshot_date

@@ -53,8 +53,27 @@ class Shop:
     def rejects(self) -> Path:
         return self.root / "rejects"
 
+    @property
+    def exports(self) -> Path:
+        """Optional folder of LIVE and ads exports the campaign history is built from."""
+        return self.root / "exports"
+
+    def export_history(self, tables: dict | None = None):
+        """campaigns.csv merged with the campaigns the exports/ folder shows (planner.io.campaign_history);
+        None when the shop has no exports."""
+        from planner.io.campaign_history import export_files, read_export_history
+
+        if not export_files(self.exports):
+            return None
+        tables = tables or {t: read_input(self.path(t), t, self.config.dates) for t in ("campaigns", "products")}
+        return read_export_history(self.exports, tables["campaigns"], tables["products"], self.config.dates)
+
     def inputs(self) -> Inputs:
-        return Inputs(**{table: read_input(self.path(table), table, self.config.dates) for table in TABLES})
+        tables = {table: read_input(self.path(table), table, self.config.dates) for table in TABLES}
+        history = self.export_history(tables)
+        if history is not None:  # the hand calendar wins where both speak
+            tables["campaigns"] = history.campaigns
+        return Inputs(**tables)
 
 
 def init_shop(root: Path | str, sample: bool = False) -> Shop:

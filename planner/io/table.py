@@ -82,11 +82,14 @@ def header_key(name: object) -> str:
 EMPTY_FILE = "is empty (0 bytes): expected a header row and rows under it; export or save the file again"
 
 
-def read_raw(path: Path, wanted: Iterable[str], display_name: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+def read_raw(path: Path, wanted: Iterable[str], display_name: str | None = None,
+             header_row: int = 1) -> tuple[pd.DataFrame, list[str]]:
     """Read the wanted columns of a CSV, XLSX or Parquet file as text.
 
     Returns the frame (columns keyed by ``header_key``, every cell a str, '' when empty; index = the
     row as a spreadsheet shows it) and the file's full list of header names (for error messages).
+    ``header_row`` is the spreadsheet row of the header (analytics exports put a title and a date
+    range above it); the rows above it are skipped.
     """
     path = Path(path)
     name = display_name or path.name
@@ -98,11 +101,11 @@ def read_raw(path: Path, wanted: Iterable[str], display_name: str | None = None)
         raise InputError(name, EMPTY_FILE)
     try:
         if suffix in (".xlsx", ".xlsm"):
-            frame, headers = _read_xlsx(path, wanted_keys)
+            frame, headers = _read_xlsx(path, wanted_keys, header_row)
         elif suffix == ".parquet":
             frame, headers = _read_parquet(path, wanted_keys)
         else:
-            frame, headers = _read_csv(path, wanted_keys)
+            frame, headers = _read_csv(path, wanted_keys, header_row)
     except InputError:
         raise
     except UnicodeDecodeError as exc:
@@ -138,15 +141,35 @@ def read_headers(path: Path) -> list[str]:
         raise InputError(path.name, f"cannot be read as {suffix.lstrip('.') or 'CSV'}: {exc}") from exc
 
 
-def _read_csv(path: Path, wanted: set[str]) -> tuple[pd.DataFrame, list[str]]:
-    headers = list(pd.read_csv(path, nrows=0, encoding="utf-8-sig", dtype=str).columns)
+def read_top_rows(path: Path, rows: int = 10) -> list[list[str]]:
+    """The first ``rows`` rows of a CSV or XLSX file as text, to find a header that is not on row 1."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path.name, "file not found")
+    try:
+        if path.suffix.casefold() in (".xlsx", ".xlsm"):
+            return [[_cell_text(v) for v in row] for row in _xlsx_rows(path, max_rows=rows)]
+        import csv
+        import itertools
+
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            return [list(row) for row in itertools.islice(csv.reader(handle), rows)]
+    except UnicodeDecodeError as exc:
+        raise InputError(path.name, f"is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as CSV UTF-8") from None
+    except Exception as exc:
+        raise InputError(path.name, f"cannot be read as {path.suffix.lstrip('.') or 'CSV'}: {exc}") from exc
+
+
+def _read_csv(path: Path, wanted: set[str], header_row: int = 1) -> tuple[pd.DataFrame, list[str]]:
+    skip = header_row - 1
+    headers = list(pd.read_csv(path, nrows=0, encoding="utf-8-sig", dtype=str, skiprows=skip).columns)
     keep = [h for h in headers if header_key(h) in wanted]
     frame = pd.read_csv(
         path, encoding="utf-8-sig", dtype=str, keep_default_na=False, na_filter=False,
-        usecols=keep, skip_blank_lines=True,
+        usecols=keep, skip_blank_lines=True, skiprows=skip,
     )
     frame.columns = [header_key(c) for c in frame.columns]
-    frame.index = np.arange(2, len(frame) + 2)
+    frame.index = np.arange(header_row + 1, len(frame) + header_row + 1)
     return _drop_blank_rows(frame), [str(h) for h in headers]
 
 
@@ -186,13 +209,13 @@ def _xlsx_rows(path: Path, max_rows: int | None = None) -> list[list]:
     return sheet.to_python(skip_empty_area=False, nrows=max_rows) if max_rows else sheet.to_python(skip_empty_area=False)
 
 
-def _read_xlsx(path: Path, wanted: set[str]) -> tuple[pd.DataFrame, list[str]]:
-    rows = _xlsx_rows(path)
+def _read_xlsx(path: Path, wanted: set[str], header_row: int = 1) -> tuple[pd.DataFrame, list[str]]:
+    rows = _xlsx_rows(path)[header_row - 1:]
     headers = [_cell_text(h) for h in rows[0]] if rows else []
     keep = [i for i, h in enumerate(headers) if header_key(h) in wanted]
     data: dict[str, list[str]] = {header_key(headers[i]): [] for i in keep}
     index = []
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in enumerate(rows[1:], start=header_row + 1):
         if all(v in (None, "") for v in row):
             continue
         index.append(number)

@@ -1,0 +1,305 @@
+"""The campaign history built from the files TikTok Shop gives a seller, merged with the hand calendar.
+
+No seller keeps two years of campaigns.csv by hand. The shop folder's optional ``exports/`` holds what
+the platform does give: LIVE session downloads (planner.io.live) and ads reports (planner.io.ads). From
+them:
+
+* every LIVE session becomes a ``livestream_own`` or ``livestream_creator`` campaign with its real start
+  and end, ``expected_viewers`` = its viewers and the SKUs of its per-product table;
+* ad spend by day becomes ``ad`` campaigns, one per campaign and product over each run of consecutive
+  spend days, ``daily_budget`` = the run's mean spend per day. A daily report without products takes its
+  campaign's products (and their shares of spend) from a GMV Max product report of the same campaign.
+
+campaigns.csv wins where both speak: an export campaign of the same type that overlaps a hand campaign in
+time and shares a SKU with it is left out, and where the two disagree (times, SKUs, viewers, budget) the
+difference is listed for ``restock check``. A TikTok Product ID is not a Seller SKU: products are matched
+to SKUs directly when they are SKUs, else through ``exports/product_ids.csv`` (product_id, sku).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from planner.errors import InputError
+from planner.io import ads as ads_io
+from planner.io import live as live_io
+from planner.io.table import DAY_FIRST, Column, DateStyle, Schema, header_key, parse_table, read_top_rows
+
+EXPORTS_FOLDER = "exports"
+PRODUCT_IDS_FILE = "product_ids.csv"
+PRODUCT_IDS = Schema("product_ids", (Column("product_id"), Column("sku")))
+
+DISAGREEMENT_COLUMNS = ("campaign_id", "type", "field", "calendar", "export", "export_campaigns")
+UNMATCHED_COLUMNS = ("file", "row", "product", "problem")
+_TOLERANCE = {"livestream_own": pd.Timedelta(minutes=30), "livestream_creator": pd.Timedelta(minutes=30),
+              "ad": pd.Timedelta(days=1)}
+_RELATIVE = 0.25  # viewers or budget more than 25 % apart disagree
+
+
+@dataclass
+class ExportHistory:
+    """``campaigns``: the hand calendar plus the export campaigns it does not already speak for (the
+    columns of campaigns.csv); ``derived``: every export campaign; ``disagreements``: where an export
+    campaign and an overlapping hand campaign differ; ``unmatched``: products no SKU is known for."""
+
+    campaigns: pd.DataFrame
+    derived: pd.DataFrame
+    disagreements: pd.DataFrame
+    unmatched: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(UNMATCHED_COLUMNS)))
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def added(self) -> int:
+        """Export campaigns the hand calendar does not speak for (added to it)."""
+        return int(self.campaigns["campaign_id"].astype(str).isin(self.derived["campaign_id"].astype(str)).sum()) \
+            if len(self.derived) else 0
+
+
+# ------------------------------------------------------------------------------------------ SKUs
+
+
+def sku_matcher(known: Iterable[str], product_ids: pd.DataFrame | None = None) -> Callable[[str], list[str]]:
+    """product (Seller SKU, SKU ID or Product ID) -> the shop's SKUs it stands for ([] when unknown)."""
+    known = set(map(str, known))
+    mapping: dict[str, list[str]] = {}
+    if product_ids is not None and len(product_ids):
+        for product, sku in zip(product_ids["product_id"].astype(str), product_ids["sku"].astype(str)):
+            mapping.setdefault(product, []).append(sku)
+
+    def match(product: str) -> list[str]:
+        product = str(product).strip()
+        if product in known:
+            return [product]
+        return [s for s in mapping.get(product, []) if s in known or not known]
+
+    return match
+
+
+# ------------------------------------------------------------------------------------- campaigns
+
+CAMPAIGN_FIELDS = ("campaign_id", "type", "start", "end", "skus", "creator", "expected_viewers", "daily_budget",
+                   "discount_pct", "reserved_units", "location", "_row")
+
+
+def _campaign_frame(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(CAMPAIGN_FIELDS))
+    for column in ("start", "end"):
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+    for column in ("expected_viewers", "daily_budget", "discount_pct", "reserved_units"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    frame["reserved_units"] = frame["reserved_units"].fillna(0.0)
+    return frame
+
+
+def live_campaigns(live: live_io.LiveExport, match: Callable[[str], list[str]],
+                   own_accounts: Iterable[str] = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One campaign per LIVE session with at least one featured SKU known to the shop; and the products
+    (or sessions without a product table) that could not be matched.
+
+    A session is ``livestream_own`` when its account type says linked / official, or, without that
+    column, when its account is one the hand calendar runs its own LIVEs from (``own_accounts``)."""
+    own = {str(a).strip().casefold() for a in own_accounts if isinstance(a, str) and a.strip()}
+    featured: dict[str, list[str]] = {}
+    unmatched = []
+    for row in live.products.itertuples(index=False):
+        skus = match(row.product)
+        if not skus:
+            unmatched.append((row.file, int(row.source_row), row.product, "no SKU of the shop is this product"))
+        for sku in skus:
+            featured.setdefault(row.session_key, [])
+            if sku not in featured[row.session_key]:
+                featured[row.session_key].append(sku)
+    rows = []
+    for session in live.sessions.itertuples(index=False):
+        skus = featured.get(session.session_key)
+        if pd.isna(session.end):
+            unmatched.append((session.file, int(session.source_row), "",
+                              "no end or duration known for this LIVE (its LIVE sessions download says)"))
+            continue
+        if not skus:
+            unmatched.append((session.file, int(session.source_row), "",
+                              "no featured SKU known for this LIVE (a per-product LIVE download names them)"))
+            continue
+        kind = session.account_type
+        if kind is None or (isinstance(kind, float) and np.isnan(kind)):
+            kind = "own" if str(session.account or "").strip().casefold() in own else "creator"
+        name = session.live_id if isinstance(session.live_id, str) and session.live_id else \
+            f"{session.account or 'LIVE'}-{session.start:%Y-%m-%d-%H%M}"
+        rows.append({
+            "campaign_id": f"TT-LIVE-{name}", "type": f"livestream_{kind}", "start": session.start, "end": session.end,
+            "skus": ";".join(skus), "creator": session.account, "expected_viewers": session.viewers,
+            "daily_budget": np.nan, "discount_pct": np.nan, "reserved_units": 0, "location": None,
+            "_row": int(session.source_row),
+        })
+    return _campaign_frame(rows), pd.DataFrame(unmatched, columns=list(UNMATCHED_COLUMNS))
+
+
+def ad_campaigns(ads: pd.DataFrame, match: Callable[[str], list[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``ad`` campaigns from daily spend: one per campaign and SKU over each run of consecutive spend
+    days, ``daily_budget`` = the run's mean spend per day. Orders and revenue are not used."""
+    unmatched = []
+    daily = ads[ads["date"].notna() & (ads["spend"] > 0)]
+    period = ads[ads["date"].isna() & (ads["product"] != "")]
+    shares: dict[str, list[tuple[str, float]]] = {}  # campaign -> (sku, share of its spend)
+    for campaign, part in period.groupby("campaign", sort=False):
+        per_sku: dict[str, float] = {}
+        for row in part.itertuples(index=False):
+            skus = match(row.product)
+            if not skus:
+                unmatched.append((row.file, int(row.source_row), row.product, "no SKU of the shop is this product"))
+            for sku in skus:
+                per_sku[sku] = per_sku.get(sku, 0.0) + (row.spend if row.spend > 0 else 0.0) / len(skus)
+        total = sum(per_sku.values())
+        shares[campaign] = [(s, v / total if total > 0 else 1 / len(per_sku)) for s, v in per_sku.items()]
+    spend_rows = []
+    for row in daily.itertuples(index=False):
+        if row.product:
+            skus = match(row.product)
+            split = [(s, 1 / len(skus)) for s in skus]
+            problem = "no SKU of the shop is this product"
+        else:
+            split = shares.get(row.campaign, [])
+            problem = "no product known for this campaign (a GMV Max product report of it names them)"
+        if not split:
+            unmatched.append((row.file, int(row.source_row), row.product, problem))
+        for sku, share in split:
+            spend_rows.append((row.campaign, sku, row.date, row.spend * share, int(row.source_row)))
+    spend = pd.DataFrame(spend_rows, columns=["campaign", "sku", "date", "spend", "source_row"])
+    spend = spend.groupby(["campaign", "sku", "date"], as_index=False).agg(spend=("spend", "sum"), source_row=("source_row", "min"))
+    rows = []
+    for (campaign, sku), part in spend.sort_values("date").groupby(["campaign", "sku"], sort=True):
+        run = (part["date"].diff().dt.days != 1).cumsum()
+        for _, days in part.groupby(run):
+            first, last = days["date"].min(), days["date"].max()
+            rows.append({
+                "campaign_id": f"TT-AD-{campaign}-{sku}-{first:%Y%m%d}", "type": "ad", "start": first,
+                "end": last + pd.Timedelta(hours=23, minutes=59), "skus": sku, "creator": None,
+                "expected_viewers": np.nan, "daily_budget": round(float(days["spend"].sum()) / len(days), 2),
+                "discount_pct": np.nan, "reserved_units": 0, "location": None, "_row": int(days["source_row"].min()),
+            })
+    return _campaign_frame(rows), pd.DataFrame(unmatched, columns=list(UNMATCHED_COLUMNS))
+
+
+# ---------------------------------------------------------------------------------------- merging
+
+
+def _hand_skus(spec: object, products: pd.DataFrame) -> set[str]:
+    text = str(spec).strip()
+    if text.casefold() == "all":
+        return set(products["sku"].astype(str))
+    if text.casefold().startswith("category:"):
+        category = text.split(":", 1)[1].strip()
+        return set(products.loc[products["category"] == category, "sku"].astype(str))
+    return {s.strip() for s in text.split(";") if s.strip()}
+
+
+def _differs(a: object, b: object) -> bool:
+    if pd.isna(a) or pd.isna(b):
+        return False
+    return abs(float(a) - float(b)) > _RELATIVE * max(abs(float(a)), abs(float(b)))
+
+
+def merge_calendar(hand: pd.DataFrame, derived: pd.DataFrame, products: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The hand calendar plus the export campaigns it does not speak for, and the disagreements.
+
+    An export campaign is left out when a hand campaign of the same type overlaps it in time and shares
+    a SKU with it. Per hand campaign, what its overlapping export campaigns say together (their first
+    start, last end, SKUs, largest viewers, summed daily budgets) is compared with what it says."""
+    hand_skus = [_hand_skus(s, products) for s in hand["skus"]]
+    covered = np.zeros(len(derived), dtype=bool)
+    disagreements = []
+    derived_skus = [set(str(s).split(";")) for s in derived["skus"]]
+    for h, campaign in enumerate(hand.itertuples(index=False)):
+        hits = [d for d, row in enumerate(derived.itertuples(index=False))
+                if row.type == campaign.type and row.start < campaign.end and campaign.start < row.end
+                and derived_skus[d] & hand_skus[h]]
+        if not hits:
+            continue
+        covered[hits] = True
+        part = derived.iloc[hits]
+        said = set().union(*(derived_skus[d] for d in hits))
+        ids = ";".join(part["campaign_id"])
+        tolerance = _TOLERANCE.get(campaign.type, pd.Timedelta(hours=1))
+
+        def note(field_name: str, calendar: object, export: object) -> None:
+            disagreements.append((campaign.campaign_id, campaign.type, field_name, str(calendar), str(export), ids))
+
+        if abs(part["start"].min() - campaign.start) > tolerance:
+            note("start", f"{campaign.start:%Y-%m-%d %H:%M}", f"{part['start'].min():%Y-%m-%d %H:%M}")
+        if abs(part["end"].max() - campaign.end) > tolerance:
+            note("end", f"{campaign.end:%Y-%m-%d %H:%M}", f"{part['end'].max():%Y-%m-%d %H:%M}")
+        explicit = not str(campaign.skus).strip().casefold().startswith(("all", "category:"))
+        if said - hand_skus[h] or (explicit and hand_skus[h] - said):
+            note("skus", campaign.skus, ";".join(sorted(said)))
+        if _differs(campaign.expected_viewers, part["expected_viewers"].max()):
+            note("expected_viewers", f"{campaign.expected_viewers:g}", f"{part['expected_viewers'].max():g}")
+        if _differs(campaign.daily_budget, part["daily_budget"].sum(min_count=1)):
+            note("daily_budget", f"{campaign.daily_budget:g}", f"{part['daily_budget'].sum():g}")
+    kept = derived[~covered]
+    taken = set(hand["campaign_id"].astype(str))
+    kept = kept.assign(campaign_id=[_unique_id(c, taken) for c in kept["campaign_id"]])
+    merged = pd.concat([hand, kept], ignore_index=True) if len(kept) else hand
+    return merged, pd.DataFrame(disagreements, columns=list(DISAGREEMENT_COLUMNS))
+
+
+def _unique_id(campaign_id: str, taken: set[str]) -> str:
+    candidate, n = campaign_id, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{campaign_id}-{n}"
+    taken.add(candidate)
+    return candidate
+
+
+# ------------------------------------------------------------------------------------ the folder
+
+
+def export_kind(path: Path) -> str | None:
+    """'live' or 'ads' from the file's header (found in its first rows), None when neither."""
+    keys = {header_key(cell) for row in read_top_rows(path, 10) for cell in row}
+    if keys & {header_key(h) for h in live_io.LIVE.column("start").file_names}:
+        return "live"
+    if keys & {header_key(h) for h in ads_io.ADS.column("spend").file_names}:
+        return "ads"
+    return None
+
+
+def export_files(folder: Path) -> list[Path]:
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.casefold() in (".csv", ".xlsx", ".xlsm")
+                  and p.name != PRODUCT_IDS_FILE and not p.name.startswith(("~$", ".")))
+
+
+def read_export_history(folder: Path, hand: pd.DataFrame, products: pd.DataFrame,
+                        dates: DateStyle = DAY_FIRST) -> ExportHistory:
+    """Read every LIVE and ads export in ``folder`` (a bad row fails, naming file, row and column) and
+    merge the campaigns they show with the hand calendar ``hand`` (campaigns.csv as read)."""
+    folder = Path(folder)
+    lives, ads = [], []
+    files = export_files(folder)
+    for path in files:
+        kind = export_kind(path)
+        if kind == "live":
+            lives.append(live_io.read_live(path, "fail", dates))
+        elif kind == "ads":
+            ads.append(ads_io.read_ads(path, "fail", dates).frame)
+        else:
+            raise InputError(path.name, "is not a LIVE export (LIVE start time, Duration, Viewers, ...) or an ads "
+                             f"report (Campaign name, Cost, ...); found {read_top_rows(path, 1)[0] if read_top_rows(path, 1) else []}")
+    mapping = folder / PRODUCT_IDS_FILE
+    product_ids = parse_table(mapping, PRODUCT_IDS, "fail").frame if mapping.is_file() else None
+    match = sku_matcher(products["sku"].astype(str), product_ids)
+    own = hand.loc[hand["type"] == "livestream_own", "creator"].dropna().astype(str) if len(hand) else []
+    live_rows, live_unmatched = live_campaigns(live_io.combine(lives), match, own)
+    ad_rows, ad_unmatched = ad_campaigns(ads_io.combine(ads), match)
+    derived = pd.concat([f for f in (live_rows, ad_rows) if len(f)] or [live_rows], ignore_index=True)
+    merged, disagreements = merge_calendar(hand, derived, products)
+    unmatched = pd.concat([live_unmatched, ad_unmatched], ignore_index=True)
+    return ExportHistory(merged, derived, disagreements, unmatched, [p.name for p in files])
