@@ -229,8 +229,7 @@ def backtest_command(shop, models: str, horizon: int | None, cutoffs: int, out: 
         raise click.UsageError(f"--out {out} is inside the shop's runs folder, whose backtests the next run plans "
                                f"with; choose another folder")
     inputs = shop.inputs()
-    result = pipeline.run_backtest(shop, inputs, names, horizon=horizon, n_cutoffs=cutoffs)
-    calibration = pipeline.backtest_calibration(inputs, result, pipeline.plan_settings(shop.config))
+    result, calibration = pipeline.backtest_job(shop, inputs, names, horizon=horizon, n_cutoffs=cutoffs)
     files = pipeline.write_backtest(result, out, calibration)
     table = result.metrics
     click.echo(f"Backtest over {len(result.cutoffs)} origin(s): " + ", ".join(f"{c:%Y-%m-%d}" for c in result.cutoffs))
@@ -344,9 +343,7 @@ def report_command(shop, out: Path | None, scenario_files: tuple[Path, ...]) -> 
       restock report --shop demo-shop --out report.pdf
     """
     from planner import pipeline
-    from planner.report.document import build_report
     from planner.scenarios import compare_scenarios
-    from planner.store import Store
 
     inputs = shop.inputs()
     scenarios = pipeline.load_scenarios(shop, list(scenario_files) if scenario_files else None)
@@ -354,12 +351,7 @@ def report_command(shop, out: Path | None, scenario_files: tuple[Path, ...]) -> 
     plan = pipeline.run_plan(shop, inputs, result)
     table = compare_scenarios(shop, inputs, result, scenarios) if scenarios else None
     metrics, _ = pipeline.latest_backtest(shop)
-    with Store(shop.store_path, read_only=True) as store:
-        past = store.runs(limit=30, status="succeeded")
-    out = out or _out_folder(shop, None) / "report.pdf"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    path = build_report(shop, inputs, result, plan, out, scenarios_table=table, backtest_table=metrics,
-                        history_of_runs=past)
+    path, _ = pipeline.report_job(shop, inputs, result, plan, out or _out_folder(shop, None) / "report.pdf", table, metrics)
     click.echo(_plan_summary(shop, plan))
     click.echo(f"Report: {path}")
 

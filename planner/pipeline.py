@@ -192,6 +192,30 @@ def run_backtest(shop: Shop, inputs: Inputs, models: list[str], horizon: int | N
                     n_cutoffs=n_cutoffs, n_paths=n_paths, default_model=shop.config.planning.model)
 
 
+def backtest_job(shop: Shop, inputs: Inputs, models: list[str], horizon: int | None = None, n_cutoffs: int = 3,
+                 history: pd.DataFrame | None = None, campaigns: pd.DataFrame | None = None):
+    """`restock backtest` and the run's backtest step: run_backtest, then the plan's calibration from its
+    errors. Returns (BacktestResult, Calibration)."""
+    result = run_backtest(shop, inputs, models, horizon=horizon, n_cutoffs=n_cutoffs, history=history, campaigns=campaigns)
+    return result, backtest_calibration(inputs, result, plan_settings(shop.config))
+
+
+def report_job(shop: Shop, inputs: Inputs, forecast: ForecastResult, plan: Plan, out: Path,
+               scenarios: pd.DataFrame | None = None, backtest_metrics: pd.DataFrame | None = None):
+    """`restock report` and the run's report step: the shop's health figures and the buyer's PDF at
+    ``out``, with the last 30 succeeded runs' headlines for the trends. Returns (path, health)."""
+    from planner.report.document import build_report, shop_health
+
+    settings = plan_settings(shop.config)
+    with Store(shop.store_path, read_only=True) as store:
+        past = store.runs(limit=30, status="succeeded")
+    health = shop_health(inputs, forecast, plan, settings, backtest_metrics, shop.config.planning.model)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    path = build_report(shop, inputs, forecast, plan, out, scenarios_table=scenarios, backtest_table=backtest_metrics,
+                        history_of_runs=past, settings=settings, health=health)
+    return path, health
+
+
 def _newest_output(shop: Shop, name: str) -> Path | None:
     """``name`` in the newest finished run. Only runs count: an ad-hoc `restock backtest` writes to
     SHOP/backtests/ and never changes what `restock run` or `restock plan` plan with."""

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import pandas as pd
 
@@ -35,6 +35,11 @@ from planner.plan.calibrate import BACKTEST_ORIGINS
 from planner.importer import file_sha256, store_parsed
 from planner.shop import Shop
 from planner.store import Store
+
+if TYPE_CHECKING:  # the steps import the pipeline when they run
+    from planner.io.inputs import Inputs
+    from planner.pipeline import ForecastResult
+    from planner.plan import Plan
 
 log = logging.getLogger("restock.run")
 
@@ -132,14 +137,28 @@ Step = Callable[["RunContext"], dict | None]
 
 
 @dataclass
+class RunState:
+    """What the steps hand on to each other, in the order they set it."""
+
+    imports: list = field(default_factory=list)  # import step: an ImportResult per inbox file
+    scenario_files: list = field(default_factory=list)  # forecast step: the shop's scenarios, checked early
+    inputs: Inputs | None = None  # forecast step: the shop's input tables
+    forecast: ForecastResult | None = None  # forecast step; the backtest step adds its calibration
+    forecast_params: dict = field(default_factory=dict)
+    backtest_metrics: pd.DataFrame | None = None  # backtest step: this run's, or the last run's reused
+    plan: Plan | None = None  # plan step
+    scenarios: pd.DataFrame | None = None  # scenarios step: the comparison table (None: no scenarios)
+
+
+@dataclass
 class RunContext:
-    """What steps share: the shop, the run folder being written, and the values steps hand on."""
+    """What steps share: the shop, the run folder being written, and the state steps hand on."""
 
     shop: Shop
     folder: Path
     record: RunRecord
     options: dict
-    values: dict = field(default_factory=dict)
+    state: RunState = field(default_factory=RunState)
 
     def warn(self, message: str) -> None:
         self.record.warnings.append(message)
@@ -240,7 +259,7 @@ def step_import(context: RunContext) -> dict:
         if target.exists():  # the same name imported before: keep both, never overwrite the user's file
             target = imported / f"{path.stem}.{context.record.run_id}{path.suffix}"
         shutil.move(str(path), target)
-    context.values["imports"] = results
+    context.state.imports = results
     return {"files": len(results), "added": sum(r.added for r in results), "updated": sum(r.updated for r in results),
             "unchanged": sum(r.unchanged for r in results), "rejected": sum(r.rejected for r in results)}
 
@@ -250,7 +269,7 @@ def step_forecast(context: RunContext) -> dict:
 
     shop = context.shop
     inputs = shop.inputs()
-    context.values["scenario_files"] = pipeline.load_scenarios(shop)  # a bad file fails before the long steps
+    context.state.scenario_files = pipeline.load_scenarios(shop)  # a bad file fails before the long steps
     for table in ("campaigns", "inventory", "purchase_orders", "products", "suppliers", "bundles"):
         path = shop.path(table)
         if path.exists():
@@ -264,7 +283,7 @@ def step_forecast(context: RunContext) -> dict:
     for warning in pipeline.input_warnings(shop, inputs, result.history, result.today):
         context.warn(warning)
     pipeline.write_forecast(result, context.folder)
-    context.values.update(inputs=inputs, forecast=result, forecast_params=params)
+    context.state.inputs, context.state.forecast, context.state.forecast_params = inputs, result, params
     per_model = result.forecast.drop_duplicates("sku")["model"].value_counts()
     return {"skus": int(len(result.paths.skus)), "horizon_days": int(result.paths.horizon), "model": model,
             "models_by_sku": {str(k): int(v) for k, v in per_model.items()},
@@ -275,9 +294,9 @@ def step_plan(context: RunContext) -> dict:
     from planner import pipeline
 
     shop = context.shop
-    plan = pipeline.run_plan(shop, context.values["inputs"], context.values["forecast"])
+    plan = pipeline.run_plan(shop, context.state.inputs, context.state.forecast)
     pipeline.write_plan(plan, context.folder)
-    context.values["plan"] = plan
+    context.state.plan = plan
     context.record.headline = pipeline.headline(plan, shop.config.shop.currency)
     return {"order_lines": int(len(plan.orders)), "alerts": int(len(plan.alerts))}
 
@@ -308,31 +327,31 @@ def step_backtest(context: RunContext) -> dict:
     metrics, when = pipeline.latest_backtest(shop)
     stale = when is None or (pd.Timestamp.now() - when).days >= shop.config.planning.backtest_every_days
     if wanted is False or (wanted is None and not stale):
-        context.values["backtest_metrics"] = metrics
+        context.state.backtest_metrics = metrics
         return {"ran": False, "reused_from": when.isoformat(timespec="seconds") if when is not None else None,
                 "reused_run": pipeline.latest_backtest_run(shop)}
     model = context.options.get("model") or shop.config.planning.model
     models = list(dict.fromkeys([model, "seasonal_naive"]))
-    forecast = context.values["forecast"]
+    state = context.state
+    forecast = state.forecast
     origins = backtest_origins(len(forecast.paths.skus))
     if origins < RUN_BACKTEST_CUTOFFS:
         log.info("backtest from %d origins, not %d: %d SKUs (memory; planner.run.LARGE_SHOP_SKUS)",
                  origins, RUN_BACKTEST_CUTOFFS, len(forecast.paths.skus))
-    result = pipeline.run_backtest(shop, context.values["inputs"], models, n_cutoffs=origins,
-                                   history=forecast.history, campaigns=forecast.campaigns)
-    calibration = pipeline.backtest_calibration(context.values["inputs"], result, pipeline.plan_settings(shop.config))
+    result, calibration = pipeline.backtest_job(shop, state.inputs, models, n_cutoffs=origins, history=forecast.history,
+                                                campaigns=forecast.campaigns)
     pipeline.write_backtest(result, context.folder, calibration)
-    context.values["backtest_metrics"] = result.metrics
+    state.backtest_metrics = result.metrics
     moved = _moved_skus(forecast, result.choice, model) if context.options.get("model") is None else []
     if moved:
         # the backtest chose another model for some SKUs than the forecast used (the newest choice on
         # disk, none on a first run): forecast them again, so this run's plan is the plan that
         # `restock plan` makes from this run's outputs
-        forecast = pipeline.run_forecast(shop, context.values["inputs"], history=forecast.history, choice=result.choice,
-                                         fitted=forecast.model, model_params=context.values.get("forecast_params"))
+        forecast = pipeline.run_forecast(shop, state.inputs, history=forecast.history, choice=result.choice,
+                                         fitted=forecast.model, model_params=state.forecast_params)
         pipeline.write_forecast(forecast, context.folder)
     # the plan and the scenarios after this step use it (on disk it counts once the run succeeds)
-    context.values["forecast"] = replace(forecast, calibration=calibration)
+    state.forecast = replace(forecast, calibration=calibration)
     return {"ran": True, "models": models, "cutoffs": len(result.cutoffs), "calibration_windows": calibration.windows,
             "skus_forecast_again": len(moved)}
 
@@ -350,31 +369,21 @@ def step_scenarios(context: RunContext) -> dict:
     from planner import pipeline
     from planner.scenarios import compare_scenarios
 
-    scenarios = context.values["scenario_files"]
-    if not scenarios:
-        context.values["scenarios"] = None
+    state = context.state
+    if not state.scenario_files:
         return {"scenarios": 0}
-    table = compare_scenarios(context.shop, context.values["inputs"], context.values["forecast"], scenarios)
-    pipeline.write_frame(table, context.folder / "scenarios.csv")
-    context.values["scenarios"] = table
-    return {"scenarios": len(scenarios)}
+    state.scenarios = compare_scenarios(context.shop, state.inputs, state.forecast, state.scenario_files)
+    pipeline.write_frame(state.scenarios, context.folder / "scenarios.csv")
+    return {"scenarios": len(state.scenario_files)}
 
 
 def step_report(context: RunContext) -> dict:
     """The buyer's PDF; the shop's health figures go into the run's headline for the next report's trends."""
     from planner import pipeline
-    from planner.report.document import build_report, shop_health
 
-    shop = context.shop
-    settings = pipeline.plan_settings(shop.config)
-    values = context.values
-    with Store(shop.store_path, read_only=True) as store:
-        past = store.runs(limit=30, status="succeeded")
-    health = shop_health(values["inputs"], values["forecast"], values["plan"], settings, values.get("backtest_metrics"),
-                         shop.config.planning.model)
-    path = build_report(shop, values["inputs"], values["forecast"], values["plan"], context.folder / "report.pdf",
-                        scenarios_table=values.get("scenarios"), backtest_table=values.get("backtest_metrics"),
-                        history_of_runs=past, settings=settings, health=health)
+    state = context.state
+    path, health = pipeline.report_job(context.shop, state.inputs, state.forecast, state.plan,
+                                       context.folder / "report.pdf", state.scenarios, state.backtest_metrics)
     context.record.headline["health"] = health
     return {"report_bytes": path.stat().st_size}
 
