@@ -85,7 +85,13 @@ def rules(model: str, n_paths: int, targets: list[float] | None = None, only: li
     return grid, fixed
 
 
-def uci_replay(n_skus: int, seed: int, history_days: int = 180) -> Replay:
+#: the UCI replay's splits: (history days before the replay, last day replayed); a constant is chosen on
+#: "tuning" (replays 2010-03-01 .. 2010-05-31) and judged on "confirmation" (2010-06-01 .. 2010-12-09),
+#: which it never saw; "all" is the replay the earlier figures were measured on (from 2010-05-30)
+UCI_SPLITS = {"all": (180, None), "tuning": (90, "2010-05-31"), "confirmation": (182, None)}
+
+
+def uci_replay(n_skus: int, seed: int, history_days: int = 180, last_day: str | None = None) -> Replay:
     lines = pd.read_parquet(UCI, columns=["Invoice", "StockCode", "Quantity", "InvoiceDate", "Price"])
     lines = lines[~lines["Invoice"].astype(str).str.startswith("C") & (lines["Quantity"] > 0) & (lines["Price"] > 0)]
     lines = lines[lines["StockCode"].astype(str).str.match(r"^\d")]  # drop POST, DOT, M, BANK CHARGES ...
@@ -97,7 +103,7 @@ def uci_replay(n_skus: int, seed: int, history_days: int = 180) -> Replay:
     sold_later = set(daily.loc[daily["date"] >= cutoff, "sku"])
     eligible = np.sort([s for s in days_sold[days_sold >= 20].index if s in sold_later])
     chosen = np.random.default_rng(seed).choice(eligible, size=min(n_skus, len(eligible)), replace=False)
-    skus, demand, dates = daily_demand_matrix(daily[daily["sku"].isin(chosen)])
+    skus, demand, dates = daily_demand_matrix(daily[daily["sku"].isin(chosen)], end=last_day)
     price = lines[lines["sku"].isin(chosen)].groupby("sku")["Price"].median().reindex(skus).to_numpy()
     n = len(skus)
     return Replay(skus=skus, dates=dates, demand=demand, unit_value=price, margin=price,
@@ -233,6 +239,10 @@ def main() -> None:
     parser.add_argument("--paths", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--targets", type=float, nargs="+", help="the planners' targets (default: the full sweep)")
+    parser.add_argument("--split", choices=sorted(UCI_SPLITS), default="all",
+                        help="UCI: which months are replayed (UCI_SPLITS); the sample shop: tuning = seed 7, "
+                             "confirmation = --sample-seed")
+    parser.add_argument("--sample-seed", type=int, default=7, help="the sample shop generator's seed")
     parser.add_argument("--policies", nargs="+", help="only these rules (names as in the output's policy column)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument("--summarise", type=Path, nargs="+", metavar="CSV",
@@ -245,13 +255,15 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     lines = ["# Policy simulation (bench/simulate_policies.py)", ""]
     if args.dataset in ("sample", "both"):
-        lines += run("sample_shop", sample_replay(), args.model, args.paths, args.out, args.targets, args.policies)
+        lines += run(f"sample_shop_seed{args.sample_seed}", sample_replay(args.sample_seed), args.model, args.paths, args.out,
+                     args.targets, args.policies)
     if args.dataset in ("uci", "both"):
         if not UCI.exists():
             print(f"skipping UCI: {UCI} not found")
         else:
-            lines += run("uci_online_retail", uci_replay(args.skus, args.seed), args.model, args.paths, args.out,
-                         args.targets, args.policies)
+            history_days, last_day = UCI_SPLITS[args.split]
+            lines += run(f"uci_online_retail_{args.split}", uci_replay(args.skus, args.seed, history_days, last_day),
+                         args.model, args.paths, args.out, args.targets, args.policies)
     (args.out / "simulate_policies.md").write_text("\n".join(lines), encoding="utf-8")
 
 

@@ -454,6 +454,8 @@ def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = No
             values = value_weights(np.nan_to_num(
                 pd.Series(unit_values).rename(index=str).reindex(mine["sku"].astype(str)).to_numpy(float)))
             groups_of = mine["origin"].astype(str).to_numpy()
+            if "group" in mine.columns:  # e.g. the plan's ABC classes: a target is kept over each one's windows
+                groups_of = groups_of + "|" + mine["group"].astype(str).to_numpy()
         floors = mine["floor"].to_numpy(float) if "floor" in mine.columns else floor
         levels.append(levels_at_targets(lead, cycle, SERVICE_GRID, "fill_rate", slow_units, lot, values, groups_of, floors))
         lead_real.append(mine["realised_lead"].to_numpy(float))

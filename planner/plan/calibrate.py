@@ -19,7 +19,7 @@ from forecast.features import campaign_last_day
 from planner.calibration import Calibration, backtest_service, fit_calibration
 from planner.inventory.allocation import value_weights
 from planner.plan.settings import PlanSettings
-from planner.plan.targets import campaign_floors
+from planner.plan.targets import campaign_floors, classify_abc
 from planner.plan.terms import campaign_reach_days
 
 #: origins of the backtest the calibration learns from (`restock run`'s weekly backtest, fewer when the
@@ -46,10 +46,25 @@ def plan_calibration(errors: pd.DataFrame, terms: pd.DataFrame, campaigns: pd.Da
     values = None
     if settings.fill_rate_scope == "class":  # the plan keeps each class's fill rate over its units
         values = pd.Series(value_weights(terms["unit_cost"].to_numpy(), terms["price"].to_numpy()), index=terms.index)
+        errors = errors.assign(group=window_classes(errors, terms["price"]))
     service = backtest_service(errors, terms[["moq", "case_pack"]], seed=settings.seed,
                                slow_units=settings.slow_mover_units, unit_values=values, floor=settings.min_sku_service,
                                review_days=settings.review_period_days)
     return replace(calibration, service=service if len(service) else None)
+
+
+def window_classes(errors: pd.DataFrame, price: pd.Series) -> np.ndarray:
+    """Per backtest window, its SKU's ABC class among the windows of its origin, by forecast revenue
+    (forecast units over the window x price), as the plan classes SKUs by forecast revenue: the service
+    step then keeps a target over each class's windows, as the plan keeps it over each class's units.
+    (Judged over all SKUs at once, levels held per class served 2 points more than the step believed:
+    the real plan in the replay overshot its 95 % promise by 2 points on both the sample shop and UCI.)"""
+    revenue = errors["forecast_cycle"].to_numpy(float) * pd.Series(price).reindex(errors["sku"].astype(str)).fillna(0.0).to_numpy()
+    classes = np.empty(len(errors), dtype=object)
+    for _, rows in pd.Series(np.arange(len(errors))).groupby(errors["origin"].astype(str).to_numpy()):
+        at = rows.to_numpy()
+        classes[at] = classify_abc(pd.Series(revenue[at])).to_numpy()
+    return classes
 
 
 def windows_featured(errors: pd.DataFrame, campaigns: pd.DataFrame, review_days: int,
