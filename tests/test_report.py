@@ -150,12 +150,12 @@ def test_sku_pages_show_the_plan_csv_figures(report):
 
 def test_risk_tables_show_the_first_rows_and_count_the_rest(sample_run, tmp_path, monkeypatch):  # noqa: F811
     """A 10,000-SKU shop has thousands of alerts: the report lists the most urgent, alerts.csv all of them."""
-    from planner.report import document
+    from planner.report import risks
 
     shop, inputs, result, plan = sample_run
     stockouts = plan.alerts[plan.alerts["kind"] == "stockout_before_arrival"]
     assert len(stockouts) > 3
-    monkeypatch.setattr(document, "MAX_RISK_ROWS", 3)
+    monkeypatch.setattr(risks, "MAX_RISK_ROWS", 3)
     pages = _text(build_report(shop, inputs, result, plan, tmp_path / "r.pdf", top_skus=0))
     text = " ".join(pages)
     assert f"3 of {len(stockouts)} shown, the soonest first; alerts.csv lists them all." in text

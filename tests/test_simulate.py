@@ -11,9 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.simulate import (
-    CoverPolicy, MinMaxPolicy, Observed, PlannerPolicy, Replay, TextbookPolicy, _daily_means, campaign_day_mask,
+    CoverPolicy, MinMaxPolicy, Observed, PlannerPolicy, Replay, TextbookPolicy, campaign_day_mask,
     daily_demand_matrix, interpolate_value_at_fill, simulate,
 )
+from planner.simulate.policies import _daily_means
 
 
 @dataclass

@@ -1,0 +1,142 @@
+"""The cover: the headline (purchase value, SKUs and campaigns at risk, cash tied in overstock), what to
+act on first, the purchase value per supplier, and the shop's health with its trend over past runs."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from planner.plan import Plan
+from planner.report import figures
+from planner.report.formats import day, money, pct, units
+from planner.report.layout import INK, MUTED, WARN, Document
+from planner.report.measures import HEALTH_KEYS, ReportContext
+
+TILE_GAP = 4  # mm between the cover's four tiles
+
+
+def cover_page(pdf: Document, r: ReportContext, scenarios: bool, accuracy: bool) -> None:
+    """The cover page; ``scenarios`` and ``accuracy``: the contents line names those pages."""
+    pdf.add_page()
+    pdf.heading(f"Restock plan · {r.shop_name}", size=20, space=1)
+    forecast = r.forecast_result.forecast
+    model_name = str(forecast["model"].iloc[0]) if len(forecast) else r.model
+    horizon_end = r.today + pd.Timedelta(days=r.settings.horizon_days)
+    pdf.text_line(f"Planning day {r.today:%A %d %B %Y}  ·  horizon {r.settings.horizon_days} days, to {horizon_end:%Y-%m-%d}  ·  "
+                  f"forecast model: {model_name}  ·  amounts in {r.currency}", size=9, color=MUTED)
+    pdf.ln(3)
+    _headline_tiles(pdf, r)
+    _act_first(pdf, r)
+    _supplier_totals(pdf, r)
+    _health_tiles(pdf, r)
+    _health_trend(pdf, r)
+    pdf.text_line("Contents: restock orders per supplier · transfers to FBT · risks · the SKUs with the most value at risk"
+                  + (" · scenarios" if scenarios else "")
+                  + (" · forecast accuracy" if accuracy else ""), size=8, color=MUTED)
+
+
+def _tile_width(pdf: Document) -> float:
+    return (pdf.epw - 3 * TILE_GAP) / 4
+
+
+def _order_totals(plan: Plan) -> tuple[float, int]:
+    """The plan's purchase value and units."""
+    orders = plan.orders
+    return (round(float(orders["value"].sum()), 2) if len(orders) else 0.0,
+            int(orders["quantity"].sum()) if len(orders) else 0)
+
+
+def _headline_tiles(pdf: Document, r: ReportContext) -> None:
+    plan, settings, stockouts = r.plan, r.settings, r.stockouts
+    total_value, total_units = _order_totals(plan)
+    y, w, gap = pdf.get_y(), _tile_width(pdf), TILE_GAP
+    pdf.tile(pdf.l_margin, y, w, 27, "Purchase value", money(total_value),
+             f"{len(plan.orders)} order lines, {units(total_units)} units, {len(r.orders_by_supplier)} suppliers")
+    pdf.tile(pdf.l_margin + (w + gap), y, w, 27, "SKUs at risk", f"{stockouts['sku'].nunique()}",
+             "run out before an order placed today can arrive", color=WARN if len(stockouts) else INK)
+    pdf.tile(pdf.l_margin + 2 * (w + gap), y, w, 27, "Campaigns at risk", f"{len(r.campaigns_at_risk)}",
+             "not covered in time, or an ad running into a stockout", color=WARN if r.campaigns_at_risk else INK)
+    pdf.tile(pdf.l_margin + 3 * (w + gap), y, w, 27, "Cash tied in overstock", money(float(r.overstock.sum())),
+             f"stock beyond {settings.overstock_days:.0f} days of forecast demand, at unit cost")
+    pdf.set_y(y + 31)
+
+
+def _act_first(pdf: Document, r: ReportContext) -> None:
+    actions = first_actions(r.plan, r.names)
+    if actions:
+        pdf.ensure_space(12 + 8 * len(actions))
+        pdf.heading("Act first", size=11, space=1)
+        for text in actions:
+            pdf.text_line(f"•  {text}", size=8.5)
+        pdf.ln(2)
+
+
+def first_actions(plan: Plan, names: pd.Series, limit: int = 5) -> list[str]:
+    """The most urgent alerts in a sentence each: earliest stockouts before an arrival, then the
+    campaigns not covered, by date."""
+    alerts = plan.alerts
+    urgent = alerts[alerts["kind"].isin(["stockout_before_arrival", "campaign_not_covered"])].copy()
+    urgent["rank"] = urgent["kind"].map({"stockout_before_arrival": 0, "campaign_not_covered": 1})
+    urgent = urgent.sort_values(["date", "rank", "sku"]).head(limit)
+    return [f"{r.sku} {names.get(str(r.sku), '')}: {r.message}" for r in urgent.itertuples()]
+
+
+def _supplier_totals(pdf: Document, r: ReportContext) -> None:
+    total_value, total_units = _order_totals(r.plan)
+    pdf.heading("Purchase value per supplier", size=11, space=1)
+    rows = [[o.supplier, str(len(o.lines)), units(o.units), money(o.value), day(o.lines["order_by"].min()),
+             day(o.lines["expected_arrival"].min())] for o in r.orders_by_supplier]
+    rows.append(["Total", str(len(r.plan.orders)), units(total_units), money(total_value), "", ""])
+    pdf.table_of(["Supplier", "Order lines", "Units", f"Value ({r.currency})", "Order by", "Expected arrival"], rows,
+                 [60, 22, 22, 32, 28, 30], ["LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT", "LEFT"], size=8.5, bold_last=True)
+
+
+def _health_tiles(pdf: Document, r: ReportContext) -> None:
+    health, trends = r.health, r.trends
+    pdf.heading("Shop health", size=11, space=1)
+    previous = trends.iloc[-1] if len(trends) else None
+
+    def trend_note(key: str, fmt) -> str:
+        if previous is None or previous.get(key) is None or pd.isna(previous.get(key)):
+            return "no earlier run to compare with"
+        return f"last run ({previous['date']:%Y-%m-%d}): {fmt(previous[key])}"
+
+    y, w, gap = pdf.get_y(), _tile_width(pdf), TILE_GAP
+    turnover = health["inventory_turnover"]
+    cover = health["days_of_cover"]
+    pdf.tile(pdf.l_margin, y, w, 30, "Inventory turnover (per year)", "n/a" if turnover is None else f"{turnover:.1f}x",
+             f"cost of goods sold, last 365 days / stock owned ({money(health['stock_value'])})\n"
+             + trend_note("inventory_turnover", lambda v: f"{v:.1f}x"))
+    pdf.tile(pdf.l_margin + (w + gap), y, w, 30, "Days of cover", "n/a" if cover is None else f"{cover:.0f} days",
+             "stock owned / forecast cost of goods sold per day\n" + trend_note("days_of_cover", lambda v: f"{v:.0f} days"))
+    pdf.tile(pdf.l_margin + 2 * (w + gap), y, w, 30, f"Slow-moving (no sale in {r.settings.no_sale_days} days)",
+             f"{pct(health['slow_moving_sku_share'])} of SKUs",
+             f"{health['slow_moving_skus']} of {health['stocked_skus']} SKUs in stock; {pct(health['slow_moving_value_share'])} of "
+             f"stock value ({money(health['slow_moving_value'])})\n" + trend_note("slow_moving_sku_share", pct))
+    wape = health["forecast_wape"]
+    pdf.tile(pdf.l_margin + 3 * (w + gap), y, w, 30, "Forecast accuracy (last backtest)",
+             "n/a" if wape is None else f"{pct(wape)} error",
+             ("run `restock backtest` to measure it" if wape is None else
+              f"weighted absolute % error of the {health['forecast_model']} model, all SKUs\n"
+              + trend_note("forecast_wape", pct)))
+    pdf.set_y(y + 34)
+
+
+def _health_trend(pdf: Document, r: ReportContext) -> None:
+    """The health figures of the past runs and this one, when there are past runs."""
+    if not len(r.trends):
+        return
+    now = pd.DataFrame([{"date": r.today, **{k: r.health.get(k) for k in HEALTH_KEYS}, "purchase_value": _order_totals(r.plan)[0]}])
+    shown = pd.concat([r.trends, now], ignore_index=True).dropna(axis=1, how="all")
+    for share in ("slow_moving_sku_share", "slow_moving_value_share", "forecast_wape"):
+        if share in shown.columns:
+            shown[share] = pd.to_numeric(shown[share]) * 100
+    labels = {"inventory_turnover": "turnover (x/year)", "days_of_cover": "days of cover",
+              "slow_moving_sku_share": "slow-moving SKUs %", "slow_moving_value_share": "slow-moving value %",
+              "forecast_wape": "forecast error %", "purchase_value": f"purchase value {r.currency}"}
+    if len(shown.columns) > 1:
+        pdf.ensure_space(pdf.epw * 1.45 / 11.0 + 8)
+        pdf.text_line("Shop health over the past runs (the last point is this run):", size=8, color=MUTED)
+        pdf.figure(figures.trend_figure(shown.rename(columns=labels)))
+
+
+__all__ = ["cover_page", "first_actions"]
