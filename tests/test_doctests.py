@@ -9,7 +9,7 @@ import pytest
 
 MODULES = ["planner.inventory.policy", "planner.inventory.levels", "planner.inventory.allocation",
            "planner.inventory.lost_sales", "planner.plan.terms", "planner.plan.reasons", "planner.plan.replenish",
-           "planner.calibration"]
+           "planner.calibration.fit", "planner.calibration.censored", "planner.calibration.service"]
 
 
 @pytest.mark.parametrize("name", MODULES)
