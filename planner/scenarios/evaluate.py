@@ -11,7 +11,9 @@ import pandas as pd
 from forecast.models.base import SamplePaths
 from planner.io.inputs import Inputs
 from planner.plan import Plan, PlanSettings, supply_terms
+from planner.inventory.lost_sales import serve_day
 from planner.plan.demand import demand_blocks
+from planner.plan.project import receipt_matrix
 from planner.positions import inventory_positions, scheduled_receipts
 
 
@@ -42,28 +44,24 @@ def evaluate_plan(plan: Plan, paths: SamplePaths, inputs: Inputs, settings: Plan
     first = max((today + pd.Timedelta(days=1) - pd.Timestamp(paths.start).normalize()).days, 0)
     horizon = max(0, min(int(settings.horizon_days), paths.horizon - first))
     row_of = {s: i for i, s in enumerate(skus)}
-    receipts = np.zeros((len(skus), horizon))
-
-    def receive(sku: str, date, quantity: float) -> None:
-        i = row_of.get(str(sku))
-        day = (pd.Timestamp(date).normalize() - today).days - 1
-        if i is not None and day < horizon:
-            receipts[i, max(day, 0)] += float(quantity)
-
     positions = inventory_positions(inputs.inventory, inputs.purchase_orders, today, settings.horizon_days)
     positions = positions[positions["sku"].isin(row_of)]
     selling = pd.Series(location, index=skus)
     at_selling = positions["location"].to_numpy() == selling.reindex(positions["sku"]).to_numpy()
     start = positions[at_selling].groupby("sku")["available"].sum().reindex(skus).fillna(0.0).clip(lower=0).to_numpy()
     scheduled = scheduled_receipts(inputs.inventory, inputs.purchase_orders, today, {"fbt": settings.fbt_receiving_days})
-    for r in scheduled.itertuples():
-        if selling.get(str(r.sku)) == r.location:
-            receive(r.sku, r.date, r.quantity)
-    for r in plan.transfers.itertuples():
-        receive(r.sku, r.expected_receipt, r.quantity)
+    scheduled = scheduled[scheduled["location"].to_numpy() == selling.reindex(scheduled["sku"].astype(str)).to_numpy()]
     fixed = (terms["transit_days"] + terms["receiving_days"]).fillna(0).round().astype(int)
-    for r in plan.orders.itertuples():
-        receive(r.sku, pd.Timestamp(r.expected_arrival) + pd.Timedelta(days=int(fixed.get(str(r.sku), 0))), r.quantity)
+    orders = plan.orders
+    arrival = pd.to_datetime(orders["expected_arrival"]) + pd.to_timedelta(
+        fixed.reindex(orders["sku"].astype(str)).fillna(0).to_numpy(), unit="D")
+    # the paths start tomorrow (first_day 1): what lands today serves from day 0 of them, as the plan's
+    # projection counts it on today
+    receipts = sum(receipt_matrix(skus, sku.to_numpy(), dates, quantity.to_numpy(), today, horizon, first_day=1)
+                   for sku, dates, quantity in ((scheduled["sku"], scheduled["date"], scheduled["quantity"]),
+                                                (plan.transfers["sku"], plan.transfers["expected_receipt"],
+                                                 plan.transfers["quantity"]),
+                                                (orders["sku"], arrival, orders["quantity"])))
 
     # the days this plan's orders protect: until an order placed at the next review could land
     window = np.minimum(np.ceil(terms["lead_time_days"].fillna(settings.default_lead_time_days).to_numpy()
@@ -114,10 +112,7 @@ def _replay(start: np.ndarray, receipts: np.ndarray, demand: np.ndarray, window:
         lost, demanded = np.zeros_like(level), np.zeros_like(level)
         window_lost, window_demand = np.zeros_like(level), np.zeros_like(level)
         for day in range(days):
-            level += receipts[block, day:day + 1]
-            sold = np.minimum(level, by_day[day])
-            lost += by_day[day] - sold
-            level -= sold
+            lost += serve_day(level, receipts[block, day:day + 1], by_day[day])[1]
             demanded += by_day[day]
             closing = np.flatnonzero(ends == day + 1)
             window_lost[closing] = lost[closing]
