@@ -563,3 +563,24 @@ def test_stockout_before_arrival_counts_the_gap_to_stock_already_on_order():
     alone = _plan_one(paths, products, inventory).alerts
     message = alone.loc[alone["kind"] == "stockout_before_arrival", "message"].iloc[0]
     assert "an order placed today lands 2026-12-02 (~6 days without stock)" in message, message
+
+
+def test_a_lot_that_lifts_cover_past_the_cap_is_flagged_with_what_lies_beyond_it():
+    """Half a unit a day, 2 on hand, MOQ 100: the order lifts cover to (2 + 100) / 0.5 = 204 days, past the
+    120-day cap (60 units): 42 units beyond it, at 10 each, the MOQ's cost. A SKU with no sale and no
+    forecast is named, not planned at zero without a word."""
+    products, inventory = _one_sku_shop(on_hand=2)
+    products = pd.concat([products.assign(moq=[100]), products.assign(sku=["NEW"], name=["New"])], ignore_index=True)
+    values = np.zeros((2, P, H), np.float32)
+    values[0] = 0.5
+    paths = SamplePaths(np.array(["ONE", "NEW"], dtype=object), TODAY, values)
+    positions = inventory_positions(inventory, None, TODAY, 90)
+    history = pd.DataFrame({"sku": ["ONE"], "date": [TODAY - pd.Timedelta(days=3)], "units": [1.0]})
+    plan = make_plan(paths, positions, products, None, None, None, None, PlanSettings(), TODAY, inventory=inventory,
+                     history=history)
+    assert row(plan.orders, "ONE")["quantity"] == 100
+    lot = plan.alerts[plan.alerts["kind"] == "lot_overstock"]
+    assert lot["sku"].tolist() == ["ONE"]
+    assert lot["message"].iloc[0].startswith("order of 100 (MOQ 100) lifts cover to 204 days, past the 120-day cap: "
+                                             "42 units (420) beyond it"), lot["message"].iloc[0]
+    assert plan.alerts.loc[plan.alerts["kind"] == "no_history", "sku"].tolist() == ["NEW"]

@@ -42,8 +42,33 @@ class AlertInputs:
     settings: PlanSettings
 
 
-def plan_alerts(a: AlertInputs) -> list[dict]:
-    return [*stockout_alerts(a), *overstock_alerts(a), *no_sale_alerts(a), *campaign_alerts(a)]
+def plan_alerts(a: AlertInputs, orders: pd.DataFrame) -> list[dict]:
+    return [*stockout_alerts(a), *overstock_alerts(a), *no_sale_alerts(a), *no_history_alerts(a),
+            *lot_overstock_alerts(a, orders), *campaign_alerts(a)]
+
+
+def lot_overstock_alerts(a: AlertInputs, orders: pd.DataFrame) -> list[dict]:
+    """Order lines whose MOQ or case pack alone lifts cover past max_cover_days: the days of cover after
+    the order and the units and value beyond the cap, so the buyer can negotiate, skip or bundle it."""
+    if orders.empty or a.settings.max_cover_days is None:
+        return []
+    lifted = orders[orders["beyond_cap_units"] > 0]
+    return [_alert(r["sku"], r["location"], "lot_overstock", r["order_by"], supplier=r["supplier"],
+                   quantity=int(r["quantity"]), moq=int(r["moq"]), case_pack=int(r["case_pack"]),
+                   cover_after_days=float(r["cover_after_days"]), cap_days=float(a.settings.max_cover_days),
+                   beyond_units=float(r["beyond_cap_units"]), beyond_value=float(r["beyond_cap_units"] * r["unit_cost"]))
+            for r in lifted.to_dict("records")]
+
+
+def no_history_alerts(a: AlertInputs) -> list[dict]:
+    """SKUs with no sale in the history (or no history at all) and no forecast: planned at zero."""
+    if a.history is None or not len(a.history):
+        return []
+    sold = set(a.history.loc[pd.to_numeric(a.history["units"]) > 0, "sku"].astype(str).unique())
+    silent = a.demand.daily_mean.sum(axis=1) <= 0
+    skus = a.plan["sku"].to_numpy()
+    return [_alert(skus[i], a.plan["location"].iat[i], "no_history", a.today)
+            for i in np.flatnonzero(silent) if str(skus[i]) not in sold]
 
 
 def _alert(sku, location, kind: str, date, **fields) -> dict:

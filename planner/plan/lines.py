@@ -34,7 +34,7 @@ ORDER_COLUMNS = ["supplier", "sku", "name", "location", "quantity", "case_pack",
 TRANSFER_COLUMNS = ["sku", "from_location", "to_location", "quantity", "ship_by", "expected_receipt", "reason"]
 #: the decision fields of an order line and of a transfer (reasons.py writes the words from them)
 ORDER_FIELDS = ["i", "need", "position", "forecast_units", "supplier_lead_days", "fixed_days", "campaigns", "pre_build",
-                "moq", "moq_bound", "budget_cut", "planned_quantity"]
+                "moq", "moq_bound", "budget_cut", "planned_quantity", "cover_after_days", "beyond_cap_units"]
 TRANSFER_FIELDS = ["priority", "ship_day", "fbt_position", "level", "transit_days", "upstream_units", "upstream_source"]
 
 
@@ -148,7 +148,7 @@ def decide_lines(terms: pd.DataFrame, net: Network, lead: LeadTimes, demand: Lea
             transfer_rows.append(_transfer_line(t, i, transfer, transfer_level, net, fbt_at_ship, lead, demand, today))
         if quantity > 0:
             order_rows.append(_order_line(t, i, quantity, need, network, order_by, build, mine, lead, demand,
-                                          float(mean_cycles[i])))
+                                          float(mean_cycles[i]), float(mean_daily[i]), settings.max_cover_days))
     orders = pd.DataFrame(order_rows, columns=[c for c in ORDER_COLUMNS if c != "reason"] + ORDER_FIELDS)
     transfers = pd.DataFrame(transfer_rows, columns=[c for c in TRANSFER_COLUMNS if c != "reason"] + TRANSFER_FIELDS)
     orders, cut = apply_budget(orders, terms, settings.budget_cap)
@@ -183,9 +183,14 @@ def _transfer_line(t: dict, i: int, quantity: float, level: int, net: Network, f
 
 def _order_line(t: dict, i: int, quantity: int, need: float, network: float, order_by: pd.Timestamp,
                 build: PreBuild | None, mine: list[dict], lead: LeadTimes, demand: LeadTimeDemand,
-                mean_cycle: float) -> dict:
+                mean_cycle: float, mean_daily: float, max_cover_days: float | None) -> dict:
     inside = [r for r in mine if r["start_day"] < lead.window_end[i]]  # campaigns on days this order covers
     cases = quantity // int(t["case_pack"])
+    cover_after = (network + quantity) / mean_daily if mean_daily > 0 else np.inf
+    # what the MOQ or case pack alone lifts past the cover cap (the cap never cuts below the need)
+    beyond = 0.0
+    if max_cover_days is not None and quantity > max(need, 0):
+        beyond = max(0.0, network + quantity - max(max_cover_days * mean_daily, network + need))
     return {
         "supplier": t["supplier"], "sku": t["sku"], "name": t["name"],
         "location": "own" if t["location"] == "fbt" else t["location"],
@@ -199,7 +204,8 @@ def _order_line(t: dict, i: int, quantity: int, need: float, network: float, ord
         "campaigns": [(str(r["campaign_id"]), str(r["type"]), float(r["uplift"])) for r in inside],
         "pre_build": build, "moq": int(t["moq"]),
         "moq_bound": bool(quantity > math.ceil(max(need, 0)) and int(t["moq"]) > need),
-        "budget_cut": False, "planned_quantity": quantity,
+        "budget_cut": False, "planned_quantity": quantity, "cover_after_days": float(cover_after),
+        "beyond_cap_units": float(beyond),
     }
 
 

@@ -120,7 +120,7 @@ def make_plan(
     still_upstream = np.maximum(net.upstream_available - plan["sku"].map(shipped_today).fillna(0.0).to_numpy(), 0.0)
     alerts = lines.cut_alerts + plan_alerts(AlertInputs(
         today, plan, terms, camp, demand, baseline, targets.target, projection.with_plan, projection.receipts,
-        lead.fixed, net.selling_available, still_upstream, history, settings))
+        lead.fixed, net.selling_available, still_upstream, history, settings), lines.orders)
     return Plan(plan=plan, orders=_orders_frame(lines, targets, lead, campaigns_of, settings, calibration),
                 transfers=_transfers_frame(lines, R, today), alerts=_alerts_frame(alerts), projected=projection.frame)
 
@@ -160,6 +160,7 @@ def service_fields(i: int, targets: Targets, lead: LeadTimes, mine: list[dict], 
         "unit_value": float(targets.unit_value[i]), "floor": floor, "safety_stock_exact": safety,
         "achieved_target": float(calibration.achieved_at(target)) if planned != target else np.nan,
         "achieved_planned": float(calibration.achieved_at(planned)) if planned != target else np.nan,
+        "lowest_planned": float(calibration.service["target"].min()) if planned != target else np.nan,
         "campaign_floor": bool(floor > settings.min_sku_service and sku_service <= floor + 1e-9),
         "reach_lead_days": int(reach - settings.review_period_days - lead.fixed[i]),
         "floor_campaigns": sorted({str(r["campaign_id"]) for r in mine if r["start_day"] < reach}),

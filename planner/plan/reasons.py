@@ -36,6 +36,9 @@ def service_words(sku: dict) -> str:
                   f"{sku['achieved_target']:.1%} of the last backtest's lead-time windows")
         if sku["achieved_planned"] < target - 0.005:
             words += f" and levels for {planned:.1%} only {sku['achieved_planned']:.1%}"
+        elif planned <= sku["lowest_planned"] + 1e-9:  # clamped: the curve is flat below the promise
+            words += (f"; {planned:.1%} is the lowest target the backtest reads, and levels for it already served "
+                      f"{sku['achieved_planned']:.1%}: the campaign and minimum floors hold this class up")
     if np.isfinite(sku["sku_service"]):
         words += (f"; kept over class {sku['class']}'s units at the least stock value, so this SKU (unit value "
                   f"{sku['unit_value']:,.2f}) is planned at {sku['sku_service']:.1%} "
@@ -140,6 +143,18 @@ def _post_campaign_overhang(a: dict) -> str:
             f"days of normal sales ({a['leftover_value']:,.0f} tied up)")
 
 
+def _lot_overstock(a: dict) -> str:
+    lot = f"MOQ {a['moq']}" if a["moq"] > a["case_pack"] else f"case pack {a['case_pack']}"
+    return (f"order of {a['quantity']} ({lot}) lifts cover to {a['cover_after_days']:.0f} days, past the "
+            f"{a['cap_days']:.0f}-day cap: {a['beyond_units']:.0f} units ({a['beyond_value']:,.0f}) beyond it; "
+            f"negotiate a smaller lot with {a['supplier']}, skip the line, or sell it in a bundle")
+
+
+def _no_history(a: dict) -> str:
+    return ("no sale in the history and no forecast: planned at zero stock; plan its launch by hand "
+            "(a purchase order, or campaigns.csv if it launches with one)")
+
+
 def _budget_cut(a: dict) -> str:
     return (f"order of {a['quantity']} ({a['value']:,.0f}) left out by the budget cap {a['budget']:,.0f}; "
             f"it avoids an expected {a['lost_margin_avoided']:,.0f} of lost margin")
@@ -153,4 +168,5 @@ _MESSAGES = {
     "stockout_before_arrival": _stockout_before_arrival, "overstock": _overstock, "no_sales": _no_sales,
     "ad_into_stockout": _ad_into_stockout, "campaign_not_covered": _campaign_not_covered,
     "post_campaign_overhang": _post_campaign_overhang, "budget_cut": _budget_cut, "fbt_capacity": _fbt_capacity,
+    "lot_overstock": _lot_overstock, "no_history": _no_history,
 }
