@@ -79,7 +79,7 @@ def test_run_imports_forecasts_plans_and_records(small_shop):
     plan = pd.read_csv(latest / "plan.csv", dtype={"sku": str})
     assert plan["demand_calibration"].notna().all() and (plan["demand_calibration"].str.len() > 0).all()
     assert manifest["status"] == "succeeded"
-    assert list(manifest["steps"]) == ["import", "forecast", "backtest", "plan", "scenarios", "report"]
+    assert list(manifest["steps"]) == ["import", "forecast", "backtest", "plan", "purchase_orders", "scenarios", "report"]
     assert manifest["steps"]["backtest"]["ran"] is True                     # first run: no backtest yet
     assert manifest["headline"]["health"]["stocked_skus"] > 0
     assert manifest["steps"]["import"]["files"] == 3 and manifest["steps"]["import"]["added"] > 0
