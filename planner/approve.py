@@ -23,7 +23,6 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -342,36 +341,35 @@ def with_approved_orders(purchase_orders: pd.DataFrame, store_path: Path, as_of:
     return pd.concat([purchase_orders, approved], ignore_index=True)
 
 
-def purchase_order_status(store_path: Path) -> pd.DataFrame:
-    """Every approved PO with its status, units ordered and received (for `restock orders`)."""
+def _read(store_path: Path, sql: str, columns: list[str]) -> pd.DataFrame:
+    """A query over the purchase-order tables; empty with ``columns`` in a store that has none yet."""
     with Store(store_path, read_only=True) as store:
         if not _has_po_tables(store):
-            return pd.DataFrame(columns=["po_number", "supplier", "location", "status", "approved_at", "approved_by",
-                                         "lines", "ordered", "received"])
-        return store.db.execute("""
-            SELECT p.po_number, p.supplier, p.location, p.status, p.approved_at, p.approved_by,
-                   count(*) AS lines, sum(l.quantity) AS ordered,
-                   sum((SELECT coalesce(sum(received_quantity), 0) FROM po_receipts r
-                        WHERE r.po_number = l.po_number AND r.sku = l.sku)) AS received
-            FROM purchase_orders p JOIN purchase_order_lines l USING (po_number)
-            GROUP BY ALL ORDER BY p.po_number
-        """).df()
+            return pd.DataFrame(columns=columns)
+        return store.db.execute(sql).df()[columns]
+
+
+def purchase_order_status(store_path: Path) -> pd.DataFrame:
+    """Every approved PO with its status, units ordered and received (for `restock purchase-orders`)."""
+    return _read(store_path, """
+        SELECT p.po_number, p.supplier, p.location, p.status, p.approved_at, p.approved_by,
+               count(*) AS lines, sum(l.quantity) AS ordered,
+               sum((SELECT coalesce(sum(received_quantity), 0) FROM po_receipts r
+                    WHERE r.po_number = l.po_number AND r.sku = l.sku)) AS received
+        FROM purchase_orders p JOIN purchase_order_lines l USING (po_number)
+        GROUP BY ALL ORDER BY p.po_number
+    """, ["po_number", "supplier", "location", "status", "approved_at", "approved_by", "lines", "ordered", "received"])
 
 
 def measured_lead_times(store_path: Path) -> pd.DataFrame:
     """Lead times measured from deliveries: per receipt, the days from placing the order to receiving it
-    and how late against the expected arrival (columns po_number, sku, supplier, ordered_at,
-    expected_arrival, received_at, lead_time_days, days_late, received_quantity). Nothing plans with
-    them yet; they are for the supply terms' calibration to come."""
-    with Store(store_path, read_only=True) as store:
-        if not _has_po_tables(store):
-            return pd.DataFrame(columns=["po_number", "sku", "supplier", "ordered_at", "expected_arrival", "received_at",
-                                         "lead_time_days", "days_late", "received_quantity"])
-        return store.db.execute("""
-            SELECT r.po_number, r.sku, p.supplier, r.ordered_at, r.expected_arrival, r.received_at,
-                   date_diff('day', r.ordered_at, r.received_at) AS lead_time_days,
-                   date_diff('day', r.expected_arrival, r.received_at) AS days_late, r.received_quantity
-            FROM po_receipts r JOIN purchase_orders p USING (po_number)
-            ORDER BY r.received_at, r.po_number, r.sku
-        """).df()
-
+    and how late against the expected arrival. Nothing plans with them yet; they are for the supply
+    terms' calibration to come."""
+    return _read(store_path, """
+        SELECT r.po_number, r.sku, p.supplier, r.ordered_at, r.expected_arrival, r.received_at,
+               date_diff('day', r.ordered_at, r.received_at) AS lead_time_days,
+               date_diff('day', r.expected_arrival, r.received_at) AS days_late, r.received_quantity
+        FROM po_receipts r JOIN purchase_orders p USING (po_number)
+        ORDER BY r.received_at, r.po_number, r.sku
+    """, ["po_number", "sku", "supplier", "ordered_at", "expected_arrival", "received_at", "lead_time_days",
+          "days_late", "received_quantity"])

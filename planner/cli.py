@@ -149,7 +149,12 @@ def check_command(shop) -> None:
     added = exports.added if exports is not None else 0
     for table in ("products", "suppliers", "bundles", "inventory", "purchase_orders", "campaigns"):
         rows = len(getattr(inputs, table)) - (added if table == "campaigns" else 0)
+        if table == "purchase_orders":  # the lines approved in restock come from the store, not the file
+            rows = int(inputs.purchase_orders["_row"].notna().sum())
         click.echo(f"{table + '.csv':<22} {rows:>6} rows  ok")
+    approved = len(inputs.purchase_orders) - int(inputs.purchase_orders["_row"].notna().sum())
+    if approved:
+        click.echo(f"{'approved in restock':<22} {approved:>6} purchase-order lines on order (restock purchase-orders)")
     if exports is not None:
         click.echo(f"{'exports/':<22} {len(exports.files):>6} files: {len(exports.derived)} campaigns, {added} added "
                    f"to the calendar, {len(exports.derived) - added} already in campaigns.csv")
