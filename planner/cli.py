@@ -149,7 +149,12 @@ def check_command(shop) -> None:
     added = exports.added if exports is not None else 0
     for table in ("products", "suppliers", "bundles", "inventory", "purchase_orders", "campaigns"):
         rows = len(getattr(inputs, table)) - (added if table == "campaigns" else 0)
+        if table == "purchase_orders":  # the lines approved in restock come from the store, not the file
+            rows = int(inputs.purchase_orders["_row"].notna().sum())
         click.echo(f"{table + '.csv':<22} {rows:>6} rows  ok")
+    approved = len(inputs.purchase_orders) - int(inputs.purchase_orders["_row"].notna().sum())
+    if approved:
+        click.echo(f"{'approved in restock':<22} {approved:>6} purchase-order lines on order (restock purchase-orders)")
     if exports is not None:
         click.echo(f"{'exports/':<22} {len(exports.files):>6} files: {len(exports.derived)} campaigns, {added} added "
                    f"to the calendar, {len(exports.derived) - added} already in campaigns.csv")
@@ -470,6 +475,115 @@ def run_command(shop, on_bad_rows: str, executor: str | None, scheduler: str | N
     click.echo(f"Outputs: {shop.runs / record.run_id} (report.pdf, orders.csv, plan.csv, alerts.csv, ...)")
     for warning in record.warnings:
         click.echo(f"Warning: {warning.splitlines()[0]}", err=True)
+
+
+@main.command("approve")
+@shop_option
+@click.argument("numbers", nargs=-1)
+@click.option("--all", "approve_all", is_flag=True, help="Approve every purchase order of the newest run.")
+@click.option("--from", "from_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Approve the purchase orders in this PO file (a run's po/SUPPLIER.csv or .xlsx, quantities or "
+                   "delivery dates edited; 0 drops a line).")
+@click.option("--by", default=None, help="Who approves (default: the operating-system user).")
+@click.option("--date", "placed", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The day the orders were placed (default: today).")
+def approve_command(shop, numbers: tuple[str, ...], approve_all: bool, from_file: Path | None, by: str | None,
+                    placed) -> None:
+    """Record purchase orders as placed, so that the next plan counts them as on order and does not
+    order them again: PO numbers of the newest run (runs/latest/po/), --all of them, or --from an
+    edited PO file. Reversible with `restock unapprove` until a delivery is received.
+
+    \b
+    Example:
+      restock approve --shop demo-shop --all
+      restock approve --shop demo-shop PO-R00003 PO-R00004 --by somchai
+      restock approve --shop demo-shop --from "demo-shop/runs/latest/po/GZ Cosmetics.csv"
+    """
+    from planner.approve import approve
+    from planner.run import shop_lock
+
+    if sum([bool(numbers), approve_all, from_file is not None]) != 1:
+        raise click.UsageError("name the PO numbers to approve, or give --all, or --from FILE (one of them)")
+    inputs = shop.inputs()
+    with shop_lock(shop):
+        approvals = approve(shop.store_path, shop.runs, list(numbers) or None, from_file, by, placed,
+                            set(inputs.products["sku"].astype(str)), shop.config.dates)
+    currency = shop.config.shop.currency
+    for a in approvals:
+        click.echo(f"Approved {a.number}: {a.supplier} (ship to {a.location}), {a.lines} lines, {a.units:,} units, "
+                   f"{a.value:,.2f} {currency}")
+    click.echo(f"{len(approvals)} purchase order(s) recorded as placed; the next plan counts them as on order.")
+
+
+@main.command("unapprove")
+@shop_option
+@click.argument("numbers", nargs=-1, required=True)
+@click.option("--by", default=None, help="Who reverses it (default: the operating-system user).")
+def unapprove_command(shop, numbers: tuple[str, ...], by: str | None) -> None:
+    """Reverse the approval of purchase orders not yet received: the next plan no longer counts them.
+
+    \b
+    Example:
+      restock unapprove --shop demo-shop PO-R00003
+    """
+    from planner.approve import unapprove
+    from planner.run import shop_lock
+
+    with shop_lock(shop):
+        done = unapprove(shop.store_path, list(numbers), by)
+    click.echo(f"Unapproved {', '.join(done)}; the next plan no longer counts them as on order.")
+
+
+@main.command("receive")
+@shop_option
+@click.argument("number")
+@click.option("--date", "received", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The day the delivery arrived (default: today).")
+@click.option("--quantity", type=click.IntRange(1, None), default=None,
+              help="Units received (default: everything still outstanding); with several lines, name one with --sku.")
+@click.option("--sku", default=None, help="The line received (needed with --quantity when the PO has several lines).")
+@click.option("--by", default=None, help="Who records it (default: the operating-system user).")
+def receive_command(shop, number: str, received, quantity: int | None, sku: str | None, by: str | None) -> None:
+    """Record a delivery of an approved purchase order (kept in the store's po_receipts, with the ordered,
+    expected and received dates, for measuring lead times). Units received stop counting as on order
+    from the first inventory snapshot dated on or after the delivery.
+
+    \b
+    Example:
+      restock receive --shop demo-shop PO-R00003 --date 2026-12-05
+      restock receive --shop demo-shop PO-R00004 --sku BEA-SERUM-012 --quantity 36
+    """
+    from planner.approve import receive
+    from planner.run import shop_lock
+
+    with shop_lock(shop):
+        rows = receive(shop.store_path, number, received, quantity, sku, by)
+    for row in rows.itertuples(index=False):
+        click.echo(f"Received {number} {row.sku}: {row.received_quantity:,.0f} of {row.ordered_quantity:,.0f} units on "
+                   f"{row.received_at:%Y-%m-%d} (expected {row.expected_arrival:%Y-%m-%d})")
+
+
+@main.command("purchase-orders")
+@shop_option
+def purchase_orders_command(shop) -> None:
+    """List the purchase orders approved in restock: status, units ordered and received.
+
+    \b
+    Example:
+      restock purchase-orders --shop demo-shop
+    """
+    from planner.approve import purchase_order_status
+
+    table = purchase_order_status(shop.store_path) if shop.store_path.exists() else None
+    if table is None or table.empty:
+        click.echo("No purchase orders approved yet (restock approve).")
+        return
+    click.echo(f"{'PO':<12} {'supplier':<24} {'ship to':<8} {'status':<9} {'approved':<11} {'by':<12} "
+               f"{'lines':>5} {'ordered':>9} {'received':>9}")
+    for row in table.itertuples(index=False):
+        click.echo(f"{row.po_number:<12} {str(row.supplier)[:24]:<24} {row.location:<8} {row.status:<9} "
+                   f"{row.approved_at:%Y-%m-%d}  {str(row.approved_by)[:12]:<12} {row.lines:>5} {row.ordered:>9,.0f} "
+                   f"{row.received:>9,.0f}")
 
 
 @main.command("runs")

@@ -54,3 +54,10 @@ class LockedError(RestockError):
     """Another run holds the shop's lock."""
 
     exit_code = 75  # EX_TEMPFAIL: cron may simply try again later
+
+
+class PurchaseOrderError(RestockError):
+    """A purchase order named to approve, unapprove or receive cannot be: unknown, already approved, or
+    already received. The message names it and says what to do."""
+
+    exit_code = 3

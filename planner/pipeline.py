@@ -336,6 +336,10 @@ def write_plan(plan: Plan, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in plan.files().items():
+        if name == "orders":  # a short reason, the full one in reason_detail
+            from planner.io.orders_file import orders_file
+
+            frame = orders_file(frame, plan.orders)
         written.append(write_frame(frame, folder / f"{name}.csv"))
     return written
 

@@ -73,7 +73,12 @@ class Shop:
         history = self.export_history(tables)
         if history is not None:  # the hand calendar wins where both speak
             tables["campaigns"] = history.campaigns
-        return Inputs(**tables)
+        inputs = Inputs(**tables)
+        if self.store_path.exists():  # POs approved with `restock approve` are on order too
+            from planner.approve import with_approved_orders
+
+            inputs.purchase_orders = with_approved_orders(inputs.purchase_orders, self.store_path, inputs.snapshot_date)
+        return inputs
 
 
 def init_shop(root: Path | str, sample: bool = False) -> Shop:

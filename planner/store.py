@@ -22,7 +22,7 @@ import pandas as pd
 from planner.errors import StoreError
 from planner.io.orders import LINE_COLUMNS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # A line's status only moves forward; equal rank means the newer read wins.
 STATUS_RANK = {"unpaid": 0, "to_ship": 1, "shipped": 2, "delivered": 3, "completed": 4,
@@ -72,8 +72,57 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 """
 
+# Purchase orders restock proposed, the ones approved as placed, their deliveries and who did what
+# (planner.approve; schema 2). A proposal's number is kept while the same lines are proposed.
+PURCHASE_ORDER_TABLES = [
+    """CREATE TABLE IF NOT EXISTS po_numbers (
+        po_number VARCHAR PRIMARY KEY,
+        supplier VARCHAR NOT NULL,
+        location VARCHAR NOT NULL,
+        content VARCHAR NOT NULL,
+        first_run VARCHAR,
+        last_run VARCHAR,
+        assigned_at TIMESTAMP NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS purchase_orders (
+        po_number VARCHAR PRIMARY KEY,
+        supplier VARCHAR NOT NULL,
+        location VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        approved_at TIMESTAMP NOT NULL,
+        approved_by VARCHAR NOT NULL,
+        source VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS purchase_order_lines (
+        po_number VARCHAR NOT NULL,
+        sku VARCHAR NOT NULL,
+        quantity DOUBLE NOT NULL,
+        unit_cost DOUBLE,
+        expected_arrival DATE NOT NULL,
+        PRIMARY KEY (po_number, sku)
+    )""",
+    """CREATE TABLE IF NOT EXISTS po_receipts (
+        po_number VARCHAR NOT NULL,
+        sku VARCHAR NOT NULL,
+        ordered_at DATE NOT NULL,
+        expected_arrival DATE NOT NULL,
+        received_at DATE NOT NULL,
+        ordered_quantity DOUBLE NOT NULL,
+        received_quantity DOUBLE NOT NULL,
+        recorded_at TIMESTAMP NOT NULL,
+        recorded_by VARCHAR NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS po_audit (
+        recorded_at TIMESTAMP NOT NULL,
+        action VARCHAR NOT NULL,
+        po_number VARCHAR NOT NULL,
+        by_user VARCHAR NOT NULL,
+        detail VARCHAR
+    )""",
+]
+
 # Migrations from version N to N+1, applied in order; each a list of SQL statements.
-MIGRATIONS: dict[int, list[str]] = {}
+MIGRATIONS: dict[int, list[str]] = {1: PURCHASE_ORDER_TABLES}
 
 _COMPARED = ("status", "demand_date", "quantity", "returned_quantity", "is_demand", "location",
              "unit_price", "revenue", "shipped_at", "paid_at")
@@ -148,6 +197,8 @@ class Store:
                 raise StoreError(f"{self.path.name} is a DuckDB file but not a restock store; "
                                  f"point shop.toml [paths] store at another file")
             self.db.execute(_TABLES)
+            for statement in PURCHASE_ORDER_TABLES:
+                self.db.execute(statement)
             self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
             return
         while version < SCHEMA_VERSION:

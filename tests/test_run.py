@@ -79,7 +79,7 @@ def test_run_imports_forecasts_plans_and_records(small_shop):
     plan = pd.read_csv(latest / "plan.csv", dtype={"sku": str})
     assert plan["demand_calibration"].notna().all() and (plan["demand_calibration"].str.len() > 0).all()
     assert manifest["status"] == "succeeded"
-    assert list(manifest["steps"]) == ["import", "forecast", "backtest", "plan", "scenarios", "report"]
+    assert list(manifest["steps"]) == ["import", "forecast", "backtest", "plan", "purchase_orders", "scenarios", "report"]
     assert manifest["steps"]["backtest"]["ran"] is True                     # first run: no backtest yet
     assert manifest["headline"]["health"]["stocked_skus"] > 0
     assert manifest["steps"]["import"]["files"] == 3 and manifest["steps"]["import"]["added"] > 0
@@ -117,7 +117,7 @@ def test_two_runs_started_together_exactly_one_runs(small_shop):
 def test_a_run_killed_mid_forecast_leaves_the_last_good_outputs(small_shop):
     assert run_cli(small_shop).exit_code == 0
     good = (small_shop.runs / "latest").resolve()
-    good_files = {p.name: p.read_bytes() for p in good.iterdir()}
+    good_files = {str(p.relative_to(good)): p.read_bytes() for p in good.rglob("*") if p.is_file()}  # po/ too
     lines_before = store_lines(small_shop)
 
     process = spawn_run(small_shop)
@@ -130,7 +130,7 @@ def test_a_run_killed_mid_forecast_leaves_the_last_good_outputs(small_shop):
     process.wait(timeout=30)
 
     assert (small_shop.runs / "latest").resolve() == good
-    assert {p.name: p.read_bytes() for p in good.iterdir()} == good_files
+    assert {str(p.relative_to(good)): p.read_bytes() for p in good.rglob("*") if p.is_file()} == good_files
     assert store_lines(small_shop) == lines_before                           # the store opens and is intact
     assert [p.name for p in small_shop.runs.iterdir() if p.name.endswith(".partial")]
 

@@ -211,6 +211,11 @@ def _overdue_orders(orders: pd.DataFrame, planning_day: pd.Timestamp) -> list[st
         first = lines.iloc[0]
         late = (planning_day - first["expected_arrival"]).days
         skus = _listed([f"{r.sku} ({r.quantity:,.0f})" for r in lines.itertuples()])
+        if lines["_row"].isna().all():  # approved with `restock approve`: in the store, not the file
+            warnings.append(f"PO {po_id} (approved in restock) was expected {first['expected_arrival']:%Y-%m-%d}, {late} "
+                            f"days before the planning day {planning_day:%Y-%m-%d}; the plan counts it as arriving on "
+                            f"the planning day: {skus}. Record its delivery with restock receive {po_id}")
+            continue
         rows = ", ".join(str(int(r)) for r in lines["_row"])
         plural = "s" if len(lines) > 1 else ""
         warnings.append(f"purchase_orders.csv, row{plural} {rows}, column 'expected_arrival': PO {po_id} was expected "

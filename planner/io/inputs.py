@@ -63,6 +63,7 @@ PRODUCTS = Schema("products", (
     Column("ordering_cost", "money", required=False, nullable=True, min_value=0),
     Column("fulfillment", "choice", choices=("own", "fbt"), required=False, nullable=True, default="own"),
     Column("status", "choice", choices=("active", "discontinued"), required=False, nullable=True, default="active"),
+    Column("supplier_sku", required=False, nullable=True),  # the supplier's product code, on purchase orders
 ))
 
 SUPPLIERS = Schema("suppliers", (
