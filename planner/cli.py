@@ -5,7 +5,8 @@ Exit codes (also in the README):
   1  unexpected error (a bug: please report it with the traceback shown by --debug)
   2  usage error, shop not found, invalid shop.toml or scenario file
   3  bad input: a file, row and column are named in the message
-  4  the store cannot be opened (e.g. written by a newer restock)
+  4  the store cannot be opened (e.g. written by a newer restock, or damaged), or a backup does not match its checksum
+  74 a file cannot be written: the disk is full or a folder is read-only (the last good outputs are untouched)
   75 another run holds the shop's lock (try again later)
 """
 
@@ -47,6 +48,14 @@ class RestockGroup(click.Group):
         except RestockError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except OSError as exc:  # a full disk or a folder that cannot be written: say which (exit 74)
+            from planner.io.files import write_failure
+
+            failure = write_failure(exc)
+            if failure is None:
+                raise
+            click.echo(f"Error: {failure}", err=True)
+            ctx.exit(failure.exit_code)
 
 
 @click.group(cls=RestockGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -54,3 +54,9 @@ class LockedError(RestockError):
     """Another run holds the shop's lock."""
 
     exit_code = 75  # EX_TEMPFAIL: cron may simply try again later
+
+
+class WriteError(RestockError):
+    """A file or folder cannot be written: a full disk, a read-only folder, no permission."""
+
+    exit_code = 74  # EX_IOERR

@@ -58,16 +58,16 @@ class ForecastResult:
 
 def load_history(shop: Shop) -> pd.DataFrame:
     """Daily demand per SKU from the store, completed to a calendar, stockout days censored."""
+    imported = shop.inbox / "imported"
+    again = (f"; the exports imported before are kept in {imported}: restock import --shop {shop.root} "
+             f"{imported}/* rebuilds it") if imported.is_dir() and any(imported.iterdir()) else ""
     if not shop.store_path.exists():
-        imported = shop.inbox / "imported"
-        again = (f"; the exports imported before are kept in {imported}: restock import --shop {shop.root} "
-                 f"{imported}/* rebuilds it") if imported.is_dir() and any(imported.iterdir()) else ""
         raise EmptyHistory(f"{shop.root}: the store is empty; import order files first "
                            f"(restock import --shop {shop.root} FILE...){again}")
     with Store(shop.store_path, read_only=True) as store:
         demand = store.daily_demand()
     if demand.empty:
-        raise EmptyHistory(f"{shop.root}: the store holds no order lines; import order files first")
+        raise EmptyHistory(f"{shop.root}: the store holds no order lines; import order files first{again}")
     history = complete_history(demand[["sku", "date", "units"]])
     return mark_stockouts(history)
 

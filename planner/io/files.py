@@ -13,12 +13,16 @@ readable and writable by their owner alone (files 0600, folders 0700).
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 import pandas as pd
+
+from planner.errors import WriteError
 
 #: a text cell starting with one of these is a formula to a spreadsheet
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -83,5 +87,28 @@ def owner_only() -> Iterator[None]:
         os.umask(previous)
 
 
-__all__ = ["FORMULA_STARTS", "OWNER_ONLY_FILE", "OWNER_ONLY_FOLDER", "owner_only", "spreadsheet_safe",
+#: errors that mean "this cannot be written here", not a bug: a sentence and exit code 74, not a traceback
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+_NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
+WRITE_ERRNOS = _FULL + _NOT_WRITABLE
+
+
+def write_failure(error: OSError, root: Path | None = None, kept: str = "") -> WriteError | None:
+    """The sentence for an OSError that says a file cannot be written (None for any other OSError).
+
+    ``root``: paths are named relative to it; ``kept``: what is still as it was, e.g. the last good run."""
+    if error.errno not in WRITE_ERRNOS:
+        return None
+    where = Path(error.filename) if error.filename else root or Path(".")
+    if root is not None and where.is_absolute() and where.is_relative_to(root):
+        where = where.relative_to(root)
+    if error.errno in _FULL:
+        problem, advice = "no space left on the device", "Free some space and try again"
+    else:
+        problem = error.strerror or os.strerror(error.errno)
+        advice = "Make it writable for this user (or point the shop's [paths] elsewhere) and try again"
+    return WriteError(f"{where}: cannot write: {problem}. {advice}{'; ' + kept if kept else ''}.")
+
+
+__all__ = ["FORMULA_STARTS", "WRITE_ERRNOS", "write_failure", "OWNER_ONLY_FILE", "OWNER_ONLY_FOLDER", "owner_only", "spreadsheet_safe",
            "spreadsheet_safe_column", "spreadsheet_safe_frame"]
