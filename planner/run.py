@@ -307,7 +307,10 @@ def step_import(context: RunContext) -> dict:
             target = imported / f"{path.stem}.{context.record.run_id}{path.suffix}"
         shutil.move(str(path), target)
     context.state.imports = results
-    return {"files": len(results), "added": sum(r.added for r in results), "updated": sum(r.updated for r in results),
+    from planner.backup import daily_backup
+
+    backup = daily_backup(shop, context.warn)  # the store as imported, before the long steps
+    return {"backup": backup, "files": len(results), "added": sum(r.added for r in results), "updated": sum(r.updated for r in results),
             "unchanged": sum(r.unchanged for r in results), "rejected": sum(r.rejected for r in results)}
 
 

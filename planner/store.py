@@ -95,8 +95,11 @@ class Store:
 
     def __init__(self, path: Path, read_only: bool = False):
         self.path = Path(path)
+        created = not self.path.exists()
         try:
             self.db = duckdb.connect(str(self.path), read_only=read_only and self.path.exists())
+            if created and self.path.exists():
+                self.path.chmod(0o600)  # a seller's sales: readable by the owner only
         except duckdb.IOException as exc:
             if "lock" in str(exc).casefold():
                 raise StoreError(f"{self.path.name}: cannot open the store ({exc}). If another restock command is "

@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import json
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -240,4 +241,20 @@ def test_a_store_deleted_mid_run_points_to_the_imported_exports_and_is_not_recre
 
     again = CliRunner().invoke(main, ["import", "--shop", str(root), *sorted(str(p) for p in imported.iterdir())])
     assert again.exit_code == 0, again.output
+    pd.testing.assert_frame_equal(demand(good_shop), history)
+
+
+def test_a_run_keeps_a_daily_backup_owner_only_and_it_restores_a_truncated_store(good_shop):
+    history = demand(good_shop)
+    backups = good_shop.root / "backups"
+    daily = sorted(backups.glob("daily-*.duckdb"))
+    assert len(daily) == 1 and (backups / f"{daily[0].name}.sha256").is_file()
+    modes = {path: stat.S_IMODE(path.stat().st_mode) for path in (good_shop.store_path, daily[0])}
+    assert set(modes.values()) == {0o600}, modes
+    for folder in (backups, good_shop.runs, (good_shop.runs / "latest").resolve()):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    data = good_shop.store_path.read_bytes()
+    good_shop.store_path.write_bytes(data[: len(data) // 2])
+    result = CliRunner().invoke(main, ["restore", "--shop", str(good_shop.root), str(daily[0])])
+    assert result.exit_code == 0, result.output
     pd.testing.assert_frame_equal(demand(good_shop), history)
