@@ -5,7 +5,8 @@ Exit codes (also in the README):
   1  unexpected error (a bug: please report it with the traceback shown by --debug)
   2  usage error, shop not found, invalid shop.toml or scenario file
   3  bad input: a file, row and column are named in the message
-  4  the store cannot be opened (e.g. written by a newer restock)
+  4  the store cannot be opened (e.g. written by a newer restock, or damaged), or a backup does not match its checksum
+  74 a file cannot be written: the disk is full or a folder is read-only (the last good outputs are untouched)
   75 another run holds the shop's lock (try again later)
 """
 
@@ -47,6 +48,14 @@ class RestockGroup(click.Group):
         except RestockError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except OSError as exc:  # a full disk or a folder that cannot be written: say which (exit 74)
+            from planner.io.files import write_failure
+
+            failure = write_failure(exc)
+            if failure is None:
+                raise
+            click.echo(f"Error: {failure}", err=True)
+            ctx.exit(failure.exit_code)
 
 
 @click.group(cls=RestockGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -617,6 +626,49 @@ def runs_command(shop, limit: int) -> None:
         message = row.message.splitlines()[0] if isinstance(row.message, str) and row.message else ""  # NaN: none
         click.echo(f"{row.run_id:<20} {row.status:<10} {seconds:>8} {head.get('order_lines', '-'):>7} {value:>16}  "
                    f"{message}")
+
+
+@main.command("backup")
+@shop_option
+@click.option("--to", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the copy (default: SHOP/backups).")
+def backup_command(shop, folder: Path | None) -> None:
+    """Write a consistent copy of the store (checkpointed, under the shop's lock) with its SHA-256
+    in FILE.sha256 beside it, readable by you only. restock run also keeps daily copies
+    (shop.toml [backups] keep_daily).
+
+    \b
+    Example:
+      restock backup --shop demo-shop --to /mnt/usb/restock-backups
+    """
+    from planner.backup import backup_store, checksum_path
+    from planner.run import shop_lock
+
+    with shop_lock(shop):
+        path = backup_store(shop, folder)
+    click.echo(f"Backed up {shop.store_path.name} to {path} (checksum in {checksum_path(path).name})")
+
+
+@main.command("restore")
+@shop_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_command(shop, file: Path) -> None:
+    """Verify a backup against its checksum file and make it the shop's store; the current store is
+    moved aside (restock.duckdb.before-restore-TIME), never deleted. A copy that does not match its
+    checksum is refused (exit code 4).
+
+    \b
+    Example:
+      restock restore --shop demo-shop demo-shop/backups/daily-2026-12-01.duckdb
+    """
+    from planner.backup import restore_store
+    from planner.run import shop_lock
+
+    with shop_lock(shop):
+        aside = restore_store(shop, file)
+    click.echo(f"Restored {shop.store_path.name} from {file} (checksum verified)")
+    if aside is not None:
+        click.echo(f"The store before is kept as {aside}")
 
 
 def run() -> None:  # pragma: no cover - console entry for `python -m planner.cli`

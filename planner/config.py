@@ -62,6 +62,13 @@ class CheckSettings:
 
 
 @dataclass(frozen=True)
+class BackupSettings:
+    """Copies of the store (planner/backup.py; README "Backups")."""
+
+    keep_daily: int = 7                   # restock run keeps this many daily copies of the store (0: none)
+
+
+@dataclass(frozen=True)
 class PathSettings:
     campaigns: str = "campaigns.csv"
     inventory: str = "inventory.csv"
@@ -73,6 +80,7 @@ class PathSettings:
     runs: str = "runs"
     store: str = "restock.duckdb"
     scenarios: str = "scenarios"
+    backups: str = "backups"
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,7 @@ class ShopConfig:
     lead_time: LeadTimeSettings = field(default_factory=LeadTimeSettings)
     paths: PathSettings = field(default_factory=PathSettings)
     checks: CheckSettings = field(default_factory=CheckSettings)
+    backups: BackupSettings = field(default_factory=BackupSettings)
 
     @property
     def dates(self) -> "DateStyle":
@@ -100,7 +109,7 @@ class ShopConfig:
 
 
 _SECTIONS = {"shop": ShopSettings, "planning": PlanningSettings, "lead_time": LeadTimeSettings, "paths": PathSettings,
-             "checks": CheckSettings}
+             "checks": CheckSettings, "backups": BackupSettings}
 
 
 def load_config(path: Path) -> ShopConfig:
@@ -175,6 +184,9 @@ def _check(file: str, config: ShopConfig) -> None:
     if checks.max_date_gap_days < 1 or checks.max_snapshot_age_days < 0 or checks.quantity_outlier_factor < 0:
         raise ConfigError(f"{file}: [checks] values should be positive (max_date_gap_days at least 1; "
                           f"quantity_outlier_factor 0 turns that check off)")
+    if not isinstance(config.backups.keep_daily, int) or config.backups.keep_daily < 0:
+        raise ConfigError(f"{file}: 'backups.keep_daily' = {config.backups.keep_daily!r} should be a whole number, "
+                          f"0 or more (0: no daily backups)")
     try:
         ZoneInfo(config.shop.timezone)
     except (ZoneInfoNotFoundError, ValueError):

@@ -61,3 +61,9 @@ class PurchaseOrderError(RestockError):
     already received. The message names it and says what to do."""
 
     exit_code = 3
+
+
+class WriteError(RestockError):
+    """A file or folder cannot be written: a full disk, a read-only folder, no permission."""
+
+    exit_code = 74  # EX_IOERR

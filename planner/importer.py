@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from planner.io.files import spreadsheet_safe_frame
 from planner.io.orders import read_order_file
 from planner.io.table import OnBadRows, Parsed
 from planner.shop import Shop
@@ -43,7 +44,7 @@ def store_parsed(store: Store, path: Path, fmt: str, parsed: Parsed, rejects_dir
     if len(parsed.rejects):
         rejects_dir.mkdir(parents=True, exist_ok=True)
         rejects_file = rejects_dir / f"{path.name}.rejects.csv"
-        parsed.rejects.to_csv(rejects_file, index=False)
+        spreadsheet_safe_frame(parsed.rejects).to_csv(rejects_file, index=False)  # opened in a spreadsheet
     counts = store.upsert_lines(parsed.frame, path.name)
     store.record_import(path.name, sha256 or file_sha256(path), fmt, counts, len(parsed.rejects))
     result = ImportResult(path.name, fmt, counts.added, counts.updated, counts.unchanged, len(parsed.rejects),

@@ -18,6 +18,7 @@ from forecast.models import SamplePaths, get_model
 from forecast.models.base import Forecaster
 from planner.config import ShopConfig
 from planner.errors import ConfigError, RestockError
+from planner.io.files import spreadsheet_safe_column
 from planner.io.inputs import Inputs, expand_campaigns
 from planner.calibration import Calibration, backtest_errors
 from planner.plan import Plan, PlanSettings, supply_terms
@@ -57,16 +58,16 @@ class ForecastResult:
 
 def load_history(shop: Shop) -> pd.DataFrame:
     """Daily demand per SKU from the store, completed to a calendar, stockout days censored."""
+    imported = shop.inbox / "imported"
+    again = (f"; the exports imported before are kept in {imported}: restock import --shop {shop.root} "
+             f"{imported}/* rebuilds it") if imported.is_dir() and any(imported.iterdir()) else ""
     if not shop.store_path.exists():
-        imported = shop.inbox / "imported"
-        again = (f"; the exports imported before are kept in {imported}: restock import --shop {shop.root} "
-                 f"{imported}/* rebuilds it") if imported.is_dir() and any(imported.iterdir()) else ""
         raise EmptyHistory(f"{shop.root}: the store is empty; import order files first "
                            f"(restock import --shop {shop.root} FILE...){again}")
     with Store(shop.store_path, read_only=True) as store:
         demand = store.daily_demand()
     if demand.empty:
-        raise EmptyHistory(f"{shop.root}: the store holds no order lines; import order files first")
+        raise EmptyHistory(f"{shop.root}: the store holds no order lines; import order files first{again}")
     history = complete_history(demand[["sku", "date", "units"]])
     return mark_stockouts(history)
 
@@ -291,7 +292,8 @@ def write_frame(frame: pd.DataFrame, path: Path) -> Path:
 
     CSV goes through Arrow's writer: pandas' to_csv formats floats one at a time and took over a
     minute for a 10,000-SKU forecast. Floats are rounded to 4 decimals, days print as 2026-11-23,
-    times as 2026-11-23 19:00:00, and only cells that need quotes get them."""
+    times as 2026-11-23 19:00:00, and only cells that need quotes get them. A text cell a spreadsheet
+    would run as a formula gets a quote in front (planner/io/files.py)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -300,7 +302,7 @@ def write_frame(frame: pd.DataFrame, path: Path) -> Path:
     if path.suffix == ".parquet":
         frame.to_parquet(tmp, index=False)
     else:
-        table = pa.table({str(name): _csv_column(frame[name]) for name in frame.columns})
+        table = pa.table({str(name): _csv_column(spreadsheet_safe_column(frame[name])) for name in frame.columns})
         pacsv.write_csv(table, tmp, pacsv.WriteOptions(quoting_style="needed"))
     tmp.replace(path)
     return path

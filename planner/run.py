@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 import pandas as pd
 
 from planner.errors import LockedError, RestockError
+from planner.io.files import OWNER_ONLY_FOLDER, owner_only, write_failure
 from planner.plan.calibrate import BACKTEST_ORIGINS
 from planner.importer import file_sha256, store_parsed
 from planner.shop import Shop
@@ -115,11 +116,16 @@ def new_run_id(runs: Path) -> str:
     return run_id
 
 
-def mark_interrupted_runs(store: Store) -> int:
-    """Runs still 'running' while we hold the lock were killed: record them as failed."""
+def mark_interrupted_runs(store: Store, runs: Path | None = None) -> int:
+    """Runs still 'running' while we hold the lock were killed: rename their ``runs/ID.partial`` folders
+    ``runs/ID.failed`` and record them as failed."""
+    for partial in sorted(runs.glob("*.partial")) if runs is not None and runs.is_dir() else []:
+        partial.rename(partial.with_suffix(".failed"))
     stale = store.runs(limit=1000, status="running")
     for row in stale.itertuples():
-        store.record_run(row.run_id, row.started_at, "failed", row.folder, _now(), None,
+        failed = runs / f"{row.run_id}.failed" if runs is not None else None
+        folder = str(failed) if failed is not None and failed.is_dir() else row.folder
+        store.record_run(row.run_id, row.started_at, "failed", folder, _now(), None,
                          "interrupted: the process ended before finishing (killed or crashed)")
     return len(stale)
 
@@ -169,52 +175,93 @@ def execute_run(shop: Shop, steps: list[tuple[str, Step]], options: dict | None 
                 progress: Callable[[str], None] | None = None) -> RunRecord:
     """Run ``steps`` in order under the shop's lock, into a fresh run folder; see the module docstring."""
     options = options or {}
-    shop.runs.mkdir(parents=True, exist_ok=True)
-    with shop_lock(shop):
-        with Store(shop.store_path) as store:
-            interrupted = mark_interrupted_runs(store)
-            run_id = new_run_id(shop.runs)
-            started = _now()
-            record = RunRecord(run_id=run_id, started_at=started.isoformat(timespec="seconds"),
-                               packages=package_versions(), settings=_settings(shop, options))
-            if interrupted:
-                record.warnings.append(f"{interrupted} earlier run(s) had been interrupted; recorded as failed")
-            store.record_run(run_id, started, "running", str(shop.runs / run_id))
-        partial = shop.runs / f"{run_id}.partial"
-        partial.mkdir()
-        context = RunContext(shop, partial, record, options)
-        log.info("run %s started", run_id, extra={"run_id": run_id, "step": "start"})
-        try:
-            for name, step in steps:
-                if progress:
-                    progress(name)
-                began = time.perf_counter()
-                counts = step(context) or {}
-                seconds = round(time.perf_counter() - began, 3)
-                record.steps[name] = {"seconds": seconds, **counts}
-                log.info("step %s done in %.1f s", name, seconds, extra={"run_id": run_id, "step": name, **counts})
-        except BaseException as exc:
-            record.status = "failed"
-            record.error = str(exc) if isinstance(exc, RestockError) else f"{type(exc).__name__}: {exc}"
-            record.finished_at = _now().isoformat(timespec="seconds")
-            if not isinstance(exc, RestockError):
-                record.warnings.append(traceback.format_exc(limit=5))
-            failed = shop.runs / f"{run_id}.failed"
-            _write_manifest(partial, record)
-            partial.rename(failed)
-            with Store(shop.store_path) as store:
-                store.record_run(run_id, started, "failed", str(failed), _now(), record.headline, record.error)
+    with owner_only(), _writes_named(shop):  # a seller's sales: readable by the owner only (planner/io/files.py)
+        shop.runs.mkdir(parents=True, exist_ok=True)
+        with shop_lock(shop):
+            return _execute_locked(shop, steps, options, progress)
+
+
+@contextmanager
+def _writes_named(shop: Shop) -> Iterator[None]:
+    """A full disk or a folder that cannot be written ends in a sentence and exit code 74, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        failure = write_failure(exc, shop.root, "the last good outputs (runs/latest) are untouched")
+        if failure is None:
             raise
+        raise failure from exc
+
+
+def _execute_locked(shop: Shop, steps: list[tuple[str, Step]], options: dict,
+                    progress: Callable[[str], None] | None) -> RunRecord:
+    with Store(shop.store_path) as store:
+        interrupted = mark_interrupted_runs(store, shop.runs)
+        run_id = new_run_id(shop.runs)
+        partial = shop.runs / f"{run_id}.partial"
+        partial.mkdir(mode=OWNER_ONLY_FOLDER)  # before the store says 'running': a read-only runs/ records nothing
+        started = _now()
+        record = RunRecord(run_id=run_id, started_at=started.isoformat(timespec="seconds"),
+                           packages=package_versions(), settings=_settings(shop, options))
+        if interrupted:
+            record.warnings.append(f"{interrupted} earlier run(s) had been interrupted; recorded as failed")
+        store.record_run(run_id, started, "running", str(shop.runs / run_id))
+    context = RunContext(shop, partial, record, options)
+    log.info("run %s started", run_id, extra={"run_id": run_id, "step": "start"})
+    try:
+        for name, step in steps:
+            if progress:
+                progress(name)
+            began = time.perf_counter()
+            counts = step(context) or {}
+            seconds = round(time.perf_counter() - began, 3)
+            record.steps[name] = {"seconds": seconds, **counts}
+            log.info("step %s done in %.1f s", name, seconds, extra={"run_id": run_id, "step": name, **counts})
         record.status = "succeeded"
         record.finished_at = _now().isoformat(timespec="seconds")
         _write_manifest(partial, record)
-        final = shop.runs / run_id
-        partial.rename(final)
-        _point_latest(shop.runs, final)
+    except BaseException as exc:
+        failure = write_failure(exc, shop.root, "the last good outputs (runs/latest) are untouched") if isinstance(
+            exc, OSError) else None
+        _record_failure(shop, record, partial, started, failure or exc)
+        if failure is not None:
+            raise failure from exc
+        raise
+    final = shop.runs / run_id
+    partial.rename(final)
+    _point_latest(shop.runs, final)
+    with Store(shop.store_path) as store:
+        store.record_run(run_id, started, "succeeded", str(final), _now(), record.headline)
+    log.info("run %s succeeded", run_id, extra={"run_id": run_id, "step": "end"})
+    return record
+
+
+def _record_failure(shop: Shop, record: RunRecord, partial: Path, started: datetime, exc: BaseException) -> None:
+    """Keep a failed run as ``runs/ID.failed`` with its manifest and record it in the store, as far as
+    the disk allows: this runs after a full disk too, so each part may fail and the next goes on (a
+    folder left ``.partial`` is renamed by the next run; the error the user sees is the run's own)."""
+    record.status = "failed"
+    record.error = str(exc) if isinstance(exc, RestockError) else f"{type(exc).__name__}: {exc}"
+    record.finished_at = _now().isoformat(timespec="seconds")
+    if not isinstance(exc, RestockError):
+        record.warnings.append(traceback.format_exc(limit=5))
+    failed = shop.runs / f"{record.run_id}.failed"
+    try:
+        _write_manifest(partial, record)
+    except OSError as error:
+        log.warning("run %s: its manifest could not be written (%s)", record.run_id, error)
+    try:
+        partial.rename(failed)
+    except OSError as error:
+        log.warning("run %s: %s left as it is (%s); the next run renames it", record.run_id, partial.name, error)
+        failed = partial
+    if not shop.store_path.exists():  # deleted during the run: never leave an empty store in its place
+        return
+    try:
         with Store(shop.store_path) as store:
-            store.record_run(run_id, started, "succeeded", str(final), _now(), record.headline)
-        log.info("run %s succeeded", run_id, extra={"run_id": run_id, "step": "end"})
-        return record
+            store.record_run(record.run_id, started, "failed", str(failed), _now(), record.headline, record.error)
+    except Exception as error:  # noqa: BLE001 - the run's own error is what the user must see
+        log.warning("run %s: its failure could not be recorded in the store (%s)", record.run_id, error)
 
 
 def _write_manifest(folder: Path, record: RunRecord) -> None:
@@ -260,7 +307,10 @@ def step_import(context: RunContext) -> dict:
             target = imported / f"{path.stem}.{context.record.run_id}{path.suffix}"
         shutil.move(str(path), target)
     context.state.imports = results
-    return {"files": len(results), "added": sum(r.added for r in results), "updated": sum(r.updated for r in results),
+    from planner.backup import daily_backup
+
+    backup = daily_backup(shop, context.warn)  # the store as imported, before the long steps
+    return {"backup": backup, "files": len(results), "added": sum(r.added for r in results), "updated": sum(r.updated for r in results),
             "unchanged": sum(r.unchanged for r in results), "rejected": sum(r.rejected for r in results)}
 
 

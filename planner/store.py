@@ -144,25 +144,43 @@ class Store:
 
     def __init__(self, path: Path, read_only: bool = False):
         self.path = Path(path)
+        created = not self.path.exists()
         try:
             self.db = duckdb.connect(str(self.path), read_only=read_only and self.path.exists())
+            if created and self.path.exists():
+                self.path.chmod(0o600)  # a seller's sales: readable by the owner only
         except duckdb.IOException as exc:
             if "lock" in str(exc).casefold():
                 raise StoreError(f"{self.path.name}: cannot open the store ({exc}). If another restock command is "
                                  f"running on this shop, wait for it to finish.") from exc
-            raise StoreError(f"{self.path.name}: the store file is damaged ({exc}). Move it aside and import the "
-                             f"exports in inbox/imported/ again to rebuild it (restock import inbox/imported/*)"
-                             ) from exc
+            raise _damaged(self.path, exc) from exc
         except duckdb.Error as exc:
             raise StoreError(f"{self.path.name}: cannot open the store ({exc}). If another restock command is "
                              f"running on this shop, wait for it to finish.") from exc
-        self._ensure_schema(read_only)
+        try:
+            self._check_complete()
+            self._ensure_schema(read_only)
+        except duckdb.IOException as exc:  # a file cut short opens, and fails on the first block it lacks
+            self.db.close()
+            raise _damaged(self.path, exc) from exc
 
     def __enter__(self) -> "Store":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, exc, traceback) -> None:
         self.close()
+        if isinstance(exc, duckdb.IOException) and "lock" not in str(exc).casefold():
+            raise _damaged(self.path, exc) from exc  # a block missing deeper in a damaged file: the same advice
+
+    def _check_complete(self) -> None:
+        """A file too short for the blocks its header says are in use was cut short (a full disk, a copy
+        stopped half-way): say so now, not at the first query that reaches a missing block. (Free blocks
+        may lie past the end of a sound file; a block in use may not.)"""
+        block_size, used = self._one("SELECT block_size, used_blocks FROM pragma_database_size()")
+        size = self.path.stat().st_size if self.path.exists() else 0
+        if size and size < block_size * used:
+            raise duckdb.IOException(f"the file has {size:,} bytes; its header counts {used} blocks of "
+                                     f"{block_size:,} bytes in use")
 
     def close(self) -> None:
         self.db.close()
@@ -323,6 +341,11 @@ class Store:
         """Runs, newest first; only those with ``status`` when given."""
         return self.db.execute("SELECT * FROM runs WHERE ? IS NULL OR status = ? ORDER BY started_at DESC LIMIT ?",
                                [status, status, limit]).df()
+
+
+def _damaged(path: Path, exc: Exception) -> StoreError:
+    return StoreError(f"{path.name}: the store file is damaged ({exc}). Move it aside and import the "
+                      f"exports in inbox/imported/ again to rebuild it (restock import inbox/imported/*)")
 
 
 def _store_columns() -> tuple[str, ...]:

@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from forecast.contract import CAMPAIGN_TYPES
 from planner.errors import ConfigError
+from planner.io.safe_yaml import load_yaml
 
 CHANGE_KINDS = ("campaign_uplift", "supplier_delay", "service_level", "budget_cap", "demand_shock", "unit_cost",
                 "add_campaign", "cancel_campaign", "move_campaign")
@@ -198,16 +198,7 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and check a scenario file (structure and values; names of campaigns, suppliers and
     categories are checked against the shop by ``apply_scenario``)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot be read ({error.strerror or error})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "(top level)"
-        raise _fail(path.name, where, f"not valid YAML ({getattr(error, 'problem', None) or error})") from None
+    data = load_yaml(path)  # no anchors or aliases, size and depth capped (planner/io/safe_yaml.py)
     return parse_scenario(data, path.name)
 
 
