@@ -42,13 +42,18 @@ def good_shop(good_shop_template, tmp_path) -> Shop:
 
 def snapshot(shop: Shop) -> tuple[Path, dict[str, bytes]]:
     good = (shop.runs / "latest").resolve()
-    return good, {p.name: p.read_bytes() for p in good.iterdir()}
+    return good, run_files(good)
+
+
+def run_files(folder: Path) -> dict[str, bytes]:
+    """Every file of a run folder, sub-folders (po/) included, by its path inside it."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def assert_last_good_intact(shop: Shop, before: tuple[Path, dict[str, bytes]]) -> None:
     good, files = before
     assert (shop.runs / "latest").resolve() == good
-    assert {p.name: p.read_bytes() for p in good.iterdir()} == files
+    assert run_files(good) == files
 
 
 def statuses(shop: Shop) -> list[str]:
