@@ -281,17 +281,19 @@ def write_backtest(result, folder: Path, calibration: Calibration | None = None)
     written = [write_frame(result.metrics, folder / "backtest_metrics.csv"),
                write_frame(result.choice, folder / "model_choice.csv")]
     if calibration is not None:
-        written.append(write_frame(calibration.to_frame(), folder / CALIBRATION_FILE))
+        # in full: the next plans compute with it, and a plan must be the one its run made (issue 22)
+        written.append(write_frame(calibration.to_frame(), folder / CALIBRATION_FILE, decimals=None))
     return written
 
 
 # ------------------------------------------------------------------------------------------ files
 
-def write_frame(frame: pd.DataFrame, path: Path) -> Path:
+def write_frame(frame: pd.DataFrame, path: Path, decimals: int | None = 4) -> Path:
     """Write a frame as CSV (or Parquet by suffix) atomically: a reader never sees half a file.
 
     CSV goes through Arrow's writer: pandas' to_csv formats floats one at a time and took over a
-    minute for a 10,000-SKU forecast. Floats are rounded to 4 decimals, days print as 2026-11-23,
+    minute for a 10,000-SKU forecast. Floats are rounded to ``decimals`` (None: written in full, for a
+    file restock reads back to compute with), days print as 2026-11-23,
     times as 2026-11-23 19:00:00, and only cells that need quotes get them. A text cell a spreadsheet
     would run as a formula gets a quote in front (planner/io/files.py)."""
     import pyarrow as pa
@@ -302,13 +304,13 @@ def write_frame(frame: pd.DataFrame, path: Path) -> Path:
     if path.suffix == ".parquet":
         frame.to_parquet(tmp, index=False)
     else:
-        table = pa.table({str(name): _csv_column(spreadsheet_safe_column(frame[name])) for name in frame.columns})
+        table = pa.table({str(name): _csv_column(spreadsheet_safe_column(frame[name]), decimals) for name in frame.columns})
         pacsv.write_csv(table, tmp, pacsv.WriteOptions(quoting_style="needed"))
     tmp.replace(path)
     return path
 
 
-def _csv_column(column: pd.Series):
+def _csv_column(column: pd.Series, decimals: int | None = 4):
     import pyarrow as pa
 
     missing = column.isna().to_numpy()
@@ -321,7 +323,8 @@ def _csv_column(column: pd.Series):
     if pd.api.types.is_bool_dtype(column) or pd.api.types.is_integer_dtype(column):
         return pa.array(column.to_numpy())
     if pd.api.types.is_float_dtype(column):
-        return pa.array(np.round(column.to_numpy(dtype=float), 4), mask=missing)
+        values = column.to_numpy(dtype=float)
+        return pa.array(values if decimals is None else np.round(values, decimals), mask=missing)
     values = column.astype(object).to_numpy()
     try:
         return pa.array(values, from_pandas=True)

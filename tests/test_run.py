@@ -223,6 +223,8 @@ def test_a_first_run_plans_what_restock_plan_then_plans(tmp_path_factory):
     columns = ["sku", "supplier", "quantity", "value", "order_by"]
     pd.testing.assert_frame_equal(pd.read_csv(small_shop.root / "later" / "orders.csv", dtype={"sku": str})[columns],
                                   pd.read_csv(latest / "orders.csv", dtype={"sku": str})[columns])
+    # to the last figure: the calibration the run planned with is the one `restock plan` reads back (issue 22)
+    assert (small_shop.root / "later" / "plan.csv").read_bytes() == (latest / "plan.csv").read_bytes()
 
 
 def test_the_weekly_backtest_holds_a_year_of_windows_but_two_origins_at_a_large_shop():
