@@ -337,3 +337,30 @@ def test_windows_weigh_in_the_judgement_by_their_weights():
     assert achieved_fill_rates(levels, lead, cycle, weights=np.array([1.0, 0.0])).item() == pytest.approx(5 / 6)
     assert achieved_fill_rates(levels, lead, cycle, weights=np.array([1.0, 0.5])).item() == pytest.approx(1 - 3.5 / 11)
     assert window_weights(pd.Series([0, 56, 112]), 56.0).tolist() == [0.25, 0.5, 1.0]
+
+
+def test_in_stock_rate_reads_a_window_that_ran_out_at_the_rate_it_sold_within_the_two_biased_readings():
+    """A window of 21 days sold 30 units in the 10 days it had stock: read at its in-stock rate it held
+    30 x 21 / 10 = 63 units of demand, within the floor (forecast-filled: 30 + 11 days x 1 = 41) and the
+    ceiling (the band's Kaplan-Meier tail, heavy here: the band's windows are lumpy). A window that ran
+    out on its last day is read at its own rate; windows with stock are read as they are."""
+    from planner.calibration.censored import impute_censored_windows, in_stock_rate_demand
+
+    rng = np.random.default_rng(0)
+    n = 200
+    forecast = np.full(n, 21.0)
+    sold = rng.poisson(21.0 * rng.gamma(0.3, 1 / 0.3, n)).astype(float)
+    censored = np.zeros(n, dtype=bool)
+    censored[:3] = True
+    sold[:3] = [30.0, 20.0, 5.0]
+    out_days = np.array([11.0, 1.0, 20.0] + [0.0] * (n - 3))
+    realised = np.where(censored, sold + out_days * 1.0, sold)
+    lead_forecast = forecast * 2 / 3
+    lead, cycle = in_stock_rate_demand(lead_forecast, forecast, realised * 2 / 3, realised, sold, censored,
+                                       out_days, np.full(n, 21.0))
+    _, km = impute_censored_windows(lead_forecast, forecast, realised * 2 / 3, realised, sold, censored)
+    assert km[0] > 63.0 and cycle[0] == pytest.approx(63.0)
+    assert cycle[1] == pytest.approx(max(20.0 * 21 / 20, realised[1]))     # out on its last day: its own rate
+    assert realised[2] <= cycle[2] <= km[2]
+    np.testing.assert_array_equal(cycle[3:], realised[3:])
+    np.testing.assert_allclose(lead[cycle > 0] / cycle[cycle > 0], 2 / 3)

@@ -74,11 +74,33 @@ def impute_censored_windows(forecast_lead: np.ndarray, forecast_cycle: np.ndarra
     return np.where(censored, imputed * share, lead), imputed
 
 
-CENSORED_WINDOWS = ("km", "imputed", "conditional")
+CENSORED_WINDOWS = ("km", "imputed", "conditional", "in_stock")
+
+
+def in_stock_rate_demand(forecast_lead: np.ndarray, forecast_cycle: np.ndarray, realised_lead: np.ndarray,
+                         realised_cycle: np.ndarray, sold_cycle: np.ndarray, censored: np.ndarray,
+                         out_days: np.ndarray, window_days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Windows that ran out read at the rate they sold while in stock, within the two readings that err
+    in opposite directions: never below the forecast-filled demand (stockout days at their forecast,
+    which misses the demand of a ramp the forecast lags) and never above the Kaplan-Meier tail of the
+    band (impute_censored_windows, which lends a calm SKU the tail of lumpy ones). A window's demand
+    rate on its stockout days is its own in-stock rate: sold / open days x window days (the classic
+    in-stock imputation of lost sales; Nahmias 1994 on demand estimation under lost sales)."""
+    km_lead, km_cycle = impute_censored_windows(forecast_lead, forecast_cycle, realised_lead, realised_cycle,
+                                                sold_cycle, censored)
+    cycle = np.asarray(realised_cycle, dtype=float)
+    days = np.asarray(window_days, dtype=float)
+    open_days = np.maximum(days - np.asarray(out_days, dtype=float), 1.0)
+    rate = np.asarray(sold_cycle, dtype=float) * days / open_days
+    judged = np.where(np.asarray(censored, dtype=bool), np.clip(rate, cycle, np.maximum(km_cycle, cycle)), cycle)
+    lead = np.asarray(realised_lead, dtype=float)
+    share = np.where(cycle > 0, lead / np.where(cycle > 0, cycle, 1.0), 0.0)
+    return np.where(censored, judged * share, lead), judged
 
 
 def judged_demand(censored_windows: str, forecast_lead: np.ndarray, forecast_cycle: np.ndarray, realised_lead: np.ndarray,
-                  realised_cycle: np.ndarray, sold_cycle: np.ndarray, censored: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                  realised_cycle: np.ndarray, sold_cycle: np.ndarray, censored: np.ndarray,
+                  out_days: np.ndarray | None = None, window_days: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The lead-time and lead time + review demand the target step judges past windows on, by how it reads
     a window that ran out (backtest_service's ``censored_windows``): "km" as impute_censored_windows
     estimates it; "imputed" and "conditional" as window_errors realised it (the conditional form then
@@ -87,7 +109,10 @@ def judged_demand(censored_windows: str, forecast_lead: np.ndarray, forecast_cyc
         raise ValueError(f"censored_windows must be 'km', 'imputed' or 'conditional'; got {censored_windows!r}")
     if censored_windows == "km":
         return impute_censored_windows(forecast_lead, forecast_cycle, realised_lead, realised_cycle, sold_cycle, censored)
+    if censored_windows == "in_stock":
+        return in_stock_rate_demand(forecast_lead, forecast_cycle, realised_lead, realised_cycle, sold_cycle, censored,
+                                    out_days, window_days)
     return np.asarray(realised_lead, dtype=float), np.asarray(realised_cycle, dtype=float)
 
 
-__all__ = ["CENSORED_WINDOWS", "censored_tail_means", "impute_censored_windows", "judged_demand"]
+__all__ = ["CENSORED_WINDOWS", "censored_tail_means", "impute_censored_windows", "in_stock_rate_demand", "judged_demand"]

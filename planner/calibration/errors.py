@@ -44,6 +44,7 @@ def window_errors(forecast_daily: np.ndarray, realised_daily: np.ndarray, censor
         "forecast_lead": mean[rows, lead], "forecast_cycle": mean[rows, cycle],
         "realised_lead": real[rows, lead], "realised_cycle": real[rows, cycle],
         "censored": out[rows, cycle] > 0, "sold_cycle": sold[rows, cycle], "lead_days": lead,
+        "out_days": out[rows, cycle], "window_days": cycle,
     })
 
 

@@ -28,14 +28,18 @@ SERVICE_GRID = (0.50, 0.60, 0.70, 0.80, 0.85, 0.90, 0.93, 0.95, 0.97, 0.98, 0.99
 def backtest_service(errors: pd.DataFrame, order_terms: pd.DataFrame | None = None, n_paths: int = 100,
                      max_windows: int = 5000, seed: int = 0, slow_units: float = 20.0,
                      unit_values: pd.Series | None = None, floor: float = 0.5, review_days: int | None = None,
-                     censored_windows: str = "km", half_life_days: float | None = CALIBRATION_HALF_LIFE,
+                     censored_windows: str = "in_stock", half_life_days: float | None = CALIBRATION_HALF_LIFE,
                      **fit_options) -> pd.DataFrame:
     """The fill rate past windows would have been served at each SERVICE_GRID target with levels set on
     calibrated demand (target, achieved), for Calibration.service.
 
-    A window that ran out of stock (``censored_windows``): "km" (default) judges it on the demand
-    impute_censored_windows estimates for it (the Kaplan-Meier estimate of its band's ratios to the
-    forecast above what it sold); "imputed" on its realised demand as window_errors reads it, sales on
+    A window that ran out of stock (``censored_windows``): "in_stock" (default) judges it at the rate it
+    sold while in stock, within the forecast-filled and the Kaplan-Meier readings
+    (censored.in_stock_rate_demand; through the real plan on UCI at 80 / 90 / 95 %: 76.8 / 89.1 / 96.6 %
+    served, where Kaplan-Meier served 83.5 / 91.9 / 97.0 % and forecast-filled 87.3 % at 90 %); "km" on
+    the demand impute_censored_windows estimates for it (the Kaplan-Meier estimate of its band's ratios
+    to the forecast above what it sold, which lends a calm SKU the tail of lumpy ones); "imputed" on its
+    realised demand as window_errors reads it, sales on
     the days with stock and at least the forecast on the days without, as the calibration does;
     "conditional" on the expectation of the whole window's forecast distribution given that it reached
     what sold (achieved_fill_rates). Both of the latter understate what a window that ran out lost, and
@@ -149,8 +153,14 @@ def _judge_levels(origins: list[_OriginLevels], censored_windows: str, half_life
     censored = column("censored", bool)
     sold = np.concatenate([(o.windows["sold_cycle"] if "sold_cycle" in o.windows.columns else o.windows["realised_cycle"])
                            .to_numpy(float) for o in origins])
-    lead_real, cycle_real = judged_demand(censored_windows, column("forecast_lead"), column("forecast_cycle"),
-                                          column("realised_lead"), column("realised_cycle"), sold, censored)
+    mode = censored_windows
+    has_days = all("out_days" in o.windows.columns and "window_days" in o.windows.columns for o in origins)
+    if mode == "in_stock" and not has_days:  # windows from an older errors table: no stockout day counts
+        mode = "km"
+    lead_real, cycle_real = judged_demand(mode, column("forecast_lead"), column("forecast_cycle"),
+                                          column("realised_lead"), column("realised_cycle"), sold, censored,
+                                          column("out_days") if has_days else None,
+                                          column("window_days") if has_days else None)
     return achieved_fill_rates(np.concatenate([o.levels for o in origins]), lead_real, cycle_real,
                                np.concatenate([o.lots for o in origins]),
                                censored if censored_windows == "conditional" else None,
