@@ -202,18 +202,22 @@ def backtest_job(shop: Shop, inputs: Inputs, models: list[str], horizon: int | N
 
 
 def report_job(shop: Shop, inputs: Inputs, forecast: ForecastResult, plan: Plan, out: Path,
-               scenarios: pd.DataFrame | None = None, backtest_metrics: pd.DataFrame | None = None):
+               scenarios: pd.DataFrame | None = None, backtest_metrics: pd.DataFrame | None = None,
+               warnings: list[str] | None = None):
     """`restock report` and the run's report step: the shop's health figures and the buyer's PDF at
-    ``out``, with the last 30 succeeded runs' headlines for the trends. Returns (path, health)."""
+    ``out``, with the last 30 succeeded runs' headlines for the trends; the inputs' ``warnings`` (default:
+    input_warnings of these inputs) head its cover. Returns (path, health)."""
     from planner.report.document import build_report, shop_health
 
     settings = plan_settings(shop.config)
     with Store(shop.store_path, read_only=True) as store:
         past = store.runs(limit=30, status="succeeded")
     health = shop_health(inputs, forecast, plan, settings, backtest_metrics, shop.config.planning.model)
+    if warnings is None:
+        warnings = input_warnings(shop, inputs, forecast.history, forecast.today)
     out.parent.mkdir(parents=True, exist_ok=True)
     path = build_report(shop, inputs, forecast, plan, out, scenarios_table=scenarios, backtest_table=backtest_metrics,
-                        history_of_runs=past, settings=settings, health=health)
+                        history_of_runs=past, settings=settings, health=health, warnings=warnings)
     return path, health
 
 

@@ -440,12 +440,14 @@ def step_scenarios(context: RunContext) -> dict:
 
 
 def step_report(context: RunContext) -> dict:
-    """The buyer's PDF; the shop's health figures go into the run's headline for the next report's trends."""
+    """The buyer's PDF, the run's warnings on its cover; the shop's health figures go into the run's headline
+    for the next report's trends."""
     from planner import pipeline
 
     state = context.state
     path, health = pipeline.report_job(context.shop, state.inputs, state.forecast, state.plan,
-                                       context.folder / "report.pdf", state.scenarios, state.backtest_metrics)
+                                       context.folder / "report.pdf", state.scenarios, state.backtest_metrics,
+                                       warnings=list(context.record.warnings))
     context.record.headline["health"] = health
     return {"report_bytes": path.stat().st_size}
 

@@ -258,3 +258,15 @@ def test_health_trend_of_runs_on_one_day_draws_without_a_date_axis_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         FigureCanvasAgg(trend_figure(trend)).draw()
+
+
+def test_the_inputs_warnings_head_the_cover(sample_run, tmp_path):  # noqa: F811
+    """issue 22: warnings go to the manifest, the log and the report's first page (three in full, the rest
+    counted)."""
+    shop, inputs, result, plan = sample_run
+    warnings = [f"warning {k}: the snapshot is old" for k in range(5)]
+    pages = _text(build_report(shop, inputs, result, plan, tmp_path / "w.pdf", top_skus=0, warnings=warnings))
+    cover = " ".join(pages[0].split())
+    assert "Check the inputs: warning 0: the snapshot is old" in cover and "warning 2:" in cover
+    assert "warning 3:" not in cover and "... and 2 more warnings" in cover
+    assert "Check the inputs" not in " ".join(_text(build_report(shop, inputs, result, plan, tmp_path / "n.pdf", top_skus=0))[0].split())

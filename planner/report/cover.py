@@ -24,6 +24,7 @@ def cover_page(pdf: Document, r: ReportContext, scenarios: bool, accuracy: bool)
     pdf.text_line(f"Planning day {r.today:%A %d %B %Y}  ·  horizon {r.settings.horizon_days} days, to {horizon_end:%Y-%m-%d}  ·  "
                   f"forecast model: {model_name}  ·  amounts in {r.currency}", size=9, color=MUTED)
     pdf.ln(3)
+    _input_warnings(pdf, r)
     _headline_tiles(pdf, r)
     _act_first(pdf, r)
     _supplier_totals(pdf, r)
@@ -32,6 +33,22 @@ def cover_page(pdf: Document, r: ReportContext, scenarios: bool, accuracy: bool)
     pdf.text_line("Contents: restock orders per supplier · transfers to FBT · risks · the SKUs with the most value at risk"
                   + (" · scenarios" if scenarios else "")
                   + (" · forecast accuracy" if accuracy else ""), size=8, color=MUTED)
+
+
+#: input warnings the cover shows in full; the rest are counted (the run's manifest.json lists them all)
+MAX_COVER_WARNINGS = 3
+
+
+def _input_warnings(pdf: Document, r: ReportContext) -> None:
+    """The inputs' warnings first: a plan made on a stale snapshot or an overdue PO is read with them."""
+    if not r.warnings:
+        return
+    for warning in r.warnings[:MAX_COVER_WARNINGS]:
+        pdf.text_line(f"Check the inputs: {warning}", size=8.5, color=WARN)
+    if len(r.warnings) > MAX_COVER_WARNINGS:
+        pdf.text_line(f"... and {len(r.warnings) - MAX_COVER_WARNINGS} more warnings (the run's manifest.json lists them)",
+                      size=8.5, color=WARN)
+    pdf.ln(2)
 
 
 def _tile_width(pdf: Document) -> float:

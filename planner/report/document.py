@@ -34,14 +34,16 @@ from planner.report.skus import TOP_SKUS, sku_pages, top_skus_at_risk
 
 def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_table: pd.DataFrame | None = None,
                  backtest_table=None, history_of_runs: pd.DataFrame | None = None,
-                 settings: PlanSettings | None = None, top_skus: int = TOP_SKUS, health: dict | None = None) -> Path:
+                 settings: PlanSettings | None = None, top_skus: int = TOP_SKUS, health: dict | None = None,
+                 warnings: list[str] | None = None) -> Path:
     """Write the buyer's PDF report of ``plan`` to ``out_path`` and return the path.
 
     ``scenarios_table``: planner.scenarios.compare_scenarios(...); ``backtest_table``: a
     forecast.backtest.BacktestResult or its ``metrics`` frame; ``history_of_runs``: Store.runs()
     (a ``headline`` JSON per run; health figures in it, under ``health`` or at its top level, give
     the trends); ``health``: shop_health(...) of these inputs if the caller has it already (it reads
-    every history row: a second of a 10,000-SKU shop's report). Same inputs give the same bytes.
+    every history row: a second of a 10,000-SKU shop's report); ``warnings``: what looked wrong in the
+    inputs (pipeline.input_warnings), shown first on the cover. Same inputs give the same bytes.
     """
     from planner.scenarios import campaigns_at_risk, evaluate_plan
 
@@ -55,7 +57,8 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
         settings=settings, inputs=inputs, forecast_result=forecast_result, plan=plan, names=_names(inputs),
         evaluation=evaluate_plan(plan, forecast_result.paths, inputs, settings, today),
         overstock=overstock_value(plan, inputs, settings), health=health, trends=run_trends(history_of_runs),
-        campaigns_at_risk=campaigns_at_risk(plan), orders_by_supplier=supplier_orders(plan))
+        campaigns_at_risk=campaigns_at_risk(plan), orders_by_supplier=supplier_orders(plan),
+        warnings=tuple(warnings or ()))
 
     pdf = _document(config.shop.name, today)
     cover_page(pdf, report, scenarios=scenarios_table is not None, accuracy=backtest_table is not None)

@@ -173,6 +173,7 @@ class ReportContext:
     trends: pd.DataFrame  # run_trends
     campaigns_at_risk: list[str]
     orders_by_supplier: list[SupplierOrder]
+    warnings: tuple[str, ...] = ()  # what looked wrong in the inputs (planner.io.checks), for the cover
 
     @property
     def stockouts(self) -> pd.DataFrame:
