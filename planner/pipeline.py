@@ -7,7 +7,7 @@ Each step takes frames and returns frames; only `write_*` touch files.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +16,6 @@ import pandas as pd
 from forecast.history import complete_history, mark_stockouts
 from forecast.models import SamplePaths, get_model
 from forecast.models.base import Forecaster
-from planner.config import ShopConfig
 from planner.errors import ConfigError, RestockError
 from planner.io.files import spreadsheet_safe_column
 from planner.io.inputs import Inputs, expand_campaigns

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from planner.calibration import (
-    SERVICE_GRID, Calibration, achieved_fill_rates, backtest_errors, backtest_service, calibrated_demand, calibration_notes,
+    Calibration, achieved_fill_rates, backtest_errors, backtest_service, calibrated_demand, calibration_notes,
     censored_tail_means, fit_calibration, impute_censored_windows, volume_band, window_errors, window_weights,
 )
 from planner.inventory.levels import order_lot_sizes, order_up_to_levels

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from planner.cli import main
 from planner.errors import InputError
 from planner.io.ads import read_ads
-from planner.io.campaign_history import ad_campaigns, live_campaigns, read_export_history, sku_matcher
+from planner.io.campaign_history import ad_campaigns, read_export_history, sku_matcher
 from planner.io.live import combine, read_live
 from planner.io.table import DateStyle
 from planner.shop import init_shop

@@ -22,7 +22,7 @@ Example (one SKU selling about 5 a day, a 14 +- 3 day supplier, weekly review, 9
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pandas as pd
 
