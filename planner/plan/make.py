@@ -107,7 +107,7 @@ def make_plan(
     campaigns_of = campaigns_by_sku(camp)
     lines = decide_lines(terms, net, lead, demand, targets, campaigns_of, settings, today, horizon)
 
-    plan = _plan_rows(lines, terms, lead, demand, targets, settings, calibration)
+    plan = _plan_rows(lines, lead, demand, targets, settings)
     plan["order_quantity"] = plan["sku"].map(lines.orders.groupby("sku")["quantity"].sum()).fillna(0).astype(int)
     plan["transfer_in"] = plan["sku"].map(lines.transfers.groupby("sku")["quantity"].sum()).fillna(0.0)
     projection = project(today, skus, terms, demand.daily_mean, net.selling_available, net.scheduled, lines.orders,
@@ -122,11 +122,11 @@ def make_plan(
         today, plan, terms, camp, demand, baseline, targets.target, projection.with_plan, projection.receipts,
         lead.fixed, net.selling_available, still_upstream, history, settings), lines.orders)
     return Plan(plan=plan, orders=_orders_frame(lines, targets, lead, campaigns_of, settings, calibration),
-                transfers=_transfers_frame(lines, R, today), alerts=_alerts_frame(alerts), projected=projection.frame)
+                transfers=_transfers_frame(lines, R), alerts=_alerts_frame(alerts), projected=projection.frame)
 
 
-def _plan_rows(lines: Lines, terms: pd.DataFrame, lead: LeadTimes, demand: LeadTimeDemand, targets: Targets,
-               settings: PlanSettings, calibration) -> pd.DataFrame:
+def _plan_rows(lines: Lines, lead: LeadTimes, demand: LeadTimeDemand, targets: Targets,
+               settings: PlanSettings) -> pd.DataFrame:
     """plan.csv: one row per SKU, in the order of the terms."""
     R = int(settings.review_period_days)
     rows = []
@@ -183,11 +183,11 @@ def _orders_frame(lines: Lines, targets: Targets, lead: LeadTimes, campaigns_of:
     return orders[ORDER_COLUMNS + ORDER_FIELDS].sort_values(["supplier", "sku"]).reset_index(drop=True)
 
 
-def _transfers_frame(lines: Lines, review_days: int, today: pd.Timestamp) -> pd.DataFrame:
+def _transfers_frame(lines: Lines, review_days: int) -> pd.DataFrame:
     transfers = lines.transfers
     if transfers.empty:
         return transfers.assign(reason=pd.Series(dtype=object))[TRANSFER_COLUMNS]
-    transfers = transfers.assign(reason=[reasons.transfer_reason(r, review_days, today) for r in transfers.to_dict("records")])
+    transfers = transfers.assign(reason=[reasons.transfer_reason(r, review_days) for r in transfers.to_dict("records")])
     return transfers[TRANSFER_COLUMNS].reset_index(drop=True)
 
 

@@ -5,7 +5,6 @@ read the fields)."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 
 def unit_words(units: float, signed: bool = False) -> str:
@@ -74,7 +73,7 @@ def order_reason(line: dict, sku: dict, review_days: int, budget: float | None) 
     return reason
 
 
-def transfer_reason(line: dict, review_days: int, today: pd.Timestamp) -> str:
+def transfer_reason(line: dict, review_days: int) -> str:
     when = "" if line["ship_day"] == 0 else f" on {line['ship_by']:%Y-%m-%d}"
     return (f"FBT position {line['fbt_position']:.0f}{when} below {line['level']} needed over "
             f"{line['transit_days']} days transit+receiving + {review_days}-day review; own warehouse has "
