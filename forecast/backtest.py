@@ -201,8 +201,10 @@ def backtest(
     season: int = 7,
     actuals: pd.DataFrame | None = None,
     default_model: str = "campaign",
+    progress: Callable[[], None] | None = None,
 ) -> BacktestResult:
     """Fit every model at every cut-off, score the next ``horizon`` days, choose a model per SKU.
+    ``progress`` is called after each cut-off (a terminal's progress bar).
 
     Parameters
     ----------
@@ -255,7 +257,11 @@ def backtest(
             scored.append((model.name, {**shared, **_forecast_cells(forecast, skus, dates, cells)}))
         return scored
 
-    per_cutoff = [score(cutoff) for cutoff in cutoffs]
+    per_cutoff = []
+    for cutoff in cutoffs:
+        per_cutoff.append(score(cutoff))
+        if progress:
+            progress()
     names = list(dict.fromkeys(name for scored in per_cutoff for name, _ in scored))
     parts = [{**columns, "model": np.full(len(columns["sku"]), names.index(name))}
              for scored in per_cutoff for name, columns in scored]

@@ -21,6 +21,7 @@ import click
 
 from planner import __version__
 from planner.errors import RestockError
+from planner.logs import progress_bar
 
 SHOP_OPTION_HELP = "The shop folder (default: the current folder)."
 
@@ -243,7 +244,9 @@ def backtest_command(shop, models: str, horizon: int | None, cutoffs: int, out: 
         raise click.UsageError(f"--out {out} is inside the shop's runs folder, whose backtests the next run plans "
                                f"with; choose another folder")
     inputs = shop.inputs()
-    result, calibration = pipeline.backtest_job(shop, inputs, names, horizon=horizon, n_cutoffs=cutoffs)
+    with progress_bar(cutoffs, "origin", "backtest") as progress:
+        result, calibration = pipeline.backtest_job(shop, inputs, names, horizon=horizon, n_cutoffs=cutoffs,
+                                                    progress=progress)
     files = pipeline.write_backtest(result, out, calibration)
     table = result.metrics
     click.echo(f"Backtest over {len(result.cutoffs)} origin(s): " + ", ".join(f"{c:%Y-%m-%d}" for c in result.cutoffs))
@@ -328,7 +331,8 @@ def scenarios_command(shop, files: tuple[Path, ...], out: Path | None) -> None:
         raise click.UsageError(f"no scenario files given and none in {shop.path('scenarios')}")
     inputs = shop.inputs()
     result = pipeline.run_forecast(shop, inputs)
-    table = compare_scenarios(shop, inputs, result, scenarios)
+    with progress_bar(len(scenarios), "scenario", "scenarios") as progress:
+        table = compare_scenarios(shop, inputs, result, scenarios, progress=progress)
     folder = _out_folder(shop, out)
     folder.mkdir(parents=True, exist_ok=True)
     path = pipeline.write_frame(table, folder / "scenarios.csv")
@@ -394,15 +398,18 @@ def simulate_command(shop, model: str | None, service_level: float | None, start
     """
     from planner import pipeline
     from planner.simulate import shop_replay, simulate_shop
+    from planner.simulate.shop import review_count
 
     config = shop.config
     settings = pipeline.plan_settings(config)
     replay = shop_replay(pipeline.load_history(shop), shop.inputs(), settings, start_days=start_days, seed=seed)
     model = model or config.planning.model
-    results = simulate_shop(replay, model=model, n_paths=n_paths, service_level=service_level or settings.service_level,
-                            service_measure=settings.service_measure, fill_rate_scope=settings.fill_rate_scope,
-                            min_sku_service=settings.min_sku_service, campaign_service=settings.campaign_service,
-                            model_params={"market": config.shop.market} if model == "campaign" else None)
+    with progress_bar(4 * review_count(replay), "review", "simulate") as progress:  # the planner and 3 policies
+        results = simulate_shop(replay, model=model, n_paths=n_paths, service_level=service_level or settings.service_level,
+                                service_measure=settings.service_measure, fill_rate_scope=settings.fill_rate_scope,
+                                min_sku_service=settings.min_sku_service, campaign_service=settings.campaign_service,
+                                model_params={"market": config.shop.market} if model == "campaign" else None,
+                                progress=progress)
     folder = _out_folder(shop, out)
     folder.mkdir(parents=True, exist_ok=True)
     path = pipeline.write_frame(results, folder / "simulation.csv")

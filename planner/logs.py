@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Callable, Iterator, Literal
 
 LogFormat = Literal["auto", "text", "json"]
 
@@ -32,6 +33,23 @@ class JsonFormatter(logging.Formatter):
 
 def is_terminal() -> bool:
     return sys.stderr.isatty()
+
+
+@contextmanager
+def progress_bar(total: int, unit: str, desc: str) -> Iterator[Callable[[], None] | None]:
+    """A callback that advances a progress bar on stderr by one ``unit`` (a review, a scenario, a
+    backtest origin), for a long command run on a terminal; None when not on one (cron, a pipe), so a
+    scheduled job's log holds no bars."""
+    if not is_terminal():
+        yield None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit=unit, desc=desc, leave=False, file=sys.stderr)
+    try:
+        yield lambda: bar.update(1)
+    finally:
+        bar.close()
 
 
 def configure_logging(fmt: LogFormat = "auto", verbose: bool = False) -> str:

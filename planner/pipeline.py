@@ -172,7 +172,8 @@ def run_plan(shop: Shop, inputs: Inputs, result: ForecastResult, settings: PlanS
 
 
 def run_backtest(shop: Shop, inputs: Inputs, models: list[str], horizon: int | None = None, n_cutoffs: int = 3,
-                 history: pd.DataFrame | None = None, n_paths: int = N_PATHS, campaigns: pd.DataFrame | None = None):
+                 history: pd.DataFrame | None = None, n_paths: int = N_PATHS, campaigns: pd.DataFrame | None = None,
+                 progress=None):
     """Rolling-origin backtest of ``models`` on the shop's history (forecast.backtest.backtest).
 
     ``history`` and ``campaigns`` (campaign_rows of that history) may be passed when a forecast of the
@@ -189,14 +190,15 @@ def run_backtest(shop: Shop, inputs: Inputs, models: list[str], horizon: int | N
     campaigns = campaign_rows(inputs, history) if campaigns is None else campaigns
     products = inputs.products[["sku", "category", "price"]] if len(inputs.products) else None
     return backtest(history, models=models, campaigns=campaigns, products=products, horizon=horizon,
-                    n_cutoffs=n_cutoffs, n_paths=n_paths, default_model=shop.config.planning.model)
+                    n_cutoffs=n_cutoffs, n_paths=n_paths, default_model=shop.config.planning.model, progress=progress)
 
 
 def backtest_job(shop: Shop, inputs: Inputs, models: list[str], horizon: int | None = None, n_cutoffs: int = 3,
-                 history: pd.DataFrame | None = None, campaigns: pd.DataFrame | None = None):
+                 history: pd.DataFrame | None = None, campaigns: pd.DataFrame | None = None, progress=None):
     """`restock backtest` and the run's backtest step: run_backtest, then the plan's calibration from its
     errors. Returns (BacktestResult, Calibration)."""
-    result = run_backtest(shop, inputs, models, horizon=horizon, n_cutoffs=n_cutoffs, history=history, campaigns=campaigns)
+    result = run_backtest(shop, inputs, models, horizon=horizon, n_cutoffs=n_cutoffs, history=history, campaigns=campaigns,
+                          progress=progress)
     return result, backtest_calibration(inputs, result, plan_settings(shop.config))
 
 

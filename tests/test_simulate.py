@@ -207,3 +207,18 @@ def test_a_short_history_replay_judges_its_cold_start_and_reviews_as_one_chain()
     rule = PlannerPolicy(model="moving_average", n_paths=50)
     outcome = simulate(replay, rule)
     assert 0.5 < outcome.fill_rate <= 1.0 and len(rule.targets_used) > 3
+
+
+def test_progress_counts_every_review_of_every_policy_and_stays_quiet_off_a_terminal(monkeypatch):
+    """issue 20: long commands show progress on a terminal (restock simulate's bar counts reviews); in
+    cron (no terminal) the bar is None and nothing is drawn."""
+    from planner import logs
+    from planner.simulate.shop import review_count, simulate_shop
+
+    replay = one_sku(np.full(60, 2.0), lead=3, review=7, start=20)
+    calls = []
+    simulate_shop(replay, policies=("min/max", "cover", "textbook"), progress=lambda: calls.append(1))
+    assert len(calls) == 3 * review_count(replay) == 3 * 6
+    monkeypatch.setattr(logs, "is_terminal", lambda: False)
+    with logs.progress_bar(10, "review", "simulate") as progress:
+        assert progress is None

@@ -84,7 +84,7 @@ def run_scenario(shop, inputs: Inputs, forecast_result, scenario: Scenario, sett
 
 
 def compare_scenarios(shop, inputs: Inputs, forecast_result, scenarios: list[Scenario],
-                      settings: PlanSettings | None = None) -> pd.DataFrame:
+                      settings: PlanSettings | None = None, progress=None) -> pd.DataFrame:
     """Plan every scenario against the same forecast base and compare it with the shop's plan as is.
 
     One row per scenario: name, purchase_value, units, fill_rate (expected, over the sample paths),
@@ -108,6 +108,8 @@ def compare_scenarios(shop, inputs: Inputs, forecast_result, scenarios: list[Sce
             row[f"{metric}_vs_baseline"] = figures[metric] - base[metric]
         row["note"] = campaign_timing_notes(scenario, inputs, s_inputs, settings, forecast_result.today, window)
         rows.append(row)
+        if progress:  # a terminal's progress bar: one scenario planned
+            progress()
     return pd.DataFrame(rows, columns=["scenario", "changes"] + [c for m in COMPARISON_METRICS for c in (m, f"{m}_vs_baseline")]
                         + ["note"])
 

@@ -22,7 +22,7 @@ campaign_day_mask) and read sweep curves (interpolate_value_at_fill).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 import pandas as pd
@@ -136,13 +136,14 @@ class Outcome:
 
 
 def simulate(replay: Replay, rule: Policy | Planner, knob: float = float("nan"),
-             initial_stock: np.ndarray | None = None) -> Outcome:
+             initial_stock: np.ndarray | None = None, progress: Callable[[], None] | None = None) -> Outcome:
     """Replay ``rule`` over days [start, end) of ``replay`` with lost sales; see the module docstring.
 
     The replay starts with each SKU at the rule's own order-up-to level on the first day (no pipeline),
     so no policy is judged on a start it did not choose. A seller's rule gives levels (s, S) and the
     replay orders S - position, rounded to MOQ and case pack, when the position is at or below s; the
-    planner (PlannerPolicy.decide) gives the plan's order lines, placed on their order-by days."""
+    planner (PlannerPolicy.decide) gives the plan's order lines, placed on their order-by days.
+    ``progress`` is called after each review (a terminal's progress bar)."""
     r = replay
     n, days = r.demand.shape
     # common random numbers: the order a policy places for a SKU on a day meets the same supplier delay
@@ -179,6 +180,8 @@ def simulate(replay: Replay, rule: Policy | Planner, knob: float = float("nan"),
                 quantities = [inventory.round_order_quantity(float(need[i]), int(r.moq[i]), int(r.case_pack[i]))
                               for i in rows]
                 book.schedule(rows, np.array(quantities, dtype=float), np.full(len(rows), t))
+            if progress:
+                progress()
         book.place(t)
         sold, lost[:, t] = serve_day(on_hand, np.zeros(n), r.demand[:, t])
         sales[:, t] = sold

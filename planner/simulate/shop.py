@@ -200,13 +200,20 @@ SELLER_POLICIES = {"min/max": (MinMaxPolicy, 20.0), "cover": (CoverPolicy, 30.0)
 SEGMENTS = ("all", "class A", "class B", "class C", "campaign days")
 
 
+def review_count(replay: Replay) -> int:
+    """Review days of a replay (the units simulate_shop's ``progress`` counts per policy)."""
+    return len(range(replay.start, replay.demand.shape[1], replay.review_period_days))
+
+
 def simulate_shop(replay: Replay, model: str = "campaign", service_level: float | None = None, n_paths: int = 100,
                   policies: tuple[str, ...] = ("planner", "min/max", "cover", "textbook"),
                   service_measure: Literal["cycle", "fill_rate"] = "fill_rate",
                   model_params: dict | None = None, fill_rate_scope: Literal["class", "sku"] = "class",
                   min_sku_service: float = PlanSettings.min_sku_service,
-                  campaign_service: float | None = PlanSettings.campaign_service) -> pd.DataFrame:
+                  campaign_service: float | None = PlanSettings.campaign_service,
+                  progress=None) -> pd.DataFrame:
     """Replay the planner and the sellers' policies at their usual knobs on one Replay (lost sales).
+    ``progress``: called after every review of every policy (review_count(replay) per policy).
 
     Parameters
     ----------
@@ -242,7 +249,7 @@ def simulate_shop(replay: Replay, model: str = "campaign", service_level: float 
         else:
             cls, knob = SELLER_POLICIES[label]
             rule = cls(knob)
-        outcome = simulate(replay, rule, knob=knob)
+        outcome = simulate(replay, rule, knob=knob, progress=progress)
         frames.append(_segment_rows(replay, outcome, classes).assign(policy=label, knob=knob))
     out = pd.concat(frames, ignore_index=True)
     return out[["policy", "knob", *[c for c in out.columns if c not in ("policy", "knob")]]]
