@@ -22,7 +22,7 @@ def lost_sales_stock(start: np.ndarray, receipts: np.ndarray, demand: np.ndarray
     stock = np.empty_like(demand, dtype=float)
     level = np.maximum(np.asarray(start, dtype=float), 0.0)
     for day in range(demand.shape[1]):
-        level = np.maximum(level + receipts[:, day] - demand[:, day], 0.0)
+        serve_day(level, receipts[:, day], demand[:, day])
         stock[:, day] = level
     return stock
 

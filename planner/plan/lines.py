@@ -120,11 +120,12 @@ def decide_lines(terms: pd.DataFrame, net: Network, lead: LeadTimes, demand: Lea
     R = int(settings.review_period_days)
     transfer_levels, fbt_at_ship = transfer_needs(net, lead, demand, targets, R, horizon)
     mean_cycles, mean_daily = demand.cycle.mean(axis=1), demand.daily_mean.mean(axis=1)
+    positions = net.position
     sku_rows, order_rows, transfer_rows = [], [], []
     for i, t in enumerate(records(terms)):
         mine = campaigns_of.get(i, [])
         target, level = float(targets.target[i]), float(targets.level[i])
-        network = net.selling_position[i] + net.upstream_position[i]
+        network = positions[i]
         build = pre_build(mine, i, lead.window_end[i], demand, target, level, today, R, horizon)
         target_level = build.level if build is not None else level
         transfer, transfer_level = 0.0, 0
@@ -142,7 +143,7 @@ def decide_lines(terms: pd.DataFrame, net: Network, lead: LeadTimes, demand: Lea
         quantity = policy.round_order_quantity(need, int(t["moq"]), int(t["case_pack"]),
                                                _eoq(t, mean_daily[i], settings), _cover_cap(mean_daily[i], network, settings))
         sku_rows.append({"i": i, "sku": t["sku"], "t": t, "target_level": target_level, "transfer": transfer,
-                         "quantity": quantity, "network": network, "mean_cycle": float(mean_cycles[i]),
+                         "quantity": quantity, "mean_cycle": float(mean_cycles[i]),
                          "selling_position": net.selling_position[i], "upstream_position": net.upstream_position[i]})
         if transfer > 0:
             transfer_rows.append(_transfer_line(t, i, transfer, transfer_level, net, fbt_at_ship, lead, demand, today))
