@@ -23,7 +23,7 @@ from forecast.models.campaign.matrices import (
     DayKinds, SalesMatrix, category_codes, day_kinds, holiday_keys, sales_matrix, season_index,
 )
 from forecast.models.campaign.sampling import (
-    ChunkDraws, PreparedDraws, dispersion, draw_chunk, ordered_summary, shuffled,
+    ChunkDraws, PreparedDraws, campaign_key, dispersion, draw_chunk, ordered_summary, shuffled,
 )
 from forecast.models.campaign.seasonality import (
     CalendarProfiles, calendar_profiles, holiday_effects, holiday_multipliers, weekly_profile,
@@ -274,6 +274,7 @@ class CampaignForecaster(Forecaster):
             dates=parts.dates, baseline=parts.baseline, log_mean=parts.uplift.log_mean,
             log_sd=np.sqrt(parts.uplift.log_var), campaign=parts.uplift.campaign, scale=parts.uplift.scale,
             n_campaigns=max(len(parts.uplift.campaign_ids), 1), seeds=np.random.SeedSequence(seed).spawn(n_chunks),
+            campaign_keys=np.array([campaign_key(c) for c in parts.uplift.campaign_ids], dtype=np.uint32),
         )
 
     def _draw_chunk(self, prepared: PreparedDraws, c: int, n_paths: int) -> ChunkDraws:

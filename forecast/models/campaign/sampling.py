@@ -5,10 +5,17 @@ draw per 1/n_paths slice, so the draws come sorted and their quantiles are read 
 campaign day is Poisson around mean x uplift x lognormal noise, the uplift drawn once per SKU, path
 and campaign so that the days of a campaign move together. SKUs are drawn a chunk at a time, each
 chunk from its own seed, so a chunk drawn again is drawn identically.
+
+Random streams: a chunk's ordinary days are shuffled by the chunk's own generator, which draws nothing
+else; each campaign's cells are drawn by a generator of their own, keyed by the chunk and the campaign's
+id (``campaign_keys``). So a campaign added to, moved or cancelled for some SKUs changes the draws of
+those SKUs' cells only: the other SKUs' paths stay as they were, draw for draw (issue 22, "a change
+confined to some SKUs moves no other SKU's forecast").
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +62,12 @@ class PreparedDraws:
     scale: np.ndarray  # (n_sku, horizon) the scenario's factor on the campaign's extra units
     n_campaigns: int  # campaigns in the horizon, at least 1 (one uplift draw each per SKU and path)
     seeds: list[np.random.SeedSequence]  # one per chunk of SKUs
+    campaign_keys: np.ndarray  # (campaigns,) uint32, campaign_key of each campaign's id
+
+
+def campaign_key(campaign_id) -> int:
+    """A campaign's stream key: the CRC-32 of its id, the same in every run and process."""
+    return zlib.crc32(str(campaign_id).encode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -95,7 +108,7 @@ def draw_chunk(prepared: PreparedDraws, c: int, n_paths: int, chunk_skus: int,
     """
     lo = c * chunk_skus
     hi = min(lo + chunk_skus, len(sku_dispersion))
-    rng = np.random.default_rng(prepared.seeds[c])
+    rng = np.random.default_rng(prepared.seeds[c])  # the ordinary days' shuffle, nothing else
     n = hi - lo
     mu = prepared.baseline[lo:hi]
     phi = np.broadcast_to(sku_dispersion[lo:hi, None], mu.shape)
@@ -103,15 +116,27 @@ def draw_chunk(prepared: PreparedDraws, c: int, n_paths: int, chunk_skus: int,
     campaign = prepared.campaign[lo:hi]
     i, t = np.nonzero(campaign >= 0)
     values = np.zeros((len(i), n_paths), dtype=np.float32)
-    if len(i):
-        z = rng.standard_normal((n, n_paths, prepared.n_campaigns), dtype=np.float32)
-        zc = z[i, :, campaign[i, t]]  # (cells, n_paths)
-        factor = np.exp(prepared.log_mean[lo:hi][i, t][:, None] + prepared.log_sd[lo:hi][i, t][:, None] * zc)
-        factor = np.maximum(1 + prepared.scale[lo:hi][i, t][:, None] * (factor - 1), 0)
-        sigma2 = np.log1p(phi[i, t])[:, None]
-        noise = np.exp(np.sqrt(sigma2) * rng.standard_normal(zc.shape, dtype=np.float32) - sigma2 / 2)
-        values = rng.poisson(mu[i, t][:, None] * factor * noise).astype(np.float32)
+    for k in np.unique(campaign[i, t]):
+        cells = np.flatnonzero(campaign[i, t] == k)
+        values[cells] = _campaign_cells(prepared, c, int(k), lo, i[cells], t[cells], phi, n_paths)
     return ChunkDraws(lo=lo, hi=hi, ordered=ordered, campaign_sku=i, campaign_day=t, campaign_values=values, rng=rng)
+
+
+def _campaign_cells(prepared: PreparedDraws, c: int, k: int, lo: int, i: np.ndarray, t: np.ndarray,
+                    phi: np.ndarray, n_paths: int) -> np.ndarray:
+    """Draws (cells, n_paths) of campaign k's cells (chunk-relative SKU i, day t, in SKU order) in chunk
+    c, from the campaign's own generator: one uplift per featured SKU and path, then per cell the
+    lognormal noise and the Poisson count."""
+    key = int(prepared.campaign_keys[k])
+    seed = prepared.seeds[c]
+    rng = np.random.default_rng(np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, key)))
+    featured, row = np.unique(i, return_inverse=True)
+    z = rng.standard_normal((len(featured), n_paths), dtype=np.float32)[row]
+    factor = np.exp(prepared.log_mean[lo + i, t][:, None] + prepared.log_sd[lo + i, t][:, None] * z)
+    factor = np.maximum(1 + prepared.scale[lo + i, t][:, None] * (factor - 1), 0)
+    sigma2 = np.log1p(phi[i, t])[:, None]
+    noise = np.exp(np.sqrt(sigma2) * rng.standard_normal(z.shape, dtype=np.float32) - sigma2 / 2)
+    return rng.poisson(prepared.baseline[lo + i, t][:, None] * factor * noise).astype(np.float32)
 
 
 def shuffled(draws: ChunkDraws) -> np.ndarray:
