@@ -146,6 +146,14 @@ def test_sku_pages_show_the_plan_csv_figures(report):
                               ("order-up-to", "order_up_to"), ("position", "position"), ("cover", "cover_days")):
             shown = re.search(rf"(?:^|· ){label} (-?[\d.,]+)", page, re.MULTILINE).group(1)
             assert shown.replace(",", "") == row[column], (sku, label, shown, row[column])
+        # the page's fill figure names how it differs from the order line's "expected fill" (issue 22)
+        level = re.search(r"the level is set for ([\d.]+) ?%", page.replace("\n", " "))
+        if pd.notna(row["expected_fill_rate"]):
+            assert float(level.group(1)) == round(float(row["expected_fill_rate"]) * 100, 1), (sku, level)
+            assert "the order line's expected fill" in page.replace("\n", " ")
+        for line in (folder / "orders.csv").read_text(encoding="utf-8-sig").splitlines():
+            if f'"{sku}"' in line and "expected fill" in line:
+                assert f"expected fill {level.group(1)}%" in line.replace(" %", "%"), (sku, line)
 
 
 def test_risk_tables_show_the_first_rows_and_count_the_rest(sample_run, tmp_path, monkeypatch):  # noqa: F811
@@ -270,3 +278,18 @@ def test_the_inputs_warnings_head_the_cover(sample_run, tmp_path):  # noqa: F811
     assert "Check the inputs: warning 0: the snapshot is old" in cover and "warning 2:" in cover
     assert "warning 3:" not in cover and "... and 2 more warnings" in cover
     assert "Check the inputs" not in " ".join(_text(build_report(shop, inputs, result, plan, tmp_path / "n.pdf", top_skus=0))[0].split())
+
+
+def test_moq_lines_to_negotiate_and_never_sold_skus_are_listed(report):
+    """Issue 22: a line whose MOQ or case pack alone lifts cover past the cap is listed per supplier with
+    the value beyond the cap; a SKU without any sale is named."""
+    _, pages, _, plan, _ = report
+    text = " ".join(pages).replace("\n", " ")
+    lots = plan.alerts[plan.alerts["kind"] == "lot_overstock"]
+    never = plan.alerts.loc[plan.alerts["kind"] == "no_history", "sku"].astype(str)
+    assert len(lots) and len(never), "the sample plan has both kinds; the test needs them"
+    assert "MOQs that buy more than the cover cap" in text
+    for a in lots.sort_values("beyond_value", ascending=False).head(5).itertuples():
+        assert re.search(rf"{re.escape(a.sku)}.*?{re.escape(f'{a.beyond_value:,.2f}')}", text), a.sku
+    assert f"Never sold, planned at zero stock ({never.nunique()})" in text
+    assert all(sku in text for sku in never.head(5))

@@ -1,5 +1,7 @@
-"""The risks pages: SKUs that run out before the next arrival, campaigns not covered, and overstock and
-clearance candidates; each table shows its first MAX_RISK_ROWS rows (alerts.csv holds them all)."""
+"""The risks pages: SKUs that run out before the next arrival, campaigns not covered, order lines whose
+MOQ or case pack alone buys more than the cover cap (per supplier: lines to negotiate, skip or bundle),
+SKUs without any sale, and overstock and clearance candidates; each table shows its first
+MAX_RISK_ROWS rows (alerts.csv holds them all)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ def risk_pages(pdf: Document, r: ReportContext) -> None:
     pdf.heading("Risks")
     _stockout_table(pdf, r)
     _campaign_table(pdf, r)
+    _lot_table(pdf, r)
     _overstock_table(pdf, r)
 
 
@@ -48,6 +51,38 @@ def _campaign_table(pdf: Document, r: ReportContext) -> None:
         _more(pdf, len(campaign_alerts), "the soonest first")
         pdf.table_of(["SKU", "Name", "From", "Campaign and what to do"], rows, [28, 45, 20, 182],
                      ["LEFT", "LEFT", "LEFT", "LEFT"], size=7)
+
+
+def _lot_table(pdf: Document, r: ReportContext) -> None:
+    """Order lines an MOQ or case pack alone lifts past the cover cap (lot_overstock alerts), by supplier
+    and the most value beyond the cap first; then the SKUs never sold, planned at zero (no_history)."""
+    alerts, currency = r.plan.alerts, r.currency
+    lots = alerts[alerts["kind"] == "lot_overstock"]
+    never = sorted(alerts.loc[alerts["kind"] == "no_history", "sku"].astype(str).unique())
+    if lots.empty and not never:
+        return
+    pdf.ensure_space(25)
+    pdf.heading("MOQs that buy more than the cover cap", size=11, space=1)
+    if lots.empty:
+        pdf.text_line("No order line is lifted past the cover cap by its MOQ or case pack.")
+    else:
+        cap = float(lots["cap_days"].iloc[0])
+        pdf.text_line(f"Each line's MOQ or case pack alone lifts its cover past {cap:.0f} days: negotiate a smaller lot, "
+                      "skip the line, or cover it with a bundle. Per supplier, the most cash beyond the cap first.",
+                      size=8, color=MUTED)
+        lots = lots.assign(supplier_value=lots.groupby("supplier")["beyond_value"].transform("sum"))
+        lots = lots.sort_values(["supplier_value", "supplier", "beyond_value", "sku"], ascending=[False, True, False, True])
+        rows = [[str(a.supplier), str(a.sku), r.names.get(str(a.sku), ""), units(a.quantity),
+                 f"{int(a.moq)} / {int(a.case_pack)}", f"{a.cover_after_days:,.0f}", units(a.beyond_units),
+                 money(a.beyond_value)] for a in lots.head(MAX_RISK_ROWS).itertuples()]
+        _more(pdf, len(lots), "by supplier")
+        pdf.table_of(["Supplier", "SKU", "Name", "Quantity", "MOQ / case", "Cover after (days)", "Units beyond cap",
+                      f"Value beyond cap ({currency})"], rows, [40, 30, 55, 20, 22, 28, 28, 37],
+                     ["LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"], size=7)
+    if never:
+        shown = ", ".join(never[:MAX_RISK_ROWS]) + (f" and {len(never) - MAX_RISK_ROWS} more" if len(never) > MAX_RISK_ROWS else "")
+        pdf.text_line(f"Never sold, planned at zero stock ({len(never)}): {shown}. Plan a launch by hand: a purchase order, "
+                      "or campaigns.csv if it launches with one (alerts.csv, kind no_history).", size=8)
 
 
 def _overstock_table(pdf: Document, r: ReportContext) -> None:

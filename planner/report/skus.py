@@ -38,9 +38,8 @@ def _sku_page(pdf: Document, r: ReportContext, sku: str, row: pd.Series, ev: pd.
     lost = float(ev.loc[sku, "lost_margin"]) if sku in ev.index else 0.0
     tied = float(r.overstock.get(sku, 0.0))
     pdf.text_line(f"Value at risk {money(lost + tied)} {currency}: expected lost margin {money(lost)} with this plan "
-                  f"(fill rate {pct(float(ev.loc[sku, 'fill_rate']) if sku in ev.index else None)} over the "
-                  f"{int(ev.loc[sku, 'window_days']) if sku in ev.index else 0} days it covers) + cash beyond "
-                  f"{settings.overstock_days:.0f} days of cover {money(tied)}", size=9, style="B")
+                  f"+ cash beyond {settings.overstock_days:.0f} days of cover {money(tied)}", size=9, style="B")
+    pdf.text_line(_fill_words(ev.loc[sku] if sku in ev.index else None, row), size=8.5)
     stockout = day(row["stockout_date"]) or "not within the horizon"
     pdf.text_line(f"position {plan_number(row['position'])} (+ {plan_number(row['upstream_position'])} upstream) · "
                   f"reorder point {plan_number(row['reorder_point'])} · safety stock {plan_number(row['safety_stock'])} · "
@@ -56,6 +55,19 @@ def _sku_page(pdf: Document, r: ReportContext, sku: str, row: pd.Series, ev: pd.
     height = min(max(room / pdf.epw * 11.0, 4.4), 7.0)
     pdf.figure(_sku_figure(sku, history, r.forecast_result.paths, path_index, r.forecast_result.campaigns, plan, row,
                            r.today, settings, height))
+
+
+def _fill_words(evaluation: pd.Series | None, row: pd.Series) -> str:
+    """The page's fill figure and how it differs from the order line's "expected fill": the page counts
+    every day from tomorrow to the next order's possible arrival, the days before this plan's orders
+    can land included; the order line's figure is the level's, for a cycle once they have landed."""
+    window = "no forecast days" if evaluation is None else (
+        f"fill rate {pct(float(evaluation['fill_rate']))} over the next {int(evaluation['window_days'])} days, "
+        "the days before this plan's orders can land included")
+    level = row.get("expected_fill_rate")
+    if level is None or pd.isna(level):
+        return window
+    return f"{window}; the level is set for {float(level):.1%} once they have landed (the order line's expected fill)"
 
 
 def top_skus_at_risk(lost_margin: pd.Series, overstock: pd.Series, n: int) -> list[str]:
