@@ -293,14 +293,21 @@ def write_backtest(result, folder: Path, calibration: Calibration | None = None)
 
 # ------------------------------------------------------------------------------------------ files
 
-def write_frame(frame: pd.DataFrame, path: Path, decimals: int | None = 4) -> Path:
+#: the plan's files a buyer opens in a spreadsheet: written with a UTF-8 byte-order mark, without which
+#: Excel reads Thai and Chinese names as mojibake. Files programs read back (forecast, projected, the
+#: calibration and the backtest) have none.
+SPREADSHEET_FILES = ("orders", "plan", "alerts", "transfers")
+
+
+def write_frame(frame: pd.DataFrame, path: Path, decimals: int | None = 4, bom: bool = False) -> Path:
     """Write a frame as CSV (or Parquet by suffix) atomically: a reader never sees half a file.
 
     CSV goes through Arrow's writer: pandas' to_csv formats floats one at a time and took over a
     minute for a 10,000-SKU forecast. Floats are rounded to ``decimals`` (None: written in full, for a
     file restock reads back to compute with), days print as 2026-11-23,
     times as 2026-11-23 19:00:00, and only cells that need quotes get them. A text cell a spreadsheet
-    would run as a formula gets a quote in front (planner/io/files.py)."""
+    would run as a formula gets a quote in front (planner/io/files.py). ``bom``: start the CSV with a
+    UTF-8 byte-order mark (``SPREADSHEET_FILES``)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -310,7 +317,9 @@ def write_frame(frame: pd.DataFrame, path: Path, decimals: int | None = 4) -> Pa
         frame.to_parquet(tmp, index=False)
     else:
         table = pa.table({str(name): _csv_column(spreadsheet_safe_column(frame[name]), decimals) for name in frame.columns})
-        pacsv.write_csv(table, tmp, pacsv.WriteOptions(quoting_style="needed"))
+        with open(tmp, "wb") as handle:
+            handle.write(b"\xef\xbb\xbf" if bom else b"")
+            pacsv.write_csv(table, handle, pacsv.WriteOptions(quoting_style="needed"))
     tmp.replace(path)
     return path
 
@@ -350,7 +359,7 @@ def write_plan(plan: Plan, folder: Path) -> list[Path]:
             from planner.io.orders_file import orders_file
 
             frame = orders_file(frame, plan.orders)
-        written.append(write_frame(frame, folder / f"{name}.csv"))
+        written.append(write_frame(frame, folder / f"{name}.csv", bom=name in SPREADSHEET_FILES))
     return written
 
 

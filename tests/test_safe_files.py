@@ -122,3 +122,16 @@ def test_a_rejected_row_with_a_formula_is_written_to_the_rejects_file_quoted(sho
     rejects = read_cells(shop.rejects / "orders.csv.rejects.csv")
     assert rejects == [["file", "row", "column", "value", "problem"],
                        ["orders.csv", "3", "Quantity", "'=cmd|' /C calc'!A0", "is not a whole number"]]
+
+
+def test_the_plans_spreadsheet_files_start_with_a_byte_order_mark_the_machine_files_do_not(tmp_path):
+    """Excel reads a CSV without a BOM in the system's code page: Thai names turn to mojibake. pandas
+    and restock read both."""
+    thai = pd.DataFrame({"sku": ["BEA-1"], "name": ["ครีมกันแดด"], "units": [2.5]})
+    for name in pipeline.SPREADSHEET_FILES:
+        path = pipeline.write_frame(thai, tmp_path / f"{name}.csv", bom=True)
+        assert path.read_bytes().startswith(b"\xef\xbb\xbf\"sku\"")
+        pd.testing.assert_frame_equal(pd.read_csv(path), thai)
+    plain = pipeline.write_frame(thai, tmp_path / "forecast.csv")
+    assert plain.read_bytes().startswith(b"\"sku\"")
+    assert {"orders", "plan", "alerts"} <= set(pipeline.SPREADSHEET_FILES) and "projected" not in pipeline.SPREADSHEET_FILES
