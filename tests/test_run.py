@@ -225,6 +225,13 @@ def test_a_first_run_plans_what_restock_plan_then_plans(tmp_path_factory):
                                   pd.read_csv(latest / "orders.csv", dtype={"sku": str})[columns])
     # to the last figure: the calibration the run planned with is the one `restock plan` reads back (issue 22)
     assert (small_shop.root / "later" / "plan.csv").read_bytes() == (latest / "plan.csv").read_bytes()
+    # and the next run, which reuses this run's backtest, plans the same (issue 22: one plan per input)
+    again = run_cli(small_shop)
+    assert again.exit_code == 0, again.output
+    second = small_shop.runs / "latest"
+    assert json.loads((second / "manifest.json").read_text(encoding="utf-8"))["steps"]["backtest"]["ran"] is False
+    for name in ("orders.csv", "plan.csv"):
+        assert (second / name).read_bytes() == (small_shop.root / "later" / name).read_bytes(), name
 
 
 def test_the_weekly_backtest_holds_a_year_of_windows_but_two_origins_at_a_large_shop():
