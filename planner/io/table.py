@@ -281,9 +281,9 @@ def parse_timestamp(raw: pd.Series, dates: DateStyle = DAY_FIRST) -> tuple[pd.Se
     text = raw.astype(str)
     month_first = dates.month_first
     offset = text.str.contains(_OFFSET.pattern, regex=True)
-    values = pd.to_datetime(text.where(~offset), format="ISO8601", errors="coerce")
+    values = _representable(pd.to_datetime(text.where(~offset), format="ISO8601", errors="coerce"))
     if offset.any():
-        aware = pd.to_datetime(text[offset], format="ISO8601", errors="coerce", utc=True)
+        aware = _representable(pd.to_datetime(text[offset], format="ISO8601", errors="coerce", utc=True))
         if dates.timezone:
             aware = aware.dt.tz_convert(dates.timezone)
         values = values.astype("datetime64[ns]")
@@ -315,6 +315,14 @@ def parse_timestamp(raw: pd.Series, dates: DateStyle = DAY_FIRST) -> tuple[pd.Se
         values = values.dt.tz_localize(None)
     values = values.astype("datetime64[ns]")
     return values, values.isna(), "is not a date and time like 2026-03-01 20:00 or 01/03/2026 20:00:00"
+
+
+def _representable(values: pd.Series) -> pd.Series:
+    """NaT for times a day-resolution plan cannot hold (year -1, 9999...: pandas parses them at a
+    coarser unit, and the nanosecond columns downstream cannot): a bad cell, not a crash."""
+    low = pd.Timestamp.min.tz_localize("UTC") if getattr(values.dt, "tz", None) is not None else pd.Timestamp.min
+    high = pd.Timestamp.max.tz_localize("UTC") if getattr(values.dt, "tz", None) is not None else pd.Timestamp.max
+    return values.where((values >= low) & (values <= high))
 
 
 def parse_date(raw: pd.Series, dates: DateStyle = DAY_FIRST) -> tuple[pd.Series, pd.Series, str]:
