@@ -293,3 +293,23 @@ def test_moq_lines_to_negotiate_and_never_sold_skus_are_listed(report):
         assert re.search(rf"{re.escape(a.sku)}.*?{re.escape(f'{a.beyond_value:,.2f}')}", text), a.sku
     assert f"Never sold, planned at zero stock ({never.nunique()})" in text
     assert all(sku in text for sku in never.head(5))
+
+
+def test_this_run_is_the_last_point_of_the_trend_and_a_tiny_change_stays_flat():
+    """Issue 22: past runs stood at their start time and this run at its planning day, so an older
+    snapshot's run was the leftmost point; an axis offset drew a 1e-7 change as a cliff."""
+    from planner.report.cover import trend_table
+    from planner.report.figures import trend_figure
+
+    trends = pd.DataFrame({"date": pd.to_datetime(["2026-12-05 06:00", "2026-12-06 06:00"]),
+                           "days_of_cover": [50.0, 50.0000001], "purchase_value": [100.0, 120.0]})
+    shown = trend_table(trends, {"days_of_cover": 50.0}, 130.0, pd.Timestamp("2026-12-07 06:00"))
+    assert shown["date"].is_monotonic_increasing and shown["date"].iloc[-1] == pd.Timestamp("2026-12-07 06:00")
+    assert shown["purchase_value"].tolist() == [100.0, 120.0, 130.0]
+    figure = trend_figure(shown)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(figure).draw()
+    cover_axis = figure.axes[0]
+    low, high = cover_axis.get_ylim()
+    assert high - low >= 4.9 and cover_axis.yaxis.get_offset_text().get_text() == ""

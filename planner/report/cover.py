@@ -142,11 +142,7 @@ def _health_trend(pdf: Document, r: ReportContext) -> None:
     """The health figures of the past runs and this one, when there are past runs."""
     if not len(r.trends):
         return
-    now = pd.DataFrame([{"date": r.today, **{k: r.health.get(k) for k in HEALTH_KEYS}, "purchase_value": _order_totals(r.plan)[0]}])
-    shown = pd.concat([r.trends, now], ignore_index=True).dropna(axis=1, how="all")
-    for share in ("slow_moving_sku_share", "slow_moving_value_share", "forecast_wape"):
-        if share in shown.columns:
-            shown[share] = pd.to_numeric(shown[share]) * 100
+    shown = trend_table(r.trends, r.health, _order_totals(r.plan)[0], pd.Timestamp.now(tz="UTC").tz_localize(None))
     labels = {"inventory_turnover": "turnover (x/year)", "days_of_cover": "days of cover",
               "slow_moving_sku_share": "slow-moving SKUs %", "slow_moving_value_share": "slow-moving value %",
               "forecast_wape": "forecast error %", "purchase_value": f"purchase value {r.currency}"}
@@ -156,4 +152,17 @@ def _health_trend(pdf: Document, r: ReportContext) -> None:
         pdf.figure(figures.trend_figure(shown.rename(columns=labels)))
 
 
-__all__ = ["cover_page", "first_actions"]
+def trend_table(trends: pd.DataFrame, health: dict, purchase_value: float, started: pd.Timestamp) -> pd.DataFrame:
+    """The past runs' health figures and this run's, shares in %. Past runs stand at their start time
+    (UTC), so this one stands at ``started``, never before the last of them: at its planning day, the
+    run of an older snapshot was plotted as the leftmost point."""
+    now = pd.DataFrame([{"date": max(pd.Timestamp(started), pd.to_datetime(trends["date"]).max()),
+                         **{k: health.get(k) for k in HEALTH_KEYS}, "purchase_value": purchase_value}])
+    shown = pd.concat([trends, now], ignore_index=True).dropna(axis=1, how="all")
+    for share in ("slow_moving_sku_share", "slow_moving_value_share", "forecast_wape"):
+        if share in shown.columns:
+            shown[share] = pd.to_numeric(shown[share]) * 100
+    return shown
+
+
+__all__ = ["cover_page", "first_actions", "trend_table"]

@@ -179,6 +179,27 @@ def accuracy_figure(metrics: pd.DataFrame) -> Figure:
     return fig
 
 
+def _trend_limits(values: pd.Series) -> tuple[float, float]:
+    """A y range at least 10 % of the values' size wide (1 unit around 0): without it matplotlib
+    stretches a change of 1e-7 over the whole axis, and a flat line reads as a cliff.
+
+    >>> [round(v, 3) for v in _trend_limits(pd.Series([50.0, 50.0000001]))]
+    [47.5, 52.5]
+    >>> _trend_limits(pd.Series([10.0, 30.0]))
+    (9.0, 31.0)
+    """
+    finite = values[np.isfinite(values)]
+    if finite.empty:
+        return 0.0, 1.0
+    low, high = float(finite.min()), float(finite.max())
+    half = 0.05 * max(abs(low), abs(high)) or 0.5
+    if high - low < 2 * half:
+        middle = (low + high) / 2
+        return middle - half, middle + half
+    margin = 0.05 * (high - low)
+    return low - margin, high + margin
+
+
 def trend_figure(trend: pd.DataFrame) -> Figure:
     """Small multiples of the health figures over past runs (columns: date, then one per figure)."""
     columns = [c for c in trend.columns if c != "date"]
@@ -188,8 +209,11 @@ def trend_figure(trend: pd.DataFrame) -> Figure:
         axes = np.atleast_1d(fig.subplots(1, max(len(columns), 1)))
         dates = pd.to_datetime(trend["date"])
         for ax, column in zip(axes, columns):
-            ax.plot(dates, trend[column], marker="o", markersize=3, color=COLORS["forecast"], linewidth=1)
+            values = pd.to_numeric(trend[column], errors="coerce")
+            ax.plot(dates, values, marker="o", markersize=3, color=COLORS["forecast"], linewidth=1)
             ax.set_title(column, loc="left", fontsize=8)
+            ax.ticklabel_format(axis="y", useOffset=False, style="plain")
+            ax.set_ylim(*_trend_limits(values))
             if dates.max() - dates.min() < pd.Timedelta(days=3):
                 # runs of a day or two: a 5-day axis (the date locator needs 3 whole days for its 3 ticks)
                 ax.set_xlim(dates.min() - pd.Timedelta(days=2), dates.max() + pd.Timedelta(days=2))
