@@ -77,10 +77,10 @@ def only_failed_folder(shop: Shop) -> Path:
 
 
 def full_disk_on(name: str, real):
-    def write(frame, path):
+    def write(frame, path, *args, **kwargs):
         if Path(path).name == name:
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        return real(frame, path)
+        return real(frame, path, *args, **kwargs)
 
     return write
 
