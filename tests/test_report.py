@@ -191,34 +191,28 @@ def _many_lines(plan, n_orders: int, n_transfers: int):
 
 
 def test_a_large_plan_lists_every_order_line_on_one_line_and_stays_within_its_pages(sample_run, tmp_path):  # noqa: F811
-    """Beyond FULL_REASONS order lines each line takes one line of its supplier's table, its reason in
-    short (position -> order-up-to from plan.csv, the MOQ when it set the quantity); the pages grow
-    with the lines, not with their reasons."""
+    """Beyond WRAP_REASONS order lines each line takes one line of its supplier's table, its short reason
+    (orders.csv's) cut at the column; the pages grow with the lines, not with their reasons."""
+    from planner.io.orders_file import short_reason
     from planner.report import document
 
     shop, inputs, result, plan = sample_run
-    n_orders, n_transfers = document.FULL_REASONS + 200, document.FULL_REASONS + 50
+    n_orders, n_transfers = document.WRAP_REASONS + 200, document.WRAP_REASONS + 50
     big = _many_lines(plan, n_orders, n_transfers)
     path = build_report(shop, inputs, result, big, tmp_path / "big.pdf", top_skus=0)
     pages = _text(path)
     # cover + risks (2 pages in the sample) + at most 3 pages per 100 lines (a line is 4.5 mm of 184)
     assert len(pages) <= 3 + 3 * math.ceil((n_orders + n_transfers) / 100), len(pages)
     text = "\n".join(pages)
-    assert "orders.csv holds each line's full reason" in text
-    levels = big.plan.set_index("sku")
-    assert big.orders["reason"].str.contains("(MOQ", regex=False).any()
-    for r in big.orders.itertuples():
-        found = re.search(rf"{re.escape(r.sku)} .*? ([\d,]+) (\d+) x (\d+) ([\d,]+\.\d\d) ([\d,]+\.\d\d) "
-                          rf"{r.order_by:%Y-%m-%d} {r.expected_arrival:%Y-%m-%d} (.*)", text)
-        assert found, r.sku
+    assert "orders.csv's reason_detail holds the whole reasoning" in text
+    for r in big.orders.to_dict("records"):
+        found = re.search(rf"{re.escape(r['sku'])} .*? ([\d,]+) (\d+) x (\d+) ([\d,]+\.\d\d) ([\d,]+\.\d\d) "
+                          rf"{r['order_by']:%Y-%m-%d} {r['expected_arrival']:%Y-%m-%d} (.*)", text)
+        assert found, r["sku"]
         quantity, cases, pack, unit_cost, value, reason = found.groups()
-        assert (int(quantity.replace(",", "")), int(cases), int(pack)) == (r.quantity, r.cases, r.case_pack)
-        assert _amount(unit_cost) == round(r.unit_cost, 2) and _amount(value) == round(r.value, 2)
-        row = levels.loc[r.sku]
-        assert reason.startswith(f"position {row['position'] + row['upstream_position']:,.0f} -> "
-                                 f"up to {row['order_up_to']:,.0f}"), (r.sku, reason)
-        moq = re.search(r"\(MOQ (\d+)\)", r.reason)
-        assert (f"MOQ {moq.group(1)}" in reason) if moq else ("MOQ" not in reason), (r.sku, reason)
+        assert (int(quantity.replace(",", "")), int(cases), int(pack)) == (r["quantity"], r["cases"], r["case_pack"])
+        assert _amount(unit_cost) == round(r["unit_cost"], 2) and _amount(value) == round(r["value"], 2)
+        assert short_reason(r).startswith(reason.rstrip(".… ")[:40]), (r["sku"], reason)
     totals = re.findall(r"Total (.+?): (\d+) lines, ([\d,]+) units, ([\d,]+\.\d\d) THB", text)
     assert sum(int(n) for _, n, _, _ in totals) == n_orders
     for r in big.transfers.itertuples():
@@ -226,19 +220,27 @@ def test_a_large_plan_lists_every_order_line_on_one_line_and_stays_within_its_pa
         assert re.search(rf"{re.escape(r.sku)} {r.quantity:,.0f} {r.ship_by:%Y-%m-%d}", text), r.sku
 
 
+def test_the_report_shows_each_order_lines_short_reason_as_orders_csv_does(report):
+    """One short reason, the same in the PDF and in orders.csv (issue 20: one row per line, the detail in
+    the CSV); the plan's own reasons name a budget cut and a pre-build (test_orders_file)."""
+    _, pages, folder, plan, _ = report
+    text = " ".join(pages).replace("\n", " ")
+    shown = pd.read_csv(folder / "orders.csv", dtype={"sku": str})
+    for reason in shown["reason"].head(10):
+        assert reason[:60] in text, reason
+    assert not any(detail[:200] in text for detail in shown["reason_detail"])
+
+
 def test_short_reason_names_what_set_the_quantity(plan_inputs):
-    """The plan's own reasons: a budget cut, a campaign pre-build (the MOQ: in the large-plan test)."""
+    """The plan's own reasons in short: a budget cut, a campaign pre-build (the MOQ: in the doctest)."""
+    from planner.io.orders_file import short_reason
     from planner.plan import PlanSettings
-    from planner.report.document import short_reason
 
     capped = plan_run(plan_inputs, settings=PlanSettings(budget_cap=5000.0))
-    levels = capped.plan.set_index("sku")
     serum = capped.orders.set_index("sku").loc["SERUM"]
     assert "budget cap" in serum["reason"]
-    short = short_reason(serum.to_dict() | {"sku": "SERUM"}, levels)
-    row = levels.loc["SERUM"]
-    assert short.startswith(f"position {row['position'] + row['upstream_position']:,.0f} -> up to {row['order_up_to']:,.0f}")
-    assert short.endswith("; cut by the budget cap"), short
+    short = short_reason(serum.to_dict() | {"sku": "SERUM"})
+    assert short.startswith(f"position {serum['position']:.0f}, needs ") and "budget cap" in short, short
     # past the days SERUM's order may cover (test_plan's pre-build test), ordered for by today + 6
     campaigns = pd.DataFrame({"campaign_id": ["MEGA"], "type": ["mega_sale"], "start": [plan_day(47)],
                               "end": [plan_day(49)], "skus": ["SERUM"]})
@@ -246,9 +248,7 @@ def test_short_reason_names_what_set_the_quantity(plan_inputs):
     paths.values[0, :, 47:49] += 150
     pre_built = plan_run(plan_inputs, paths=paths, campaigns=campaigns, settings=PlanSettings(receiving_buffer_days=7))
     line = pre_built.orders.set_index("sku").loc["SERUM"].to_dict() | {"sku": "SERUM"}
-    assert "pre-build for MEGA" in line["reason"]
-    assert "pre-build for MEGA" in short_reason(line, pre_built.plan.set_index("sku"))
-    assert short_reason(line | {"sku": "unknown", "pre_build": None}, levels) == ""
+    assert "pre-build for MEGA" in line["reason"] and "pre-build for MEGA" in short_reason(line)
 
 
 def test_health_trend_of_runs_on_one_day_draws_without_a_date_axis_warning():

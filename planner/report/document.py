@@ -27,7 +27,7 @@ from planner.report.measures import (
     HEALTH_KEYS, ReportContext, SupplierOrder, backtest_metrics, overstock_value, owned_stock, run_trends, shop_health,
     supplier_orders,
 )
-from planner.report.orders import FULL_REASONS, order_pages, short_reason
+from planner.report.orders import WRAP_REASONS, order_pages
 from planner.report.risks import MAX_RISK_ROWS, risk_pages
 from planner.report.skus import TOP_SKUS, sku_pages, top_skus_at_risk
 
@@ -96,7 +96,7 @@ def _names(inputs) -> pd.Series:
 
 # the names this module held before its pages moved out, importable from here as before
 __all__ = [
-    "FULL_REASONS", "HEALTH_KEYS", "MAX_RISK_ROWS", "TOP_SKUS", "SupplierOrder", "backtest_metrics", "build_report", "day",
-    "money", "overstock_value", "owned_stock", "pct", "plan_number", "run_trends", "shop_health", "short_reason",
-    "supplier_orders", "top_skus_at_risk", "units",
+    "HEALTH_KEYS", "MAX_RISK_ROWS", "TOP_SKUS", "WRAP_REASONS", "SupplierOrder", "backtest_metrics", "build_report", "day",
+    "money", "overstock_value", "owned_stock", "pct", "plan_number", "run_trends", "shop_health", "supplier_orders",
+    "top_skus_at_risk", "units",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.io.orders_file import short_reason
 from planner.plan import Plan
 from planner.report import figures
 from planner.report.formats import day, money, pct, plan_number
@@ -47,9 +48,9 @@ def _sku_page(pdf: Document, r: ReportContext, sku: str, row: pd.Series, ev: pd.
                   f"transfer in {plan_number(row['transfer_in'])} · without action runs out {stockout} · cover "
                   f"{plan_number(row['cover_days'])} days", size=8.5)
     mine = plan.orders[plan.orders["sku"] == sku]
-    for o in mine.itertuples():
-        pdf.text_line(f"Order {int(o.quantity):,d} from {o.supplier} ({money(o.value)} {currency}), arrives "
-                      f"{day(o.expected_arrival)}: {o.reason}", size=7.5, color=MUTED)
+    for o in mine.to_dict("records"):
+        pdf.text_line(f"Order {int(o['quantity']):,d} from {o['supplier']} ({money(o['value'])} {currency}), arrives "
+                      f"{day(o['expected_arrival'])}: {short_reason(o)}", size=7.5, color=MUTED)
     pdf.ln(1)
     room = pdf.h - pdf.b_margin - pdf.get_y() - 3  # the figure fills what is left of the page
     height = min(max(room / pdf.epw * 11.0, 4.4), 7.0)
