@@ -313,3 +313,14 @@ def test_this_run_is_the_last_point_of_the_trend_and_a_tiny_change_stays_flat():
     cover_axis = figure.axes[0]
     low, high = cover_axis.get_ylim()
     assert high - low >= 4.9 and cover_axis.yaxis.get_offset_text().get_text() == ""
+
+
+def test_sku_pages_are_for_skus_that_need_a_decision_not_dead_stock(report):
+    """Issue 20: SKU pages for the SKUs with an order, a campaign at risk or a campaign overhang; none
+    for a SKU without sales, whose flat lines said nothing."""
+    _, pages, _, plan, _ = report
+    shown = [page.split(" · ", 1)[0].strip() for page in pages if "Value at risk" in page]
+    deciding = set(plan.orders["sku"].astype(str)) | set(plan.alerts.loc[plan.alerts["kind"].isin(
+        ["campaign_not_covered", "ad_into_stockout", "post_campaign_overhang"]), "sku"].astype(str))
+    dead = set(plan.alerts.loc[plan.alerts["kind"] == "no_sales", "sku"].astype(str)) - deciding
+    assert shown and set(shown) <= deciding and not set(shown) & dead, shown

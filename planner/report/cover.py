@@ -30,7 +30,7 @@ def cover_page(pdf: Document, r: ReportContext, scenarios: bool, accuracy: bool)
     _supplier_totals(pdf, r)
     _health_tiles(pdf, r)
     _health_trend(pdf, r)
-    pdf.text_line("Contents: restock orders per supplier · transfers to FBT · risks · the SKUs with the most value at risk"
+    pdf.text_line("Contents: restock orders per supplier · transfers to FBT · risks · the SKUs that need a decision"
                   + (" · scenarios" if scenarios else "")
                   + (" · forecast accuracy" if accuracy else ""), size=8, color=MUTED)
 

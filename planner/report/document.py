@@ -29,7 +29,7 @@ from planner.report.measures import (
 )
 from planner.report.orders import WRAP_REASONS, order_pages
 from planner.report.risks import MAX_RISK_ROWS, risk_pages
-from planner.report.skus import TOP_SKUS, sku_pages, top_skus_at_risk
+from planner.report.skus import TOP_SKUS, decision_skus, sku_pages
 
 
 def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_table: pd.DataFrame | None = None,
@@ -98,5 +98,5 @@ def _names(inputs) -> pd.Series:
 __all__ = [
     "HEALTH_KEYS", "MAX_RISK_ROWS", "TOP_SKUS", "WRAP_REASONS", "SupplierOrder", "backtest_metrics", "build_report", "day",
     "money", "overstock_value", "owned_stock", "pct", "plan_number", "run_trends", "shop_health", "supplier_orders",
-    "top_skus_at_risk", "units",
+    "decision_skus", "units",
 ]

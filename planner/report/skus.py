@@ -1,5 +1,5 @@
-"""A page per SKU with the most value at risk (``top_skus_at_risk``): its plan in figures, its order
-lines with their reasons, and its history, forecast band and projected stock in one figure."""
+"""A page per SKU that needs a decision (``decision_skus``): its plan in figures, its order lines with
+their reasons, and its history, forecast band and projected stock in one figure."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ TOP_SKUS = 6
 
 
 def sku_pages(pdf: Document, r: ReportContext, top_skus: int = TOP_SKUS) -> None:
-    """A page for each of the ``top_skus`` SKUs with the most value at risk."""
-    top = top_skus_at_risk(r.evaluation.set_index("sku")["lost_margin"], r.overstock, top_skus)
+    """A page for each of the first ``top_skus`` SKUs that need a decision."""
+    top = decision_skus(r.plan.orders, r.plan.alerts, top_skus)
     history = r.forecast_result.history
     history = history[history["sku"].astype(str).isin(top)]  # one pass over every history row, not one per page
     path_index = {str(s): i for i, s in enumerate(r.forecast_result.paths.skus)}
@@ -71,15 +71,30 @@ def _fill_words(evaluation: pd.Series | None, row: pd.Series) -> str:
     return f"{window}; the level is set for {float(level):.1%} once they have landed (the order line's expected fill)"
 
 
-def top_skus_at_risk(lost_margin: pd.Series, overstock: pd.Series, n: int) -> list[str]:
-    """The SKUs with the most value at risk: alternately the largest expected lost margin with this
-    plan (sales at risk) and the most cash beyond the overstock cover (money at risk), so that one
-    kind of risk cannot crowd out the other; each list ranked by value, ties by SKU."""
-    def ranked(values: pd.Series) -> list[str]:
-        values = values[values > 0.005]
-        return [s for s, _ in sorted(values.round(6).items(), key=lambda item: (-item[1], item[0]))]
+#: alerts that ask the buyer to decide something about a SKU, by kind: a campaign its stock does not
+#: cover, and a campaign expected to leave months of stock behind
+CAMPAIGN_RISKS = ("campaign_not_covered", "ad_into_stockout")
+OVERHANG = ("post_campaign_overhang",)
 
-    lists, chosen = [ranked(lost_margin), ranked(overstock)], []
+
+def decision_skus(orders: pd.DataFrame, alerts: pd.DataFrame, n: int) -> list[str]:
+    """The SKUs a buyer decides on, in turn: a campaign not covered (soonest first), the largest order
+    by value, a campaign overhang (soonest first), and so on, each SKU once. Dead stock gets no page:
+    it needs no order and no campaign decision (the overstock table lists it).
+
+    >>> orders = pd.DataFrame({"sku": ["A", "B", "A"], "value": [10.0, 50.0, 45.0]})
+    >>> alerts = pd.DataFrame({"sku": ["C", "A", "D"], "kind": ["campaign_not_covered", "post_campaign_overhang",
+    ...                        "no_sales"], "date": pd.to_datetime(["2026-12-01", "2026-12-02", "2026-12-03"])})
+    >>> decision_skus(orders, alerts, 5)
+    ['C', 'A', 'B']
+    """
+    def soonest(kinds) -> list[str]:
+        chosen = alerts[alerts["kind"].isin(kinds)] if len(alerts) else alerts
+        return list(dict.fromkeys(chosen.sort_values(["date", "sku"])["sku"].astype(str))) if len(chosen) else []
+
+    by_value = orders.groupby(orders["sku"].astype(str))["value"].sum() if len(orders) else pd.Series(dtype=float)
+    ordered = [s for s, _ in sorted(by_value.round(6).items(), key=lambda item: (-item[1], item[0]))]
+    lists, chosen = [soonest(CAMPAIGN_RISKS), ordered, soonest(OVERHANG)], []
     while len(chosen) < n and any(lists):
         for candidates in lists:
             while candidates and candidates[0] in chosen:
@@ -115,4 +130,4 @@ def _sku_figure(sku, history, paths, path_index, campaigns, plan: Plan, row, tod
                               arrivals=arrivals, today=today, height=height)
 
 
-__all__ = ["TOP_SKUS", "sku_pages", "top_skus_at_risk"]
+__all__ = ["TOP_SKUS", "decision_skus", "sku_pages"]
