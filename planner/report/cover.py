@@ -132,10 +132,17 @@ def _health_tiles(pdf: Document, r: ReportContext) -> None:
     wape = health["forecast_wape"]
     pdf.tile(pdf.l_margin + 3 * (w + gap), y, w, 30, "Forecast accuracy (last backtest)",
              "n/a" if wape is None else f"{pct(wape)} error",
-             ("run `restock backtest` to measure it" if wape is None else
-              f"weighted absolute % error of the {health['forecast_model']} model, all SKUs\n"
+             ("run `restock backtest` to measure it" if wape is None else _error_meaning(health) + "\n"
               + trend_note("forecast_wape", pct)))
     pdf.set_y(y + 34)
+
+
+def _error_meaning(health: dict) -> str:
+    """The forecast error in a buyer's words: what it is on a typical day of a top seller."""
+    if health.get("forecast_day_error") is None:
+        return f"weighted absolute % error of the {health['forecast_model']} model, all SKUs"
+    return (f"a typical day of a {health['forecast_day_scope']}: off by {health['forecast_day_error']:.1f} units of "
+            f"{health['forecast_day_units']:.1f} sold; orders are sized on whole lead times' errors")
 
 
 def _health_trend(pdf: Document, r: ReportContext) -> None:

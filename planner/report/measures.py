@@ -121,7 +121,21 @@ def shop_health(inputs, forecast_result, plan: Plan, settings: PlanSettings, bac
         if len(chosen):
             health["forecast_wape"] = float(chosen["wape"].iloc[0])
             health["forecast_model"] = str(chosen["model"].iloc[0])
+            health.update(_typical_day(metrics, health["forecast_model"]))
     return health
+
+
+def _typical_day(metrics: pd.DataFrame, model: str) -> dict:
+    """What the error means on a typical day of a top seller (class A, else all SKUs): the mean
+    absolute error per SKU and day (WAPE x units / SKU-days) beside the units sold per SKU and day."""
+    rows = metrics[(metrics["model"] == model)]
+    top = rows[(rows["segment"] == "abc") & (rows["value"].astype(str) == "A")]
+    row = (top if len(top) else rows[rows["segment"] == "all"]).head(1)
+    if row.empty or not float(row["n_days"].iloc[0]) > 0:
+        return {}
+    per_day = float(row["units"].iloc[0]) / float(row["n_days"].iloc[0])
+    return {"forecast_day_error": float(row["wape"].iloc[0]) * per_day, "forecast_day_units": per_day,
+            "forecast_day_scope": "class A SKU" if len(top) else "SKU"}
 
 
 def _by_sku(per_code: pd.Series, skus) -> pd.Series:
