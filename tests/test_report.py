@@ -69,8 +69,14 @@ def test_supplier_totals_read_back_equal_the_orders_csv(report):
         assert f"{value:.2f}" == f"{lines['value'].astype(float).sum():.2f}"
         exact = plan.orders.loc[plan.orders["supplier"] == supplier, "value"].sum()
         assert f"{value:.2f}" == f"{exact:.2f}"
-    # the cover's purchase value and order-line count are the CSV's too
+    # the cover's purchase value and order-line count are the CSV's too, and each supplier's days span
+    # its lines' (one day only when they agree)
     cover = pages[0]
+    flat = " ".join(cover.split())
+    for supplier, lines in csv.groupby("supplier"):
+        first, last = pd.to_datetime(lines["expected_arrival"]).min(), pd.to_datetime(lines["expected_arrival"]).max()
+        span = f"{first:%Y-%m-%d}" + (f" to {last:%m-%d}" if last != first else "")
+        assert re.search(rf"{re.escape(span)}(?! to)", flat), (supplier, span)
     assert f"{len(csv)} order lines, {csv['quantity'].sum():,} units" in cover
     assert f"{plan.orders['value'].sum():,.2f}" in cover
 

@@ -7,7 +7,7 @@ import pandas as pd
 
 from planner.plan import Plan
 from planner.report import figures
-from planner.report.formats import day, money, pct, units
+from planner.report.formats import day, day_span, money, pct, units
 from planner.report.layout import INK, MUTED, WARN, Document
 from planner.report.measures import HEALTH_KEYS, ReportContext
 
@@ -100,11 +100,12 @@ def first_actions(plan: Plan, names: pd.Series, limit: int = 5) -> list[str]:
 def _supplier_totals(pdf: Document, r: ReportContext) -> None:
     total_value, total_units = _order_totals(r.plan)
     pdf.heading("Purchase value per supplier", size=11, space=1)
-    rows = [[o.supplier, str(len(o.lines)), units(o.units), money(o.value), day(o.lines["order_by"].min()),
-             day(o.lines["expected_arrival"].min())] for o in r.orders_by_supplier]
+    # a supplier's lines may be due, and arrive, on different days: the span, not the first of them
+    rows = [[o.supplier, str(len(o.lines)), units(o.units), money(o.value), day_span(o.lines["order_by"]),
+             day_span(o.lines["expected_arrival"])] for o in r.orders_by_supplier]
     rows.append(["Total", str(len(r.plan.orders)), units(total_units), money(total_value), "", ""])
     pdf.table_of(["Supplier", "Order lines", "Units", f"Value ({r.currency})", "Order by", "Expected arrival"], rows,
-                 [60, 22, 22, 32, 28, 30], ["LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT", "LEFT"], size=8.5, bold_last=True)
+                 [52, 20, 20, 30, 37, 37], ["LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT", "LEFT"], size=8.5, bold_last=True)
 
 
 def _health_tiles(pdf: Document, r: ReportContext) -> None:

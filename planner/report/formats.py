@@ -21,6 +21,20 @@ def day(value) -> str:
     return "" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d}"
 
 
+def day_span(values: pd.Series) -> str:
+    """The first and last day of ``values``, one day when they agree.
+
+    >>> day_span(pd.Series(pd.to_datetime(["2026-12-20", "2026-12-02"])))
+    '2026-12-02 to 12-20'
+    >>> day_span(pd.Series(pd.to_datetime(["2026-12-31", "2027-01-02", "2026-12-31"])))
+    '2026-12-31 to 2027-01-02'
+    """
+    first, last = pd.Timestamp(values.min()), pd.Timestamp(values.max())
+    if pd.isna(first) or first == last:
+        return day(first)
+    return f"{day(first)} to {last:%m-%d}" if first.year == last.year else f"{day(first)} to {day(last)}"
+
+
 def plan_number(value: float) -> str:
     """A plan.csv figure as that file holds it (pipeline.write_frame rounds floats to 4 decimals and
     writes whole numbers without a decimal point)."""
@@ -44,4 +58,4 @@ def signed(value: float, fmt) -> str:
     return ("+" if value > 0 else "-") + text
 
 
-__all__ = ["day", "money", "pct", "plan_number", "signed", "units"]
+__all__ = ["day", "day_span", "money", "pct", "plan_number", "signed", "units"]
