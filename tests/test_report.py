@@ -22,6 +22,7 @@ from tests.test_plan import shop as plan_inputs  # noqa: F401  (test_plan's smal
 from tests.test_scenarios import EXAMPLES, sample_run  # noqa: F401  (the session's sample forecast)
 
 VIETNAMESE = "Kem chống nắng Việt Nam SPF50"
+EMOJI = "Sun cream \U0001f31e\ufe0f SPF50 \u2764\ufe0f"
 
 
 def _text(path) -> list[str]:
@@ -36,6 +37,7 @@ def report(sample_run, tmp_path_factory):  # noqa: F811
     ordered = plan.orders["sku"].iloc[0]
     products = inputs.products.copy()
     products.loc[products["sku"] == ordered, "name"] = VIETNAMESE
+    products.loc[products["sku"] == plan.orders["sku"].iloc[1], "name"] = EMOJI
     inputs = replace(inputs, products=products)
     pipeline.write_plan(plan, folder)
     # compare_scenarios is tested in test_scenarios; here its table only needs to be laid out
@@ -106,6 +108,7 @@ def test_names_in_thai_chinese_and_vietnamese_come_through(report):
     path, pages, _, _, _ = report
     text = "\n".join(pages)
     assert VIETNAMESE in text
+    assert "Sun cream \u25a1 SPF50 \u25a1" in text  # emoji no font draws: replaced visibly, not dropped
     assert re.search(r"[\u0e00-\u0e7f]{3,}", text), "no Thai name in the report"
     assert re.search(r"[\u4e00-\u9fff]{2,}", text), "no Chinese name in the report"
     fonts = set()

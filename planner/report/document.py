@@ -22,7 +22,7 @@ from planner.plan.settings import plan_settings
 from planner.report.appendix import accuracy_page, scenario_page
 from planner.report.cover import cover_page
 from planner.report.formats import day, money, pct, plan_number, units
-from planner.report.layout import Document
+from planner.report.layout import Document, printable
 from planner.report.measures import (
     HEALTH_KEYS, ReportContext, SupplierOrder, backtest_metrics, overstock_value, owned_stock, run_trends, shop_health,
     supplier_orders,
@@ -91,7 +91,9 @@ def _document(shop_name: str, today: pd.Timestamp) -> Document:
 
 
 def _names(inputs) -> pd.Series:
-    return inputs.products.drop_duplicates("sku").set_index("sku")["name"].astype(str)
+    """Product names as the report can draw them: a character no shipped font holds (an emoji) shows as
+    a white square, not silently dropped."""
+    return inputs.products.drop_duplicates("sku").set_index("sku")["name"].astype(str).map(printable)
 
 
 # the names this module held before its pages moved out, importable from here as before

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 from fpdf import FPDF
@@ -273,6 +274,35 @@ class Document(FPDF):
         while 0 < low < len(text) and unicodedata.category(text[low]) == "Mn":
             low -= 1
         return text[:low].rstrip() + ELLIPSIS
+
+
+#: what stands for a character none of the report's fonts can draw (an emoji, a rare ideograph)
+MISSING_GLYPH = "\u25a1"
+#: characters that only steer others (variation selectors, joiners): dropped with the emoji they steer
+_STEERING = {0x200D, 0xFE0E, 0xFE0F}
+
+
+def printable(text: str) -> str:
+    """``text`` with each character no shipped font has a glyph for shown as a white square, so an
+    emoji in a product name is replaced visibly instead of silently dropped (fpdf draws nothing).
+
+    >>> printable("Mask 🙂 แผ่น 面膜 ❤️")
+    'Mask \u25a1 แผ่น 面膜 \u25a1'
+    """
+    known = _font_characters()
+    return "".join(char if ord(char) in known else ("" if ord(char) in _STEERING else MISSING_GLYPH)
+                   for char in str(text))
+
+
+@lru_cache(maxsize=1)
+def _font_characters() -> frozenset[int]:
+    """Code points some shipped font draws (control characters count: they are not drawn anyway)."""
+    from fontTools.ttLib import TTFont
+
+    codes = set(range(0x20)) | {0x7F}
+    for path in FONTS.glob("*.ttf"):
+        codes |= set(TTFont(path, lazy=True).getBestCmap())
+    return frozenset(codes)
 
 
 def _needs_shaping(text: str) -> bool:
