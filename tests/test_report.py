@@ -8,6 +8,7 @@ import math
 import re
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pytest
 from pypdf import PdfReader
@@ -341,3 +342,30 @@ def test_the_forecast_error_tile_says_what_it_means_on_a_typical_day(report):
     _, pages, _, _, _ = report
     cover = " ".join(pages[0].split())
     assert f"off by {0.816 * 3386 / 300:.1f} units of {3386 / 300:.1f} sold" in cover, cover
+
+
+def test_campaign_labels_neither_overlap_nor_run_past_the_chart():
+    """Issue 20: campaign labels crowded and clipped the SKU charts (a mega-sale, a live and a flash
+    sale within days, and a campaign at the right edge)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from planner.report.figures import _campaign_spans
+
+    figure = Figure(figsize=(11.0, 3.0), dpi=100)
+    ax = figure.subplots()
+    days = pd.date_range("2026-08-01", "2027-02-28")
+    ax.plot(days, np.ones(len(days)))
+    starts = pd.to_datetime(["2026-11-11", "2026-11-13", "2026-11-14", "2026-11-28", "2026-12-12", "2027-02-26"])
+    campaigns = pd.DataFrame({"campaign_id": ["MEGA-11.11-2026", "LIVE-OWN-2026-11-13", "FLASH-BEAUTY-2026-11-14",
+                                              "MEGA-BLACKFRIDAY-2026", "MEGA-12.12-2026", "MEGA-VALENTINE-2027"],
+                              "type": ["mega_sale", "livestream_own", "flash_sale", "mega_sale", "mega_sale", "mega_sale"],
+                              "start": starts, "end": starts + pd.Timedelta(hours=20)})
+    _campaign_spans(ax, campaigns, days[0], days[-1], label=True)
+    FigureCanvasAgg(figure).draw()
+    renderer = figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    assert len(boxes) == len(campaigns)
+    frame = ax.get_window_extent(renderer)
+    assert all(frame.x0 - 1 <= b.x0 and b.x1 <= frame.x1 + 1 for b in boxes)
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])

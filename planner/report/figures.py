@@ -122,14 +122,33 @@ def _campaign_spans(ax, campaigns: pd.DataFrame, first, last, label: bool) -> No
     shown = campaigns[(campaigns["end"] >= first) & (campaigns["start"] <= pd.Timestamp(last) + pd.Timedelta(days=1))]
     shown = shown.drop_duplicates("campaign_id").sort_values("start")
     top = ax.get_ylim()[1]
+    rows_end: list[pd.Timestamp] = []  # per label row, where its last label ends
+    left, right = (pd.Timestamp(d) for d in mdates.num2date(ax.get_xlim()))
+    left, right = left.tz_localize(None), right.tz_localize(None)
+    # a 6-point character is about 0.05 inch; the axes are about 9.5 inches wide
+    day_per_char = (right - left) / pd.Timedelta(days=1) * 0.05 / 9.5
     for k, row in enumerate(shown.itertuples()):
         start = pd.Timestamp(row.start).normalize() - pd.Timedelta(hours=12)
         end = max(pd.Timestamp(row.end).normalize() + pd.Timedelta(hours=12), start + pd.Timedelta(days=1))
         ax.axvspan(start, end, color=COLORS["campaign"], alpha=0.25 if row.type == "ad" else 0.45, linewidth=0,
                    label="campaign (ads lighter)" if label and k == 0 else None)
         if label and row.type != "ad":
-            ax.text(start, top * (0.84 - 0.08 * (k % 3)), f" {row.campaign_id}", fontsize=6, va="top", rotation=0,
-                    color="#7a5a00", clip_on=True)
+            _campaign_label(ax, str(row.campaign_id), start, end, top, rows_end, day_per_char, right)
+
+
+def _campaign_label(ax, text: str, start, end, top: float, rows_end: list, day_per_char: float, right) -> None:
+    """A campaign's name in the first of four rows where it overlaps no other label; right-aligned to
+    the campaign's end when it would run past the axis; none when every row is taken there (the
+    campaign stays shaded)."""
+    width = pd.Timedelta(days=(len(text) + 1) * day_per_char)
+    anchor_right = start + width > right
+    span = (end - width, end) if anchor_right else (start, start + width)
+    for level in range(4):
+        if level == len(rows_end) or rows_end[level] < span[0]:
+            rows_end[level:level + 1] = [span[1]]
+            ax.text(end if anchor_right else start, top * (0.86 - 0.08 * level), f" {text} " if not anchor_right else f"{text} ",
+                    fontsize=6, va="top", ha="right" if anchor_right else "left", color="#7a5a00", clip_on=True)
+            return
 
 
 def scenario_figure(table: pd.DataFrame, currency: str = "") -> Figure:
