@@ -127,7 +127,7 @@ def _example(frame: pd.DataFrame, bad: np.ndarray, columns: tuple[str, ...]) -> 
     """The first offending row of ``frame`` as 'row 3 (sku='A', date=...)'."""
     at = int(np.flatnonzero(bad)[0])
     values = ", ".join(f"{c}={frame[c].iloc[at]!r}" for c in columns if c in frame.columns)
-    return f"row {frame.index[at]!r} ({values})"
+    return f"row {frame.index[at]} ({values})"
 
 
 def _fail_where(bad: np.ndarray, frame: pd.DataFrame, name: str, column: str, expected: str) -> None:
@@ -168,7 +168,7 @@ def _with_dates(frame: pd.DataFrame, name: str, columns: tuple[str, ...], whole_
         _fail_where(values.isna().to_numpy(), frame, name, column, "a date in every row")
         if whole_days:
             raw = values.to_numpy()
-            _fail_where(raw != raw.astype("datetime64[D]"), frame, name, column, "a day (no time of day)")
+            _fail_where(_ticks(raw) % _ticks_per_day(raw) != 0, frame, name, column, "a day (no time of day)")
     return frame.assign(**changed) if changed else frame
 
 
@@ -185,17 +185,30 @@ def _check_units(history: pd.DataFrame, name: str) -> None:
 
 def _check_unique(history: pd.DataFrame, codes: np.ndarray, name: str) -> None:
     """One row per SKU and day: a second row would silently overwrite the first. ``codes``: the SKUs'."""
-    codes = codes.astype(np.int64)
-    day = history["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    key = codes * (int(day.max() - day.min()) + 1 if len(day) else 1) + (day - (day.min() if len(day) else 0))
-    if (np.diff(key) > 0).all():  # the usual frame, sorted by SKU and day: no sort needed
+    values = history["date"].to_numpy()
+    ticks = _ticks(values)  # whole days here: ticks differ where days do
+    step_sku, step_day = np.diff(codes), np.diff(ticks)
+    # the usual frame, sorted by SKU (codes number SKUs as they first appear) and day: no sort needed
+    if ((step_sku > 0) | ((step_sku == 0) & (step_day > 0))).all():
         return
+    day = (ticks - ticks.min()) // _ticks_per_day(values)
+    key = codes.astype(np.int64) * (int(day.max()) + 1) + day
     order = np.argsort(key, kind="stable")
     repeated = key[order][1:] == key[order][:-1]
     if repeated.any():
         bad = np.zeros(len(key), dtype=bool)
         bad[order[1:][repeated]] = True
         _fail_where(bad, history, name, "date", "one row per sku and date (this one repeats an earlier row)")
+
+
+def _ticks(values: np.ndarray) -> np.ndarray:
+    """datetime64 values as their integer ticks (a view, no copy: converting units took 0.6 s at 7M rows)."""
+    return values.view(np.int64)
+
+
+def _ticks_per_day(values: np.ndarray) -> int:
+    """Ticks of a day in the unit of datetime64 ``values`` (86,400,000,000,000 for ns)."""
+    return int(np.timedelta64(1, "D") // np.timedelta64(1, np.datetime_data(values.dtype)[0]))
 
 
 def _check_event_spans(events: pd.DataFrame) -> None:
