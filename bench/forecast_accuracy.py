@@ -9,7 +9,9 @@
   RMSPE (as Kaggle scored it) and WAPE, overall and on promo days. Closed days (and the 2014 gap of some
   stores) are censored: known, not demand. Point forecast = the median (p50) for every model.
   ``origins`` repeats it at five 42-day origins (2014-12-05 ... 2015-06-19) to show the single split
-  is not luck either way.
+  is not luck either way. ``campaign+events`` is the engine given the stores' state holidays
+  (StateHoliday a / b / c: public, Easter, Christmas) and school holidays (SchoolHoliday) as events of
+  the forecast contract, one row per store and run of days: a calendar known ahead, like the promos.
 * carparts (../shared/data/carparts/carparts.csv): 2,674 intermittent monthly series, the last 6 months
   held out (months are fed to the daily models as consecutive steps; the engine gets season_length=1).
   Scored by RMSSE and MASE of the mean, pinball loss of p50/p90 scaled by mean demand.
@@ -39,7 +41,9 @@ from forecast.models import get_model  # noqa: E402
 
 ROSSMANN_CUTOFF = pd.Timestamp("2015-06-19")
 ROSSMANN_HORIZON = 42
-ROSSMANN_PEERS = ("campaign", "seasonal_naive", "ets", "prophet")
+ROSSMANN_PEERS = ("campaign", "campaign+events", "seasonal_naive", "ets", "prophet")
+#: StateHoliday codes -> event types
+ROSSMANN_HOLIDAYS = {"a": "public_holiday", "b": "easter", "c": "christmas"}
 
 
 # ------------------------------------------------------------------------------------------ Rossmann
@@ -68,10 +72,26 @@ def rossmann_frames(path: Path | None = None, cutoff: pd.Timestamp | None = None
         "sku": runs["sku"], "expected_viewers": np.nan, "daily_budget": np.nan, "discount_pct": np.nan,
     }).reset_index(drop=True)
     cutoff = pd.Timestamp(cutoff or ROSSMANN_CUTOFF)
+    events = rossmann_events(raw)
     history = full.loc[full["date"] <= cutoff, ["sku", "date", "units", "censored"]].reset_index(drop=True)
     test = full[(full["date"] > cutoff) & (full["date"] <= cutoff + pd.Timedelta(days=ROSSMANN_HORIZON))]
     actuals = test.loc[(test["Open"] == 1) & (test["Sales"] > 0), ["sku", "date", "Sales", "Promo"]]
-    return history, campaigns, actuals.rename(columns={"Sales": "actual"}).reset_index(drop=True)
+    return history, campaigns, actuals.rename(columns={"Sales": "actual"}).reset_index(drop=True), events
+
+
+def rossmann_events(raw: pd.DataFrame) -> pd.DataFrame:
+    """The stores' state and school holidays as events: one row per store, type and run of consecutive
+    days (start, end inclusive, name, type, sku)."""
+    flags = raw[["sku", "date"]].assign(
+        type=raw["StateHoliday"].map(ROSSMANN_HOLIDAYS),
+    )
+    school = raw.loc[raw["SchoolHoliday"] == 1, ["sku", "date"]].assign(type="school_holiday")
+    days = pd.concat([flags.dropna(subset=["type"]), school], ignore_index=True).sort_values(["sku", "type", "date"])
+    new_run = ((days["sku"] != days["sku"].shift()) | (days["type"] != days["type"].shift())
+               | (days["date"] - days["date"].shift() != pd.Timedelta(days=1)))
+    runs = days.assign(run=new_run.cumsum()).groupby("run").agg(
+        sku=("sku", "first"), type=("type", "first"), start=("date", "min"), end=("date", "max"))
+    return runs.assign(name=runs["type"]).reset_index(drop=True)[["start", "end", "name", "type", "sku"]]
 
 
 def model_params(name: str, market=None) -> dict:
@@ -84,19 +104,21 @@ def model_params(name: str, market=None) -> dict:
     return params
 
 
-def run_model(name, history, campaigns, horizon, params=None, n_paths=200):
-    model = get_model(name, **(params or {}))
+def run_model(name, history, campaigns, horizon, params=None, n_paths=200, events=None):
+    """Fit and forecast; ``name`` + '+events' is the model given ``events`` too."""
+    base, _, with_events = name.partition("+")
+    model = get_model(base, **(params or {}))
     t0 = time.perf_counter()
-    model.fit(history, campaigns)
+    model.fit(history, campaigns, events=events if with_events else None)
     forecast = model.predict(horizon, n_paths=n_paths, seed=0)
     return forecast, time.perf_counter() - t0
 
 
 def bench_rossmann(models=ROSSMANN_PEERS, cutoff=None) -> pd.DataFrame:
-    history, campaigns, actuals = rossmann_frames(cutoff=cutoff)
+    history, campaigns, actuals, events = rossmann_frames(cutoff=cutoff)
     rows = []
     for name in models:
-        forecast, seconds = run_model(name, history, campaigns, ROSSMANN_HORIZON)
+        forecast, seconds = run_model(name, history, campaigns, ROSSMANN_HORIZON, events=events)
         scored = actuals.merge(forecast[["sku", "date", "p50", "mean"]], on=["sku", "date"], how="left")
         missing = scored["p50"].isna().sum()
         scored = scored.fillna({"p50": 0.0, "mean": 0.0})

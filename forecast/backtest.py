@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import metrics
-from forecast.contract import QUANTILES, quantile_column
+from forecast.contract import QUANTILES, checked_horizon, checked_inputs, quantile_column
 from forecast.features import campaign_days
 from forecast.models import get_model
 from forecast.models.base import Forecaster
@@ -202,6 +202,7 @@ def backtest(
     actuals: pd.DataFrame | None = None,
     default_model: str = "campaign",
     progress: Callable[[], None] | None = None,
+    events: pd.DataFrame | None = None,
 ) -> BacktestResult:
     """Fit every model at every cut-off, score the next ``horizon`` days, choose a model per SKU.
     ``progress`` is called after each cut-off (a terminal's progress bar).
@@ -210,13 +211,15 @@ def backtest(
     ----------
     history : the history frame (forecast.contract); its censored days are never scored.
     models : registry names, or callables returning a fresh model (for custom parameters).
-    campaigns, products : passed to every model's ``fit``.
+    campaigns, products, events : passed to every model's ``fit`` (forecast.contract; all checked here once).
     cutoffs : last training day of each origin; default ``default_cutoffs(history, horizon, n_cutoffs, step)``.
     season : seasonal lag of the naive forecast that scales MASE / RMSSE (7 for daily data).
     actuals : sku, date, units to score against instead of the history (e.g. true uncensored
         demand of a simulated shop); censoring still comes from ``history``.
     default_model : the model a SKU keeps unless another beat it clearly.
     """
+    history, campaigns, products, events = checked_inputs(history, campaigns, products, events)
+    horizon = checked_horizon(horizon)
     history = _with_censored(history)
     if not pd.api.types.is_datetime64_ns_dtype(history["date"]):
         history = history.assign(date=pd.to_datetime(history["date"]).astype("datetime64[ns]"))
@@ -252,7 +255,7 @@ def backtest(
         scored = []
         for spec in models:
             model = get_model(spec) if isinstance(spec, str) else spec()
-            model.fit(train, campaigns, products)
+            model.fit(train, campaigns, products, events)
             forecast = model.predict(horizon, n_paths=n_paths, seed=seed)
             scored.append((model.name, {**shared, **_forecast_cells(forecast, skus, dates, cells)}))
         return scored

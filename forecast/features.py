@@ -85,12 +85,7 @@ def campaign_days(campaigns: pd.DataFrame | None, dates: pd.DatetimeIndex | None
     start = pd.to_datetime(frame["start"]).astype("datetime64[ns]")
     end = pd.to_datetime(frame["end"]).astype("datetime64[ns]")
     end = end.where(end > start, start + pd.Timedelta(seconds=1))
-    first_day = start.dt.floor("D")
-    last_day = campaign_last_day(start, end)
-    n_days = ((last_day - first_day).dt.days + 1).to_numpy()
-    row = np.repeat(np.arange(len(frame)), n_days)
-    offset = np.arange(n_days.sum()) - np.repeat(np.cumsum(n_days) - n_days, n_days)
-    day = first_day.to_numpy()[row] + offset.astype("timedelta64[D]")
+    row, day = span_days(start.dt.floor("D"), campaign_last_day(start, end))
     day_end = day + np.timedelta64(1, "D")
     covered = np.minimum(end.to_numpy()[row], day_end) - np.maximum(start.to_numpy()[row], day)
     out = pd.DataFrame({
@@ -103,6 +98,38 @@ def campaign_days(campaigns: pd.DataFrame | None, dates: pd.DatetimeIndex | None
     for column in ("expected_viewers", "daily_budget", "discount_pct"):
         values = frame[column] if column in frame.columns else pd.Series(np.nan, index=frame.index)
         out[column] = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)[row]
+    if dates is not None:
+        out = out[out["date"].isin(dates)].reset_index(drop=True)
+    return out
+
+
+def span_days(first_day: pd.Series, last_day: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's days from ``first_day`` to ``last_day`` (inclusive): (row of each day, the day)."""
+    n_days = ((last_day - first_day).dt.days + 1).clip(lower=0).to_numpy()
+    row = np.repeat(np.arange(len(first_day)), n_days)
+    offset = np.arange(n_days.sum()) - np.repeat(np.cumsum(n_days) - n_days, n_days)
+    return row, first_day.to_numpy()[row] + offset.astype("timedelta64[D]")
+
+
+def event_days(events: pd.DataFrame | None, dates: pd.DatetimeIndex | None = None) -> pd.DataFrame:
+    """One row per event (and SKU) and day it covers: type, sku (missing: every SKU), date, magnitude.
+
+    ``events`` as forecast.contract describes it (``end`` inclusive); with ``dates``, days outside it
+    are dropped.
+    """
+    if events is None or len(events) == 0:
+        return pd.DataFrame({"type": pd.Series(dtype=object), "sku": pd.Series(dtype=object),
+                             "date": pd.Series(dtype="datetime64[ns]"), "magnitude": pd.Series(dtype=float)})
+    frame = events.reset_index(drop=True)
+    first = pd.to_datetime(frame["start"]).astype("datetime64[ns]").dt.floor("D")
+    row, day = span_days(first, pd.to_datetime(frame["end"]).astype("datetime64[ns]").dt.floor("D"))
+    sku = frame["sku"] if "sku" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+    magnitude = frame["magnitude"] if "magnitude" in frame.columns else pd.Series(1.0, index=frame.index)
+    out = pd.DataFrame({
+        "type": frame["type"].astype(str).to_numpy()[row], "sku": sku.to_numpy(dtype=object)[row],
+        "date": day.astype("datetime64[ns]"),
+        "magnitude": pd.to_numeric(magnitude, errors="coerce").fillna(1.0).to_numpy(dtype=float)[row],
+    })
     if dates is not None:
         out = out[out["date"].isin(dates)].reset_index(drop=True)
     return out
@@ -167,14 +194,14 @@ def campaign_matrices(
     any_campaign = np.zeros(shape, dtype=bool)
     for matrix in by_type.values():
         any_campaign |= matrix > 0
-    days_to, days_since = _distances(any_campaign)
+    days_to, days_since = distances(any_campaign)
     return CampaignMatrices(
         skus=skus, dates=dates, by_type=by_type, any_campaign=any_campaign.astype(np.float32), hours=hours,
         log_viewers=viewers, log_budget=budget, discount_pct=discount, days_to=days_to, days_since=days_since,
     )
 
 
-def _distances(flags: np.ndarray, cap: int = DISTANCE_CAP) -> tuple[np.ndarray, np.ndarray]:
+def distances(flags: np.ndarray, cap: int = DISTANCE_CAP) -> tuple[np.ndarray, np.ndarray]:
     """Per row: days until the next True and since the last True (0 on a True day), capped."""
     n_rows, n_days = flags.shape
     position = np.arange(n_days, dtype=np.int32)  # int32: half the memory of the default at 100k SKUs x 730 days
@@ -224,31 +251,55 @@ def campaign_features(campaigns: pd.DataFrame | None, skus, dates) -> pd.DataFra
 # holidays and platform mega-sales
 
 MEGA_SALE_NAMES = ("valentines", "9.9", "10.10", "black_friday", "cyber_monday", "11.11", "12.12")
+#: South-East Asian markets, where the platforms (TikTok Shop, Shopee, Lazada) run their double-date sales
+SOUTH_EAST_ASIA = ("TH", "VN", "MY", "PH", "ID", "SG")
+#: the mega-sale days of each market. In South-East Asia every listed day: the double dates 9.9 to 12.12
+#: are the platforms' biggest sales there, and they run Black Friday / Cyber Monday campaigns as well.
+#: Elsewhere the double dates are no shopping event (a UK wholesaler's 11.11 is an ordinary Tuesday):
+#: Black Friday, Cyber Monday and Valentine's day, the retail days TikTok Shop US / UK and Western
+#: retail run. A shop adds days in shop.toml (e.g. "6.6", "7.7"), or turns them off.
+MEGA_SALES_BY_MARKET = {market: MEGA_SALE_NAMES for market in SOUTH_EAST_ASIA}
+DEFAULT_MEGA_SALES = ("valentines", "black_friday", "cyber_monday")
 
 
-def mega_sale_dates(years) -> pd.Series:
-    """Retail mega-sale days of the given years: date -> name.
+def market_mega_sales(market: str | None) -> tuple[str, ...]:
+    """The mega-sale days of ``market`` (MEGA_SALES_BY_MARKET; DEFAULT_MEGA_SALES for the others). No
+    market (a library caller that named none): every listed day, as before markets had their own."""
+    if not market:
+        return MEGA_SALE_NAMES
+    return MEGA_SALES_BY_MARKET.get(market.upper(), DEFAULT_MEGA_SALES)
 
-    Double-date sales (9.9, 10.10, 11.11, 12.12) run platform-wide on TikTok Shop and Shopee across
-    South-East Asia; Black Friday / Cyber Monday (the Friday after the US fourth Thursday of November
-    and the Monday after it) and Valentine's day are worldwide.
+
+def _mega_sale_day(year: int, name: str) -> pd.Timestamp | None:
+    """The day of mega-sale ``name`` in ``year``: a known name or a double date 'month.day' ('6.6')."""
+    if name == "valentines":
+        return pd.Timestamp(year, 2, 14)
+    if name in ("black_friday", "cyber_monday"):
+        november = pd.Timestamp(year, 11, 1)
+        black_friday = november + pd.Timedelta(days=(3 - november.weekday()) % 7 + 22)
+        return black_friday + pd.Timedelta(days=3 if name == "cyber_monday" else 0)
+    month, _, day = name.partition(".")
+    if month.isdigit() and day.isdigit():
+        try:
+            return pd.Timestamp(year, int(month), int(day))
+        except ValueError:
+            pass
+    raise ValueError(f"unknown mega-sale day {name!r}: use valentines, black_friday, cyber_monday or a date "
+                     f"as month.day (11.11)")
+
+
+def mega_sale_dates(years, names=MEGA_SALE_NAMES) -> pd.Series:
+    """Retail mega-sale days ``names`` (default: every listed one) of the given years: date -> name.
+
+    Double-date sales (9.9, 10.10, 11.11, 12.12; any 'month.day') run platform-wide on TikTok Shop and
+    Shopee across South-East Asia; Black Friday / Cyber Monday are the Friday after the US fourth
+    Thursday of November and the Monday after it. Which days a market has: ``market_mega_sales``.
     """
-    rows = []
-    for year in sorted(set(int(y) for y in years)):
-        rows += [
-            (pd.Timestamp(year, 2, 14), "valentines"),
-            (pd.Timestamp(year, 9, 9), "9.9"),
-            (pd.Timestamp(year, 10, 10), "10.10"),
-            (pd.Timestamp(year, 11, 11), "11.11"),
-            (pd.Timestamp(year, 12, 12), "12.12"),
-        ]
-        first_thursday = pd.Timestamp(year, 11, 1) + pd.Timedelta(days=(3 - pd.Timestamp(year, 11, 1).weekday()) % 7)
-        black_friday = first_thursday + pd.Timedelta(days=22)
-        rows += [(black_friday, "black_friday"), (black_friday + pd.Timedelta(days=3), "cyber_monday")]
+    rows = [(_mega_sale_day(year, name), name) for year in sorted(set(int(y) for y in years)) for name in names]
     if not rows:
         return pd.Series(dtype=object)
     days, names = zip(*rows)
-    return pd.Series(names, index=pd.DatetimeIndex(days), dtype=object).sort_index()
+    return pd.Series(names, index=pd.DatetimeIndex(days), dtype=object).sort_index(kind="stable")
 
 
 HOLIDAY_FEATURE_COLUMNS = ("date", "holiday", "holiday_name", "mega_sale", "mega_sale_name", "days_to_mega_sale")
@@ -257,13 +308,13 @@ HOLIDAY_FEATURE_COLUMNS = ("date", "holiday", "holiday_name", "mega_sale", "mega
 date               each day asked for
 holiday            1.0 on a public holiday of the market (``holidays`` package), else 0.0
 holiday_name       its name ('' when none)
-mega_sale          1.0 on a retail mega-sale day (``mega_sale_dates``), else 0.0
+mega_sale          1.0 on a retail mega-sale day of the market (``market_mega_sales``), else 0.0
 mega_sale_name     its name ('' when none)
 days_to_mega_sale  days until the next mega-sale day (0 on one), capped at DISTANCE_CAP
 """
 
 
-def holiday_features(dates, market: str | None, mega_sales: bool = True) -> pd.DataFrame:
+def holiday_features(dates, market: str | None, mega_sales=True, market_holidays: bool = True) -> pd.DataFrame:
     """Holiday and mega-sale features per day, see ``HOLIDAY_FEATURE_COLUMNS``.
 
     Parameters
@@ -272,13 +323,15 @@ def holiday_features(dates, market: str | None, mega_sales: bool = True) -> pd.D
     market : ISO country code of the shop's market ('TH', 'ID', 'VN', 'US', 'DE', ...); None means no
         public holidays (mega-sales still apply unless ``mega_sales`` is False). The calendars come from
         the ``holidays`` package, offline.
-    mega_sales : include the retail mega-sale days.
+    mega_sales : True: the market's mega-sale days (``market_mega_sales``); False: none; or the names
+        of the days to use (see ``mega_sale_dates``).
+    market_holidays : False leaves out the market's public holidays.
     """
     dates = pd.DatetimeIndex(pd.to_datetime(dates)).normalize().astype("datetime64[ns]")
     frame = pd.DataFrame({"date": dates})
     years = sorted(set(dates.year)) if len(dates) else []
     names = pd.Series("", index=dates, dtype=object)
-    if market and years:
+    if market and years and market_holidays:
         import holidays  # light, but only needed here
 
         try:
@@ -294,9 +347,10 @@ def holiday_features(dates, market: str | None, mega_sales: bool = True) -> pd.D
     frame["holiday"] = (names != "").to_numpy(dtype=float)
     frame["holiday_name"] = names.to_numpy()
     sale_names = pd.Series("", index=dates, dtype=object)
-    if mega_sales and years:
+    names = market_mega_sales(market) if mega_sales is True else tuple(mega_sales or ())
+    if names and years:
         # next year too, so that days_to_mega_sale is right at the end of December
-        sales = mega_sale_dates(years + [years[-1] + 1])
+        sales = mega_sale_dates(years + [years[-1] + 1], names)
         on_sale = sales.index.intersection(dates)
         sale_names.loc[on_sale] = sales.loc[on_sale].to_numpy()
         upcoming = sales.index.searchsorted(dates)

@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike
 import pandas as pd
 from scipy.special import gammaln
 
-from forecast.contract import HISTORY_COLUMNS
+from forecast.contract import HISTORY_COLUMNS, checked_history
 
 #: a run of zero days is judged against the SKU's own zero share over this many days before it
 WINDOW_DAYS = 91
@@ -38,6 +38,7 @@ def complete_history(demand: pd.DataFrame, start=None, end=None) -> pd.DataFrame
     -------
     history frame (forecast.contract.HISTORY_COLUMNS), sorted by sku and date.
     """
+    demand = checked_history(demand, daily=False, frame="demand")
     frame = demand.loc[:, [c for c in ("sku", "date", "units", "censored") if c in demand.columns]].copy()
     frame["date"] = pd.to_datetime(frame["date"]).dt.normalize().astype("datetime64[ns]")
     frame["units"] = frame["units"].astype(float)
@@ -106,7 +107,7 @@ def mark_stockouts(
     significance : the zero-run test's level per run (SIGNIFICANCE; see stockout_runs).
     spike_factor : a day selling more than this times the SKU's mean before a flagged run sold out.
     """
-    out = history.copy()
+    out = checked_history(history).copy()
     out["censored"] = out["censored"].astype(bool) if "censored" in out.columns else False
     out = out.sort_values(["sku", "date"], ignore_index=True)
     covered = np.zeros(len(out), dtype=bool)

@@ -45,6 +45,26 @@ class PlanningSettings:
 
 
 @dataclass(frozen=True)
+class CalendarSettings:
+    """The named days the forecast knows beyond events.csv (docs/inputs.md, "events.csv")."""
+
+    market_holidays: bool = True          # the market's public holidays ([shop] market)
+    paydays: bool = True                  # learn a day-of-month profile: paydays, month-end
+    mega_sales: bool = True               # the market's mega-sale days (forecast.features.MEGA_SALES_BY_MARKET)
+    extra_mega_sales: list = field(default_factory=list)  # more: "6.6", "7.7", "black_friday" ...
+
+    def model_params(self, market: str) -> dict:
+        """The campaign engine's parameters these switches set for ``market``."""
+        from forecast.features import market_mega_sales  # the planner's one source of the market lists
+
+        days = market_mega_sales(market) if self.mega_sales else ()
+        days = tuple(dict.fromkeys(days + tuple(str(d) for d in self.extra_mega_sales)))
+        if self.mega_sales and not self.extra_mega_sales:
+            days = True  # the market's list: the engine's default
+        return {"market_holidays": self.market_holidays, "monthly": self.paydays, "mega_sales": days}
+
+
+@dataclass(frozen=True)
 class LeadTimeSettings:
     default_days: float = 21
     default_sd_days: float = 4
@@ -76,6 +96,7 @@ class PathSettings:
     products: str = "products.csv"
     suppliers: str = "suppliers.csv"
     bundles: str = "bundles.csv"
+    events: str = "events.csv"
     inbox: str = "inbox"
     runs: str = "runs"
     store: str = "restock.duckdb"
@@ -91,6 +112,7 @@ class ShopConfig:
     paths: PathSettings = field(default_factory=PathSettings)
     checks: CheckSettings = field(default_factory=CheckSettings)
     backups: BackupSettings = field(default_factory=BackupSettings)
+    calendar: CalendarSettings = field(default_factory=CalendarSettings)
 
     @property
     def dates(self) -> "DateStyle":
@@ -109,7 +131,7 @@ class ShopConfig:
 
 
 _SECTIONS = {"shop": ShopSettings, "planning": PlanningSettings, "lead_time": LeadTimeSettings, "paths": PathSettings,
-             "checks": CheckSettings, "backups": BackupSettings}
+             "checks": CheckSettings, "backups": BackupSettings, "calendar": CalendarSettings}
 
 
 def load_config(path: Path) -> ShopConfig:
@@ -156,10 +178,11 @@ def _same_kind(value, expected) -> bool:
 
 
 def _kind_name(expected) -> str:
-    return {str: "text", dict: "a table like { A = 0.98 }", int: "a number", float: "a number"}.get(type(expected), type(expected).__name__)
+    return {str: "text", dict: "a table like { A = 0.98 }", list: 'a list like ["6.6", "7.7"]', int: "a number", float: "a number"}.get(type(expected), type(expected).__name__)
 
 
 def _check(file: str, config: ShopConfig) -> None:
+    _check_calendar(file, config.calendar)
     planning = config.planning
     if not 0.5 <= planning.service_level < 1:
         raise ConfigError(f"{file}: 'planning.service_level' = {planning.service_level} should be between 0.5 and 0.999")
@@ -191,3 +214,14 @@ def _check(file: str, config: ShopConfig) -> None:
         ZoneInfo(config.shop.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{file}: 'shop.timezone' = {config.shop.timezone!r} is not a time zone like 'Asia/Bangkok'") from None
+
+
+def _check_calendar(file: str, calendar: CalendarSettings) -> None:
+    """Each extra mega-sale day must be one the forecast can place on the calendar."""
+    from forecast.features import mega_sale_dates
+
+    for day in calendar.extra_mega_sales:
+        try:
+            mega_sale_dates([2024, 2025], (str(day),))  # a day every year has
+        except ValueError as exc:
+            raise ConfigError(f"{file}: 'calendar.extra_mega_sales' has {day!r}: {exc}") from None

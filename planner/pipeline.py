@@ -22,7 +22,7 @@ from planner.io.inputs import Inputs, expand_campaigns
 from planner.calibration import Calibration, backtest_errors
 from planner.plan import Plan, PlanSettings, supply_terms
 from planner.plan.calibrate import plan_calibration
-from planner.plan.campaigns import campaign_rows
+from planner.plan.campaigns import campaign_rows, event_rows
 from planner.plan.settings import plan_settings
 from planner.plan.replenish import Supply, plan_replenishment
 from planner.shop import Shop
@@ -107,13 +107,14 @@ def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None
     start = history["date"].max() + pd.Timedelta(days=1)
     days = horizon + max(0, (today - start).days + 1)
     campaigns = campaign_rows(inputs, history)
+    events = event_rows(inputs, history)
     name = model or config.planning.model
     params = dict(model_params or {})
     if name == "campaign":
-        params.setdefault("market", config.shop.market)
+        params = {"market": config.shop.market, **config.calendar.model_params(config.shop.market), **params}
     products = inputs.products[["sku", "category"]]
     if fitted is None:
-        fitted = get_model(name, **params).fit(history, campaigns, products)
+        fitted = get_model(name, **params).fit(history, campaigns, products, events)
     # drawn a chunk of SKUs at a time when read: the forecast frame here, the plan's blocks later
     paths = fitted.chunked_paths(days, n_paths=n_paths, seed=seed)
     models = pd.Series(name, index=pd.Index(paths.skus, dtype=object))
@@ -122,7 +123,8 @@ def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None
     elif choice is None:
         choice = latest_model_choice(shop)
     if choice is not None and len(choice):
-        paths, models = apply_model_choice(paths, name, choice, history, campaigns, products, days, n_paths, seed)
+        paths, models = apply_model_choice(paths, name, choice, history, campaigns, products, days, n_paths, seed,
+                                           events)
     forecast = paths.to_frame()
     forecast.insert(2, "model", forecast["sku"].map(models).fillna(name))
     log.info("forecast %s: %d SKUs x %d days, %d paths; %s", name, len(paths.skus), days, n_paths,
@@ -140,7 +142,8 @@ def known_model(name: str, source: str) -> None:
 
 
 def apply_model_choice(paths: SamplePaths, default: str, choice: pd.DataFrame, history: pd.DataFrame,
-                       campaigns: pd.DataFrame, products: pd.DataFrame, days: int, n_paths: int, seed: int):
+                       campaigns: pd.DataFrame, products: pd.DataFrame, days: int, n_paths: int, seed: int,
+                       events: pd.DataFrame | None = None):
     """Replace the paths of SKUs whose backtest chose another model (forecast.backtest.choose_models)
     with that model's paths. The shop's model is still fitted on every SKU first: it pools campaign
     uplift across SKUs, so leaving a SKU out of its fit would weaken the others. Returns the paths and
@@ -151,7 +154,7 @@ def apply_model_choice(paths: SamplePaths, default: str, choice: pd.DataFrame, h
     for model_name, group in chosen.groupby("model", sort=True):
         skus = sorted(group["sku"])
         part = get_model(model_name).fit(history[history["sku"].isin(skus)], campaigns[campaigns["sku"].isin(skus)],
-                                         products).sample_paths(days, n_paths=n_paths, seed=seed)
+                                         products, events).sample_paths(days, n_paths=n_paths, seed=seed)
         paths = paths.with_rows([row_of[sku] for sku in part.skus], part.values)
         models[list(part.skus)] = model_name
     return paths, models
@@ -190,7 +193,8 @@ def run_backtest(shop: Shop, inputs: Inputs, models: list[str], horizon: int | N
     campaigns = campaign_rows(inputs, history) if campaigns is None else campaigns
     products = inputs.products[["sku", "category", "price"]] if len(inputs.products) else None
     return backtest(history, models=models, campaigns=campaigns, products=products, horizon=horizon,
-                    n_cutoffs=n_cutoffs, n_paths=n_paths, default_model=shop.config.planning.model, progress=progress)
+                    n_cutoffs=n_cutoffs, n_paths=n_paths, default_model=shop.config.planning.model, progress=progress,
+                    events=event_rows(inputs, history))
 
 
 def backtest_job(shop: Shop, inputs: Inputs, models: list[str], horizon: int | None = None, n_cutoffs: int = 3,

@@ -41,7 +41,7 @@ def test_rossmann_the_engine_beats_seasonal_naive_overall_and_on_promo_days(benc
 def test_rossmann_promo_uplift_is_learnt_near_the_known_1_4x(bench):
     from forecast.models.campaign import CampaignForecaster
 
-    history, campaigns, _ = bench.rossmann_frames()
+    history, campaigns, _, _ = bench.rossmann_frames()
     model = CampaignForecaster().fit(history, campaigns)
     fit = model.uplift_["flash_sale"]
     uplift = np.exp(fit.mean + (fit.var + fit.event_var) / 2)

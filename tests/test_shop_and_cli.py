@@ -42,6 +42,9 @@ def test_not_a_shop_says_how_to_make_one(tmp_path):
     ("[shop]\ntimezone = \"Mars/Olympus\"\n", "'shop.timezone' = 'Mars/Olympus' is not a time zone"),
     ("[planing]\n", "unknown section [planing]"),
     ("[planning]\nhorizon_days = \"ninety\"\n", "'planning.horizon_days' = 'ninety' should be a number"),
+    ('[calendar]\nextra_mega_sales = ["13.13"]\n', "'calendar.extra_mega_sales' has '13.13': unknown mega-sale day"),
+    ('[calendar]\nextra_mega_sales = "6.6"\n', "'calendar.extra_mega_sales' = '6.6' should be a list"),
+    ("[calendar]\npaydays = 1\n", "'calendar.paydays' = 1 should be bool"),
 ])
 def test_shop_toml_errors_name_the_key(tmp_path, text, message):
     (tmp_path / "shop.toml").write_text(text, encoding="utf-8")

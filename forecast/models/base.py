@@ -14,6 +14,8 @@ A model that can replay campaign changes without refitting also satisfies ``What
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, Self, runtime_checkable
@@ -21,7 +23,7 @@ from typing import ClassVar, Protocol, Self, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from forecast.contract import QUANTILES, quantile_column
+from forecast.contract import QUANTILES, checked_horizon, checked_inputs, quantile_column
 
 
 @dataclass(frozen=True)
@@ -206,10 +208,48 @@ class ChunkedPaths:
         return forecast_frame(self.skus, self.dates, np.concatenate(means), np.concatenate(qs, axis=1), quantiles)
 
 
+def _checked_fit(fit):
+    """``fit`` behind the contract's checks: every model gets checked, normalised frames
+    (forecast.contract.checked_inputs). ``events`` reach only a fit that takes them."""
+    takes_events = "events" in inspect.signature(fit).parameters
+
+    @functools.wraps(fit)
+    def checked(self, history, campaigns=None, products=None, events=None, **kwargs):
+        history, campaigns, products, events = checked_inputs(history, campaigns, products, events)
+        if takes_events:
+            kwargs["events"] = events
+        return fit(self, history, campaigns, products, **kwargs)
+
+    return checked
+
+
+def _checked_days(method):
+    """A forecast method (``horizon`` first) that refuses a horizon that is not a whole number >= 1."""
+    @functools.wraps(method)
+    def checked(self, horizon, *args, **kwargs):
+        return method(self, checked_horizon(horizon), *args, **kwargs)
+
+    return checked
+
+
 class Forecaster:
-    """Base class of every model. Subclasses set ``name`` and implement ``fit`` and ``sample_paths``."""
+    """Base class of every model. Subclasses set ``name`` and implement ``fit`` and ``sample_paths``.
+
+    Every subclass's ``fit`` and forecast methods are wrapped, when the class is defined, in the
+    contract's checks (``_checked_fit``, ``_checked_days``): a model cannot forget them.
+    """
 
     name: ClassVar[str] = "base"
+    #: the methods whose first argument is the horizon in days
+    _HORIZON_METHODS: ClassVar[tuple[str, ...]] = ("sample_paths", "chunked_paths", "predict", "components")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "fit" in cls.__dict__:
+            cls.fit = _checked_fit(cls.__dict__["fit"])
+        for name in cls._HORIZON_METHODS:
+            if name in cls.__dict__:
+                setattr(cls, name, _checked_days(cls.__dict__[name]))
     #: True when ``predict`` computes the distribution's quantiles exactly instead of reading them off
     #: sample paths (then it does not depend on ``n_paths`` or ``seed``)
     exact_quantiles: ClassVar[bool] = False
@@ -219,9 +259,11 @@ class Forecaster:
         history: pd.DataFrame,
         campaigns: pd.DataFrame | None = None,
         products: pd.DataFrame | None = None,
+        events: pd.DataFrame | None = None,
     ) -> Self:
         """Learn from ``history`` (see forecast.contract). ``campaigns`` is the whole calendar, past and
-        planned: past rows are evidence, rows after the history are used when predicting."""
+        planned: past rows are evidence, rows after the history are used when predicting. ``events``
+        (past and coming) reach a model whose ``fit`` takes them; the others ignore them."""
         raise NotImplementedError
 
     def sample_paths(self, horizon: int, n_paths: int = 200, seed: int = 0) -> SamplePaths:

@@ -1,14 +1,14 @@
 """The planner's hand-kept input tables (docs/inputs.md): campaigns, inventory, purchase orders,
-products, suppliers, bundles. Each is declared once as a schema; reading checks it at the boundary."""
+products, suppliers, bundles, events. Each is declared once as a schema; reading checks it at the boundary."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from forecast.contract import CAMPAIGN_COLUMNS, CAMPAIGN_TYPES
+from forecast.contract import CAMPAIGN_COLUMNS, CAMPAIGN_TYPES, EVENT_COLUMNS
 from planner.errors import InputError
 from planner.io.table import DAY_FIRST, Column, DateStyle, Schema, parse_table
 
@@ -82,9 +82,19 @@ BUNDLES = Schema("bundles", (
     Column("quantity", "whole", min_value=1),
 ))
 
+#: days that move demand beyond the market's calendar (school holidays, paydays, a final, own promotions)
+EVENTS = Schema("events", (
+    Column("start", "date"),
+    Column("end", "date", required=False, nullable=True),  # empty: a one-day event
+    Column("name"),
+    Column("type"),
+    Column("scope", required=False, nullable=True, default="all"),
+    Column("magnitude", "number", required=False, nullable=True, default=1.0, min_value=0),
+))
+
 TABLES: dict[str, Schema] = {
     "campaigns": CAMPAIGNS, "inventory": INVENTORY, "purchase_orders": PURCHASE_ORDERS,
-    "products": PRODUCTS, "suppliers": SUPPLIERS, "bundles": BUNDLES,
+    "products": PRODUCTS, "suppliers": SUPPLIERS, "bundles": BUNDLES, "events": EVENTS,
 }
 
 
@@ -140,6 +150,13 @@ def _check_table(file: str, table: str, frame: pd.DataFrame) -> None:
         _unique(file, frame, ["sku", "location"], "SKU and location")
     elif table == "bundles":
         _no_cycle(file, frame)
+    elif table == "events":
+        frame["end"] = frame["end"].fillna(frame["start"])
+        backwards = frame["end"] < frame["start"]
+        if backwards.any():
+            row = frame.loc[backwards.idxmax()]
+            raise InputError(file, f"end {row['end']:%Y-%m-%d} is before start {row['start']:%Y-%m-%d}",
+                             row=int(row["_row"]), column="end")
 
 
 def _no_cycle(file: str, bundles: pd.DataFrame) -> None:
@@ -175,32 +192,62 @@ def expand_campaigns(campaigns: pd.DataFrame, products: pd.DataFrame, known_skus
     A SKU a campaign names that the shop does not know is an error naming the row: a typo there
     would silently plan the campaign's stock for nothing.
     """
-    known = set(products["sku"]).union(known_skus or [])
-    catalogue = sorted(known)
-    by_category = products.groupby("category")["sku"].apply(list).to_dict() if len(products) else {}
+    scopes = Scopes(products, known_skus, "campaigns", "skus")
     rows = []
     for campaign in campaigns.to_dict("records"):
-        spec = str(campaign["skus"]).strip()
-        if spec.casefold() == "all":
-            skus = catalogue
-        elif spec.casefold().startswith("category:"):
-            category = spec.split(":", 1)[1].strip()
-            if category not in by_category:
-                raise InputError("campaigns", f"category {category!r} has no products; known: {sorted(by_category)}",
-                                 row=int(campaign["_row"]), column="skus")
-            skus = by_category[category]
-        else:
-            skus = [s.strip() for s in spec.split(";") if s.strip()]
-            unknown = [s for s in skus if s not in known]  # one set, not one per SKU named
-            if unknown and catalogue:
-                raise InputError("campaigns", f"SKU(s) {unknown} are not in products.csv or the order history",
-                                 row=int(campaign["_row"]), column="skus")
-        for sku in skus:
+        for sku in scopes.skus(campaign["skus"], campaign["_row"]):
             rows.append((campaign["campaign_id"], campaign["type"], campaign["start"], campaign["end"], sku,
                          campaign["expected_viewers"], campaign["daily_budget"], campaign["discount_pct"]))
     frame = pd.DataFrame(rows, columns=list(CAMPAIGN_COLUMNS))
     for column in ("expected_viewers", "daily_budget", "discount_pct"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    for column in ("start", "end"):
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+    return frame
+
+
+class Scopes:
+    """What a row's scope names: 'all', 'category:NAME' or SKUs separated by ';' (campaigns' ``skus``,
+    events' ``scope``). A category without products or a SKU the shop does not know is an error naming
+    the row: a typo there would silently plan for nothing."""
+
+    def __init__(self, products: pd.DataFrame, known_skus: list[str] | None, file: str, column: str):
+        self.known = set(products["sku"]).union(known_skus or [])
+        self.catalogue = sorted(self.known)
+        self.by_category = products.groupby("category")["sku"].apply(list).to_dict() if len(products) else {}
+        self.file, self.column = file, column
+
+    def skus(self, spec, row) -> list[str]:
+        """The SKUs ``spec`` names ('all': every known SKU)."""
+        spec = str(spec).strip()
+        if spec.casefold() == "all":
+            return self.catalogue
+        if spec.casefold().startswith("category:"):
+            category = spec.split(":", 1)[1].strip()
+            if category not in self.by_category:
+                raise InputError(self.file, f"category {category!r} has no products; known: {sorted(self.by_category)}",
+                                 row=int(row), column=self.column)
+            return self.by_category[category]
+        skus = [s.strip() for s in spec.split(";") if s.strip()]
+        unknown = [s for s in skus if s not in self.known]  # one set, not one per SKU named
+        if unknown and self.catalogue:
+            raise InputError(self.file, f"SKU(s) {unknown} are not in products.csv or the order history",
+                             row=int(row), column=self.column)
+        return skus
+
+
+def expand_events(events: pd.DataFrame, products: pd.DataFrame, known_skus: list[str] | None = None) -> pd.DataFrame:
+    """The events frame of the forecast contract: one row per event whose scope is 'all' (sku missing:
+    every SKU, kept as one row), else one row per event and SKU its scope names ('category:X', SKUs)."""
+    scopes = Scopes(products, known_skus, "events", "scope")
+    rows = []
+    for event in events.to_dict("records"):
+        spec = str(event["scope"] if isinstance(event["scope"], str) else "all").strip()
+        skus = [None] if spec.casefold() == "all" else scopes.skus(spec, event["_row"])
+        rows += [(event["start"], event["end"], event["name"], event["type"], sku, event["magnitude"]) for sku in skus]
+    frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
+    frame["sku"] = frame["sku"].astype(object)
+    frame["magnitude"] = pd.to_numeric(frame["magnitude"], errors="coerce").fillna(1.0).astype(float)
     for column in ("start", "end"):
         frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
     return frame
@@ -216,6 +263,7 @@ class Inputs:
     products: pd.DataFrame
     suppliers: pd.DataFrame
     bundles: pd.DataFrame
+    events: pd.DataFrame = field(default_factory=lambda: empty_table(EVENTS))
 
     @property
     def snapshot_date(self) -> pd.Timestamp | None:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from forecast.features import campaign_last_day
 from forecast.models.base import SamplePaths
-from planner.io.inputs import Inputs, expand_campaigns
+from planner.io.inputs import Inputs, expand_campaigns, expand_events
 from planner.plan.settings import PlanSettings
 from planner.plan.terms import campaign_order_by_date
 
@@ -122,3 +122,10 @@ def campaign_rows(inputs: Inputs, history: pd.DataFrame) -> pd.DataFrame:
     by_id = inputs.campaigns.set_index("campaign_id")
     expanded["location"] = expanded["campaign_id"].map(by_id["location"]) if len(expanded) else None
     return expanded
+
+
+def event_rows(inputs: Inputs, history: pd.DataFrame) -> pd.DataFrame | None:
+    """events.csv as the forecast contract's events frame (scopes expanded), or None without events."""
+    if inputs.events is None or len(inputs.events) == 0:
+        return None
+    return expand_events(inputs.events, inputs.products, sorted(history["sku"].unique()))

@@ -2,7 +2,7 @@
 
 Demand of SKU i on day t is modelled as
 
-    mean[i, t]   = level[i] * season[i, t % m] * holiday[t] * prepost[i, t] * uplift[i, t]
+    mean[i, t]   = level[i] * season[i, t % m] * holiday[t] * event[i, t] * prepost[i, t] * uplift[i, t]
     demand[i, t] ~ Poisson(mean[i, t] * G[i, t]),   G ~ Gamma(1 / phi[i], phi[i])   (negative binomial)
 
 with, on campaign days, log uplift drawn per path and campaign from its posterior predictive
@@ -23,6 +23,9 @@ at once with numpy over a SKU x day matrix, no per-SKU fitting loop:
 * time of year: a shop-wide day-of-year and day-of-month profile, and each SKU's own yearly swing
   beyond the shop's (a beach-town store peaks in July), as far as its years agree;
 * holidays and mega-sale days: one multiplier per named day, from the shop's past years;
+* events (the ``events`` frame: school holidays, paydays, own promotions): per event type a multiplier
+  for its days and one for each of the 2 days before and after, per SKU shrunk to the type's pooled one
+  (by expected units and by days of evidence);
 * pre-campaign dip / post-campaign hangover: a multiplier per distance (1..3 days) from the nearest
   campaign, per SKU shrunk to the shop's;
 * campaign uplift per type: log of (campaign-day units / baseline units) per past campaign and SKU,

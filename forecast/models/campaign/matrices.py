@@ -11,7 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecast.features import CampaignMatrices, holiday_features
+from forecast.features import CampaignMatrices, distances, event_days, holiday_features
+
+#: days before and after an event that form its run-up and its hangover (one multiplier per type and day)
+EVENT_RUN_DAYS = 2
 
 
 @dataclass(frozen=True)
@@ -26,13 +29,57 @@ class SalesMatrix:
 
 
 @dataclass(frozen=True)
+class EventCells:
+    """The events (forecast.contract) on a SKU x day grid, one layer per key: an event type's days
+    ('school_holiday'), each day of its run-up ('school_holiday:before1' the day before, 'before2' ...)
+    and of its hangover ('school_holiday:after1' ...): the day before Christmas is not the one before that."""
+
+    keys: tuple[str, ...]
+    cells: np.ndarray  # (n_keys, n_sku, n_days) float32: the event's magnitude (1 in run-up / hangover), 0 elsewhere
+
+    @property
+    def any(self) -> np.ndarray:
+        """(n_sku, n_days) bool: an event, its run-up or its hangover touches the SKU-day."""
+        return (self.cells > 0).any(axis=0) if len(self.keys) else np.zeros(self.cells.shape[1:], dtype=bool)
+
+
+def event_cells(events: pd.DataFrame | None, skus: np.ndarray, dates: pd.DatetimeIndex,
+                run_days: int = EVENT_RUN_DAYS) -> EventCells:
+    """The events on ``skus`` x ``dates``; types in sorted order, each with its run-up and hangover.
+    A row without a SKU covers every SKU; overlapping events of one type take the largest magnitude."""
+    days = event_days(events, dates)
+    types = sorted(days["type"].unique())
+    per_type = 1 + 2 * run_days
+    cells = np.zeros((per_type * len(types), len(skus), len(dates)), dtype=np.float32)
+    keys = []
+    for k, kind in enumerate(types):
+        part = days[days["type"] == kind]
+        during = cells[per_type * k]
+        t = dates.get_indexer(part["date"])
+        shop_wide = part["sku"].isna().to_numpy()
+        every = np.zeros(len(dates), dtype=np.float32)
+        np.maximum.at(every, t[shop_wide], part["magnitude"].to_numpy(np.float32)[shop_wide])
+        during[:] = every[None, :]
+        i = pd.Index(skus).get_indexer(part["sku"][~shop_wide])
+        known = i >= 0
+        np.maximum.at(during, (i[known], t[~shop_wide][known]), part["magnitude"].to_numpy(np.float32)[~shop_wide][known])
+        to, since = distances(during > 0, cap=run_days + 1)
+        for d in range(1, run_days + 1):
+            cells[per_type * k + d] = to == d
+            cells[per_type * k + run_days + d] = since == d
+        keys += [kind] + [f"{kind}:before{d}" for d in range(1, run_days + 1)] + [f"{kind}:after{d}" for d in range(1, run_days + 1)]
+    return EventCells(keys=tuple(keys), cells=cells)
+
+
+@dataclass(frozen=True)
 class DayKinds:
     """What kind of day each SKU-day is: the fit reads the level and the season on ordinary days."""
 
     on_campaign: np.ndarray  # (n_sku, n_days) bool
     holiday_key: np.ndarray  # (n_days,) name of the day's holiday or mega-sale, '' on other days
-    ordinary: np.ndarray  # (n_sku, n_days) bool: observed, no campaign, no holiday
+    ordinary: np.ndarray  # (n_sku, n_days) bool: observed, no campaign, no holiday, no event (nor its run-up, hangover)
     season_index: np.ndarray  # (n_days,) position of the day in the season (day of the week)
+    events: EventCells | None = None  # the events on the history's days; None without events
 
     @property
     def holiday_names(self) -> np.ndarray:
@@ -78,21 +125,24 @@ def category_codes(skus: np.ndarray, products: pd.DataFrame | None) -> np.ndarra
     return pd.factorize(categories, sort=True)[0].astype(np.int64)
 
 
-def day_kinds(sales: SalesMatrix, campaign_cells: CampaignMatrices, market: str | None, season_length: int) -> DayKinds:
-    """Which SKU-days are campaign, holiday and ordinary days, and each day's place in the season.
+def day_kinds(sales: SalesMatrix, campaign_cells: CampaignMatrices, holiday_key: np.ndarray, season_length: int,
+              events: EventCells | None = None) -> DayKinds:
+    """Which SKU-days are campaign, holiday, event and ordinary days, and each day's place in the season.
 
     Parameters
     ----------
     sales : the history's matrices.
     campaign_cells : the campaign calendar on the same SKUs and days (forecast.features.campaign_matrices).
-    market : ISO country code for public holidays (None: mega-sale days only).
+    holiday_key : (n_days,) each day's holiday or mega-sale name (``holiday_keys``).
     season_length : period of the within-week profile in days.
+    events : the events on the same SKUs and days (``event_cells``), or None.
     """
     on_campaign = campaign_cells.any_campaign > 0
-    holiday_key = holiday_keys(sales.dates, market)
     ordinary = sales.observed & ~on_campaign & (holiday_key == "")[None, :]
+    if events is not None:
+        ordinary &= ~events.any
     return DayKinds(on_campaign=on_campaign, holiday_key=holiday_key, ordinary=ordinary,
-                    season_index=season_index(sales.dates, season_length))
+                    season_index=season_index(sales.dates, season_length), events=events)
 
 
 def season_index(dates: pd.DatetimeIndex, season_length: int) -> np.ndarray:
@@ -104,8 +154,9 @@ def season_index(dates: pd.DatetimeIndex, season_length: int) -> np.ndarray:
     return ((dates - pd.Timestamp("1970-01-05")).days.to_numpy()) % season_length
 
 
-def holiday_keys(dates: pd.DatetimeIndex, market: str | None) -> np.ndarray:
-    """Name of each day's holiday or mega-sale ('' on ordinary days); names repeat across years."""
-    frame = holiday_features(dates, market)
+def holiday_keys(dates: pd.DatetimeIndex, market: str | None, mega_sales=True, market_holidays: bool = True) -> np.ndarray:
+    """Name of each day's holiday or mega-sale ('' on ordinary days); names repeat across years.
+    ``mega_sales``, ``market_holidays``: as forecast.features.holiday_features."""
+    frame = holiday_features(dates, market, mega_sales=mega_sales, market_holidays=market_holidays)
     key = np.where(frame["mega_sale_name"].to_numpy() != "", frame["mega_sale_name"].to_numpy(), frame["holiday_name"].to_numpy())
     return key.astype(object)

@@ -20,13 +20,14 @@ from forecast.models.campaign.level import (
     fill_level, forward_level, half_lives, level_observations, pooled_drift, shrink_level, two_sided_level,
 )
 from forecast.models.campaign.matrices import (
-    DayKinds, SalesMatrix, category_codes, day_kinds, holiday_keys, sales_matrix, season_index,
+    DayKinds, SalesMatrix, category_codes, day_kinds, event_cells, holiday_keys, sales_matrix, season_index,
 )
 from forecast.models.campaign.sampling import (
     ChunkDraws, PreparedDraws, campaign_key, dispersion, draw_chunk, ordered_summary, shuffled,
 )
 from forecast.models.campaign.seasonality import (
-    CalendarProfiles, calendar_profiles, holiday_effects, holiday_multipliers, weekly_profile,
+    CalendarProfiles, calendar_profiles, event_effects, event_multipliers, holiday_effects, holiday_multipliers,
+    weekly_profile,
 )
 from forecast.models.campaign.uplift import (
     UpliftMatrices, UpliftPooling, fit_prepost, fit_uplifts, prepost_matrix, uplift_matrices,
@@ -60,7 +61,10 @@ class CampaignForecaster(Forecaster):
 
     Parameters
     ----------
-    market : ISO country code for public holidays (None: none); mega-sale days always count.
+    market : ISO country code for public holidays and the market's mega-sale days (None: no public
+        holidays, every listed mega-sale day; see forecast.features.market_mega_sales).
+    market_holidays : False leaves out the market's public holidays.
+    mega_sales : True: the market's mega-sale days; False: none; or the names of the days to use.
     season_length : period of the within-week profile in days (7); 1 switches it off.
     half_life : days over which the level's weights halve, for a SKU selling every day.
     max_half_life : cap of the half-life of intermittent SKUs (it grows with the interval between sales).
@@ -70,6 +74,7 @@ class CampaignForecaster(Forecaster):
     effect_prior_units : same, for per-SKU pre/post and holiday multipliers.
     yearly : learn a shop-wide day-of-year profile (needs more than a year of history).
     monthly : learn a shop-wide day-of-month profile (paydays, month-end).
+    (Events -- school holidays, paydays, finals, the shop's own promotions -- come with the frames, to ``fit``.)
     level_from_campaign_days : let campaign days, their uplift divided out, inform the level.
     uplift_half_life : age in days at which a past campaign counts half in the uplift (None: all equal).
     sku_seasonality : give each SKU its own yearly swing beyond the shop's, as far as its years agree.
@@ -101,8 +106,12 @@ class CampaignForecaster(Forecaster):
         sku_seasonality: bool = True,
         drift_half_life: float | None = 21.0,
         chunk_skus: int = 1000,
+        market_holidays: bool = True,
+        mega_sales: bool | tuple[str, ...] = True,
     ):
         self.market = market
+        self.market_holidays = market_holidays
+        self.mega_sales = mega_sales
         self.season_length = season_length
         self.half_life = half_life
         self.max_half_life = max_half_life
@@ -121,11 +130,12 @@ class CampaignForecaster(Forecaster):
 
     # ------------------------------------------------------------------------------------------ fit
     def fit(self, history: pd.DataFrame, campaigns: pd.DataFrame | None = None,
-            products: pd.DataFrame | None = None) -> Self:
+            products: pd.DataFrame | None = None, events: pd.DataFrame | None = None) -> Self:
         """Learn every phase from ``history`` (see forecast.contract).
 
         ``campaigns`` is the whole calendar, past and planned: past rows are evidence, rows after the
-        history are used when predicting; ``products`` gives the categories SKUs are pooled in.
+        history are used when predicting; ``products`` gives the categories SKUs are pooled in;
+        ``events``, past and coming, the days whose type's effect is learnt like a named day's.
         """
         sales = sales_matrix(history)
         self.skus_, self.dates_, self.campaigns_ = sales.skus, sales.dates, campaigns
@@ -133,7 +143,9 @@ class CampaignForecaster(Forecaster):
         n_cat = int(self.category_.max()) + 1 if len(sales.skus) else 1
         self.campaign_days_ = campaign_days(campaigns) if campaigns is not None else None
         campaign_cells = campaign_matrices(campaigns, sales.skus, sales.dates, days=self.campaign_days_)
-        days = day_kinds(sales, campaign_cells, self.market, self.season_length)
+        self.events_ = events if events is not None and len(events) else None
+        history_events = event_cells(self.events_, sales.skus, sales.dates) if self.events_ is not None else None
+        days = day_kinds(sales, campaign_cells, self._holiday_keys(sales.dates), self.season_length, history_events)
         self.holiday_names_ = days.holiday_names
         self.half_life_ = half_lives(sales, self.half_life, self.max_half_life)
 
@@ -144,7 +156,10 @@ class CampaignForecaster(Forecaster):
         self.prepost_ = baseline.prepost_effects
         self.holiday_effect_ = holiday_effects(sales, days, baseline.expected, baseline.prepost, self.effect_prior_units)
         holiday = holiday_multipliers(days.holiday_key, self.holiday_effect_)
-        expected = baseline.expected * baseline.prepost * holiday[None, :]  # demand without campaign uplift
+        expected = baseline.expected * baseline.prepost * holiday[None, :]
+        self.event_effect_ = {} if history_events is None else event_effects(sales, days, expected, self.effect_prior_units)
+        event = event_multipliers(history_events, self.event_effect_)
+        expected = expected * event  # demand without campaign uplift
 
         self.uplift_ = {}
         if self.campaign_days_ is not None and len(self.campaign_days_):
@@ -152,7 +167,7 @@ class CampaignForecaster(Forecaster):
         # SKU x day matrices are dropped once used: at 100k SKUs x 730 days each is 0.3 GB
         del campaign_cells
         # each day's expected multiplier of the level, what the level's days are divided by
-        divisor = baseline.prepost * baseline.season[:, days.season_index] * holiday[None, :] * baseline.calendar_matrix
+        divisor = baseline.prepost * baseline.season[:, days.season_index] * holiday[None, :] * baseline.calendar_matrix * event
         del baseline
         self._fit_level(sales, days, divisor, expected, n_cat)
         del divisor
@@ -197,6 +212,10 @@ class CampaignForecaster(Forecaster):
         return Baseline(season=season, calendar=calendar, calendar_matrix=calendar_matrix,
                         prepost_effects=prepost_effects, prepost=prepost, expected=expected)
 
+    def _holiday_keys(self, dates: pd.DatetimeIndex) -> np.ndarray:
+        """Each day's holiday or mega-sale name under the model's market switches."""
+        return holiday_keys(dates, self.market, self.mega_sales, self.market_holidays)
+
     def _uplift_pooling(self, n_cat: int) -> UpliftPooling:
         return UpliftPooling(category=self.category_, n_cat=n_cat, n_days=len(self.dates_),
                              half_life=self.uplift_half_life, prior_units=self.effect_prior_units,
@@ -235,10 +254,12 @@ class CampaignForecaster(Forecaster):
         campaign_cells = campaign_matrices(calendar, self.skus_, span, days=days)
         cut = slice(DISTANCE_CAP + 1, DISTANCE_CAP + 1 + horizon)
         future = pd.date_range(start, periods=horizon, freq="D")
-        holiday = holiday_multipliers(holiday_keys(future, self.market), self.holiday_effect_)
+        holiday = holiday_multipliers(self._holiday_keys(future), self.holiday_effect_)
         time_of_year = CalendarProfiles(yearly=self.yearly_, monthly=self.monthly_, sku_yearly=self.sku_yearly_)
         baseline = (self.level_[:, None] * self.season_[:, season_index(future, self.season_length)]
                     * holiday[None, :] * time_of_year.multipliers(future))
+        if self.events_ is not None:
+            baseline = baseline * event_multipliers(event_cells(self.events_, self.skus_, span), self.event_effect_)[..., cut]
         if self.prepost_ is not None:
             baseline = baseline * prepost_matrix(self.prepost_, campaign_cells.days_to[:, cut], campaign_cells.days_since[:, cut])
         uplift = uplift_matrices(self.uplift_, days, self.skus_, start, horizon, uplift_scale)

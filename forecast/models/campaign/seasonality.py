@@ -6,7 +6,9 @@ Every profile is a multiplier of the level with mean 1, read on ordinary days:
   the shop's profile by how many units the SKU's own profile rests on;
 * time of year: a shop-wide day-of-year and day-of-month profile, and each SKU's own yearly swing
   beyond the shop's (a beach-town store peaks in July), as far as its years agree;
-* holidays and mega-sale days: one multiplier per named day, from the shop's past years.
+* holidays and mega-sale days: one multiplier per named day, from the shop's past years;
+* events (school holidays, paydays, a final, the shop's own promotions): one multiplier per event type
+  and for its run-up and hangover, pooled over the SKUs it touched, the same ratio as a named day's.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ import numpy as np
 import pandas as pd
 
 from forecast.models.campaign.level import two_sided_level
-from forecast.models.campaign.matrices import DayKinds, SalesMatrix
+from forecast.models.campaign.matrices import DayKinds, EventCells, SalesMatrix
 
+#: days of an event key at which a SKU's own effect weighs as much as the pooled one
+EVENT_PRIOR_DAYS = 3.0
 #: independent two-week blocks of overlap between years at which their agreement is half-believed
 _SEASON_PRIOR_BLOCKS = 10.0
 
@@ -265,10 +269,83 @@ def holiday_effects(sales: SalesMatrix, days: DayKinds, baseline: np.ndarray, pr
     for key in days.holiday_names:
         cols = days.holiday_key == key
         mask = sales.observed[:, cols] & ~days.on_campaign[:, cols]
-        units = float((sales.units[:, cols] * mask).sum())
-        expected = float((baseline[:, cols] * prepost[:, cols] * mask).sum())
-        effects[key] = (units + prior_units) / (expected + prior_units)
+        effects[key] = _named_ratio(sales.units[:, cols], baseline[:, cols] * prepost[:, cols], mask, prior_units)
     return effects
+
+
+def _named_ratio(units: np.ndarray, expected: np.ndarray, mask: np.ndarray, prior_units: float) -> float:
+    """A named day's (or event's) multiplier: units over expected units on its cells, shrunk to 1 by
+    ``prior_units`` units of evidence."""
+    return (float((units * mask).sum()) + prior_units) / (float((expected * mask).sum()) + prior_units)
+
+
+def event_effects(sales: SalesMatrix, days: DayKinds, expected: np.ndarray, prior_units: float,
+                  sweeps: int = 2) -> dict[str, np.ndarray]:
+    """Log multiplier per unit of magnitude of each event key (type, day of run-up or hangover) per SKU:
+    the key's ratio pooled over the SKU-days it touched without a campaign (as ``holiday_effects``
+    reads a named day), and each SKU's own ratio shrunk to it by ``prior_units`` expected units (a
+    school holiday empties a city store and fills one at the seaside).
+
+    Events overlap (a school holiday around a public one), so each key is read with the others'
+    current multipliers divided out, over ``sweeps`` rounds. A ratio is the effect at the mean
+    magnitude of its cells: the log per unit of magnitude is its log over that mean.
+
+    Parameters
+    ----------
+    sales, days : the history's matrices and kinds of day (``days.events`` set).
+    expected : (n_sku, n_days) demand expected without events (level, season, time of year, named
+        days, campaign run-up / hangover).
+    prior_units : expected units at which a SKU's own ratio weighs as much as the pooled one.
+
+    Returns
+    -------
+    key -> (n_sku,) float32; SKUs the key never touched get the pooled value, keys never seen 0.
+    """
+    events = days.events
+    n_sku = expected.shape[0]
+    effects = {key: np.zeros(n_sku, dtype=np.float32) for key in events.keys}
+    usable = sales.observed & ~days.on_campaign
+    log_total = np.zeros(events.cells.shape[1:], dtype=np.float32)  # the sum of every key's log effect
+    for _ in range(sweeps):
+        for k, key in enumerate(events.keys):
+            cells = events.cells[k]
+            mask = usable & (cells > 0)
+            if not mask.any():
+                continue
+            log_total -= effects[key][:, None] * cells
+            effects[key] = _shrunk_log_ratio(sales.units, expected * np.exp(log_total), mask, cells, prior_units)
+            log_total += effects[key][:, None] * cells
+    return effects
+
+
+def _shrunk_log_ratio(units: np.ndarray, expected: np.ndarray, mask: np.ndarray, cells: np.ndarray,
+                      prior_units: float, prior_days: float = None) -> np.ndarray:
+    """Per SKU: log of (own units + prior x pooled ratio) / (own expected units + prior), weighed
+    against the pooled log by its days, n / (n + ``prior_days``) (a SKU's two past Easters are two
+    draws, however many units they sold), over the mean magnitude of the SKU's cells."""
+    prior_days = EVENT_PRIOR_DAYS if prior_days is None else prior_days
+    own_units = np.where(mask, units, 0).sum(axis=1, dtype=np.float64)
+    own_expected = np.where(mask, expected, 0).sum(axis=1, dtype=np.float64)
+    pooled = (own_units.sum() + prior_units) / (own_expected.sum() + prior_units)
+    ratio = (own_units + prior_units * pooled) / (own_expected + prior_units)
+    n_cells = mask.sum(axis=1)
+    weight = n_cells / (n_cells + prior_days)
+    ratio = np.exp(weight * np.log(np.maximum(ratio, 1e-6)) + (1 - weight) * np.log(pooled))
+    magnitude = np.where(mask, cells, 0).sum(axis=1) / np.maximum(n_cells, 1)
+    magnitude = np.where(n_cells > 0, magnitude, cells[mask].mean())
+    return (np.log(np.maximum(ratio, 1e-6)) / magnitude).astype(np.float32)
+
+
+def event_multipliers(events: EventCells | None, effects: dict[str, np.ndarray]) -> np.ndarray:
+    """Each SKU-day's event multiplier (n_sku, n_days) float32: exp(sum of log effect x magnitude);
+    1 where no event is, and for keys never seen in the history. (1, 1) without events."""
+    if events is None or not len(events.keys):
+        return np.ones((1, 1), dtype=np.float32)
+    log = np.zeros(events.cells.shape[1:], dtype=np.float32)
+    for k, key in enumerate(events.keys):
+        if key in effects:
+            log += effects[key][:, None] * events.cells[k]
+    return np.exp(log)
 
 
 def holiday_multipliers(holiday_key: np.ndarray, effects: dict[str, float]) -> np.ndarray:
