@@ -80,6 +80,8 @@ def test_supplier_totals_read_back_equal_the_orders_csv(report):
         first, last = pd.to_datetime(lines["expected_arrival"]).min(), pd.to_datetime(lines["expected_arrival"]).max()
         span = f"{first:%Y-%m-%d}" + (f" to {last:%m-%d}" if last != first else "")
         assert re.search(rf"{re.escape(span)}(?! to)", flat), (supplier, span)
+        saved = plan.orders.loc[plan.orders["supplier"] == supplier, "lost_margin_avoided"].sum()
+        assert re.search(rf"{re.escape(span)} {re.escape(f'{saved:,.2f}')}", flat), (supplier, saved)
     assert f"{len(csv)} order lines, {csv['quantity'].sum():,} units" in cover
     assert f"{plan.orders['value'].sum():,.2f}" in cover
 

@@ -100,12 +100,20 @@ def first_actions(plan: Plan, names: pd.Series, limit: int = 5) -> list[str]:
 def _supplier_totals(pdf: Document, r: ReportContext) -> None:
     total_value, total_units = _order_totals(r.plan)
     pdf.heading("Purchase value per supplier", size=11, space=1)
+    if len(r.plan.orders):
+        pdf.text_line("What happens if you don't: the margin each supplier's lines save is what the shop is expected "
+                      "to lose, in sales it cannot serve, over their lead time and review period without them.",
+                      size=8, color=MUTED)
     # a supplier's lines may be due, and arrive, on different days: the span, not the first of them
     rows = [[o.supplier, str(len(o.lines)), units(o.units), money(o.value), day_span(o.lines["order_by"]),
-             day_span(o.lines["expected_arrival"])] for o in r.orders_by_supplier]
-    rows.append(["Total", str(len(r.plan.orders)), units(total_units), money(total_value), "", ""])
-    pdf.table_of(["Supplier", "Order lines", "Units", f"Value ({r.currency})", "Order by", "Expected arrival"], rows,
-                 [52, 20, 20, 30, 37, 37], ["LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT", "LEFT"], size=8.5, bold_last=True)
+             day_span(o.lines["expected_arrival"]), money(o.lines["lost_margin_avoided"].sum())]
+            for o in r.orders_by_supplier]
+    rows.append(["Total", str(len(r.plan.orders)), units(total_units), money(total_value), "", "",
+                 money(r.plan.orders["lost_margin_avoided"].sum()) if len(r.plan.orders) else ""])
+    pdf.table_of(["Supplier", "Order lines", "Units", f"Value ({r.currency})", "Order by", "Expected arrival",
+                  f"Margin saved ({r.currency})"], rows,
+                 [50, 18, 16, 28, 36, 36, 32], ["LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT", "LEFT", "RIGHT"], size=8.5,
+                 bold_last=True)
 
 
 def _health_tiles(pdf: Document, r: ReportContext) -> None:
