@@ -363,8 +363,8 @@ def purchase_order_status(store_path: Path) -> pd.DataFrame:
 
 def measured_lead_times(store_path: Path) -> pd.DataFrame:
     """Lead times measured from deliveries: per receipt, the days from placing the order to receiving it
-    and how late against the expected arrival. Nothing plans with them yet; they are for the supply
-    terms' calibration to come."""
+    and how late against the expected arrival. Shop.inputs moves each supplier's stated lead time
+    toward them (planner.plan.terms.measured_supplier_terms)."""
     return _read(store_path, """
         SELECT r.po_number, r.sku, p.supplier, r.ordered_at, r.expected_arrival, r.received_at,
                date_diff('day', r.ordered_at, r.received_at) AS lead_time_days,

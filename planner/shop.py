@@ -78,7 +78,20 @@ class Shop:
             from planner.approve import with_approved_orders
 
             inputs.purchase_orders = with_approved_orders(inputs.purchase_orders, self.store_path, inputs.snapshot_date)
+            inputs.suppliers = self._measured_suppliers(inputs.suppliers)
         return inputs
+
+    def _measured_suppliers(self, suppliers):
+        """suppliers.csv's terms moved toward the lead times recorded with `restock receive` (one
+        delivery per PO and day received); the file is not changed."""
+        from planner.approve import measured_lead_times
+        from planner.plan.terms import measured_supplier_terms
+
+        deliveries = measured_lead_times(self.store_path).drop_duplicates(["po_number", "received_at"])
+        if deliveries.empty:
+            return suppliers
+        terms = self.config.lead_time
+        return measured_supplier_terms(suppliers, deliveries, terms.default_days, terms.default_sd_days)
 
 
 def init_shop(root: Path | str, sample: bool = False) -> Shop:

@@ -181,3 +181,32 @@ def test_an_edited_po_file_is_approved_with_its_quantities_and_a_bad_cell_is_nam
     with Store(shop.store_path) as store:
         detail = json.loads(store._one("SELECT detail FROM po_audit WHERE po_number = ?", [number])[0])
     assert detail["source"] == str(edited)
+
+
+def test_received_deliveries_move_the_suppliers_lead_time_the_plan_uses(shop):
+    """Issue 19: the lead times `restock receive` records feed the plan: the supplier's stated term moves
+    toward them (STATED_AS_DELIVERIES), suppliers.csv stays as it was, and the plan's lead time follows."""
+    from planner.plan.terms import STATED_AS_DELIVERIES
+
+    path = next(iter(po_files(shop).values()))
+    (order,) = read_po_file(path)
+    before = (shop.root / "suppliers.csv").read_bytes()
+    stated = shop.inputs().suppliers.set_index("supplier")
+    assert cli("approve", shop.root, order.number, "--date", "2026-10-01").exit_code == 0
+    sku = order.lines["sku"].iloc[0]
+    received = cli("receive", shop.root, order.number, "--sku", sku, "--quantity", "1", "--date", "2026-11-10")
+    assert received.exit_code == 0, received.output
+    measured = shop.inputs().suppliers.set_index("supplier").loc[order.supplier]
+    took = (pd.Timestamp("2026-11-10") - pd.Timestamp("2026-10-01")).days
+    old = float(stated.loc[order.supplier, "lead_time_days"]) if order.supplier in stated.index else 21.0
+    assert measured["lead_time_days"] == pytest.approx((took + STATED_AS_DELIVERIES * old) / (1 + STATED_AS_DELIVERIES))
+    assert measured["lead_time_source"].startswith("1 deliveries (mean 40.0 days)")
+    assert (shop.root / "suppliers.csv").read_bytes() == before
+    planned = cli("plan", shop.root, "--out", str(shop.root / "measured"))
+    assert planned.exit_code == 0, planned.output
+    plan = pd.read_csv(shop.root / "measured" / "plan.csv", dtype={"sku": str})
+    products = pd.read_csv(shop.root / "products.csv", dtype=str, keep_default_na=False)
+    own_term = products.set_index("sku")["lead_time_days"].replace("", None)
+    theirs = plan[plan["supplier"] == order.supplier]
+    theirs = theirs[theirs["sku"].map(own_term).isna() & theirs["location"].eq("own")]
+    assert len(theirs) and theirs["lead_time_days"].tolist() == pytest.approx([measured["lead_time_days"]] * len(theirs))

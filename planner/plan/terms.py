@@ -1,6 +1,7 @@
 """Stage 1 of the plan: supply terms per SKU and the lead times drawn from them.
 
-Per SKU, the product's terms, else its supplier's, else the shop's default (supply_terms); whole-day
+Per SKU, the product's terms, else its supplier's, else the shop's default (supply_terms); a supplier's
+stated lead time moved toward the lead times its deliveries took (measured_supplier_terms); whole-day
 supplier lead times per sample path, triangular(min, mean, max) where a min/max is given, else
 normal(mean, sd) (sample_lead_times); and the dates and spans that follow from them: a campaign's
 order-by date, the transit and receiving days after the lead time, the days a campaign floor reaches.
@@ -51,6 +52,53 @@ def supply_terms(products: pd.DataFrame, suppliers: pd.DataFrame | None, setting
     terms["transit_days"] = terms["transit_days"].where(is_fbt, 0.0)
     terms["receiving_days"] = np.where(is_fbt, float(settings.fbt_receiving_days), 0.0)
     return terms.drop(columns=[c for c in terms.columns if c.endswith("_supplier")]).reset_index(drop=True)
+
+
+#: the deliveries a supplier's stated lead time (or the shop default) counts as when measured ones are
+#: blended in: one late delivery moves a 21-day term by a quarter of its delay, a dozen outweigh the word
+STATED_AS_DELIVERIES = 3.0
+
+
+def measured_supplier_terms(suppliers: pd.DataFrame | None, deliveries: pd.DataFrame, default_days: float,
+                            default_sd_days: float) -> pd.DataFrame:
+    """suppliers.csv's rows with each supplier's lead time and its spread moved toward its deliveries'.
+
+    ``deliveries``: supplier, lead_time_days (ordered to received), one row per delivery. With n of
+    them (mean m, variance v) and the stated term L, sd S (else the shop defaults), counted as
+    k = STATED_AS_DELIVERIES deliveries (a normal prior of k observations on the mean, Gelman et al.,
+    Bayesian Data Analysis, 3rd ed., sec. 2.5; the variance pooled the same way):
+        lead_time = (n m + k L) / (n + k),   sd^2 = (n v + k S^2) / (n + k).
+    A supplier with deliveries but no row gets one; ``lead_time_source`` says where each term comes from.
+    Min / max ranges are kept (the blended lead time becomes their mode).
+
+    >>> suppliers = pd.DataFrame({"supplier": ["A", "B"], "lead_time_days": [20.0, 10.0], "lead_time_sd_days": [2.0, 1.0]})
+    >>> deliveries = pd.DataFrame({"supplier": ["A"] * 3, "lead_time_days": [30.0, 30.0, 30.0]})
+    >>> measured_supplier_terms(suppliers, deliveries, 21, 4)[["supplier", "lead_time_days", "lead_time_sd_days"]].values.tolist()
+    [['A', 25.0, 1.4142135623730951], ['B', 10.0, 1.0]]
+    """
+    frame = (suppliers.copy() if suppliers is not None and len(suppliers) else pd.DataFrame({"supplier": pd.Series(dtype=str)}))
+    frame["supplier"] = frame["supplier"].astype(str)
+    frame["lead_time_source"] = "stated"
+    measured = deliveries.dropna(subset=["lead_time_days"])
+    measured = measured[measured["lead_time_days"] >= 0].groupby(measured["supplier"].astype(str))["lead_time_days"]
+    stats = pd.DataFrame({"n": measured.size(), "mean": measured.mean(), "var": measured.var(ddof=0)})
+    if stats.empty:
+        return frame
+    missing = sorted(set(stats.index) - set(frame["supplier"]))
+    if missing:
+        frame = pd.concat([frame, pd.DataFrame({"supplier": missing, "lead_time_source": "stated"})], ignore_index=True)
+    for column in ("lead_time_days", "lead_time_sd_days"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float) if column in frame.columns else np.nan
+    row = frame["supplier"].isin(stats.index).to_numpy()
+    own = stats.reindex(frame.loc[row, "supplier"])
+    n, k = own["n"].to_numpy(float), STATED_AS_DELIVERIES
+    stated = frame.loc[row, "lead_time_days"].fillna(default_days).to_numpy(float)
+    stated_sd = frame.loc[row, "lead_time_sd_days"].fillna(default_sd_days).to_numpy(float)
+    frame.loc[row, "lead_time_days"] = (n * own["mean"].to_numpy() + k * stated) / (n + k)
+    frame.loc[row, "lead_time_sd_days"] = np.sqrt((n * own["var"].to_numpy() + k * stated_sd**2) / (n + k))
+    frame.loc[row, "lead_time_source"] = [f"{int(c)} deliveries (mean {m:.1f} days) and the stated {t:.0f}"
+                                          for c, m, t in zip(n, own["mean"], stated)]
+    return frame
 
 
 def sample_lead_times(terms: pd.DataFrame, n_paths: int, rng: np.random.Generator) -> np.ndarray:
