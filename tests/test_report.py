@@ -405,3 +405,16 @@ def test_a_scenario_that_buys_far_less_for_the_same_fill_says_why(report):
     text = " ".join(" ".join(pages).split())
     assert "Cash cap 20,000 THB: buys 68 % less for -0.1 pt of fill: the fill counts the days" in text
     assert "Baseline: buys" not in text
+
+
+def test_many_moq_lines_are_summed_per_supplier_above_their_table(sample_run, tmp_path):  # noqa: F811
+    shop, inputs, result, plan = sample_run
+    lots = plan.alerts[plan.alerts["kind"] == "lot_overstock"]
+    many = pd.concat([lots] * 3, ignore_index=True)
+    assert len(many) > 20
+    pages = _text(build_report(shop, inputs, result, replace(plan, alerts=pd.concat([plan.alerts, many], ignore_index=True)),
+                               tmp_path / "lots.pdf", top_skus=0))
+    flat = " ".join(" ".join(pages).split())
+    all_lots = pd.concat([lots, many])
+    for supplier, group in all_lots.groupby("supplier"):
+        assert f"{supplier} {len(group)} lines, {group['beyond_value'].sum():,.2f} THB" in flat, supplier

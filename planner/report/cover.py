@@ -30,6 +30,8 @@ def cover_page(pdf: Document, r: ReportContext, scenarios: bool, accuracy: bool)
     _supplier_totals(pdf, r)
     _health_tiles(pdf, r)
     _health_trend(pdf, r)
+    if pdf.will_page_break(6):  # a full cover: no page of its own for the table of contents
+        return
     pdf.text_line("Contents: restock orders per supplier · transfers to FBT · risks · the SKUs that need a decision"
                   + (" · scenarios" if scenarios else "")
                   + (" · forecast accuracy" if accuracy else ""), size=8, color=MUTED)
