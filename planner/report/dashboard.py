@@ -75,6 +75,8 @@ def dashboard_data(shop_name: str, currency: str, inputs, forecast_result, plan:
                                            today + pd.Timedelta(days=projected["days"]))
     arrivals = _arrivals(plan, frame)
     classes = [_text(c) for c in frame["class"]]
+    runouts = _days(frame["stockout_date"])
+    calendar = _days(pd.date_range(today, periods=projected["days"], freq="D"))
     records = []
     for i, row in enumerate(frame.itertuples(index=False)):
         sku = skus[i]
@@ -86,8 +88,8 @@ def dashboard_data(shop_name: str, currency: str, inputs, forecast_result, plan:
             "class": classes[i], "lead": _number(row.lead_time_days), "review": _number(row.review_period_days),
             "stock": stock.get(sku, {}),
             "position": _number(row.position), "upstream": _number(row.upstream_position),
-            "cover": _number(row.cover_days), "runout": _day(row.stockout_date),
-            "arrival": [_day(today + pd.Timedelta(days=int(landing[0]))), _number(receipts[landing[0]])] if len(landing) else None,
+            "cover": _number(row.cover_days), "runout": runouts[i],
+            "arrival": [calendar[landing[0]], _number(receipts[landing[0]])] if len(landing) else None,
             "campaign": next((c for c in upcoming if campaign_table[c][3] >= 0), None),
             "order": _number(row.order_quantity), "order_by": orders.get(sku, (None, 0.0))[0],
             "value": orders.get(sku, (None, 0.0))[1], "reorder": _number(row.reorder_point),
