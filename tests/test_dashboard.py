@@ -124,6 +124,13 @@ def test_the_page_in_headless_chromium(dashboard):
     plan = pd.read_csv(folder / "plan.csv", dtype={"sku": str})
     with Chromium.open() as browser:
         check_in_browser(browser, path, plan, "bea-cream")
+        # the headline tiles count as the PDF's cover does (SKUs at risk) and as orders.csv sums
+        alerts = pd.read_csv(folder / "alerts.csv", dtype={"sku": str})
+        orders = pd.read_csv(folder / "orders.csv", dtype={"sku": str, "value": str})
+        tiles = browser.evaluate("[...document.querySelectorAll('.tile b')].map(b => b.textContent)")
+        at_risk = alerts.loc[alerts["kind"] == "stockout_before_arrival", "sku"].nunique()
+        assert tiles == [f"{len(plan):,}", f"{at_risk:,}", f"{alerts['sku'].nunique():,}", f"{orders['sku'].nunique():,}",
+                         f"{orders['value'].astype(float).sum():,.2f}"]
         # the name with markup is the cell's text, not markup, and ran nothing
         browser.evaluate("document.querySelector('#filter').value = ''; document.querySelector('#filter').dispatchEvent(new Event('input'))")
         names = browser.evaluate("Object.fromEntries([...document.querySelectorAll('#skus tbody tr.sku')].map(r => [r.cells[0].textContent, r.cells[1].textContent]))")

@@ -108,6 +108,8 @@ def dashboard_data(shop_name: str, currency: str, inputs, forecast_result, plan:
         records.append(record)
     return {"shop": shop_name, "currency": currency, "today": _day(today), "history_days": HISTORY_DAYS,
             "overstock_days": _number(overstock_days), "campaigns": campaign_table,
+            # as the run's headline and the PDF's cover add it up (pipeline.headline)
+            "purchase_value": round(float(plan.orders["value"].sum()), 2) if len(plan.orders) else 0.0,
             "band_start": band["start"] if band is not None else None, "skus": records}
 
 
