@@ -68,7 +68,7 @@ def main() -> None:
     Start with the bundled sample shop:
       restock init demo-shop --sample
       restock run --shop demo-shop        # import, forecast, backtest (weekly), plan, scenarios, report
-      ls demo-shop/runs/latest/           # orders.csv, plan.csv, alerts.csv, report.pdf ...
+      ls demo-shop/runs/latest/           # orders.csv, plan.csv, alerts.csv, report.pdf, dashboard.html ...
     """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -349,7 +349,7 @@ def scenarios_command(shop, files: tuple[Path, ...], out: Path | None) -> None:
 @main.command("report")
 @shop_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The PDF to write (default: SHOP/outputs/report.pdf).")
+              help="The PDF to write (default: SHOP/outputs/report.pdf); dashboard.html is written beside it.")
 @click.option("--scenario", "scenario_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Compare this scenario in the report (repeatable; default: the shop's scenarios/*.yaml).")
 def report_command(shop, out: Path | None, scenario_files: tuple[Path, ...]) -> None:
@@ -372,6 +372,7 @@ def report_command(shop, out: Path | None, scenario_files: tuple[Path, ...]) -> 
     path, _ = pipeline.report_job(shop, inputs, result, plan, out or _out_folder(shop, None) / "report.pdf", table, metrics)
     click.echo(_plan_summary(shop, plan))
     click.echo(f"Report: {path}")
+    click.echo(f"Dashboard: {path.parent / pipeline.DASHBOARD_FILE}")
 
 
 @main.command("simulate")
@@ -452,7 +453,7 @@ def simulate_command(shop, model: str | None, service_level: float | None, start
 def run_command(shop, on_bad_rows: str, executor: str | None, scheduler: str | None, model: str | None,
                 backtest: bool | None, log_format: str) -> None:
     """Run the whole job: import new exports from inbox/ (moving them to inbox/imported/), forecast,
-    backtest (weekly; the plan's safety stock rests on its errors), plan, plan the shop's scenarios, and write the buyer's report, everything into
+    backtest (weekly; the plan's safety stock rests on its errors), plan, plan the shop's scenarios, and write the buyer's report and dashboard, everything into
     runs/RUN_ID/ with a manifest; runs/latest points to the last good run. Safe for cron: a second run
     on the same shop exits at once with code 75.
 
@@ -461,6 +462,7 @@ def run_command(shop, on_bad_rows: str, executor: str | None, scheduler: str | N
       restock run --shop demo-shop
       # cron, daily at 06:00:  0 6 * * *  restock run --shop /srv/shops/mint >> /var/log/restock.log 2>&1
     """
+    from planner import pipeline
     from planner.logs import configure_logging, is_terminal
     from planner.run import DEFAULT_STEPS, execute_run
 
@@ -488,7 +490,8 @@ def run_command(shop, on_bad_rows: str, executor: str | None, scheduler: str | N
     click.echo(f"Run {record.run_id} succeeded in {sum(s['seconds'] for s in record.steps.values()):.1f} s: "
                f"{record.steps['import']['files']} file(s) imported, {head.get('order_lines', 0)} order lines, "
                f"{head.get('purchase_value', 0):,.2f} {head.get('currency', '')}")
-    click.echo(f"Outputs: {shop.runs / record.run_id} (report.pdf, orders.csv, plan.csv, alerts.csv, ...)")
+    click.echo(f"Outputs: {shop.runs / record.run_id} (report.pdf, {pipeline.DASHBOARD_FILE}, orders.csv, plan.csv, "
+               f"alerts.csv, ...)")
     for warning in record.warnings:
         click.echo(f"Warning: {warning.splitlines()[0]}", err=True)
 

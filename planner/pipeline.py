@@ -32,6 +32,7 @@ log = logging.getLogger("restock.pipeline")
 
 N_PATHS = 200
 CALIBRATION_FILE = "lead_time_calibration.csv"  # written with each backtest, read by every plan
+DASHBOARD_FILE = "dashboard.html"  # written beside the report's PDF
 
 
 class EmptyHistory(RestockError):
@@ -211,7 +212,9 @@ def report_job(shop: Shop, inputs: Inputs, forecast: ForecastResult, plan: Plan,
                warnings: list[str] | None = None):
     """`restock report` and the run's report step: the shop's health figures and the buyer's PDF at
     ``out``, with the last 30 succeeded runs' headlines for the trends; the inputs' ``warnings`` (default:
-    input_warnings of these inputs) head its cover. Returns (path, health)."""
+    input_warnings of these inputs) head its cover; and beside it the days-of-cover dashboard
+    (DASHBOARD_FILE, planner.report.dashboard) of the same plan. Returns (path, health)."""
+    from planner.report.dashboard import build_dashboard
     from planner.report.document import build_report, shop_health
 
     settings = plan_settings(shop.config)
@@ -223,6 +226,8 @@ def report_job(shop: Shop, inputs: Inputs, forecast: ForecastResult, plan: Plan,
     out.parent.mkdir(parents=True, exist_ok=True)
     path = build_report(shop, inputs, forecast, plan, out, scenarios_table=scenarios, backtest_table=backtest_metrics,
                         history_of_runs=past, settings=settings, health=health, warnings=warnings)
+    build_dashboard(shop.config.shop.name, shop.config.shop.currency, inputs, forecast, plan, settings,
+                    out.parent / DASHBOARD_FILE)
     return path, health
 
 

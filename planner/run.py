@@ -440,8 +440,8 @@ def step_scenarios(context: RunContext) -> dict:
 
 
 def step_report(context: RunContext) -> dict:
-    """The buyer's PDF, the run's warnings on its cover; the shop's health figures go into the run's headline
-    for the next report's trends."""
+    """The buyer's PDF, the run's warnings on its cover, and the days-of-cover dashboard beside it; the shop's
+    health figures go into the run's headline for the next report's trends."""
     from planner import pipeline
 
     state = context.state
@@ -449,7 +449,8 @@ def step_report(context: RunContext) -> dict:
                                        context.folder / "report.pdf", state.scenarios, state.backtest_metrics,
                                        warnings=list(context.record.warnings))
     context.record.headline["health"] = health
-    return {"report_bytes": path.stat().st_size}
+    return {"report_bytes": path.stat().st_size,
+            "dashboard_bytes": (context.folder / pipeline.DASHBOARD_FILE).stat().st_size}
 
 
 DEFAULT_STEPS: list[tuple[str, Step]] = [

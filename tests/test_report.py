@@ -35,11 +35,7 @@ def report(sample_run, tmp_path_factory):  # noqa: F811
     """The sample shop's report (one product renamed in Vietnamese), its page texts and the plan CSVs."""
     shop, inputs, result, plan = sample_run
     folder = tmp_path_factory.mktemp("report")
-    ordered = plan.orders["sku"].iloc[0]
-    products = inputs.products.copy()
-    products.loc[products["sku"] == ordered, "name"] = VIETNAMESE
-    products.loc[products["sku"] == plan.orders["sku"].iloc[1], "name"] = EMOJI
-    inputs = replace(inputs, products=products)
+    inputs = renamed(renamed(inputs, plan.orders["sku"].iloc[0], VIETNAMESE), plan.orders["sku"].iloc[1], EMOJI)
     pipeline.write_plan(plan, folder)
     # compare_scenarios is tested in test_scenarios; here its table only needs to be laid out
     metrics = {m: [1.0, 2.0] for m in S.COMPARISON_METRICS}
@@ -52,6 +48,13 @@ def report(sample_run, tmp_path_factory):  # noqa: F811
     path = build_report(shop, inputs, result, plan, folder / "report.pdf", scenarios_table=scenarios, backtest_table=backtest,
                         top_skus=2)
     return path, _text(path), folder, plan, scenarios
+
+
+def renamed(inputs, sku: str, name: str):
+    """The inputs with one product's name changed (the plans made from them are unchanged)."""
+    products = inputs.products.copy()
+    products.loc[products["sku"] == sku, "name"] = name
+    return replace(inputs, products=products)
 
 
 def _amount(text: str) -> float:
