@@ -19,6 +19,9 @@ from planner.store import Store, UpsertCounts
 
 log = logging.getLogger("restock.import")
 
+#: DuckDB's memory during a streamed import: the staged lines and the upsert's joins beyond it go to disk
+STREAM_MEMORY = "768MB"
+
 
 @dataclass(frozen=True)
 class ImportResult:
@@ -56,11 +59,14 @@ def stream_file(store: Store, path: Path, rejects_dir: Path, on_bad_rows: OnBadR
     chunk, not the file's lines."""
     path = Path(path)
     fmt = fmt or order_format(path)
+    limit = store.db.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    store.db.execute(f"SET memory_limit = '{STREAM_MEMORY}'")  # DuckDB spills the staged lines to disk beyond it
     try:
         staged = stage_order_file(store.db, path, fmt, path.name, on_bad_rows, dates, checks, chunk_rows)
         counts = store.upsert_from(INCOMING, staged.lines)
     finally:
         store.db.execute(f"DROP VIEW IF EXISTS {INCOMING}; DROP TABLE IF EXISTS {STAGED}")
+        store.db.execute(f"SET memory_limit = '{limit}'")
     return _recorded(store, path, fmt, counts, staged.rejects, staged.warnings, rejects_dir, sha256)
 
 
