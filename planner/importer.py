@@ -7,13 +7,20 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
+from planner.io.checks import OrderChecks
 from planner.io.files import spreadsheet_safe_frame
-from planner.io.orders import read_order_file
-from planner.io.table import OnBadRows, Parsed
+from planner.io.orders import order_format
+from planner.io.orders_stream import CHUNK_ROWS, INCOMING, STAGED, stage_order_file
+from planner.io.table import DAY_FIRST, DateStyle, OnBadRows, Parsed
 from planner.shop import Shop
-from planner.store import Store
+from planner.store import Store, UpsertCounts
 
 log = logging.getLogger("restock.import")
+
+#: DuckDB's memory during a streamed import: the staged lines and the upsert's joins beyond it go to disk
+STREAM_MEMORY = "768MB"
 
 
 @dataclass(frozen=True)
@@ -40,29 +47,53 @@ def store_parsed(store: Store, path: Path, fmt: str, parsed: Parsed, rejects_dir
                  sha256: str | None = None) -> ImportResult:
     """Upsert one parsed order file, record the import, and write its rejected rows (with their
     reason) to ``rejects_dir/<file>.rejects.csv`` when there are any."""
+    counts = store.upsert_lines(parsed.frame, path.name)
+    return _recorded(store, path, fmt, counts, parsed.rejects, parsed.warnings, rejects_dir, sha256)
+
+
+def stream_file(store: Store, path: Path, rejects_dir: Path, on_bad_rows: OnBadRows = "fail",
+                dates: DateStyle = DAY_FIRST, fmt: str | None = None, checks: OrderChecks | None = None,
+                sha256: str | None = None, chunk_rows: int = CHUNK_ROWS) -> ImportResult:
+    """:func:`store_parsed` of the file as :func:`read_order_file` reads it, streamed: the file is read
+    ``chunk_rows`` rows at a time into the store (planner/io/orders_stream.py), so that memory holds a
+    chunk, not the file's lines."""
+    path = Path(path)
+    fmt = fmt or order_format(path)
+    limit = store.db.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    store.db.execute(f"SET memory_limit = '{STREAM_MEMORY}'")  # DuckDB spills the staged lines to disk beyond it
+    try:
+        staged = stage_order_file(store.db, path, fmt, path.name, on_bad_rows, dates, checks, chunk_rows)
+        counts = store.upsert_from(INCOMING, staged.lines)
+    finally:
+        store.db.execute(f"DROP VIEW IF EXISTS {INCOMING}; DROP TABLE IF EXISTS {STAGED}")
+        store.db.execute(f"SET memory_limit = '{limit}'")
+    return _recorded(store, path, fmt, counts, staged.rejects, staged.warnings, rejects_dir, sha256)
+
+
+def _recorded(store: Store, path: Path, fmt: str, counts: UpsertCounts, rejects: pd.DataFrame, warnings: list[str],
+              rejects_dir: Path, sha256: str | None) -> ImportResult:
     rejects_file = None
-    if len(parsed.rejects):
+    if len(rejects):
         rejects_dir.mkdir(parents=True, exist_ok=True)
         rejects_file = rejects_dir / f"{path.name}.rejects.csv"
-        spreadsheet_safe_frame(parsed.rejects).to_csv(rejects_file, index=False)  # opened in a spreadsheet
-    counts = store.upsert_lines(parsed.frame, path.name)
-    store.record_import(path.name, sha256 or file_sha256(path), fmt, counts, len(parsed.rejects))
-    result = ImportResult(path.name, fmt, counts.added, counts.updated, counts.unchanged, len(parsed.rejects),
-                          rejects_file, list(parsed.warnings))  # the caller shows them: once, where it reports
+        spreadsheet_safe_frame(rejects).to_csv(rejects_file, index=False)  # opened in a spreadsheet
+    store.record_import(path.name, sha256 or file_sha256(path), fmt, counts, len(rejects))
+    result = ImportResult(path.name, fmt, counts.added, counts.updated, counts.unchanged, len(rejects),
+                          rejects_file, list(warnings))  # the caller shows them: once, where it reports
     log.info("imported %s (%s): %d added, %d updated, %d unchanged, %d rejected", path.name, fmt,
              result.added, result.updated, result.unchanged, result.rejected)
     return result
 
 
 def import_files(shop: Shop, paths: list[Path], on_bad_rows: OnBadRows = "fail",
-                 fmt: str | None = None) -> list[ImportResult]:
-    """Import each file in turn (each in its own transaction). With ``on_bad_rows='fail'`` the first
-    bad row stops that file and nothing of it is stored; with ``'skip'`` good rows are stored and the
-    bad ones are written, with their reason, to ``rejects/<file>.rejects.csv`` in the shop."""
+                 fmt: str | None = None, chunk_rows: int = CHUNK_ROWS) -> list[ImportResult]:
+    """Import each file in turn (each in its own transaction), streamed (:func:`stream_file`). With
+    ``on_bad_rows='fail'`` the first bad row stops that file and nothing of it is stored; with ``'skip'``
+    good rows are stored and the bad ones are written, with their reason, to
+    ``rejects/<file>.rejects.csv`` in the shop."""
     results = []
     with Store(shop.store_path) as store:
         for path in paths:
-            path = Path(path)
-            detected, parsed = read_order_file(path, on_bad_rows, shop.config.dates, fmt, shop.config.order_checks)
-            results.append(store_parsed(store, path, detected, parsed, shop.rejects))
+            results.append(stream_file(store, Path(path), shop.rejects, on_bad_rows, shop.config.dates, fmt,
+                                       shop.config.order_checks, chunk_rows=chunk_rows))
     return results

@@ -233,10 +233,18 @@ class Store:
         incoming = lines.loc[:, list(LINE_COLUMNS)].copy()
         incoming["source_file"] = source_file
         incoming = incoming.drop_duplicates("line_key", keep="last")
+        self.db.register("incoming_frame", incoming)
+        try:
+            return self.upsert_from("incoming_frame", len(incoming))
+        finally:
+            self.db.unregister("incoming_frame")
+
+    def upsert_from(self, incoming: str, count: int) -> UpsertCounts:
+        """:meth:`upsert_lines` from the table or view ``incoming`` (``count`` lines, the store's columns
+        up to ``source_file``, each line key once), e.g. lines a streamed import staged in the store."""
         now = _now()
         ranks = " ".join(f"WHEN '{status}' THEN {rank}" for status, rank in STATUS_RANK.items())
         differs = " OR ".join(f"m.{c} IS DISTINCT FROM o.{c}" for c in _COMPARED)
-        self.db.register("incoming_frame", incoming)
         try:
             self.db.execute("BEGIN")
             self.db.execute(f"""
@@ -262,7 +270,7 @@ class Store:
                        CASE WHEN wins THEN i.source_row ELSE o.source_row END AS source_row,
                        coalesce(o.first_imported_at, ?::TIMESTAMP) AS first_imported_at,
                        o.line_key IS NULL AS is_new
-                FROM (SELECT *, (CASE status {ranks} ELSE 0 END) AS rank FROM incoming_frame) i
+                FROM (SELECT *, (CASE status {ranks} ELSE 0 END) AS rank FROM {incoming}) i
                 LEFT JOIN order_lines o USING (line_key)
                 CROSS JOIN LATERAL (SELECT o.line_key IS NULL OR i.channel = 'generic'
                                     OR i.rank >= (CASE o.status {ranks} ELSE 0 END) AS wins)
@@ -284,9 +292,8 @@ class Store:
             self.db.execute("ROLLBACK")
             raise
         finally:
-            self.db.unregister("incoming_frame")
             self.db.execute("DROP TABLE IF EXISTS merged; DROP TABLE IF EXISTS changed")
-        return UpsertCounts(added, updated, len(incoming) - added - updated)
+        return UpsertCounts(added, updated, count - added - updated)
 
     def record_import(self, file: str, sha256: str, fmt: str, counts: UpsertCounts, rejected: int) -> None:
         self.db.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from planner.io.inputs import Inputs
 
 __all__ = [
-    "EARLIEST_DATE", "OUTLIER_MIN_UNITS", "OrderChecks", "check_inputs", "conflicting_copies", "implausible_dates",
-    "quantity_outliers",
+    "EARLIEST_DATE", "OUTLIER_MIN_UNITS", "OrderChecks", "add_copies", "check_inputs", "conflicting_copies",
+    "date_problems", "implausible_dates", "main_run", "outlier_warning", "quantity_outliers",
 ]
 
 #: no order line is older than this (TikTok Shop opened in 2021; the UCI Online Retail data start in 2009)
@@ -79,12 +79,20 @@ def implausible_dates(parsed: Parsed, file: str, columns: dict[str, str], on_bad
     frame = parsed.frame
     if frame.empty:
         return parsed
+    days = frame["demand_date"]
+    plausible = days.notna() & (days >= EARLIEST_DATE) & (days <= checks.latest)
+    low, high = main_run(days[plausible].dt.normalize().value_counts().sort_index(), checks)
     problems = Problems(file)
+    date_problems(frame, columns, checks, low, high, problems)
+    return _drop(parsed, problems, on_bad_rows)
+
+
+def date_problems(frame: pd.DataFrame, columns: dict[str, str], checks: OrderChecks, low: pd.Timestamp | None,
+                  high: pd.Timestamp | None, problems: Problems) -> None:
+    """Add the problems of :func:`implausible_dates` in ``frame``'s rows, the file's main run of dates
+    being ``low`` to ``high`` (:func:`main_run`)."""
     rows = frame["source_row"].to_numpy()
     latest, gap = checks.latest, pd.Timedelta(days=checks.max_date_gap_days)
-    days = frame["demand_date"]
-    plausible = days.notna() & (days >= EARLIEST_DATE) & (days <= latest)
-    low, high = _main_run(days[plausible], gap)
     for column, header in columns.items():
         values = frame[column]
         text = values.dt.strftime("%Y-%m-%d %H:%M:%S").set_axis(rows)
@@ -100,13 +108,14 @@ def implausible_dates(parsed: Parsed, file: str, columns: dict[str, str], on_bad
                      f"is more than {checks.max_date_gap_days} days from the file's other dates ({low:%Y-%m-%d} to "
                      f"{high:%Y-%m-%d}); expected a date among them (a year typed wrong?). shop.toml [checks] "
                      f"max_date_gap_days sets the gap")
-    return _drop(parsed, problems, on_bad_rows)
 
 
-def _main_run(days: pd.Series, gap: pd.Timedelta) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-    if days.empty:
+def main_run(counts: pd.Series, checks: OrderChecks) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The first and last day of the file's main run of dates, from its lines per plausible demand day
+    (``counts``, indexed by day in order)."""
+    if counts.empty:
         return None, None
-    counts = days.dt.normalize().value_counts().sort_index()
+    gap = pd.Timedelta(days=checks.max_date_gap_days)
     starts = np.r_[True, np.diff(counts.index.to_numpy()) > gap.to_timedelta64()]
     run = np.cumsum(starts)
     lines = pd.Series(counts.to_numpy(), index=run).groupby(level=0).sum()
@@ -140,11 +149,18 @@ def conflicting_copies(lines: pd.DataFrame, keys: list[str], problems: Problems,
     first = frame.groupby(keys, sort=False, dropna=False)["quantity"].transform("first")
     first_row = frame.groupby(keys, sort=False, dropna=False)["_row"].transform("first")
     differs = frame["quantity"].to_numpy() != first.to_numpy()
-    for i in np.flatnonzero(differs):
-        problems.rows.append((int(frame["_row"].iat[i]), quantity_header, f"{frame['quantity'].iat[i]:g}",
-                              f"differs from row {int(first_row.iat[i])} ({first.iat[i]:g}), the same order line "
-                              f"(order {frame[keys[0]].iat[i]}, SKU {frame[keys[1]].iat[i]}): a line must appear "
-                              f"once; delete the wrong row"))
+    copies = pd.DataFrame({"row": frame["_row"], "quantity": frame["quantity"], "first_row": first_row,
+                           "first_quantity": first, "order_id": frame[keys[0]], "sku": frame[keys[1]]})
+    add_copies(copies[differs], problems, quantity_header)
+
+
+def add_copies(copies: pd.DataFrame, problems: Problems, quantity_header: str) -> None:
+    """The problems of :func:`conflicting_copies`: one per row of ``copies`` (row, quantity, first_row,
+    first_quantity, order_id, sku)."""
+    for c in copies.itertuples():
+        problems.rows.append((int(c.row), quantity_header, f"{c.quantity:g}",
+                              f"differs from row {int(c.first_row)} ({c.first_quantity:g}), the same order line "
+                              f"(order {c.order_id}, SKU {c.sku}): a line must appear once; delete the wrong row"))
 
 
 # -------------------------------------------------------------------------------------- outliers
@@ -173,16 +189,20 @@ def quantity_outliers(parsed: Parsed, file: str, header: str, checks: OrderCheck
     outlier = demand & (frame["quantity"] > factor * high) & (frame["quantity"] > OUTLIER_MIN_UNITS)
     if not outlier.any():
         return parsed
-    flagged = frame[outlier]
-    listed = [f"row {int(r.source_row)} (SKU {r.sku}: {r.quantity:,.0f} units; usual high {h:g})"
-              for r, h in zip(flagged.itertuples(), high[outlier])]
-    warning = (f"{file}, column {header!r}: {len(flagged)} line(s) far above the usual quantities kept out of the "
-               f"demand: {_listed(listed)}. Rule: above {factor:g} x the usual high (99th percentile of the "
-               f"file's and the SKU's lines). If a quantity is right, set shop.toml [checks] "
-               f"quantity_outlier_factor = 0 and import the file again")
+    warning = outlier_warning(frame[outlier].assign(high=high[outlier]), file, header, checks)
     frame = frame.copy()
     frame.loc[outlier, "is_demand"] = False
     return Parsed(frame, parsed.rejects, [*parsed.warnings, warning])
+
+
+def outlier_warning(flagged: pd.DataFrame, file: str, header: str, checks: OrderChecks) -> str:
+    """The warning of :func:`quantity_outliers` about the ``flagged`` lines (source_row, sku, quantity, high)."""
+    listed = [f"row {int(r.source_row)} (SKU {r.sku}: {r.quantity:,.0f} units; usual high {r.high:g})"
+              for r in flagged.itertuples()]
+    return (f"{file}, column {header!r}: {len(flagged)} line(s) far above the usual quantities kept out of the "
+            f"demand: {_listed(listed)}. Rule: above {checks.quantity_outlier_factor:g} x the usual high (99th "
+            f"percentile of the file's and the SKU's lines). If a quantity is right, set shop.toml [checks] "
+            f"quantity_outlier_factor = 0 and import the file again")
 
 
 # ------------------------------------------------------------------------------- across the tables

@@ -66,19 +66,28 @@ def _is_description_row(raw: pd.DataFrame) -> bool:
     return not order_id.isdigit() and not quantity.replace(".", "", 1).isdigit()
 
 
-def read_tiktok(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = DAY_FIRST,
-                display_name: str | None = None) -> Parsed:
-    name = display_name or Path(path).name
-    raw, headers = read_raw(Path(path), [h for c in TIKTOK.columns for h in c.file_names], name)
-    if _is_description_row(raw):
+#: the columns that make two rows of an export the same order line (planner/io/checks.conflicting_copies)
+TIKTOK_LINE = ["order_id", "sku", "sku_id", "package_id", "created_at", "paid_at", "subtotal"]
+
+
+def tiktok_raw(raw: pd.DataFrame, headers: list[str], name: str, first: bool = True) -> pd.DataFrame:
+    """The export's text frame without its description row (looked for in the ``first`` chunk only)."""
+    if first and _is_description_row(raw):
         raw = raw.iloc[1:]
     if header_key("SKU ID") not in raw.columns and header_key("Seller SKU") not in raw.columns:
         raise InputError(name, f"missing column(s) ['Seller SKU' or 'SKU ID']; found {headers}")
-    parsed = parse_frame(raw, headers, TIKTOK, name, on_bad_rows, dates)
+    return raw
+
+
+def tiktok_lines(raw: pd.DataFrame, headers: list[str], name: str, on_bad_rows: OnBadRows, dates: DateStyle,
+                 seen: dict | None = None) -> tuple[Parsed, pd.DataFrame, Problems, pd.Series]:
+    """The typed rows with their status and SKU; the problems found in them (an unknown status, no SKU),
+    and the rows that may be checked for conflicting copies."""
+    parsed = parse_frame(raw, headers, TIKTOK, name, on_bad_rows, dates, seen)
     lines = parsed.frame
     problems = Problems(name)
-
-    lines["status"] = lines["status_word"].map(normalise_status)
+    words = lines["status_word"]
+    lines["status"] = words.map({word: normalise_status(word) for word in words.unique()})  # a few words, many rows
     unknown = lines["status"].isna()
     problems.add(unknown.set_axis(lines["_row"]), "Order Status", lines["status_word"].set_axis(lines["_row"]),
                  "is not a known order status (English, Thai, Indonesian or Vietnamese)")
@@ -86,21 +95,19 @@ def read_tiktok(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = 
     lines["sku"] = seller_sku.where(seller_sku != "", lines["sku_id"].fillna("").astype(str))
     no_sku = lines["sku"] == ""
     problems.add(no_sku.set_axis(lines["_row"]), "Seller SKU", None, "is empty and so is 'SKU ID'; a SKU is required")
-    conflicting_copies(lines[~unknown & ~no_sku],
-                       ["order_id", "sku", "sku_id", "package_id", "created_at", "paid_at", "subtotal"], problems,
-                       "Quantity")
-    checked = problems.drop_from(lines, parsed.rejects, on_bad_rows)
-    lines, rejects = checked.frame, checked.rejects
-    if lines.empty:  # a header only, or every row rejected: no column was typed
-        return Parsed(empty_lines(), rejects)
+    return parsed, lines, problems, ~unknown & ~no_sku
 
+
+def tiktok_frame(lines: pd.DataFrame, occurrence: pd.Series | None) -> pd.DataFrame:
+    """The order-line frame of checked export rows; ``occurrence`` numbers an order's lines of one SKU
+    (None: the line keys are numbered later, over the whole file)."""
     cancelled = lines["status"] == "cancelled"
     cancel_type = lines["cancel_type"].fillna("").astype(str).str.casefold()
     before_shipping = cancelled & lines["shipped_at"].isna() & ~cancel_type.str.contains("return", regex=False)
-    occurrence = lines.groupby(["order_id", "sku"], sort=False).cumcount()
     fulfillment = lines["fulfillment"].fillna("").astype(str).str.casefold()
-    frame = pd.DataFrame({
-        "line_key": "tiktok:" + lines["order_id"] + ":" + lines["sku"] + ":" + occurrence.astype(str),
+    return pd.DataFrame({
+        "line_key": None if occurrence is None else
+        "tiktok:" + lines["order_id"] + ":" + lines["sku"] + ":" + occurrence.astype(str),
         "channel": "tiktok",
         "order_id": lines["order_id"],
         "sku": lines["sku"],
@@ -118,8 +125,20 @@ def read_tiktok(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = 
         "product_name": lines["product_name"],
         "category": lines["category"],
         "source_row": lines["_row"].astype(int),
-    })
-    return Parsed(frame, rejects)
+    }, index=lines.index)
+
+
+def read_tiktok(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = DAY_FIRST,
+                display_name: str | None = None) -> Parsed:
+    name = display_name or Path(path).name
+    raw, headers = read_raw(Path(path), [h for c in TIKTOK.columns for h in c.file_names], name)
+    parsed, lines, problems, checkable = tiktok_lines(tiktok_raw(raw, headers, name), headers, name, on_bad_rows, dates)
+    conflicting_copies(lines[checkable], TIKTOK_LINE, problems, "Quantity")
+    checked = problems.drop_from(lines, parsed.rejects, on_bad_rows)
+    lines, rejects = checked.frame, checked.rejects
+    if lines.empty:  # a header only, or every row rejected: no column was typed
+        return Parsed(empty_lines(), rejects)
+    return Parsed(tiktok_frame(lines, lines.groupby(["order_id", "sku"], sort=False).cumcount()), rejects)
 
 
 # ----------------------------------------------------------------------------------------- generic
@@ -136,10 +155,14 @@ GENERIC = Schema("generic demand table", (
 def read_generic(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = DAY_FIRST,
                  display_name: str | None = None) -> Parsed:
     parsed = parse_table(Path(path), GENERIC, on_bad_rows, display_name, dates)
-    lines = parsed.frame
+    return Parsed(_sum_duplicate_keys(generic_frame(parsed.frame)), parsed.rejects)
+
+
+def generic_frame(lines: pd.DataFrame) -> pd.DataFrame:
+    """The order-line frame of a generic table's typed rows (a SKU, day and location may repeat)."""
     location = lines["location"].fillna("own").astype(str)
     day = lines["date"].dt.strftime("%Y-%m-%d")
-    frame = pd.DataFrame({
+    return pd.DataFrame({
         "line_key": "generic:" + lines["sku"] + ":" + day + ":" + location,
         "channel": "generic",
         "order_id": None,
@@ -159,8 +182,6 @@ def read_generic(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle =
         "category": None,
         "source_row": lines["_row"].astype(int),
     })
-    frame = _sum_duplicate_keys(frame)
-    return Parsed(frame, parsed.rejects)
 
 
 def _sum_duplicate_keys(frame: pd.DataFrame) -> pd.DataFrame:
@@ -189,13 +210,19 @@ def read_online_retail(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateS
                        display_name: str | None = None) -> Parsed:
     parsed = parse_table(Path(path), ONLINE_RETAIL, on_bad_rows, display_name, dates)
     lines = parsed.frame
+    return Parsed(online_retail_frame(lines, lines.groupby(["invoice", "stock_code"], sort=False).cumcount()),
+                  parsed.rejects)
+
+
+def online_retail_frame(lines: pd.DataFrame, occurrence: pd.Series | None) -> pd.DataFrame:
+    """The order-line frame of typed Online Retail rows (``occurrence`` as in :func:`tiktok_frame`)."""
     quantity = lines["quantity"].astype(float)
     cancellation = lines["invoice"].str.upper().str.startswith("C")
     adjustment = ~cancellation & (quantity < 0)
-    occurrence = lines.groupby(["invoice", "stock_code"], sort=False).cumcount()
     price = lines["price"].astype(float)
-    frame = pd.DataFrame({
-        "line_key": "uci:" + lines["invoice"] + ":" + lines["stock_code"] + ":" + occurrence.astype(str),
+    return pd.DataFrame({
+        "line_key": None if occurrence is None else
+        "uci:" + lines["invoice"] + ":" + lines["stock_code"] + ":" + occurrence.astype(str),
         "channel": "online_retail",
         "order_id": lines["invoice"],
         "sku": lines["stock_code"],
@@ -214,7 +241,6 @@ def read_online_retail(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateS
         "category": None,
         "source_row": lines["_row"].astype(int),
     })
-    return Parsed(frame, parsed.rejects)
 
 
 # --------------------------------------------------------------------------------------- detection
@@ -243,6 +269,16 @@ def detect_format(headers: list[str]) -> str | None:
     return None
 
 
+def order_format(path: Path) -> str:
+    """The format of an order file, recognised from its header."""
+    fmt = detect_format(read_headers(path))
+    if fmt is None:
+        raise InputError(path.name, f"is not a known order file: expected a TikTok Shop export (Order ID, "
+                         f"Seller SKU, Quantity, ...), a generic table (sku, date, units) or Online Retail "
+                         f"lines (Invoice, StockCode, Quantity, InvoiceDate); found {read_headers(path)}")
+    return fmt
+
+
 def read_order_file(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = DAY_FIRST,
                     fmt: str | None = None, checks: OrderChecks | None = None) -> tuple[str, Parsed]:
     """Read any supported order file; the format is recognised from its header unless ``fmt`` is given.
@@ -251,12 +287,7 @@ def read_order_file(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyl
     or far from the file's others is a bad row; a quantity far above the usual is kept out of the demand
     with a warning (``Parsed.warnings``)."""
     path = Path(path)
-    if fmt is None:
-        fmt = detect_format(read_headers(path))
-        if fmt is None:
-            raise InputError(path.name, f"is not a known order file: expected a TikTok Shop export (Order ID, "
-                             f"Seller SKU, Quantity, ...), a generic table (sku, date, units) or Online Retail "
-                             f"lines (Invoice, StockCode, Quantity, InvoiceDate); found {read_headers(path)}")
+    fmt = fmt or order_format(path)
     reader = FORMATS[fmt][0]
     parsed = reader(path, on_bad_rows=on_bad_rows, dates=dates)
     if parsed.frame.empty and parsed.rejects.empty:
