@@ -57,17 +57,34 @@ def stream_file(store: Store, path: Path, rejects_dir: Path, on_bad_rows: OnBadR
     """:func:`store_parsed` of the file as :func:`read_order_file` reads it, streamed: the file is read
     ``chunk_rows`` rows at a time into the store (planner/io/orders_stream.py), so that memory holds a
     chunk, not the file's lines."""
-    path = Path(path)
-    fmt = fmt or order_format(path)
+    return stream_files(store, [Path(path)], rejects_dir, on_bad_rows, dates, fmt, checks,
+                        [sha256], chunk_rows)[0]
+
+
+def stream_files(store: Store, paths: list[Path], rejects_dir: Path, on_bad_rows: OnBadRows = "fail",
+                 dates: DateStyle = DAY_FIRST, fmt: str | None = None, checks: OrderChecks | None = None,
+                 sha256s: list[str | None] | None = None, chunk_rows: int = CHUNK_ROWS) -> list[ImportResult]:
+    """Every file streamed and checked into a staging table of its own before any is stored, then each
+    upserted in turn: a bad file (with ``on_bad_rows='fail'``) stops the lot and the store is as it was.
+    ``restock run`` imports its inbox so; ``restock import`` calls it a file at a time."""
     limit = store.db.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     store.db.execute(f"SET memory_limit = '{STREAM_MEMORY}'")  # DuckDB spills the staged lines to disk beyond it
+    staged, sha256s = [], sha256s or [None] * len(paths)
     try:
-        staged = stage_order_file(store.db, path, fmt, path.name, on_bad_rows, dates, checks, chunk_rows)
-        counts = store.upsert_from(INCOMING, staged.lines)
+        for k, path in enumerate(map(Path, paths)):
+            file_format = fmt or order_format(path)
+            lines = stage_order_file(store.db, path, file_format, path.name, on_bad_rows, dates, checks, chunk_rows)
+            store.db.execute(f"CREATE OR REPLACE TEMP TABLE staged_file_{k} AS SELECT * FROM {INCOMING}")
+            store.db.execute(f"DROP VIEW IF EXISTS {INCOMING}; DROP TABLE IF EXISTS {STAGED}")
+            staged.append((path, file_format, lines))
+        return [_recorded(store, path, file_format, store.upsert_from(f"staged_file_{k}", lines.lines), lines.rejects,
+                          lines.warnings, rejects_dir, sha256s[k])
+                for k, (path, file_format, lines) in enumerate(staged)]
     finally:
         store.db.execute(f"DROP VIEW IF EXISTS {INCOMING}; DROP TABLE IF EXISTS {STAGED}")
+        for k in range(len(paths)):
+            store.db.execute(f"DROP TABLE IF EXISTS staged_file_{k}")
         store.db.execute(f"SET memory_limit = '{limit}'")
-    return _recorded(store, path, fmt, counts, staged.rejects, staged.warnings, rejects_dir, sha256)
 
 
 def _recorded(store: Store, path: Path, fmt: str, counts: UpsertCounts, rejects: pd.DataFrame, warnings: list[str],

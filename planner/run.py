@@ -33,7 +33,7 @@ import pandas as pd
 from planner.errors import LockedError, RestockError
 from planner.io.files import OWNER_ONLY_FOLDER, owner_only, write_failure
 from planner.plan.calibrate import BACKTEST_ORIGINS
-from planner.importer import file_sha256, store_parsed
+from planner.importer import file_sha256, stream_files
 from planner.shop import Shop
 from planner.store import Store
 
@@ -282,25 +282,22 @@ def step_import(context: RunContext) -> dict:
 
     All files are read and checked before anything is stored: a corrupt export fails the run with its
     file, row and column named and leaves the store as it was (with --on-bad-rows fail)."""
-    from planner.io.orders import read_order_file
-
     shop = context.shop
     files = inbox_files(shop)
     on_bad_rows = context.options.get("on_bad_rows", "fail")
-    parsed = []
     for path in files:
         context.record.inputs[f"inbox/{path.name}"] = file_sha256(path)
-        parsed.append((path, *read_order_file(path, on_bad_rows, shop.config.dates, checks=shop.config.order_checks)))
     imported = shop.inbox / "imported"
-    with Store(shop.store_path) as store:
-        results = [store_parsed(store, path, fmt, lines, context.folder, context.record.inputs[f"inbox/{path.name}"])
-                   for path, fmt, lines in parsed]
+    with Store(shop.store_path) as store:  # streamed, as `restock import`: memory holds a chunk, not a file
+        results = stream_files(store, files, context.folder, on_bad_rows, shop.config.dates,
+                               checks=shop.config.order_checks,
+                               sha256s=[context.record.inputs[f"inbox/{path.name}"] for path in files])
     for result in results:
         if result.rejects_file:
             context.warn(f"{result.file}: {result.rejected} bad row(s) skipped; see {result.rejects_file.name}")
         for warning in result.warnings:
             context.warn(warning)
-    for path, _, _ in parsed:
+    for path in files:
         imported.mkdir(exist_ok=True)
         target = imported / path.name
         if target.exists():  # the same name imported before: keep both, never overwrite the user's file
