@@ -7,7 +7,7 @@ import pandas as pd
 
 from planner.plan import Plan
 from planner.report import figures
-from planner.report.formats import day, day_span, money, pct, units
+from planner.report.formats import money, pct, units
 from planner.report.layout import INK, MUTED, WARN, Document
 from planner.report.measures import HEALTH_KEYS, ReportContext
 
@@ -107,9 +107,7 @@ def _supplier_totals(pdf: Document, r: ReportContext) -> None:
                       "to lose, in sales it cannot serve, over their lead time and review period without them.",
                       size=8, color=MUTED)
     # a supplier's lines may be due, and arrive, on different days: the span, not the first of them
-    rows = [[o.supplier, str(len(o.lines)), units(o.units), money(o.value), day_span(o.lines["order_by"]),
-             day_span(o.lines["expected_arrival"]), money(o.lines["lost_margin_avoided"].sum())]
-            for o in r.orders_by_supplier]
+    rows = [[*o.summary_cells(), money(o.lines["lost_margin_avoided"].sum())] for o in r.orders_by_supplier]
     rows.append(["Total", str(len(r.plan.orders)), units(total_units), money(total_value), "", "",
                  money(r.plan.orders["lost_margin_avoided"].sum()) if len(r.plan.orders) else ""])
     pdf.table_of(["Supplier", "Order lines", "Units", f"Value ({r.currency})", "Order by", "Expected arrival",

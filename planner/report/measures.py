@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from planner.plan import Plan, PlanSettings
+from planner.report.formats import day_span, money, units
 
 HEALTH_KEYS = ("inventory_turnover", "days_of_cover", "slow_moving_sku_share", "slow_moving_value_share", "forecast_wape")
 
@@ -22,6 +23,12 @@ class SupplierOrder:
     lines: pd.DataFrame
     value: float
     units: int
+
+    def summary_cells(self) -> list[str]:
+        """Its row where a supplier is one line: supplier, lines, units, value, and the spans of its
+        order-by and arrival days (its lines may differ)."""
+        return [self.supplier, str(len(self.lines)), units(self.units), money(self.value), day_span(self.lines["order_by"]),
+                day_span(self.lines["expected_arrival"])]
 
 
 def supplier_orders(plan: Plan) -> list[SupplierOrder]:

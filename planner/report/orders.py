@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from planner.io.orders_file import short_reason
-from planner.report.formats import day, day_span, money, units
+from planner.report.formats import day, money, units
 from planner.report.layout import LISTING_SIZE, MUTED, Column, Document
 from planner.report.measures import ReportContext, SupplierOrder
 
@@ -23,6 +23,8 @@ MAX_LISTED_LINES = 150
 MAX_SUPPLIER_TABLES = 25
 #: transfer lines listed; transfers.csv holds them all
 MAX_TRANSFER_ROWS = 60
+#: rows of the summary table of the suppliers beyond MAX_SUPPLIER_TABLES; orders.csv holds every line
+MAX_SUMMARY_ROWS = 60
 
 
 def order_pages(pdf: Document, r: ReportContext) -> None:
@@ -84,11 +86,10 @@ def _other_suppliers(pdf: Document, orders: list[SupplierOrder], currency: str) 
     the lines)."""
     pdf.ensure_space(30)
     pdf.heading(f"{len(orders)} more suppliers", size=11, space=1)
-    shown = orders[:MAX_TRANSFER_ROWS]
+    shown = orders[:MAX_SUMMARY_ROWS]
     if len(orders) > len(shown):
         pdf.text_line(f"The {len(shown)} with the most value; orders.csv lists every line.", size=8, color=MUTED)
-    rows = [[o.supplier, str(len(o.lines)), units(o.units), money(o.value), day_span(o.lines["order_by"]),
-             day_span(o.lines["expected_arrival"])] for o in shown]
+    rows = [o.summary_cells() for o in shown]
     pdf.table_of(["Supplier", "Order lines", "Units", f"Value ({currency})", "Order by", "Expected arrival"], rows,
                  [70, 22, 22, 35, 40, 40], ["LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT", "LEFT"], size=8)
 
@@ -117,4 +118,4 @@ def _sku_width(pdf: Document, skus: pd.Series) -> float:
     return min(max(pdf.column_width(skus.astype(str).unique(), LISTING_SIZE), 24.0), 50.0)
 
 
-__all__ = ["MAX_LISTED_LINES", "MAX_SUPPLIER_TABLES", "MAX_TRANSFER_ROWS", "WRAP_REASONS", "order_pages"]
+__all__ = ["MAX_LISTED_LINES", "MAX_SUMMARY_ROWS", "MAX_SUPPLIER_TABLES", "MAX_TRANSFER_ROWS", "WRAP_REASONS", "order_pages"]
