@@ -23,8 +23,8 @@ from pathlib import Path
 import pandas as pd
 
 from planner.errors import InputError
-from planner.io.analytics import find_header_row, parse_amount, parse_count, typed
-from planner.io.table import DAY_FIRST, Column, DateStyle, OnBadRows, Parsed, Problems, Schema, header_key, parse_frame, read_raw
+from planner.io.analytics import parse_amount, parse_count, read_export, typed
+from planner.io.table import DAY_FIRST, Column, DateStyle, OnBadRows, Parsed, Problems, Schema, header_key, parse_frame
 
 ADS = Schema("TikTok ads report", (
     Column("date", "date", headers=("Date", "By Day", "Day", "Tanggal", "Ngày", "日期"), required=False, nullable=True),
@@ -50,9 +50,7 @@ def read_ads(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = DAY
              display_name: str | None = None) -> Parsed:
     """Read one ads report (CSV or XLSX): one row per campaign (and product, and day where given)."""
     path = Path(path)
-    name = display_name or path.name
-    header_row = find_header_row(path, [ADS.column("spend").file_names])
-    raw, headers = read_raw(path, [h for c in ADS.columns for h in c.file_names], name, header_row)
+    name, raw, headers = read_export(path, ADS, "spend", display_name)
     campaign_keys = {header_key(h) for c in ("campaign_id", "campaign_name") for h in ADS.column(c).file_names}
     if not campaign_keys & set(raw.columns):
         raise InputError(name, f"missing column(s) ['Campaign name' or 'Campaign ID']; found {[h for h in headers if h.strip()]}")

@@ -21,7 +21,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from planner.io.table import Column, Problems, header_key, read_top_rows
+from planner.io.table import Column, Problems, Schema, header_key, read_raw, read_top_rows
 
 NO_DATA = frozenset({"", "-", "--", "—", "n/a", "na", "null", "none"})
 
@@ -41,6 +41,17 @@ def find_header_row(path: Path, needles: Iterable[Iterable[str]], max_rows: int 
         if all(keys & group for group in groups):
             return number
     return 1
+
+
+def read_export(path: Path, schema: Schema, anchor: str, display_name: str | None = None
+                ) -> tuple[str, pd.DataFrame, list[str]]:
+    """An analytics export's name (for messages), its declared columns and its headers, read from the
+    header row: the first of the top rows holding one of the ``anchor`` column's headers (exports put
+    a title and a date range above it)."""
+    name = display_name or Path(path).name
+    header_row = find_header_row(path, [schema.column(anchor).file_names])
+    raw, headers = read_raw(path, [h for c in schema.columns for h in c.file_names], name, header_row)
+    return name, raw, headers
 
 
 def file_label(headers: list[str], column: Column) -> str:

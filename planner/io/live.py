@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.io.analytics import file_label, find_header_row, no_data, parse_amount, parse_count, parse_duration, typed
+from planner.io.analytics import file_label, no_data, parse_amount, parse_count, parse_duration, read_export, typed
 from planner.io.table import (
-    DAY_FIRST, Column, DateStyle, OnBadRows, Problems, Schema, header_key, parse_frame, read_raw,
+    DAY_FIRST, Column, DateStyle, OnBadRows, Problems, Schema, header_key, parse_frame,
 )
 
 LIVE = Schema("TikTok Shop LIVE export", (
@@ -91,9 +91,7 @@ def read_live(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = DA
               display_name: str | None = None) -> LiveExport:
     """Read one LIVE sessions or LIVE products export (CSV or XLSX)."""
     path = Path(path)
-    name = display_name or path.name
-    header_row = find_header_row(path, [LIVE.column("start").file_names])
-    raw, headers = read_raw(path, [h for c in LIVE.columns for h in c.file_names], name, header_row)
+    name, raw, headers = read_export(path, LIVE, "start", display_name)
     parsed = parse_frame(raw, headers, LIVE, name, on_bad_rows, dates)
     rows = parsed.frame
     problems = Problems(name)
