@@ -70,11 +70,13 @@ def _lot_table(pdf: Document, r: ReportContext) -> None:
         pdf.text_line(f"Each line's MOQ or case pack alone lifts its cover past {cap:.0f} days: negotiate a smaller lot, "
                       "skip the line, or cover it with a bundle. Per supplier, the most cash beyond the cap first.",
                       size=8, color=MUTED)
+        # per supplier, the most value beyond the cap first (ties by name): the line below and the table's order
+        per = lots.groupby("supplier")["beyond_value"].agg(["size", "sum"]).sort_values("sum", ascending=False,
+                                                                                         kind="stable")
         if len(lots) > MAX_RISK_ROWS:  # the table shows the first supplier's lines: say what each holds
-            per = lots.groupby("supplier")["beyond_value"].agg(["size", "sum"]).sort_values("sum", ascending=False)
             pdf.text_line("Per supplier: " + "; ".join(f"{name} {int(row['size'])} lines, {money(row['sum'])} {currency}"
                                                        for name, row in per.iterrows()) + " beyond the cap.", size=8)
-        lots = lots.assign(supplier_value=lots.groupby("supplier")["beyond_value"].transform("sum"))
+        lots = lots.assign(supplier_value=lots["supplier"].map(per["sum"]))
         lots = lots.sort_values(["supplier_value", "supplier", "beyond_value", "sku"], ascending=[False, True, False, True])
         rows = [[str(a.supplier), str(a.sku), r.names.get(str(a.sku), ""), units(a.quantity),
                  f"{int(a.moq)} / {int(a.case_pack)}", f"{a.cover_after_days:,.0f}", units(a.beyond_units),
