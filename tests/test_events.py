@@ -9,7 +9,7 @@ import pytest
 from forecast.features import holiday_features, market_mega_sales, mega_sale_dates
 from forecast.models import get_model
 from planner.errors import InputError
-from planner.io.inputs import expand_events, read_input
+from planner.io.inputs import expand_campaigns, expand_events, read_input
 from planner.shop import Shop
 from tests.test_run import small_shop_template  # noqa: F401  (a 20-SKU shop from the generator)
 
@@ -143,3 +143,17 @@ def test_the_run_passes_events_and_calendar_switches_to_the_engine(small_shop_te
     result = pipeline.run_forecast(shop, shop.inputs(), history, model="campaign", horizon=14, n_paths=20)
     assert "fair" in result.model.event_effect_ and result.model.monthly is False
     assert "6.6" in result.model.mega_sales and "11.11" in result.model.mega_sales  # the sample shop is Thai
+
+
+def test_campaigns_not_read_from_a_file_expand_without_row_numbers():
+    """The sample replay (bench/simulate_policies.py, restock simulate on a generated shop) expands
+    campaigns built in memory, without the readers' _row: the shared scope parsing read it eagerly and
+    failed with KeyError '_row'. A bad SKU there is still an InputError, without a row."""
+    campaigns = pd.DataFrame({"campaign_id": ["AD-1"], "type": ["ad"], "start": [pd.Timestamp("2026-01-01")],
+                              "end": [pd.Timestamp("2026-01-02")], "skus": ["A;B"], "expected_viewers": [np.nan],
+                              "daily_budget": [100.0], "discount_pct": [np.nan]})
+    products = pd.DataFrame({"sku": ["A", "B"], "category": ["x", "x"]})
+    assert expand_campaigns(campaigns, products)["sku"].tolist() == ["A", "B"]
+    with pytest.raises(InputError) as error:
+        expand_campaigns(campaigns.assign(skus="Z"), products)
+    assert error.value.row is None and error.value.column == "skus"

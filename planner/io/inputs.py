@@ -195,7 +195,8 @@ def expand_campaigns(campaigns: pd.DataFrame, products: pd.DataFrame, known_skus
     scopes = Scopes(products, known_skus, "campaigns", "skus")
     rows = []
     for campaign in campaigns.to_dict("records"):
-        for sku in scopes.skus(campaign["skus"], campaign["_row"]):
+        # read lazily, as before the scopes were shared: frames not read from a file have no _row
+        for sku in scopes.skus(campaign["skus"], campaign.get("_row")):
             rows.append((campaign["campaign_id"], campaign["type"], campaign["start"], campaign["end"], sku,
                          campaign["expected_viewers"], campaign["daily_budget"], campaign["discount_pct"]))
     frame = pd.DataFrame(rows, columns=list(CAMPAIGN_COLUMNS))
@@ -218,7 +219,8 @@ class Scopes:
         self.file, self.column = file, column
 
     def skus(self, spec, row) -> list[str]:
-        """The SKUs ``spec`` names ('all': every known SKU)."""
+        """The SKUs ``spec`` names ('all': every known SKU); ``row``: the spreadsheet row an error names
+        (None for a frame not read from a file, e.g. a generated shop's campaigns)."""
         spec = str(spec).strip()
         if spec.casefold() == "all":
             return self.catalogue
@@ -226,14 +228,18 @@ class Scopes:
             category = spec.split(":", 1)[1].strip()
             if category not in self.by_category:
                 raise InputError(self.file, f"category {category!r} has no products; known: {sorted(self.by_category)}",
-                                 row=int(row), column=self.column)
+                                 row=_row_number(row), column=self.column)
             return self.by_category[category]
         skus = [s.strip() for s in spec.split(";") if s.strip()]
         unknown = [s for s in skus if s not in self.known]  # one set, not one per SKU named
         if unknown and self.catalogue:
             raise InputError(self.file, f"SKU(s) {unknown} are not in products.csv or the order history",
-                             row=int(row), column=self.column)
+                             row=_row_number(row), column=self.column)
         return skus
+
+
+def _row_number(row) -> int | None:
+    return None if row is None or pd.isna(row) else int(row)
 
 
 def expand_events(events: pd.DataFrame, products: pd.DataFrame, known_skus: list[str] | None = None) -> pd.DataFrame:
