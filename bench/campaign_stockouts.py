@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from planner.simulate import CoverPolicy, MinMaxPolicy, PlannerPolicy, TextbookPolicy, simulate  # noqa: E402
-from simulate_policies import sample_replay  # noqa: E402
+from replays import sample_replay  # noqa: E402
 
 
 def main() -> int:

@@ -139,7 +139,7 @@ def summarise(rows, target: float = 0.95, label: str = "raw") -> pd.DataFrame:
 
 
 def main() -> None:
-    from simulate_policies import sample_replay, uci_replay
+    from replays import sample_replay, uci_replay
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", choices=["sample", "uci"], default="uci")

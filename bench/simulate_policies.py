@@ -1,29 +1,23 @@
-"""Does the plan work? Replay the planner and three seller baselines with lost sales (issue 4).
+"""Does the plan work? Replay the planner and the sellers' rules with lost sales (issues 4 and 17).
 
-    python bench/simulate_policies.py                       # both data sets, figures in bench/out/
-    python bench/simulate_policies.py --dataset uci --skus 300 --model moving_average
+    python bench/simulate_policies.py --dataset uci --split tuning --skus 100 --targets 0.8 0.9 0.95 0.98
+    python bench/simulate_policies.py --dataset rossmann --split confirmation
+    python bench/simulate_policies.py --dataset sample --split confirmation      # generator seed 3
 
-Data:
-* ``sample``: the sample shop's generator (data/generate.py, seed 7) with its *true* (uncensored) demand,
-  campaign calendar, supplier lead times (spread or min/max), MOQ and case packs, through
-  planner.simulate.shop_replay as `restock simulate` replays a shop: kits exploded into their components;
-  the first year is history, the second is replayed; SKUs that sold on at least 20 of the last 180 days of
-  history (launches during the replayed year are left out, as for UCI), discontinued products left out.
-* ``uci``: UCI Online Retail II lines in ../shared/data (read in place, never copied): demand = units
-  of non-cancelled invoices with a positive quantity, per StockCode and day; a seeded sample of the
-  SKUs that sold on at least 20 days of the history window and again after it; lead time 14 days; a unit is valued at its median price (the data has
-  no cost); the first 180 days are history.
-
-For each, the service target (planner) and each baseline's own knob are swept; the output is a CSV of
-every run, a figure of fill rate against average inventory value, and a summary (printed and written
-as markdown) with: the planner's gap to a 95 % fill-rate target, the inventory value saved at each
-baseline's best fill rate, and stockouts of featured SKUs on campaign days.
+The data sets and their tuning / confirmation halves: bench/replays.py (the sample shop's generator,
+UCI Online Retail II, Rossmann stores). The planner is the plan `restock plan` makes
+(planner.simulate.PlannerPolicy); the rules sellers use are swept over the ranges the issue names:
+textbook mu L + z sigma sqrt(L) over z 1.28 .. 5, days of cover 15 .. 120, min/max with 10 .. 200 safety
+units; the planner over its targets. Out (``--out``, default bench/out/): a CSV of every run, one figure
+of fill rate against average inventory value per data set and split, and a summary (printed and written
+as markdown): each target against the fill delivered, and at the fill each rule reaches at each knob
+inside the planner's range, the stock the planner needs for it (interpolated between its runs) and the
+share saved; stockouts of featured SKUs on campaign days.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -34,47 +28,48 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from planner.io.inputs import Inputs  # noqa: E402
-from planner.plan import PlanSettings  # noqa: E402
 from planner.simulate import (  # noqa: E402
-    CoverPolicy, MinMaxPolicy, PlannerPolicy, Replay, TextbookPolicy, daily_demand_matrix, interpolate_value_at_fill,
-    shop_replay, sweep,
+    CoverPolicy, MinMaxPolicy, PlannerPolicy, Replay, TextbookPolicy, interpolate_value_at_fill, sweep,
 )
-
-# the shared data beside the repository; RESTOCK_SHARED_DATA points elsewhere (e.g. from a git worktree)
-SHARED_DATA = Path(os.environ.get("RESTOCK_SHARED_DATA", ROOT.parent / "shared" / "data"))
-UCI = SHARED_DATA / "online_retail" / "online_retail_II_2009-12_2010-12_raw.parquet"
+from replays import MARKETS, ROSSMANN, SAMPLE_SEEDS, SPLITS, UCI, rossmann_replay, sample_replay, uci_replay  # noqa: E402
 TARGETS = [0.80, 0.85, 0.90, 0.95, 0.98, 0.99]
 # the default planner's curve also between them, where the baselines' best runs lie (UCI: cover 45 and
 # 60 serve 86-91 %): a straight line between two runs 5 points apart understates a concave curve; and
 # at 99.5 and 99.8 %, as far as the sellers' best runs reach (the sample shop's cover 60 and min/max 80:
 # 99.6-99.7 %)
 PLANNER_TARGETS = sorted(TARGETS + [0.87, 0.92, 0.93, 0.995, 0.998])
+#: the sellers' rules over the ranges of issue 17 (each holds its seller default: 20 units, 30 days, 1.65)
+TEXTBOOK_Z = [1.28, 1.65, 2.33, 3.0, 4.0, 5.0]
+COVER_DAYS = [15.0, 30.0, 45.0, 60.0, 90.0, 120.0]
+MINMAX_UNITS = [10.0, 20.0, 40.0, 80.0, 120.0, 200.0]
 DEFAULT_KNOBS = {"min/max + fixed safety": 20.0, "velocity x days of cover": 30.0, "textbook mu L + z sigma sqrt(L)": 1.65}
 
 
 CLASS_TARGETS = {"A": 0.98, "B": 0.95, "C": 0.90}
 
 
-def rules(model: str, n_paths: int, targets: list[float] | None = None, only: list[str] | None = None) -> tuple[dict, dict]:
+def rules(model: str, n_paths: int, targets: list[float] | None = None, only: list[str] | None = None,
+          market: str | None = None) -> tuple[dict, dict]:
     """The sweep: the planner as `restock plan` runs it (lead-time demand and target calibrated on its own
     past errors, planner.calibration; the fill rate kept over all units at the least stock value,
     planner.allocation), the same with every SKU held to the target on its own, the same uncalibrated,
     the plan's per-class targets (one run), and the three seller baselines on their own knobs."""
-    planner = {"model": model, "n_paths": n_paths}
+    planner = {"model": model, "n_paths": n_paths, "model_params": {"market": market} if model == "campaign" and market else {}}
     grid, fixed = (
         {
             "planner": (PlannerPolicy, "service_level", PLANNER_TARGETS),
             "planner (each SKU on its own)": (PlannerPolicy, "service_level", TARGETS),
             "planner (uncalibrated)": (PlannerPolicy, "service_level", TARGETS),
+            "planner (no campaign floor)": (PlannerPolicy, "service_level", TARGETS),
             "planner (classes A 98 / B 95 / C 90 %)": (PlannerPolicy, "service_level", [0.95]),
-            "min/max": (MinMaxPolicy, "safety_units", [0.0, 5.0, 10.0, 20.0, 40.0, 80.0]),
-            "cover": (CoverPolicy, "cover_days", [10.0, 14.0, 21.0, 30.0, 45.0, 60.0]),
-            "textbook": (TextbookPolicy, "z", [0.0, 0.5, 1.0, 1.65, 2.33, 3.0]),
+            "min/max": (MinMaxPolicy, "safety_units", MINMAX_UNITS),
+            "cover": (CoverPolicy, "cover_days", COVER_DAYS),
+            "textbook": (TextbookPolicy, "z", TEXTBOOK_Z),
         },
         {"planner": planner,
          "planner (each SKU on its own)": {**planner, "fill_rate_scope": "sku", "name": "planner (each SKU on its own)"},
          "planner (uncalibrated)": {**planner, "calibrate": False, "name": "planner (uncalibrated)"},
+         "planner (no campaign floor)": {**planner, "campaign_service": None, "name": "planner (no campaign floor)"},
          "planner (classes A 98 / B 95 / C 90 %)": {**planner, "class_service_levels": CLASS_TARGETS,
                                                     "name": "planner (classes A 98 / B 95 / C 90 %)"}},
     )
@@ -83,56 +78,6 @@ def rules(model: str, n_paths: int, targets: list[float] | None = None, only: li
     if only:  # some of the rules (--policies)
         grid = {k: v for k, v in grid.items() if k in only}
     return grid, fixed
-
-
-#: the UCI replay's splits, by SKU: the eligible SKUs (sorted) in a fixed shuffle (SPLIT_SEED, not --seed),
-#: the first half "tuning", the second "confirmation"; both replay the same months (2010-05-30 ..
-#: 2010-12-09 after 180 days of history, with the autumn ramp), so a constant chosen on the tuning SKUs is
-#: judged on SKUs it never saw under the same season. "all": any eligible SKU (the earlier figures).
-#: (Until this split the splits were by month: "tuning" replayed 2010-03-01 .. 05-31 after 90 days of
-#: history holding the Christmas gap, its calibration cold (7 windows) and its baselines at 73-77 % fill
-#: at their highest knob; "confirmation" replayed 2010-06-01 on, the months "all" had been tuned on.)
-UCI_SPLITS = ("all", "tuning", "confirmation")
-SPLIT_SEED = 20100530
-
-
-def uci_replay(n_skus: int, seed: int, history_days: int = 180, last_day: str | None = None,
-               split: str = "all") -> Replay:
-    lines = pd.read_parquet(UCI, columns=["Invoice", "StockCode", "Quantity", "InvoiceDate", "Price"])
-    lines = lines[~lines["Invoice"].astype(str).str.startswith("C") & (lines["Quantity"] > 0) & (lines["Price"] > 0)]
-    lines = lines[lines["StockCode"].astype(str).str.match(r"^\d")]  # drop POST, DOT, M, BANK CHARGES ...
-    lines = lines.assign(sku=lines["StockCode"].astype(str), date=pd.to_datetime(lines["InvoiceDate"]).dt.normalize())
-    daily = lines.groupby(["sku", "date"], as_index=False)["Quantity"].sum().rename(columns={"Quantity": "units"})
-    # established SKUs: sold on 20+ days of the history window (launching a product is not replenishment)
-    cutoff = daily["date"].min() + pd.Timedelta(days=history_days)
-    days_sold = daily[daily["date"] < cutoff].groupby("sku").size()
-    sold_later = set(daily.loc[daily["date"] >= cutoff, "sku"])
-    eligible = np.sort([s for s in days_sold[days_sold >= 20].index if s in sold_later])
-    if split != "all":
-        shuffled = eligible[np.random.default_rng(SPLIT_SEED).permutation(len(eligible))]
-        half = len(shuffled) // 2
-        eligible = np.sort(shuffled[:half] if split == "tuning" else shuffled[half:])
-    chosen = np.random.default_rng(seed).choice(eligible, size=min(n_skus, len(eligible)), replace=False)
-    skus, demand, dates = daily_demand_matrix(daily[daily["sku"].isin(chosen)], end=last_day)
-    price = lines[lines["sku"].isin(chosen)].groupby("sku")["Price"].median().reindex(skus).to_numpy()
-    n = len(skus)
-    return Replay(skus=skus, dates=dates, demand=demand, unit_value=price, margin=price,
-                  lead_time_days=np.full(n, 14.0), start=history_days, seed=seed)
-
-
-def sample_replay(seed: int = 7) -> Replay:
-    """The generator's true demand (no stockouts) as a shop history, replayed by planner.simulate.shop_replay."""
-    sys.path.insert(0, str(ROOT / "data"))
-    from generate import generate_shop
-
-    shop = generate_shop(150, seed=seed, order_lines=False)
-    skus = shop.products["sku"].astype(str).to_numpy()
-    history = pd.DataFrame({"sku": np.repeat(skus, len(shop.dates)), "date": np.tile(pd.DatetimeIndex(shop.dates), len(skus)),
-                            "units": shop.demand_matrix.T.reshape(-1).astype(float), "censored": False})
-    empty = pd.DataFrame()
-    inputs = Inputs(campaigns=shop.campaigns, inventory=empty, purchase_orders=empty, products=shop.products,
-                    suppliers=shop.suppliers, bundles=shop.bundles)
-    return shop_replay(history, inputs, PlanSettings(), start_days=365, seed=seed)
 
 
 def summarise(results: pd.DataFrame, name: str) -> list[str]:
@@ -188,8 +133,45 @@ def summarise(results: pd.DataFrame, name: str) -> list[str]:
                 lines.append(f"  - {row.policy} (knob {row.knob:g}): {row.campaign_stockout_days} SKU-days, "
                              f"campaign fill {row.campaign_fill_rate:.2%}, overall {row.fill_rate:.2%}, "
                              f"inventory {row.average_value:,.0f}")
+    lines += target_table(results) + frontier_table(results)
     lines.append("")
     return lines
+
+
+def target_table(results: pd.DataFrame) -> list[str]:
+    """The planner's targets against the fill rate it delivered (issue 17: within 1 point)."""
+    planner = results[results["policy"] == "planner"].sort_values("knob")
+    if planner.empty:
+        return []
+    rows = ["", "| target | delivered | gap (points) | within 1 point | average inventory value |", "|---|---|---|---|---|"]
+    for row in planner.itertuples():
+        gap = 100 * (row.fill_rate - row.knob)
+        rows.append(f"| {row.knob:.1%} | {row.fill_rate:.2%} | {gap:+.2f} | {'yes' if abs(gap) <= 1 else 'no'} | "
+                    f"{row.average_value:,.0f} |")
+    return rows
+
+
+def frontier_table(results: pd.DataFrame) -> list[str]:
+    """At the fill each seller's rule reaches at each knob, the stock the planner needs (linear between
+    its runs) and the share saved (issue 17: at least 15 % inside the planner's range); a run outside the
+    planner's range is listed with no figure (not measured)."""
+    planner = results[results["policy"] == "planner"]
+    rules = results[results["policy"].isin(["textbook", "cover", "min/max"])]
+    if planner.empty or rules.empty:
+        return []
+    rows = ["", "| rule | knob | fill | average value | planner needs | saved |", "|---|---|---|---|---|---|"]
+    savings = {}
+    for row in rules.itertuples():
+        need = interpolate_value_at_fill(planner, float(row.fill_rate))
+        saved = 1 - need / row.average_value if np.isfinite(need) else np.nan
+        if np.isfinite(saved):
+            savings.setdefault(row.policy, []).append(saved)
+        rows.append(f"| {row.policy} | {row.knob:g} | {row.fill_rate:.2%} | {row.average_value:,.0f} | "
+                    + (f"{need:,.0f} | {saved:+.1%} |" if np.isfinite(saved) else "outside the planner's range | |"))
+    rows += ["", "Least saved per rule inside the planner's range: " + ("; ".join(
+        f"{rule} {min(s):+.1%} ({sum(v >= 0.15 for v in s)} of {len(s)} knobs at 15 % or more)"
+        for rule, s in savings.items()) or "none inside the range")]
+    return rows
 
 
 def _dominated(curve: pd.DataFrame, fill_rate: float, value: float) -> bool | None:
@@ -228,31 +210,52 @@ def figure(results: pd.DataFrame, name: str, path: Path) -> None:
     plt.close(fig)
 
 
-def run(name: str, replay: Replay, model: str, n_paths: int, out: Path, targets=None, only=None) -> list[str]:
+def run(name: str, replay: Replay, model: str, n_paths: int, out: Path, targets=None, only=None,
+        market: str | None = None) -> list[str]:
     started = time.time()
-    grid, fixed = rules(model, n_paths, targets, only)
+    grid, fixed = rules(model, n_paths, targets, only, market)
     results = sweep(replay, grid, **fixed)
     results.insert(0, "dataset", name)
     results.to_csv(out / f"simulate_{name}.csv", index=False)
     figure(results, name, out / f"simulate_{name}.png")
     lines = summarise(results, f"{name} ({len(replay.skus)} SKUs, {replay.demand.shape[1] - replay.start} days "
-                               f"replayed, planner model {model}; {time.time() - started:.0f} s)")
+                               f"replayed, planner model {model}, market {market}; {time.time() - started:.0f} s)")
     print("\n".join(lines), flush=True)
     return lines
 
 
+def replays(args) -> list[tuple[str, str, object]]:
+    """(name, data set, a function building its Replay) for --dataset and --split; sets whose files are
+    missing are skipped with a line saying so."""
+    chosen = ["sample", "uci", "rossmann"] if args.dataset == "all" else [args.dataset]
+    sample_seed = args.sample_seed or SAMPLE_SEEDS.get(args.split, SAMPLE_SEEDS["tuning"])
+    builders = {
+        "sample": (f"sample_shop_seed{sample_seed}", lambda: sample_replay(sample_seed), None),
+        "uci": (f"uci_online_retail_{args.split}", lambda: uci_replay(args.skus, args.seed, split=args.split), UCI),
+        "rossmann": (f"rossmann_{args.split}", lambda: rossmann_replay(args.split, args.seed), ROSSMANN),
+    }
+    found = []
+    for dataset in chosen:
+        name, build, path = builders[dataset]
+        if path is not None and not path.exists():
+            print(f"skipping {dataset}: {path} not found (set RESTOCK_SHARED_DATA)")
+            continue
+        found.append((name, dataset, build))
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", choices=["sample", "uci", "both"], default="both")
+    parser.add_argument("--dataset", choices=["sample", "uci", "rossmann", "all"], default="all")
     parser.add_argument("--skus", type=int, default=300, help="UCI SKUs sampled (seeded)")
     parser.add_argument("--model", default="campaign", help="forecast model of the planner (registry name)")
     parser.add_argument("--paths", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--targets", type=float, nargs="+", help="the planners' targets (default: the full sweep)")
-    parser.add_argument("--split", choices=UCI_SPLITS, default="all",
-                        help="UCI: which half of the SKUs is replayed (UCI_SPLITS); the sample shop: tuning = "
-                             "seed 7, confirmation = --sample-seed")
-    parser.add_argument("--sample-seed", type=int, default=7, help="the sample shop generator's seed")
+    parser.add_argument("--split", choices=SPLITS, default="all",
+                        help="which half is replayed (bench/replays.py): UCI SKUs, Rossmann stores; the sample "
+                             "shop: tuning = generator seed 7, confirmation = seed 3 (all: seed 7)")
+    parser.add_argument("--sample-seed", type=int, help="the sample shop generator's seed (overrides --split)")
     parser.add_argument("--policies", nargs="+", help="only these rules (names as in the output's policy column)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument("--summarise", type=Path, nargs="+", metavar="CSV",
@@ -264,15 +267,8 @@ def main() -> None:
         return
     args.out.mkdir(parents=True, exist_ok=True)
     lines = ["# Policy simulation (bench/simulate_policies.py)", ""]
-    if args.dataset in ("sample", "both"):
-        lines += run(f"sample_shop_seed{args.sample_seed}", sample_replay(args.sample_seed), args.model, args.paths, args.out,
-                     args.targets, args.policies)
-    if args.dataset in ("uci", "both"):
-        if not UCI.exists():
-            print(f"skipping UCI: {UCI} not found")
-        else:
-            lines += run(f"uci_online_retail_{args.split}", uci_replay(args.skus, args.seed, split=args.split),
-                         args.model, args.paths, args.out, args.targets, args.policies)
+    for name, dataset, build in replays(args):
+        lines += run(name, build(), args.model, args.paths, args.out, args.targets, args.policies, MARKETS[dataset])
     (args.out / "simulate_policies.md").write_text("\n".join(lines), encoding="utf-8")
 
 
