@@ -139,6 +139,25 @@ def test_a_per_sku_floor_holds_a_featured_sku_up_and_the_others_carry_less():
     assert 0.90 <= group_fill(lead, cycle, held.level) < 0.905
 
 
+def test_raised_floors_give_way_to_the_promise_and_stay_the_best_protected():
+    """Most SKUs featured (floors 0.97): at the floors alone the group would be served 5 points more than
+    its target. The raised floors are lowered by one common share until the group is served 80 %; the
+    featured SKUs stay above the others, and the others stay at their own floor."""
+    rng = np.random.default_rng(11)
+    n = 20
+    lead, cycle = samples(rng.uniform(0.5, 4.0, n), n_paths=800, lumpy=rng.uniform(0.5, 2.0, n))
+    values = rng.uniform(5.0, 60.0, n)
+    featured = np.arange(n) < 17
+    floors = np.where(featured, 0.97, 0.3)
+    at_floors, _, _ = order_up_to_levels(lead, cycle, floors, "cycle", 0.0)
+    promise = round(group_fill(lead, cycle, at_floors) - 0.05, 2)  # the floors alone serve 5 points more
+    held = allocated_levels(lead, cycle, np.full(n, promise), values, slow_units=0.0, floor=floors)
+    assert promise <= group_fill(lead, cycle, held.level) < promise + 0.005
+    assert held.service[featured].min() > held.service[~featured].max()
+    assert np.allclose(held.service[~featured], 0.3)
+    assert np.ptp(held.service[featured]) < 1e-9  # one share for every raised floor: all at the same lowered floor
+
+
 @settings(max_examples=40, deadline=None)
 @given(mean=st.one_of(st.just(0.0), st.floats(1e-3, 25.0)), dispersion=st.floats(0.5, 8.0),
        service=st.floats(0.01, 0.999))

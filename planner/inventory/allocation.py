@@ -22,7 +22,10 @@ for every item (Silver, Pyke & Peterson, *Inventory Management and Production Pl
 3rd ed. 1998, Sections 7.9-7.10: safety stocks by a common shortage cost, and the exchange curve of a
 population of items, whose every point is such an allocation): stockout probability per cycle in
 proportion to unit value. A cheap unit is protected more, a costly one less; a ``floor`` keeps every SKU
-at a minimum cycle service so none is left to run out by design.
+at a minimum cycle service so none is left to run out by design. A floor set higher for some SKUs (a
+campaign inside their window) protects those first, within the promise: when the floors alone would
+serve the group more than its target, the raised ones are lowered by a common share until the group is
+served its target (``_yield_floors``); a plan holds the promise it was given, not the floors' sum.
 
 Pure functions on sample arrays; planner.plan supplies the level and shortage functions (sample paths
 for fast movers, negative binomial quantiles for slow movers, MOQ / case-pack lots).
@@ -130,8 +133,8 @@ def allocate_fill_rates(
     g = len(targets)
     demand = np.bincount(groups, weights=np.asarray(review_demand, dtype=float), minlength=g)
 
-    def evaluate(lam: np.ndarray) -> tuple:
-        service = np.clip(1 - values / lam[groups], floor, cap)
+    def evaluate(lam: np.ndarray, floors: np.ndarray = floor) -> tuple:
+        service = np.clip(1 - values / lam[groups], floors, cap)
         levels = levels_at(service)
         shortage = shortage_at(levels)
         fill = np.where(demand > 0, 1 - np.bincount(groups, weights=shortage, minlength=g) / np.where(demand > 0, demand, 1.0), 1.0)
@@ -142,7 +145,8 @@ def allocate_fill_rates(
     high = np.zeros(g)
     np.maximum.at(high, groups, values / (1 - cap))  # everyone at the cap
     best = list(evaluate(low))
-    done = best[4].copy()  # reached at the floor: nothing to bisect
+    done = best[4].copy()  # reached at the floor: nothing to bisect, unless raised floors overshoot
+    _yield_floors(best, evaluate, values, groups, floor, targets, done, tolerance)
     at_high = evaluate(high)
     _take(best, at_high, ~done, groups)
     done |= ~at_high[4]  # not reached even at the cap: the cap it is
@@ -157,6 +161,41 @@ def allocate_fill_rates(
         high = np.where(better, middle, high)
         low = np.where(active & ~trial[4], middle, low)
     return Allocations(best[0], best[1], best[2], best[3], best[4])
+
+
+def _yield_floors(best: list, evaluate: Callable, values: np.ndarray, groups: np.ndarray, floor: np.ndarray,
+                  targets: np.ndarray, reached: np.ndarray, tolerance: float) -> None:
+    """Raised floors (a campaign's) give way to the promise: where a group reaches its target with every
+    SKU at its floor and some floors stand above the group's lowest, those lift the group's fill past
+    what was promised. Each raised floor is then lowered toward the group's lowest by one common share,
+    the least share that still reaches the target (bisected), every SKU at its floor: the featured SKUs
+    stay the best protected, and the group is served what was promised, not more. Updates ``best``."""
+    g = len(targets)
+    base = np.full(g, np.inf)
+    np.minimum.at(base, groups, floor)
+    raised = np.zeros(g, dtype=bool)
+    np.logical_or.at(raised, groups, floor > base[groups] + 1e-12)
+    active = reached & raised & (best[3] > targets + tolerance)
+    if not active.any():
+        return
+    low, high = np.zeros(g), np.ones(g)  # the share of each raised floor's height kept: 1 reaches
+
+    def at_share(share):
+        floors = base[groups] + share[groups] * (floor - base[groups])
+        lam = np.full(g, np.inf)
+        np.minimum.at(lam, groups, values / (1 - floors))  # every SKU at its (lowered) floor
+        return evaluate(lam, floors)
+
+    while True:
+        open_ = active & (high - low > tolerance)
+        if not open_.any():
+            break
+        middle = np.where(open_, (low + high) / 2, high)
+        trial = at_share(middle)
+        better = open_ & trial[4]
+        _take(best, trial, better, groups)
+        high = np.where(better, middle, high)
+        low = np.where(open_ & ~trial[4], middle, low)
 
 
 def _take(best: list, trial: tuple, which: np.ndarray, groups: np.ndarray) -> None:
