@@ -245,9 +245,9 @@ def backtest_command(shop, models: str, horizon: int | None, cutoffs: int, out: 
                                f"with; choose another folder")
     inputs = shop.inputs()
     with progress_bar(cutoffs, "origin", "backtest") as progress:
-        result, calibration = pipeline.backtest_job(shop, inputs, names, horizon=horizon, n_cutoffs=cutoffs,
-                                                    progress=progress)
-    files = pipeline.write_backtest(result, out, calibration)
+        result, calibration, point_choice = pipeline.backtest_job(shop, inputs, names, horizon=horizon, n_cutoffs=cutoffs,
+                                                                  progress=progress)
+    files = pipeline.write_backtest(result, out, calibration, point_choice)
     table = result.metrics
     click.echo(f"Backtest over {len(result.cutoffs)} origin(s): " + ", ".join(f"{c:%Y-%m-%d}" for c in result.cutoffs))
     click.echo(f"{'model':<16} {'segment':<16} {'WAPE':>7} {'MASE':>7} {'bias':>7} {'cover P90':>10}")
