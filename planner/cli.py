@@ -196,7 +196,8 @@ def _out_folder(shop, out: Path | None) -> Path:
 def forecast_command(shop, model: str | None, horizon: int | None, out: Path | None) -> None:
     """Forecast daily demand per SKU with quantiles (P50 ... P99), campaigns included, and write
     forecast.csv and forecast.parquet. Each SKU uses the model the last backtest chose for it
-    (model_choice.csv), unless --model names one for all.
+    (model_choice.csv), unless --model names one for all. Its point forecast (column point) is a
+    mean; point_method and point_reason say which and why (docs/outputs.md).
 
     \b
     Example:
