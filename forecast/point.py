@@ -42,6 +42,7 @@ import pandas as pd
 
 from forecast.backtest import ADI_CUT, classify_skus
 from forecast.models import get_model
+from forecast.models.baselines import wide_history
 
 #: the point methods an intermittent class may use (``mean``: the model's own; wins a tie)
 POINT_METHODS = ("mean", "sba", "tsb", "mean+tsb")
@@ -78,11 +79,13 @@ def rates_for(history: pd.DataFrame, skus=None) -> pd.DataFrame:
         history = history[history["sku"].isin(set(skus))]
     if history.empty:
         return pd.DataFrame(columns=list(_RATE_MODELS), index=pd.Index([], name="sku", dtype=object))
-    columns = {}
-    for name in _RATE_MODELS:
-        model = get_model(name).fit(history)
-        columns[name] = pd.Series(model.rate_, index=pd.Index(model.skus_, name="sku"))
-    return pd.DataFrame(columns)
+    fitted_skus, _, matrix = wide_history(history)
+    return pd.DataFrame(_rates(matrix), index=pd.Index(fitted_skus, name="sku"))
+
+
+def _rates(matrix: np.ndarray) -> dict[str, np.ndarray]:
+    """Each intermittent model's rate per row of a SKU x day matrix."""
+    return {name: get_model(name).rate_of(matrix) for name in _RATE_MODELS}
 
 
 def choose_point(forecasts: pd.DataFrame, history: pd.DataFrame, model: str = "campaign") -> pd.DataFrame:
@@ -97,49 +100,62 @@ def choose_point(forecasts: pd.DataFrame, history: pd.DataFrame, model: str = "c
 
     Returns
     -------
-    One row per class of INTERMITTENT_PATTERNS that had scored days: pattern, point_method, skus, days,
-    and rmsse_<method> for every method (CHOICE_COLUMNS).
+    One row per class of INTERMITTENT_PATTERNS that had scored days, in order of the pattern: pattern,
+    point_method, skus, days, and rmsse_<method> for every method (CHOICE_COLUMNS).
     """
     if forecasts.empty or "model" not in forecasts:
         return pd.DataFrame(columns=list(CHOICE_COLUMNS))
     rows = forecasts[(forecasts["model"] == model) & forecasts["pattern"].isin(INTERMITTENT_PATTERNS)]
-    rows = rows[np.isfinite(rows["scale_sq"].to_numpy(dtype=float)) & (rows["scale_sq"].to_numpy(dtype=float) > 0)]
+    scale = rows["scale_sq"].to_numpy(dtype=float)
+    rows, scale = rows[np.isfinite(scale) & (scale > 0)], scale[np.isfinite(scale) & (scale > 0)]
     if rows.empty:
         return pd.DataFrame(columns=list(CHOICE_COLUMNS))
-    sku_code, skus = pd.factorize(rows["sku"])  # a backtest's SKUs are categorical: codes, no string work
-    skus = np.asarray(skus, dtype=object).astype(str)
-    rates = _rates_at_cutoffs(history, rows["cutoff"], sku_code, skus)
-    mean = rows["mean"].to_numpy(dtype=float)
+    # a backtest's SKUs and classes are categorical: codes, no string work on millions of rows
+    sku_code, skus = pd.factorize(rows["sku"])
+    pattern_code, patterns = pd.factorize(rows["pattern"])
+    rates = _rates_at_cutoffs(history, rows["cutoff"], sku_code, np.asarray(skus, dtype=object).astype(str))
+    mean, actual = rows["mean"].to_numpy(dtype=float), rows["actual"].to_numpy(dtype=float)
     campaign_day = rows["campaign_day"].fillna(False).to_numpy(dtype=bool)
-    actual, scale = rows["actual"].to_numpy(dtype=float), rows["scale_sq"].to_numpy(dtype=float)
-    error = {m: (actual - method_values(m, mean, rates, campaign_day)) ** 2 / scale for m in POINT_METHODS}
-    pattern_code, patterns = pd.factorize(rows["pattern"].astype(str))
-    keys = pd.MultiIndex.from_arrays([pattern_code, sku_code], names=["pattern", "sku"])
-    per_sku = np.sqrt(pd.DataFrame(error, index=keys).groupby(level=["pattern", "sku"]).mean())
-    scores = per_sku.groupby(level="pattern").mean()
-    counts = per_sku.groupby(level="pattern").size()
-    days = pd.Series(pattern_code).value_counts()
-    best = scores.to_numpy().argmin(axis=1)  # the first of equal scores: "mean" wins a tie
-    out = pd.DataFrame({"pattern": np.asarray(patterns, dtype=object)[scores.index.to_numpy()],
+    # each SKU's RMSSE within a class (a cell), then the mean over the class's SKUs
+    cell = pattern_code * len(skus) + sku_code
+    n_cells = len(patterns) * len(skus)
+    days_in_cell = np.bincount(cell, minlength=n_cells)
+    used = days_in_cell > 0
+    class_of_cell = (np.arange(n_cells) // len(skus))[used]
+    skus_in_class = np.bincount(class_of_cell, minlength=len(patterns))
+    scores = np.empty((len(patterns), len(POINT_METHODS)))
+    for j, method in enumerate(POINT_METHODS):
+        error = (actual - method_values(method, mean, rates, campaign_day)) ** 2 / scale
+        per_sku = np.sqrt(np.bincount(cell, weights=error, minlength=n_cells)[used] / days_in_cell[used])
+        scores[:, j] = np.bincount(class_of_cell, weights=per_sku, minlength=len(patterns)) / skus_in_class
+    best = scores.argmin(axis=1)  # the first of equal scores: "mean" wins a tie
+    out = pd.DataFrame({"pattern": np.asarray(patterns, dtype=object).astype(str),
                         "point_method": np.asarray(POINT_METHODS, dtype=object)[best],
-                        "skus": counts.reindex(scores.index).to_numpy(), "days": days.reindex(scores.index).to_numpy()})
-    for m in POINT_METHODS:
-        out[f"rmsse_{m}"] = scores[m].to_numpy()
-    return out[list(CHOICE_COLUMNS)]
+                        "skus": skus_in_class, "days": np.bincount(pattern_code, minlength=len(patterns))})
+    for j, method in enumerate(POINT_METHODS):
+        out[f"rmsse_{method}"] = scores[:, j]
+    return out.sort_values("pattern", ignore_index=True)[list(CHOICE_COLUMNS)]
 
 
 def _rates_at_cutoffs(history: pd.DataFrame, cutoffs: pd.Series, sku_code: np.ndarray,
                       skus: np.ndarray) -> dict[str, np.ndarray]:
     """SBA's and TSB's rate of each row's SKU (``skus[sku_code]``), fitted on the history up to the
-    row's cut-off."""
+    row's cut-off: the history read into one SKU x day matrix once, cut at each cut-off."""
     out = {name: np.zeros(len(sku_code)) for name in _RATE_MODELS}
+    fitted_skus, start, matrix = wide_history(history)  # every SKU: cheaper than selecting rows first
+    first_day = start - pd.Timedelta(days=matrix.shape[1])
+    row_of = pd.Index(fitted_skus).get_indexer(skus)  # -1: no history (rate 0)
     cut = pd.to_datetime(cutoffs).to_numpy()
-    dates = pd.to_datetime(history["date"])
     for cutoff in np.unique(cut):
         at = cut == cutoff
-        fitted = rates_for(history[dates <= cutoff], skus[np.unique(sku_code[at])]).reindex(skus).fillna(0.0)
+        present = np.unique(sku_code[at])
+        present = present[row_of[present] >= 0]
+        days = int(np.clip((pd.Timestamp(cutoff) - first_day).days + 1, 0, matrix.shape[1]))
+        fitted = _rates(matrix[row_of[present], :days])
         for name in _RATE_MODELS:
-            out[name][at] = fitted[name].to_numpy(dtype=float)[sku_code[at]]
+            per_sku = np.zeros(len(skus))
+            per_sku[present] = fitted[name]
+            out[name][at] = per_sku[sku_code[at]]
     return out
 
 
@@ -155,35 +171,50 @@ def point_frame(forecast: pd.DataFrame, history: pd.DataFrame, choice: pd.DataFr
     choice : ``choose_point``'s table of the shop's last backtest; None or empty: every point is the mean.
     campaign_cells : sku, date of the campaign days in the horizon (forecast.features.campaign_days).
     """
-    patterns = classify_skus(history).set_index("sku")
-    pattern_of = forecast["sku"].map(patterns["pattern"]).fillna("no demand").astype(str).to_numpy(dtype=object)
-    method_of_class = {} if choice is None or choice.empty else dict(zip(choice["pattern"], choice["point_method"]))
-    method = np.array([method_of_class.get(p, "mean") for p in pattern_of], dtype=object)
+    # per SKU first (thousands), then to the rows (millions) by the SKU's code
+    sku_code, skus = pd.factorize(forecast["sku"])
+    skus = np.asarray(skus, dtype=object)
+    patterns = classify_skus(history).set_index("sku")["pattern"]
+    pattern_of_sku = patterns.reindex(skus.astype(str)).fillna("no demand").to_numpy(dtype=object)
+    chosen = {} if choice is None or choice.empty else dict(zip(choice["pattern"], choice["point_method"]))
+    method_of_sku = np.array([POINT_METHODS.index(chosen.get(p, "mean")) for p in pattern_of_sku], dtype=np.int64)
     mean = forecast["mean"].to_numpy(dtype=float)
-    campaign_day = _campaign_flags(forecast, campaign_cells)
-    needs_rates = method != "mean"
+    campaign_day = _campaign_flags(forecast, sku_code, skus, campaign_cells)
     point = mean.copy()
+    needs_rates = method_of_sku > 0
     if needs_rates.any():
-        fitted = rates_for(history, forecast.loc[needs_rates, "sku"].unique())
-        rates = {name: forecast["sku"].map(fitted[name]).fillna(0.0).to_numpy(dtype=float) for name in _RATE_MODELS}
-        for m in set(method[needs_rates]):
-            at = method == m
-            point[at] = method_values(m, mean[at], {k: v[at] for k, v in rates.items()}, campaign_day[at])
-    method = np.where(campaign_day, "mean", method)
+        fitted = rates_for(history, skus[needs_rates].astype(str)).reindex(skus.astype(str)).fillna(0.0)
+        for j in np.unique(method_of_sku[needs_rates]):
+            at = (method_of_sku == j)[sku_code]
+            rates = {name: fitted[name].to_numpy(dtype=float)[sku_code[at]] for name in _RATE_MODELS}
+            point[at] = method_values(POINT_METHODS[j], mean[at], rates, campaign_day[at])
+    method = np.where(campaign_day, 0, method_of_sku[sku_code])
     # a reason per (pattern, method, campaign day), written once and shared by its rows
-    combos = pd.MultiIndex.from_arrays([pattern_of, method, campaign_day])
-    codes, unique = pd.factorize(combos)
-    reasons = np.array([_reason(p, m, bool(c), choice) for p, m, c in unique], dtype=object)
-    return forecast.assign(point=point, point_method=pd.Categorical(method),
-                           point_reason=pd.Categorical(reasons[codes]))
+    pattern_index, pattern_names = pd.factorize(pattern_of_sku)
+    combo = (pattern_index[sku_code] * len(POINT_METHODS) + method) * 2 + campaign_day
+    unique, inverse = np.unique(combo, return_inverse=True)
+    texts = [_reason(pattern_names[c // 2 // len(POINT_METHODS)], POINT_METHODS[c // 2 % len(POINT_METHODS)],
+                     bool(c % 2), choice) for c in unique]
+    text_code, text = pd.factorize(pd.Series(texts, dtype=object))
+    return forecast.assign(
+        point=point,
+        point_method=pd.Categorical.from_codes(method, categories=list(POINT_METHODS)),
+        point_reason=pd.Categorical.from_codes(text_code[inverse], categories=list(text)),
+    )
 
 
-def _campaign_flags(forecast: pd.DataFrame, campaign_cells: pd.DataFrame | None) -> np.ndarray:
+def _campaign_flags(forecast: pd.DataFrame, sku_code: np.ndarray, skus: np.ndarray,
+                    campaign_cells: pd.DataFrame | None) -> np.ndarray:
+    """Per forecast row, whether a campaign features its SKU that day."""
     if campaign_cells is None or campaign_cells.empty:
         return np.zeros(len(forecast), dtype=bool)
-    cells = pd.MultiIndex.from_arrays([campaign_cells["sku"].astype(str), pd.to_datetime(campaign_cells["date"])])
-    keys = pd.MultiIndex.from_arrays([forecast["sku"].astype(str), pd.to_datetime(forecast["date"])])
-    return keys.isin(cells)
+    first = pd.Timestamp(forecast["date"].min())
+    day = (pd.to_datetime(forecast["date"]) - first).dt.days.to_numpy()
+    cell_sku = pd.Index(skus.astype(str)).get_indexer(campaign_cells["sku"].astype(str))
+    cell_day = (pd.to_datetime(campaign_cells["date"]) - first).dt.days.to_numpy()
+    span = int(day.max()) + 1
+    keep = (cell_sku >= 0) & (cell_day >= 0) & (cell_day < span)
+    return np.isin(sku_code * span + day, cell_sku[keep] * span + cell_day[keep])
 
 
 def _reason(pattern: str, method: str, campaign_day: bool, choice: pd.DataFrame | None) -> str:
