@@ -16,6 +16,19 @@
   held out (months are fed to the daily models as consecutive steps; the engine gets season_length=1).
   Scored by RMSSE and MASE of the mean, pinball loss of p50/p90 scaled by mean demand.
 * sample shop (data/generate.py ``generate_shop``): every registered model, scored on campaign days.
+* shop-point: the engine's point forecast beside its mean and median on the sample shop (seeds 7 and
+  3), the last 90 days held out, scored on true demand, on campaign days and all days.
+* uci (../shared/data/online_retail): UCI Online Retail II 2009-12..2010-12, demand = units of
+  non-cancelled lines per StockCode and day; the last 28 days held out; two seeded samples of 500 SKUs
+  that sold on 20+ days before them, one from each half of those SKUs (a fixed shuffle): "tuning" (the
+  half the point forecast's design was chosen on) and "confirmation" (never looked at while choosing).
+  Scored by RMSSE of each model's point forecast: per SKU, the root mean squared error over the 28 days
+  scaled by its in-sample one-day naive error from its first sale (M5's), averaged over SKUs. The
+  engine's point is forecast.point's (its mean, or for intermittent classes the method its backtest
+  chose, as `restock run` writes it in forecast.csv); ``campaign (mean)`` and ``campaign (p50)`` are
+  the engine's mean and median as points; the peers' point is their mean. ``uci-earlier``: the same
+  with the data cut 28 days earlier (the 28 days before the last 28 held out), a period the point
+  forecast's design never looked at.
 
 The shared data is read from beside the repository, never copied into it.
 """
@@ -204,6 +217,105 @@ def bench_carparts(models=CARPARTS_PEERS) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# ------------------------------------------------------------------------------------------ UCI
+UCI_HOLDOUT = 28
+UCI_SAMPLE = 500
+UCI_PEERS = ("campaign", "moving_average", "ets", "sba", "tsb")
+#: the fixed shuffle that halves the eligible SKUs into tuning and confirmation (as simulate_policies')
+UCI_SPLIT_SEED = 20100530
+
+
+def run_backtest_settings() -> tuple[int, int]:
+    """The backtest the engine's point choice reads, as `restock run`'s: the planning horizon (shop.toml's
+    default) and the run's origins (planner.pipeline.run_backtest keeps as many as the history holds)."""
+    from planner.config import PlanningSettings
+    from planner.run import RUN_BACKTEST_CUTOFFS
+
+    return PlanningSettings().horizon_days, RUN_BACKTEST_CUTOFFS
+
+
+def uci_frames(split: str, days_back: int = 0, path: Path | None = None):
+    """History (every day from the first, 0 without a sale) and the held-out days of a seeded sample of
+    UCI_SAMPLE SKUs of one split half; ``days_back``: the data cut that many days before its end."""
+    lines = pd.read_parquet(path or DATA / "online_retail" / "online_retail_II_2009-12_2010-12_raw.parquet",
+                            columns=["Invoice", "StockCode", "Quantity", "InvoiceDate", "Price"])
+    lines = lines[~lines["Invoice"].astype(str).str.startswith("C") & (lines["Quantity"] > 0) & (lines["Price"] > 0)]
+    lines = lines[lines["StockCode"].astype(str).str.match(r"^\d")]  # drop POST, DOT, M, BANK CHARGES ...
+    lines = lines.assign(sku=lines["StockCode"].astype(str), date=pd.to_datetime(lines["InvoiceDate"]).dt.normalize())
+    daily = lines.groupby(["sku", "date"], as_index=False)["Quantity"].sum().rename(columns={"Quantity": "units"})
+    daily = daily[daily["date"] <= daily["date"].max() - pd.Timedelta(days=days_back)]
+    cutoff = daily["date"].max() - pd.Timedelta(days=UCI_HOLDOUT)
+    days_sold = daily[daily["date"] <= cutoff].groupby("sku").size()
+    eligible = np.sort(days_sold[days_sold >= 20].index.to_numpy(dtype=object))
+    shuffled = eligible[np.random.default_rng(UCI_SPLIT_SEED).permutation(len(eligible))]
+    half = shuffled[: len(shuffled) // 2] if split == "tuning" else shuffled[len(shuffled) // 2:]
+    chosen = np.sort(np.random.default_rng(0).choice(half, size=min(UCI_SAMPLE, len(half)), replace=False))
+    dates = pd.date_range(daily["date"].min(), daily["date"].max())
+    grid = pd.MultiIndex.from_product([chosen, dates], names=["sku", "date"]).to_frame(index=False)
+    full = grid.merge(daily, on=["sku", "date"], how="left").fillna({"units": 0.0}).assign(censored=False)
+    return (full[full["date"] <= cutoff].reset_index(drop=True),
+            full[full["date"] > cutoff].reset_index(drop=True))
+
+
+def engine_point(history: pd.DataFrame, horizon: int, market: str | None = "GB", campaigns: pd.DataFrame | None = None,
+                 products: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The engine's forecast with its point columns, as `restock run` makes them: its backtest (the
+    run's horizon and origins), the point method per intermittent class (forecast.point), the fit."""
+    from forecast.backtest import backtest
+    from forecast.features import campaign_days
+    from forecast.point import choose_point, point_frame
+
+    horizon_days, most = run_backtest_settings()
+    span = (history["date"].max() - history["date"].min()).days
+    origins = max(1, min(most, (span - 28) // horizon_days))
+    factory = lambda: get_model("campaign", market=market)  # noqa: E731
+    result = backtest(history, [factory], campaigns, products, horizon=horizon_days, n_cutoffs=origins)
+    choice = choose_point(result.forecasts, history)
+    model = get_model("campaign", market=market).fit(history, campaigns, products)
+    forecast = model.predict(horizon, n_paths=200, seed=0)
+    dates = pd.DatetimeIndex(forecast["date"].drop_duplicates().sort_values())
+    return point_frame(forecast, history, choice, campaign_days(campaigns, dates))
+
+
+def rmsse_per_sku(history: pd.DataFrame, scored: pd.DataFrame, column: str) -> float:
+    """Mean over SKUs of each SKU's RMSSE: its held-out squared errors over its in-sample one-day naive
+    squared error from its first sale."""
+    wide = history.pivot(index="sku", columns="date", values="units")
+    values = wide.to_numpy(dtype=float)
+    diff = np.diff(values, axis=1)
+    counted_at = np.maximum.accumulate(values > 0, axis=1)[:, 1:] & np.isfinite(diff)
+    steps = np.where(counted_at, diff, 0.0) ** 2
+    counted = counted_at.sum(axis=1)  # a SKU that never sold has no scale: left out
+    scale = pd.Series(np.where(counted > 0, steps.sum(axis=1) / np.maximum(counted, 1), np.nan), index=wide.index)
+    error = (scored["units"] - scored[column]) ** 2
+    per_sku = error.groupby(scored["sku"]).mean() / scale
+    return float(np.sqrt(per_sku[np.isfinite(per_sku)]).mean())
+
+
+def bench_uci(models=UCI_PEERS, days_back: int = 0) -> pd.DataFrame:
+    rows = []
+    for split in ("tuning", "confirmation"):
+        history, holdout = uci_frames(split, days_back)
+        for name in models:
+            t0 = time.perf_counter()
+            if name == "campaign":
+                forecast = engine_point(history, UCI_HOLDOUT)
+                points = {"campaign": "point", "campaign (mean)": "mean", "campaign (p50)": "p50"}
+            else:
+                forecast = run_model(name, history, None, UCI_HOLDOUT)[0]
+                points = {name: "mean"}
+            seconds = time.perf_counter() - t0
+            scored = holdout.merge(forecast, on=["sku", "date"], how="left").fillna({c: 0.0 for c in points.values()})
+            for label, column in points.items():
+                rows.append({"split": split, "model": label, "seconds": round(seconds, 1),
+                             "RMSSE": rmsse_per_sku(history, scored, column),
+                             "bias": float(scored[column].sum() / max(scored["units"].sum(), 1e-9) - 1)})
+            print(f"  uci {split} {name}: {seconds:.1f}s", file=sys.stderr)
+    table = pd.DataFrame(rows)
+    parts = [ratio_table(part, ["RMSSE"]) for _, part in table.groupby("split", sort=False)]
+    return pd.concat(parts, ignore_index=True)
+
+
 # ------------------------------------------------------------------------------------------ sample shop
 SHOP_HORIZON = 90
 
@@ -241,10 +353,34 @@ def bench_shop(models=None, n_cutoffs: int = 2) -> tuple[pd.DataFrame, pd.DataFr
     return on_campaign, overall
 
 
+def bench_shop_point(seeds=(7, 3)) -> pd.DataFrame:
+    """The engine's point beside its mean on the sample shop (generator seeds 7 and 3), the last
+    SHOP_HORIZON days held out, scored on true demand: campaign days and all days."""
+    from forecast.features import campaign_days
+
+    rows = []
+    for seed in seeds:
+        history, campaigns, products, truth = shop_frames(seed=seed)
+        cutoff = history["date"].max() - pd.Timedelta(days=SHOP_HORIZON)
+        train = history[history["date"] <= cutoff].reset_index(drop=True)
+        forecast = engine_point(train, SHOP_HORIZON, "TH", campaigns, products[["sku", "category"]])
+        scored = truth[truth["date"] > cutoff].merge(forecast, on=["sku", "date"])
+        featured = campaign_days(campaigns)[["sku", "date"]].drop_duplicates().assign(campaign=True)
+        scored = scored.merge(featured, on=["sku", "date"], how="left").fillna({"campaign": False})
+        for label, part in (("campaign days", scored[scored["campaign"]]), ("all days", scored)):
+            for column in ("point", "mean", "p50"):
+                rows.append({"seed": seed, "days": label, "point": column, "n": len(part),
+                             "WAPE": metrics.wape(part["units"], part[column]),
+                             "RMSSE": rmsse_per_sku(train, part, column)})
+        print(f"  shop point, seed {seed}", file=sys.stderr)
+    return pd.DataFrame(rows)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("sets", nargs="*", default=["rossmann", "origins", "carparts", "shop"],
-                        help="rossmann (the official split), origins (five 42-day origins), carparts, shop")
+    parser.add_argument("sets", nargs="*", default=["rossmann", "origins", "carparts", "shop", "uci"],
+                        help="rossmann (the official split), origins (five 42-day origins), carparts, shop, uci, "
+                             "shop-point, uci-earlier (these two not in the default run)")
     parser.add_argument("--models", default=None, help="comma-separated registry names (default: the peers of each set)")
     args = parser.parse_args(argv)
     chosen = tuple(args.models.split(",")) if args.models else None
@@ -270,6 +406,17 @@ def main(argv=None) -> None:
         print(markdown(ratio_table(on_campaign, ["wape", "mase", "pinball_p50", "pinball_p90"])))
         print("\n### all days\n")
         print(markdown(ratio_table(overall, ["wape", "mase", "pinball_p50", "pinball_p90"])))
+    if "shop-point" in args.sets:
+        print(f"\n## Sample shop, the engine's point beside its mean, last {SHOP_HORIZON} days, true demand\n")
+        print(markdown(bench_shop_point()))
+    if "uci" in args.sets:
+        table = bench_uci(chosen or UCI_PEERS)
+        print(f"\n## UCI Online Retail II, {UCI_SAMPLE} SKUs per split, last {UCI_HOLDOUT} days, RMSSE of the point\n")
+        print(markdown(table))
+    if "uci-earlier" in args.sets:
+        table = bench_uci(chosen or UCI_PEERS, days_back=UCI_HOLDOUT)
+        print(f"\n## UCI, the {UCI_HOLDOUT} days before the last {UCI_HOLDOUT} (data cut there), RMSSE of the point\n")
+        print(markdown(table))
 
 
 def ratio_table(table: pd.DataFrame, columns: list[str], reference: str = "campaign") -> pd.DataFrame:

@@ -196,7 +196,8 @@ def _out_folder(shop, out: Path | None) -> Path:
 def forecast_command(shop, model: str | None, horizon: int | None, out: Path | None) -> None:
     """Forecast daily demand per SKU with quantiles (P50 ... P99), campaigns included, and write
     forecast.csv and forecast.parquet. Each SKU uses the model the last backtest chose for it
-    (model_choice.csv), unless --model names one for all.
+    (model_choice.csv), unless --model names one for all. Its point forecast (column point) is a
+    mean; point_method and point_reason say which and why (docs/outputs.md).
 
     \b
     Example:
@@ -245,9 +246,9 @@ def backtest_command(shop, models: str, horizon: int | None, cutoffs: int, out: 
                                f"with; choose another folder")
     inputs = shop.inputs()
     with progress_bar(cutoffs, "origin", "backtest") as progress:
-        result, calibration = pipeline.backtest_job(shop, inputs, names, horizon=horizon, n_cutoffs=cutoffs,
-                                                    progress=progress)
-    files = pipeline.write_backtest(result, out, calibration)
+        result, calibration, point_choice = pipeline.backtest_job(shop, inputs, names, horizon=horizon, n_cutoffs=cutoffs,
+                                                                  progress=progress)
+    files = pipeline.write_backtest(result, out, calibration, point_choice)
     table = result.metrics
     click.echo(f"Backtest over {len(result.cutoffs)} origin(s): " + ", ".join(f"{c:%Y-%m-%d}" for c in result.cutoffs))
     click.echo(f"{'model':<16} {'segment':<16} {'WAPE':>7} {'MASE':>7} {'bias':>7} {'cover P90':>10}")

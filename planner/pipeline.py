@@ -13,9 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from forecast.features import campaign_days
 from forecast.history import complete_history, mark_stockouts
 from forecast.models import SamplePaths, get_model
 from forecast.models.base import Forecaster
+from forecast.point import choose_point, point_frame
 from planner.errors import ConfigError, RestockError
 from planner.io.files import spreadsheet_safe_column
 from planner.io.inputs import Inputs, expand_campaigns
@@ -32,6 +34,7 @@ log = logging.getLogger("restock.pipeline")
 
 N_PATHS = 200
 CALIBRATION_FILE = "lead_time_calibration.csv"  # written with each backtest, read by every plan
+POINT_CHOICE_FILE = "point_choice.csv"  # the point method per intermittent class (forecast.point), likewise
 DASHBOARD_FILE = "dashboard.html"  # written beside the report's PDF
 
 
@@ -42,7 +45,8 @@ class EmptyHistory(RestockError):
 @dataclass
 class ForecastResult:
     """What the forecast step hands on: the history it learned from, the fitted model, its sample
-    paths, and the long forecast frame (sku, date, model, mean, p50 ... p99)."""
+    paths, and the long forecast frame (sku, date, model, mean, p50 ... p99, point, point_method,
+    point_reason)."""
 
     history: pd.DataFrame
     model: Forecaster
@@ -54,6 +58,8 @@ class ForecastResult:
     # the lead-time demand calibration plans on this forecast use (run_forecast: the newest backtest's on
     # disk; a backtest later in the same run replaces it); None: read it from disk when planning
     calibration: Calibration | None = None
+    # the point method per intermittent class the forecast's point columns follow (forecast.point)
+    point_choice: pd.DataFrame | None = None
 
 
 def load_history(shop: Shop) -> pd.DataFrame:
@@ -89,7 +95,7 @@ def input_warnings(shop: Shop, inputs: Inputs, history: pd.DataFrame | None, tod
 def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None, model: str | None = None,
                  horizon: int | None = None, n_paths: int = N_PATHS, seed: int = 0,
                  model_params: dict | None = None, choice: pd.DataFrame | None = None,
-                 fitted: Forecaster | None = None) -> ForecastResult:
+                 fitted: Forecaster | None = None, point_choice: pd.DataFrame | None = None) -> ForecastResult:
     """Fit the shop's model on its history and campaigns and draw sample paths over the horizon.
 
     Without ``model``, each SKU uses the model the shop's last backtest chose for it
@@ -97,6 +103,8 @@ def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None
     run agree); naming a ``model`` forecasts every SKU with it. ``choice`` replaces the one on disk (a
     backtest of the same run); ``fitted``: the shop's model already fitted on this history (its paths
     are drawn again, the same for the same seed), so that only the SKUs the choice moves are refitted.
+    The point columns follow the newest backtest's point choice (point_choice.csv; ``point_choice``
+    replaces it), or the mean everywhere when a ``model`` is named.
 
     The forecast starts the day after the last history day and runs through the plan horizon
     counted from the planning day, so a snapshot taken after the last export still gets a full horizon."""
@@ -128,10 +136,24 @@ def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None
                                            events)
     forecast = paths.to_frame()
     forecast.insert(2, "model", forecast["sku"].map(models).fillna(name))
+    if model is not None:
+        point_choice = None
+    elif point_choice is None:
+        point_choice = latest_point_choice(shop)
+    forecast = with_point(forecast, history, campaigns, point_choice)
     log.info("forecast %s: %d SKUs x %d days, %d paths; %s", name, len(paths.skus), days, n_paths,
              ", ".join(f"{m} {n}" for m, n in models.value_counts().items()))
     # read once here, not by every plan on this forecast (the plan and each scenario)
-    return ForecastResult(history, fitted, paths, forecast, campaigns, today, choice, latest_calibration(shop))
+    return ForecastResult(history, fitted, paths, forecast, campaigns, today, choice, latest_calibration(shop),
+                          point_choice)
+
+
+def with_point(forecast: pd.DataFrame, history: pd.DataFrame, campaigns: pd.DataFrame,
+               point_choice: pd.DataFrame | None) -> pd.DataFrame:
+    """The forecast frame with its point columns (forecast.point.point_frame): the point method of each
+    SKU's pattern class in ``point_choice``, the model's mean on its campaign days."""
+    dates = pd.DatetimeIndex(forecast["date"].drop_duplicates().sort_values())
+    return point_frame(forecast, history, point_choice, campaign_days(campaigns, dates) if len(dates) else None)
 
 
 def known_model(name: str, source: str) -> None:
@@ -201,10 +223,13 @@ def run_backtest(shop: Shop, inputs: Inputs, models: list[str], horizon: int | N
 def backtest_job(shop: Shop, inputs: Inputs, models: list[str], horizon: int | None = None, n_cutoffs: int = 3,
                  history: pd.DataFrame | None = None, campaigns: pd.DataFrame | None = None, progress=None):
     """`restock backtest` and the run's backtest step: run_backtest, then the plan's calibration from its
-    errors. Returns (BacktestResult, Calibration)."""
+    errors and the point method per intermittent class (forecast.point.choose_point, on the shop's
+    model's backtest). Returns (BacktestResult, Calibration, point choice)."""
+    history = load_history(shop) if history is None else history
     result = run_backtest(shop, inputs, models, horizon=horizon, n_cutoffs=n_cutoffs, history=history, campaigns=campaigns,
                           progress=progress)
-    return result, backtest_calibration(inputs, result, plan_settings(shop.config))
+    point_choice = choose_point(result.forecasts, history, shop.config.planning.model)
+    return result, backtest_calibration(inputs, result, plan_settings(shop.config)), point_choice
 
 
 def report_job(shop: Shop, inputs: Inputs, forecast: ForecastResult, plan: Plan, out: Path,
@@ -252,6 +277,12 @@ def latest_backtest_run(shop: Shop) -> str | None:
     return newest.parent.name if newest is not None else None
 
 
+def latest_point_choice(shop: Shop) -> pd.DataFrame | None:
+    """The point method per intermittent class of the newest backtest (point_choice.csv), if any."""
+    newest = _newest_output(shop, POINT_CHOICE_FILE)
+    return pd.read_csv(newest) if newest is not None else None
+
+
 def latest_model_choice(shop: Shop) -> pd.DataFrame | None:
     """The per-SKU model choice of the newest backtest (sku, model, reason), if any."""
     newest = _newest_output(shop, "model_choice.csv")
@@ -290,10 +321,13 @@ def latest_calibration(shop: Shop) -> Calibration | None:
         return None
 
 
-def write_backtest(result, folder: Path, calibration: Calibration | None = None) -> list[Path]:
+def write_backtest(result, folder: Path, calibration: Calibration | None = None,
+                   point_choice: pd.DataFrame | None = None) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = [write_frame(result.metrics, folder / "backtest_metrics.csv"),
                write_frame(result.choice, folder / "model_choice.csv")]
+    if point_choice is not None:
+        written.append(write_frame(point_choice, folder / POINT_CHOICE_FILE))
     if calibration is not None:
         # in full: the next plans compute with it, and a plan must be the one its run made (issue 22)
         written.append(write_frame(calibration.to_frame(), folder / CALIBRATION_FILE, decimals=None))

@@ -397,9 +397,9 @@ def step_backtest(context: RunContext) -> dict:
     if origins < RUN_BACKTEST_CUTOFFS:
         log.info("backtest from %d origins, not %d: %d SKUs (memory; planner.run.LARGE_SHOP_SKUS)",
                  origins, RUN_BACKTEST_CUTOFFS, len(forecast.paths.skus))
-    result, calibration = pipeline.backtest_job(shop, state.inputs, models, n_cutoffs=origins, history=forecast.history,
-                                                campaigns=forecast.campaigns)
-    pipeline.write_backtest(result, context.folder, calibration)
+    result, calibration, point_choice = pipeline.backtest_job(shop, state.inputs, models, n_cutoffs=origins,
+                                                              history=forecast.history, campaigns=forecast.campaigns)
+    pipeline.write_backtest(result, context.folder, calibration, point_choice)
     state.backtest_metrics = result.metrics
     moved = _moved_skus(forecast, result.choice, model) if context.options.get("model") is None else []
     if moved:
@@ -407,7 +407,13 @@ def step_backtest(context: RunContext) -> dict:
         # disk, none on a first run): forecast them again, so this run's plan is the plan that
         # `restock plan` makes from this run's outputs
         forecast = pipeline.run_forecast(shop, state.inputs, history=forecast.history, choice=result.choice,
-                                         fitted=forecast.model, model_params=state.forecast_params)
+                                         fitted=forecast.model, model_params=state.forecast_params,
+                                         point_choice=point_choice)
+        pipeline.write_forecast(forecast, context.folder)
+    elif context.options.get("model") is None:
+        # the same paths, the points of this backtest's choice (what `restock plan` reads back)
+        forecast = replace(forecast, point_choice=point_choice,
+                           forecast=pipeline.with_point(forecast.forecast, forecast.history, forecast.campaigns, point_choice))
         pipeline.write_forecast(forecast, context.folder)
     # the plan and the scenarios after this step use it (on disk it counts once the run succeeds)
     state.forecast = replace(forecast, calibration=calibration)

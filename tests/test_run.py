@@ -68,7 +68,8 @@ def test_run_imports_forecasts_plans_and_records(small_shop):
     latest = small_shop.runs / "latest"
     assert latest.is_symlink()
     for name in ("forecast.csv", "forecast.parquet", "plan.csv", "orders.csv", "alerts.csv", "projected.csv",
-                 "backtest_metrics.csv", "lead_time_calibration.csv", "report.pdf", "dashboard.html", "manifest.json"):
+                 "backtest_metrics.csv", "lead_time_calibration.csv", "point_choice.csv", "report.pdf", "dashboard.html",
+                 "manifest.json"):
         assert (latest / name).is_file(), name
     assert "dashboard.html" in result.output
     manifest = json.loads((latest / "manifest.json").read_text(encoding="utf-8"))
@@ -227,6 +228,10 @@ def test_a_first_run_plans_what_restock_plan_then_plans(tmp_path_factory):
                                   pd.read_csv(latest / "orders.csv", dtype={"sku": str})[columns])
     # to the last figure: the calibration the run planned with is the one `restock plan` reads back (issue 22)
     assert (small_shop.root / "later" / "plan.csv").read_bytes() == (latest / "plan.csv").read_bytes()
+    # the point forecast too: the run's forecast.csv follows its own backtest's point choice (forecast.point)
+    points = ["sku", "date", "point", "point_method", "point_reason"]
+    pd.testing.assert_frame_equal(pd.read_csv(small_shop.root / "later" / "forecast.csv", dtype={"sku": str})[points],
+                                  pd.read_csv(latest / "forecast.csv", dtype={"sku": str})[points])
     # and the next run, which reuses this run's backtest, plans the same (issue 22: one plan per input)
     again = run_cli(small_shop)
     assert again.exit_code == 0, again.output

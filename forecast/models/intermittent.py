@@ -91,6 +91,12 @@ class _Intermittent(Forecaster):
         """Forecast demand per day per SKU."""
         return self.probability_ * self.size_
 
+    def rate_of(self, matrix: np.ndarray) -> np.ndarray:
+        """The ``rate_`` a fit on the SKU x day ``matrix`` (NaN: censored or no row) would give, without
+        the long frame: for callers that fit one matrix at several cut-offs (forecast.point)."""
+        probability, size = self._rates(matrix)
+        return np.nan_to_num(np.clip(probability, 0, 1)) * np.nan_to_num(size)
+
     def sample_paths(self, horizon: int, n_paths: int = 200, seed: int = 0) -> SamplePaths:
         rng = np.random.default_rng(seed)
         pool_mean = observed_mean(self.sizes_)
