@@ -218,13 +218,13 @@ def spike_cells(units: np.ndarray, usable: np.ndarray, profile: np.ndarray, sign
     """
     units = units.astype(float)
     flags = np.zeros(units.shape, dtype=bool)
+    high = usual_high(units, usable)[:, None]
     for _ in range(passes):
         read = usable & ~flags
         baseline, seen = local_baseline(units / profile[None, :], read)
         baseline = np.maximum(baseline * profile[None, :], MIN_BASELINE)  # NaN (nothing seen) stays NaN
         judged = usable & (seen >= MIN_WINDOW_DAYS)
         phi = sku_dispersion(units, baseline, read & judged)
-        high = usual_high(units, read)[:, None]
         i, t = np.nonzero(judged & (units >= MEMBER_MULTIPLE * np.maximum(baseline, high)) & (units - baseline >= 1))
         tail = tail_probability(units[i, t], baseline[i, t], phi[i])
         large = ((units[i, t] >= min_multiple * np.maximum(baseline[i, t], high[i, 0]))
@@ -262,10 +262,14 @@ def usual_high(units: np.ndarray, usable: np.ndarray) -> np.ndarray:
 
     selling = usable & (units > 0)
     intermittent = usable.sum(axis=1) > INTERMITTENT_ADI * selling.sum(axis=1)
-    out = np.zeros(len(units))
     rows = np.flatnonzero(intermittent & selling.any(axis=1))
+    out = np.zeros(len(units))
     if len(rows):
-        out[rows] = np.nanquantile(np.where(selling[rows], units[rows], np.nan), USUAL_HIGH, axis=1)
+        # each row's sales sorted to its end: the quantile of the last k values by position (numpy's 'lower')
+        ordered = np.sort(np.where(selling[rows], units[rows], 0.0), axis=1)
+        k = selling[rows].sum(axis=1)
+        at = units.shape[1] - k + np.floor(USUAL_HIGH * (k - 1)).astype(int)
+        out[rows] = ordered[np.arange(len(rows)), at]
     return out
 
 
