@@ -9,6 +9,7 @@ import pytest
 
 from forecast.models import get_model
 from forecast.spikes import spike_summary, spikes_as_campaigns, unexplained_spikes
+from planner.io.checks import unexplained_spikes_warning
 
 START = pd.Timestamp("2025-01-06")
 
@@ -99,3 +100,33 @@ def test_the_engine_keeps_a_spike_out_of_its_level():
     assert off.spikes_ is None
     assert abs(on.level_[row] - 6.0) < abs(off.level_[row] - 6.0)
     assert on.level_[row] < 7.0
+
+
+def test_warning_lists_the_candidates_largest_first():
+    history = plant(steady_history(), "S03", "2025-04-02", 40)
+    for sku in ("S05", "S06", "S07"):
+        history = plant(history, sku, "2025-06-11", 60)
+    [warning] = unexplained_spikes_warning(unexplained_spikes(history))
+    assert warning.startswith("2 sales spike(s) that no campaign, event or holiday explains")
+    assert warning.index("2025-06-11 3 SKUs (S0") < warning.index("2025-04-02 S03 (40 units")
+    assert "(180 units, " in warning
+    assert "campaigns.csv" in warning
+    assert unexplained_spikes_warning(unexplained_spikes(steady_history())) == []
+
+
+def test_restock_check_lists_an_unlogged_campaign(tmp_path):
+    from click.testing import CliRunner
+
+    from planner.cli import main
+
+    runner = CliRunner()
+    root = tmp_path / "shop"
+    assert runner.invoke(main, ["init", str(root)]).exit_code == 0
+    sales = plant(steady_history(n_skus=6, days=120), "S03", "2025-03-20", 60)
+    sales[sales["units"] > 0][["sku", "date", "units"]].to_csv(tmp_path / "sales.csv", index=False)
+    imported = runner.invoke(main, ["import", "--shop", str(root), str(tmp_path / "sales.csv")])
+    assert imported.exit_code == 0, imported.output
+    result = runner.invoke(main, ["check", "--shop", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "Warning: 1 sales spike(s) that no campaign, event or holiday explains" in result.output
+    assert "2025-03-20 S03 (60 units, " in result.output
