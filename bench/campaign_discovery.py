@@ -4,6 +4,7 @@ forecast with and without the found spikes kept out of the baseline.
     nice -n 10 python bench/campaign_discovery.py                 # generated shops, about 2 minutes
     nice -n 10 python bench/campaign_discovery.py --grid          # the tuning grid on the tuning seeds
     RESTOCK_SHARED_DATA=/work/shared/data nice -n 10 python bench/campaign_discovery.py --real   # UCI days flagged
+    nice -n 10 python bench/campaign_discovery.py --speed [--skus 10000]   # the engine's fit, discovery on / off
 
 Generated shops (data/generate.py, 150 SKUs, two years, the sample shop's generator) with a share
 LEFT_OUT of their past campaigns deliberately left out of the calendar discovery is given (mega-sales
@@ -216,6 +217,30 @@ def planted(seeds, multiples=(3.0, 5.0, 8.0), per_shop: int = 60, **thresholds) 
     return f"planted spikes found: {recall}; {candidates} candidates, {false} false = {false / max(candidates, 1):.0%}"
 
 
+def planted_grid(seed: int, levels=(1.0, 3.0, 10.0), multiples=(3.0, 5.0, 8.0), dispersion: float = 0.25,
+                 n_skus: int = 90, days: int = 365) -> str:
+    """Known truth: Poisson-gamma demand (the generator's noise, dispersion 0.25) at a few levels, one
+    spike planted per SKU at ``multiple`` x its level. Recall per level and multiple; false finds."""
+    rng = np.random.default_rng(seed)
+    level = np.array(levels)[np.arange(n_skus) % len(levels)]
+    multiple = np.array(multiples)[(np.arange(n_skus) // len(levels)) % len(multiples)]
+    units = rng.poisson(level[:, None] * rng.gamma(1 / dispersion, dispersion, size=(n_skus, days))).astype(float)
+    day = rng.integers(40, days - 40, n_skus)
+    units[np.arange(n_skus), day] = np.round(multiple * level)
+    skus = np.array([f"P{i:03d}" for i in range(n_skus)], dtype=object)
+    dates = pd.date_range("2025-01-06", periods=days)
+    history = pd.DataFrame({"sku": np.repeat(skus, days), "date": np.tile(dates.values, n_skus),
+                            "units": units.reshape(-1), "censored": False})
+    spikes = unexplained_spikes(history)
+    truth = pd.DataFrame({"sku": skus, "date": dates[day], "level": level, "multiple": multiple})
+    hit = truth.merge(spikes[["sku", "date", "spike_id"]], on=["sku", "date"], how="left")
+    table = hit.assign(found=hit["spike_id"].notna()).pivot_table(index="level", columns="multiple", values="found",
+                                                                  aggfunc="mean")
+    false = spikes["spike_id"].nunique() - hit["spike_id"].nunique()
+    cells = "; ".join(f"{lv:g}/day: " + ", ".join(f"{m:g}x {table.loc[lv, m]:.0%}" for m in multiples) for lv in levels)
+    return f"{cells}; {spikes['spike_id'].nunique()} candidates, {false} false ({n_skus} SKU-years)"
+
+
 def forecast_effect(seeds) -> None:
     """WAPE and bias of the engine on the last HORIZON days, discovery on vs off."""
     from forecast.models import get_model
@@ -247,23 +272,84 @@ def forecast_effect(seeds) -> None:
         print(f"  {scope}: WAPE on / off = {on.abs_error / off.abs_error:.3f}")
 
 
+def speed_child(on: bool, n_sku: int) -> None:
+    """One fit + predict of the engine on bench/forecast_speed.py's synthetic shop, discovery on or off."""
+    import json
+    import resource
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from forecast_speed import HORIZON as SPEED_HORIZON, synthetic_shop
+    from forecast.models import get_model
+
+    history, campaigns, products = synthetic_shop(n_sku)
+    start = time.perf_counter()
+    model = get_model("campaign", discover_spikes=on).fit(history, campaigns, products)
+    model.predict(SPEED_HORIZON, n_paths=200, seed=0)
+    seconds = time.perf_counter() - start
+    spikes = 0 if model.spikes_ is None else model.spikes_["spike_id"].nunique()
+    print(json.dumps({"on": on, "seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "candidates": spikes}))
+
+
+def speed(n_sku: int) -> None:
+    """Discovery on vs off, each in a fresh process, alternated twice: the ratio of the medians."""
+    import json
+    import subprocess
+
+    runs = []
+    for on in (False, True, False, True):
+        out = subprocess.run([sys.executable, __file__, "--speed-child", "1" if on else "0", "--skus", str(n_sku)],
+                             capture_output=True, text=True, check=True)
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    frame = pd.DataFrame(runs).groupby("on").agg(seconds=("seconds", "median"), peak_mb=("peak_mb", "max"),
+                                                  candidates=("candidates", "max"))
+    off, on = frame.loc[False], frame.loc[True]
+    print(f"{n_sku:,} SKUs x 730 days, fit + 90-day predict (load {os.getloadavg()[0]:.1f}): discovery off "
+          f"{off.seconds:.1f} s, {off.peak_mb:,.0f} MB; on {on.seconds:.1f} s, {on.peak_mb:,.0f} MB "
+          f"({int(on.candidates)} candidates); time on / off = {on.seconds / off.seconds:.2f}, memory "
+          f"{on.peak_mb / off.peak_mb:.2f}")
+
+
 def real_data() -> None:
-    """UCI Online Retail II: SKU-days and candidates flagged (no calendar: every spike is unexplained)."""
-    folder = Path(os.environ.get("RESTOCK_SHARED_DATA", "/work/shared/data"))
-    raw = pd.read_parquet(folder / "online_retail" / "online_retail_II_2009-12_2010-12_raw.parquet")
+    """UCI Online Retail II as `restock import` stores it (its bulk-line check on), market GB, no calendar:
+    SKU-days and candidates flagged. Also the raw order lines without the import's checks."""
+    import tempfile
+
+    from planner import pipeline
+    from planner.importer import import_files
+    from planner.shop import Shop, init_shop
+
+    path = Path(os.environ.get("RESTOCK_SHARED_DATA", "/work/shared/data")) / "online_retail" / \
+        "online_retail_II_2009-12_2010-12_raw.parquet"
+    with tempfile.TemporaryDirectory() as folder:
+        init_shop(Path(folder) / "uci")
+        toml = Path(folder) / "uci" / "shop.toml"
+        toml.write_text(toml.read_text(encoding="utf-8").replace('market = "TH"', 'market = "GB"'), encoding="utf-8")
+        shop = Shop.open(Path(folder) / "uci")
+        import_files(shop, [path], on_bad_rows="skip")
+        history = pipeline.load_history(shop)
+        start = time.perf_counter()
+        spikes = pipeline.shop_spikes(shop, shop.inputs(), history)
+        seconds = time.perf_counter() - start
+    describe("UCI as imported", history, spikes, seconds)
+    raw = pd.read_parquet(path)
     raw = raw[(raw["Quantity"] > 0) & ~raw["Invoice"].astype(str).str.startswith("C")]
     daily = raw.assign(sku=raw["StockCode"].astype(str), date=pd.to_datetime(raw["InvoiceDate"]).dt.normalize())
     daily = daily.groupby(["sku", "date"], as_index=False)["Quantity"].sum().rename(columns={"Quantity": "units"})
     history = mark_stockouts(complete_history(daily))
     start = time.perf_counter()
     spikes = unexplained_spikes(history, market="GB")
-    seconds = time.perf_counter() - start
-    n_sku, cells = history["sku"].nunique(), len(history)
-    sale_days = int((history["units"] > 0).sum())
-    print(f"UCI Online Retail II: {n_sku:,} SKUs, {cells:,} SKU-days ({sale_days:,} with sales); {len(spikes):,} "
-          f"SKU-days flagged ({len(spikes) / cells:.3%} of SKU-days, {len(spikes) / sale_days:.2%} of days with sales), "
-          f"{spikes['spike_id'].nunique()} candidates on {spikes['date'].nunique()} of "
-          f"{history['date'].nunique()} days, {spikes['sku'].nunique():,} SKUs; {seconds:.1f} s")
+    describe("UCI raw lines (no bulk-line check)", history, spikes, time.perf_counter() - start)
+
+
+def describe(label: str, history: pd.DataFrame, spikes: pd.DataFrame, seconds: float) -> None:
+    cells, sale_days = len(history), int((history["units"] > 0).sum())
+    shared = spikes.groupby("spike_id")["sku"].nunique()
+    print(f"{label}: {history['sku'].nunique():,} SKUs, {cells:,} SKU-days ({sale_days:,} with sales); {len(spikes):,} "
+          f"SKU-days flagged ({len(spikes) / cells:.3%} of SKU-days, {len(spikes) / max(sale_days, 1):.2%} of days with "
+          f"sales) on {spikes['date'].nunique()} of {history['date'].nunique()} days, {spikes['sku'].nunique():,} SKUs; "
+          f"{len(shared)} candidates, {int((shared > 1).sum())} of them several SKUs; median multiple "
+          f"{spikes['multiple'].median():.0f}x; {seconds:.1f} s")
 
 
 def main(argv=None) -> int:
@@ -271,10 +357,19 @@ def main(argv=None) -> int:
     parser.add_argument("--grid", action="store_true")
     parser.add_argument("--real", action="store_true")
     parser.add_argument("--group-grid", action="store_true")
+    parser.add_argument("--speed", action="store_true")
+    parser.add_argument("--skus", type=int, default=10_000)
+    parser.add_argument("--speed-child", default=None)
     parser.add_argument("--no-forecast", action="store_true")
     args = parser.parse_args(argv)
     if args.grid:
         grid()
+        return 0
+    if args.speed_child is not None:
+        speed_child(args.speed_child == "1", args.skus)
+        return 0
+    if args.speed:
+        speed(args.skus)
         return 0
     if args.group_grid:
         group_grid()
@@ -289,6 +384,9 @@ def main(argv=None) -> int:
     print(show(f"confirmation seeds {CONFIRMATION}", evaluate(CONFIRMATION)))
     print(f"  tuning: {planted(TUNING)}")
     print(f"  confirmation: {planted(CONFIRMATION)}")
+    print("planted in Poisson-gamma series (dispersion 0.25, the generator's noise), found by level and multiple:")
+    for seed in TUNING + CONFIRMATION:
+        print(f"  seed {seed}: {planted_grid(seed)}")
     if not args.no_forecast:
         print(f"forecast of the last {HORIZON} days, confirmation seeds:")
         forecast_effect(CONFIRMATION)

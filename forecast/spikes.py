@@ -243,12 +243,18 @@ def spike_cells(units: np.ndarray, usable: np.ndarray, profile: np.ndarray, sign
     return SpikeCells(flags, baseline, members, rate @ judged)
 
 
-def same_day_spikes(count: np.ndarray, expected: np.ndarray, significance: float = GROUP_SIGNIFICANCE) -> np.ndarray:
+def same_day_spikes(count: np.ndarray, expected: np.ndarray, significance: float = GROUP_SIGNIFICANCE,
+                    clip: float = CLIP_SD) -> np.ndarray:
     """(n_days,) bool: days on which more SKUs than chance sold far above their baseline together.
 
-    ``count`` SKUs were members on the day where ``expected`` were (the sum of their rates): a Poisson
-    tail P(N >= count) below ``significance``, and at least two members."""
-    tail = stats.poisson.sf(count - 1, np.maximum(expected, 1e-9))
+    ``count`` SKUs were members on the day where ``expected`` were (the sum of their rates). Days differ
+    as a whole too (a wholesaler's busy days, a season): the count is negative binomial around the
+    expected, with the days' own dispersion read as ``sku_dispersion`` reads a SKU's (robust, by
+    moments); a day is a shared spike when P(N >= count) < ``significance`` and it has two members or more."""
+    days = expected > 0
+    psi = sku_dispersion(count[None, :], expected[None, :], days[None, :], clip)[0] if days.any() else 0.0
+    tail = np.ones(len(count))
+    tail[days] = tail_probability(count[days].astype(float), expected[days], np.full(int(days.sum()), psi))
     return (count >= 2) & (tail < significance)
 
 
