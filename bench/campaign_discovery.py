@@ -241,35 +241,46 @@ def planted_grid(seed: int, levels=(1.0, 3.0, 10.0), multiples=(3.0, 5.0, 8.0), 
     return f"{cells}; {spikes['spike_id'].nunique()} candidates, {false} false ({n_skus} SKU-years)"
 
 
-def forecast_effect(seeds) -> None:
-    """WAPE and bias of the engine on the last HORIZON days, discovery on vs off."""
+def forecast_rows(history: pd.DataFrame, calendar: pd.DataFrame | None, actual: pd.Series, market: str,
+                  label) -> list[dict]:
+    """The engine with discovery off and on, fitted on ``history`` but its last HORIZON days, scored on
+    those days against ``actual`` (sku, date -> units): absolute and signed error, on all SKUs and on
+    the SKUs with a spike found in the training history."""
     from forecast.models import get_model
 
+    cut = history["date"].max() - pd.Timedelta(days=HORIZON)
+    train = history[history["date"] <= cut]
+    actual = actual[actual.index.get_level_values("date") > cut]
+    rows = []
+    for on in (False, True):
+        model = get_model("campaign", market=market, discover_spikes=on).fit(train, calendar)
+        spiked = set(unexplained_spikes(train, calendar, market=market)["sku"])
+        mean = model.predict(HORIZON, n_paths=100).set_index(["sku", "date"])["mean"]
+        joined = pd.concat([mean.rename("forecast"), actual.rename("actual")], axis=1, join="inner").reset_index()
+        for scope, part in (("SKUs with a found spike", joined[joined["sku"].isin(spiked)]), ("all SKUs", joined)):
+            rows.append({"case": label, "discovery": on, "scope": scope, "skus": part["sku"].nunique(),
+                         "abs_error": (part["forecast"] - part["actual"]).abs().sum(),
+                         "error": (part["forecast"] - part["actual"]).sum(), "actual": part["actual"].sum()})
+    return rows
+
+
+def show_forecast(rows: list[dict]) -> None:
+    summary = pd.DataFrame(rows).groupby(["scope", "discovery"]).agg(
+        skus=("skus", "sum"), abs_error=("abs_error", "sum"), error=("error", "sum"), actual=("actual", "sum"))
+    for scope in summary.index.get_level_values(0).unique():
+        off, on = summary.loc[(scope, False)], summary.loc[(scope, True)]
+        print(f"  {scope} ({int(on.skus)} SKU-series, {on.actual:,.0f} units): WAPE off {off.abs_error / off.actual:.1%}, "
+              f"on {on.abs_error / on.actual:.1%} (on / off {on.abs_error / off.abs_error:.3f}); bias off "
+              f"{off.error / off.actual:+.1%}, on {on.error / on.actual:+.1%}")
+
+
+def forecast_effect(seeds) -> None:
+    """WAPE and bias of the engine on the last HORIZON days against true demand, discovery on vs off."""
     rows = []
     for seed in seeds:
         history, kept, _, truth = CASES[seed]
-        cut = history["date"].max() - pd.Timedelta(days=HORIZON)
-        train = history[history["date"] <= cut]
-        spikes = unexplained_spikes(train, kept, market="TH")
-        spiked = set(spikes["sku"])
-        actual = truth[(truth["date"] > cut)].set_index(["sku", "date"])["units"]
-        for on in (False, True):
-            model = get_model("campaign", market="TH", discover_spikes=on).fit(train, kept)
-            mean = model.predict(HORIZON, n_paths=100).set_index(["sku", "date"])["mean"]
-            joined = pd.concat([mean.rename("forecast"), actual.rename("actual")], axis=1, join="inner").reset_index()
-            for scope, part in (("SKUs with a found spike", joined[joined["sku"].isin(spiked)]), ("all SKUs", joined)):
-                rows.append({"seed": seed, "discovery": on, "scope": scope, "skus": part["sku"].nunique(),
-                             "abs_error": (part["forecast"] - part["actual"]).abs().sum(),
-                             "error": (part["forecast"] - part["actual"]).sum(), "actual": part["actual"].sum()})
-    frame = pd.DataFrame(rows)
-    summary = frame.groupby(["scope", "discovery"]).agg(skus=("skus", "sum"), abs_error=("abs_error", "sum"),
-                                                         error=("error", "sum"), actual=("actual", "sum"))
-    for (scope, on), r in summary.iterrows():
-        print(f"  {scope:24s} discovery {'on ' if on else 'off'}: WAPE {r.abs_error / r.actual:.1%}, bias "
-              f"{r.error / r.actual:+.1%} ({int(r.skus)} SKU-series, {r.actual:,.0f} units)")
-    for scope in summary.index.get_level_values(0).unique():
-        off, on = summary.loc[(scope, False)], summary.loc[(scope, True)]
-        print(f"  {scope}: WAPE on / off = {on.abs_error / off.abs_error:.3f}")
+        rows += forecast_rows(history, kept, truth.set_index(["sku", "date"])["units"], "TH", seed)
+    show_forecast(rows)
 
 
 def speed_child(on: bool, n_sku: int) -> None:
@@ -332,6 +343,8 @@ def real_data() -> None:
         spikes = pipeline.shop_spikes(shop, shop.inputs(), history)
         seconds = time.perf_counter() - start
     describe("UCI as imported", history, spikes, seconds)
+    print(f"forecast of UCI's last {HORIZON} days (as imported) against its sales:")
+    show_forecast(forecast_rows(history, None, history.set_index(["sku", "date"])["units"], "GB", "UCI"))
     raw = pd.read_parquet(path)
     raw = raw[(raw["Quantity"] > 0) & ~raw["Invoice"].astype(str).str.startswith("C")]
     daily = raw.assign(sku=raw["StockCode"].astype(str), date=pd.to_datetime(raw["InvoiceDate"]).dt.normalize())
