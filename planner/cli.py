@@ -282,7 +282,7 @@ def plan_command(shop, out: Path | None, model: str | None) -> None:
 
     inputs = shop.inputs()
     result = pipeline.run_forecast(shop, inputs, model=model)
-    warnings = pipeline.input_warnings(shop, inputs, result.history, result.today)
+    warnings = pipeline.input_warnings(shop, inputs, result.history, result.today, result.spikes)
     plan = pipeline.run_plan(shop, inputs, result)
     folder = _out_folder(shop, out)
     files = pipeline.write_forecast(result, folder) + pipeline.write_plan(plan, folder)

@@ -60,6 +60,8 @@ class ForecastResult:
     calibration: Calibration | None = None
     # the point method per intermittent class the forecast's point columns follow (forecast.point)
     point_choice: pd.DataFrame | None = None
+    # the history's unexplained spikes (forecast.spikes; the engine's own when it found them in its fit)
+    spikes: pd.DataFrame | None = None
 
 
 def load_history(shop: Shop) -> pd.DataFrame:
@@ -84,12 +86,27 @@ def plan_today(inputs: Inputs, history: pd.DataFrame) -> pd.Timestamp:
     return snapshot.normalize() if snapshot is not None else history["date"].max() + pd.Timedelta(days=1)
 
 
-def input_warnings(shop: Shop, inputs: Inputs, history: pd.DataFrame | None, today: pd.Timestamp) -> list[str]:
-    """What looks wrong across the input tables (planner.io.checks.check_inputs), with the shop's thresholds."""
+def input_warnings(shop: Shop, inputs: Inputs, history: pd.DataFrame | None, today: pd.Timestamp,
+                   spikes: pd.DataFrame | None = None) -> list[str]:
+    """What looks wrong across the input tables (planner.io.checks.check_inputs), with the shop's thresholds,
+    and the history's unexplained spikes (``spikes``, else found here when there is a history)."""
     from planner.io.checks import check_inputs
 
+    if spikes is None and history is not None and len(history):
+        spikes = shop_spikes(shop, inputs, history)
     return check_inputs(inputs, history, today, shop.config.checks.max_snapshot_age_days,
-                        shop.config.lead_time.default_days)
+                        shop.config.lead_time.default_days, spikes=spikes)
+
+
+def shop_spikes(shop: Shop, inputs: Inputs, history: pd.DataFrame) -> pd.DataFrame:
+    """The history's spikes that the shop's campaigns, events and market days do not explain
+    (forecast.spikes): the call the campaign engine makes in its fit, on the same frames."""
+    from forecast.spikes import unexplained_spikes
+
+    market = shop.config.shop.market
+    params = shop.config.calendar.model_params(market)
+    return unexplained_spikes(history, campaign_rows(inputs, history), event_rows(inputs, history), market,
+                              params["mega_sales"], params["market_holidays"])
 
 
 def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None, model: str | None = None,
@@ -143,9 +160,12 @@ def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None
     forecast = with_point(forecast, history, campaigns, point_choice)
     log.info("forecast %s: %d SKUs x %d days, %d paths; %s", name, len(paths.skus), days, n_paths,
              ", ".join(f"{m} {n}" for m, n in models.value_counts().items()))
+    spikes = getattr(fitted, "spikes_", None)
+    if spikes is None:
+        spikes = shop_spikes(shop, inputs, history)
     # read once here, not by every plan on this forecast (the plan and each scenario)
     return ForecastResult(history, fitted, paths, forecast, campaigns, today, choice, latest_calibration(shop),
-                          point_choice)
+                          point_choice, spikes)
 
 
 def with_point(forecast: pd.DataFrame, history: pd.DataFrame, campaigns: pd.DataFrame,
@@ -247,7 +267,7 @@ def report_job(shop: Shop, inputs: Inputs, forecast: ForecastResult, plan: Plan,
         past = store.runs(limit=30, status="succeeded")
     health = shop_health(inputs, forecast, plan, settings, backtest_metrics, shop.config.planning.model)
     if warnings is None:
-        warnings = input_warnings(shop, inputs, forecast.history, forecast.today)
+        warnings = input_warnings(shop, inputs, forecast.history, forecast.today, forecast.spikes)
     out.parent.mkdir(parents=True, exist_ok=True)
     path = build_report(shop, inputs, forecast, plan, out, scenarios_table=scenarios, backtest_table=backtest_metrics,
                         history_of_runs=past, settings=settings, health=health, warnings=warnings)
@@ -389,9 +409,15 @@ def _csv_column(column: pd.Series, decimals: int | None = 4):
         return pa.array([None if m else str(v) for v, m in zip(values, missing)], type=pa.string())
 
 
+SPIKES_FILE = "unexplained_spikes.csv"  # the likely unlogged campaigns, one row per SKU-day (forecast.spikes)
+
+
 def write_forecast(result: ForecastResult, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    return [write_frame(result.forecast, folder / "forecast.csv"), write_frame(result.forecast, folder / "forecast.parquet")]
+    written = [write_frame(result.forecast, folder / "forecast.csv"), write_frame(result.forecast, folder / "forecast.parquet")]
+    if result.spikes is not None:
+        written.append(write_frame(result.spikes, folder / SPIKES_FILE, decimals=2, bom=True))
+    return written
 
 
 def write_plan(plan: Plan, folder: Path) -> list[Path]:

@@ -327,7 +327,7 @@ def step_forecast(context: RunContext) -> dict:
     if context.options.get("executor") and model in ("ets", "sarimax", "prophet"):
         params = {"executor": context.options["executor"], "scheduler": context.options.get("scheduler")}
     result = pipeline.run_forecast(shop, inputs, model=context.options.get("model"), model_params=params)
-    for warning in pipeline.input_warnings(shop, inputs, result.history, result.today):
+    for warning in pipeline.input_warnings(shop, inputs, result.history, result.today, result.spikes):
         context.warn(warning)
     pipeline.write_forecast(result, context.folder)
     context.state.inputs, context.state.forecast, context.state.forecast_params = inputs, result, params

@@ -69,7 +69,7 @@ def test_run_imports_forecasts_plans_and_records(small_shop):
     assert latest.is_symlink()
     for name in ("forecast.csv", "forecast.parquet", "plan.csv", "orders.csv", "alerts.csv", "projected.csv",
                  "backtest_metrics.csv", "lead_time_calibration.csv", "point_choice.csv", "report.pdf", "dashboard.html",
-                 "manifest.json"):
+                 "manifest.json", "unexplained_spikes.csv"):
         assert (latest / name).is_file(), name
     assert "dashboard.html" in result.output
     manifest = json.loads((latest / "manifest.json").read_text(encoding="utf-8"))

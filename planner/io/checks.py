@@ -209,10 +209,11 @@ def outlier_warning(flagged: pd.DataFrame, file: str, header: str, checks: Order
 
 def check_inputs(inputs: "Inputs", history: pd.DataFrame | None, planning_day: pd.Timestamp,
                  max_snapshot_age_days: int = 7, default_lead_time_days: float = 21,
-                 today: pd.Timestamp | None = None) -> list[str]:
+                 today: pd.Timestamp | None = None, spikes: pd.DataFrame | None = None) -> list[str]:
     """Warnings about the input tables read together (and with the order history when given): each
-    names the file, the row or SKUs, and what the plan does about it."""
-    warnings = []
+    names the file, the row or SKUs, and what the plan does about it. ``spikes``: the history's
+    unexplained spikes (forecast.spikes.unexplained_spikes), listed for the seller to label."""
+    warnings = unexplained_spikes_warning(spikes) if spikes is not None else []
     planning_day = pd.Timestamp(planning_day).normalize()
     warnings += _overdue_orders(inputs.purchase_orders, planning_day)
     warnings += _stale_snapshot(inputs, history, planning_day, max_snapshot_age_days, today)
@@ -220,6 +221,28 @@ def check_inputs(inputs: "Inputs", history: pd.DataFrame | None, planning_day: p
         warnings += _sold_not_in_products(inputs, history)
     warnings += _unknown_suppliers(inputs, default_lead_time_days)
     return warnings
+
+
+def unexplained_spikes_warning(spikes: pd.DataFrame) -> list[str]:
+    """The likely unlogged campaigns, largest first, and what to do about them (none: no warning)."""
+    from forecast.spikes import spike_summary
+
+    summary = spike_summary(spikes)
+    if summary.empty:
+        return []
+    summary = summary.sort_values(["extra_units", "spike_id"], ascending=[False, True])
+    listed = [f"{r.start:%Y-%m-%d}{'' if r.end == r.start else f' to {r.end:%Y-%m-%d}'} "
+              f"{_sku_list(r.sku_list, r.skus)} ({r.units:,.0f} units, {r.multiple:.1f}x the usual)"
+              for r in summary.itertuples()]
+    return [f"{len(summary)} sales spike(s) that no campaign, event or holiday explains, likely campaigns missing from "
+            f"campaigns.csv: {_listed(listed)}. Until labelled the forecast reads them as campaigns of type 'other' "
+            f"(unexplained_spikes.csv in the run folder lists them by SKU); add each to campaigns.csv with its type "
+            f"and times (docs/inputs.md, \"Unlogged campaigns\")"]
+
+
+def _sku_list(skus: str, count: int) -> str:
+    names = skus.split(";")
+    return names[0] if count == 1 else f"{count} SKUs ({', '.join(names[:3])}{', ...' if count > 3 else ''})"
 
 
 def _overdue_orders(orders: pd.DataFrame, planning_day: pd.Timestamp) -> list[str]:

@@ -32,6 +32,7 @@ from forecast.models.campaign.seasonality import (
 from forecast.models.campaign.uplift import (
     UpliftMatrices, UpliftPooling, fit_prepost, fit_uplifts, prepost_matrix, uplift_matrices,
 )
+from forecast.spikes import spikes_as_campaigns, unexplained_spikes
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,8 @@ class CampaignForecaster(Forecaster):
         ratio of the two, pooled over the SKUs of a category (units-weighted), is the drift the slow levels
         have not caught up with yet (a season starting across the shop); every SKU's level is moved by it.
     chunk_skus : SKUs simulated at once (bounds memory; results depend on it only through the seed).
+    discover_spikes : read the history's unexplained spikes (forecast.spikes, ``spikes_`` once fitted) as
+        campaigns of type 'other', so that an unlogged livestream is learnt neither as noise nor as trend.
     """
 
     name = "campaign"
@@ -108,6 +111,7 @@ class CampaignForecaster(Forecaster):
         chunk_skus: int = 1000,
         market_holidays: bool = True,
         mega_sales: bool | tuple[str, ...] = True,
+        discover_spikes: bool = True,
     ):
         self.market = market
         self.market_holidays = market_holidays
@@ -127,6 +131,7 @@ class CampaignForecaster(Forecaster):
         self.sku_seasonality = sku_seasonality
         self.drift_half_life = drift_half_life
         self.chunk_skus = chunk_skus
+        self.discover_spikes = discover_spikes
 
     # ------------------------------------------------------------------------------------------ fit
     def fit(self, history: pd.DataFrame, campaigns: pd.DataFrame | None = None,
@@ -137,6 +142,7 @@ class CampaignForecaster(Forecaster):
         history are used when predicting; ``products`` gives the categories SKUs are pooled in;
         ``events``, past and coming, the days whose type's effect is learnt like a named day's.
         """
+        campaigns = self._with_spikes(history, campaigns, events)
         sales = sales_matrix(history)
         self.skus_, self.dates_, self.campaigns_ = sales.skus, sales.dates, campaigns
         self.category_ = category_codes(sales.skus, products)
@@ -173,6 +179,22 @@ class CampaignForecaster(Forecaster):
         del divisor
         self.dispersion_ = dispersion(sales.units, expected, days.ordinary)
         return self
+
+    def _with_spikes(self, history: pd.DataFrame, campaigns: pd.DataFrame | None,
+                     events: pd.DataFrame | None) -> pd.DataFrame | None:
+        """The calendar with the history's unexplained spikes added as campaigns (``spikes_``: the spikes)."""
+        self.spikes_ = None
+        if not self.discover_spikes:
+            return campaigns
+        self.spikes_ = unexplained_spikes(history, campaigns, events, self.market, self.mega_sales, self.market_holidays)
+        return self._plus_spikes(campaigns)
+
+    def _plus_spikes(self, campaigns: pd.DataFrame | None) -> pd.DataFrame | None:
+        """``campaigns`` and the spikes found in the fit (a scenario's calendar keeps them as the fit's does)."""
+        if self.spikes_ is None or not len(self.spikes_):
+            return campaigns
+        found = spikes_as_campaigns(self.spikes_)
+        return found if campaigns is None else pd.concat([campaigns, found], ignore_index=True)
 
     def _fit_baseline(self, sales: SalesMatrix, days: DayKinds, campaign_cells: CampaignMatrices,
                       n_cat: int) -> Baseline:
@@ -249,7 +271,7 @@ class CampaignForecaster(Forecaster):
         start = self.dates_[-1] + pd.Timedelta(days=1)
         # the calendar from DISTANCE_CAP days before the horizon to as many after: run-up and hangover
         span = pd.date_range(self.dates_[-1] - pd.Timedelta(days=DISTANCE_CAP), periods=horizon + DISTANCE_CAP + 1 + DISTANCE_CAP, freq="D")
-        calendar = self.campaigns_ if campaigns is None else campaigns
+        calendar = self.campaigns_ if campaigns is None else self._plus_spikes(campaigns)
         days = campaign_days(calendar, span) if calendar is not None else None
         campaign_cells = campaign_matrices(calendar, self.skus_, span, days=days)
         cut = slice(DISTANCE_CAP + 1, DISTANCE_CAP + 1 + horizon)
