@@ -27,6 +27,8 @@ import pandas as pd
 
 from planner.errors import InputError
 from planner.io import ads as ads_io
+from planner.io import affiliate as affiliate_io
+from planner.io import fbt as fbt_io
 from planner.io import live as live_io
 from planner.io.table import DAY_FIRST, Column, DateStyle, Schema, header_key, parse_table, read_top_rows
 
@@ -185,6 +187,51 @@ def ad_campaigns(ads: pd.DataFrame, match: Callable[[str], list[str]]) -> tuple[
     return _campaign_frame(rows), pd.DataFrame(unmatched, columns=list(UNMATCHED_COLUMNS))
 
 
+def affiliate_campaigns(orders: pd.DataFrame, match: Callable[[str], list[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Campaigns from affiliate orders (planner.io.affiliate), where the order export cannot tell them:
+
+    * a creator's LIVE orders of one LIVE (its content ID, else its day) become a ``livestream_creator``
+      campaign from the first order to the last (a minute at least), the SKUs they sold;
+    * a creator's video orders (per video when the content ID is given) become ``video`` campaigns over
+      each run of consecutive days with orders, whole days;
+    * showcase orders are the creator's standing shop window, not a campaign: left out."""
+    unmatched = []
+    rows = []
+    orders = orders[orders["content_type"].isin(["live", "video"])].copy()
+    skus = []
+    for row in orders.itertuples(index=False):
+        found = match(row.product)
+        if not found:
+            unmatched.append((row.file, int(row.source_row), row.product, "no SKU of the shop is this product"))
+        skus.append(found)
+    orders["skus"] = skus
+    orders = orders[orders["skus"].map(len) > 0]
+    day = orders["created"].dt.normalize()
+    orders["group"] = orders["content_id"].where(orders["content_id"] != "", day.dt.strftime("%Y-%m-%d"))
+    for (creator, group), part in orders[orders["content_type"] == "live"].groupby(["creator", "group"], sort=True):
+        start, end = part["created"].min(), max(part["created"].max(), part["created"].min() + pd.Timedelta(minutes=1))
+        rows.append(_affiliate_row(f"TT-AFF-LIVE-{creator}-{start:%Y%m%d%H%M}", "livestream_creator", start, end,
+                                   creator, part))
+    video = orders[orders["content_type"] == "video"].assign(day=day)
+    video["group"] = video["content_id"]
+    for (creator, group), part in video.groupby(["creator", "group"], sort=True):
+        days = part["day"].drop_duplicates().sort_values()
+        runs = (days.diff().dt.days != 1).cumsum()
+        for _, run in days.groupby(runs):
+            first, last = run.min(), run.max()
+            inside = part[part["day"].between(first, last)]
+            rows.append(_affiliate_row(f"TT-AFF-VIDEO-{creator}{'-' + group if group else ''}-{first:%Y%m%d}", "video",
+                                       first, last + pd.Timedelta(hours=23, minutes=59), creator, inside))
+    return _campaign_frame(rows), pd.DataFrame(unmatched, columns=list(UNMATCHED_COLUMNS))
+
+
+def _affiliate_row(campaign_id: str, kind: str, start, end, creator: str, part: pd.DataFrame) -> dict:
+    skus = list(dict.fromkeys(s for found in part["skus"] for s in found))
+    return {"campaign_id": campaign_id, "type": kind, "start": start, "end": end, "skus": ";".join(skus),
+            "creator": creator, "expected_viewers": np.nan, "daily_budget": np.nan, "discount_pct": np.nan,
+            "reserved_units": 0, "location": None, "_row": int(part["source_row"].min())}
+
+
 # ---------------------------------------------------------------------------------------- merging
 
 
@@ -259,13 +306,24 @@ def _unique_id(campaign_id: str, taken: set[str]) -> str:
 # ------------------------------------------------------------------------------------ the folder
 
 
+#: what tells each kind of export from the others: a header of every group, found in its first rows
+#: (the most specific kinds first: an inbound export has a quantity, an affiliate report an order ID)
+EXPORT_KINDS = (
+    ("fbt_inbound", (fbt_io.FBT_INBOUND.column("request_id"),)),
+    ("fbt_inventory", (fbt_io.FBT_INVENTORY.column("available"), fbt_io.FBT_INVENTORY.column("warehouse"))),
+    ("affiliate", (affiliate_io.AFFILIATE.column("order_id"), affiliate_io.AFFILIATE.column("content_type"))),
+    ("live", (live_io.LIVE.column("start"),)),
+    ("ads", (ads_io.ADS.column("spend"),)),
+)
+
+
 def export_kind(path: Path) -> str | None:
-    """'live' or 'ads' from the file's header (found in its first rows), None when neither."""
+    """'fbt_inbound', 'fbt_inventory', 'affiliate', 'live' or 'ads' from the file's header (found in its
+    first rows), None when none."""
     keys = {header_key(cell) for row in read_top_rows(path, 10) for cell in row}
-    if keys & {header_key(h) for h in live_io.LIVE.column("start").file_names}:
-        return "live"
-    if keys & {header_key(h) for h in ads_io.ADS.column("spend").file_names}:
-        return "ads"
+    for kind, columns in EXPORT_KINDS:
+        if all(keys & {header_key(h) for h in column.file_names} for column in columns):
+            return kind
     return None
 
 
@@ -279,27 +337,62 @@ def export_files(folder: Path) -> list[Path]:
 
 def read_export_history(folder: Path, hand: pd.DataFrame, products: pd.DataFrame,
                         dates: DateStyle = DAY_FIRST) -> ExportHistory:
-    """Read every LIVE and ads export in ``folder`` (a bad row fails, naming file, row and column) and
-    merge the campaigns they show with the hand calendar ``hand`` (campaigns.csv as read)."""
+    """Read every LIVE, ads and affiliate export in ``folder`` (a bad row fails, naming file, row and
+    column) and merge the campaigns they show with the hand calendar ``hand`` (campaigns.csv as read).
+    Affiliate campaigns a LIVE export already shows (same type, overlapping, a SKU shared) are left out.
+    FBT exports in the folder are not campaigns (planner.io.fbt_stock reads them)."""
     folder = Path(folder)
-    lives, ads = [], []
-    files = export_files(folder)
-    for path in files:
-        kind = export_kind(path)
-        if kind == "live":
-            lives.append(live_io.read_live(path, "fail", dates))
-        elif kind == "ads":
-            ads.append(ads_io.read_ads(path, "fail", dates).frame)
-        else:
-            raise InputError(path.name, "is not a LIVE export (LIVE start time, Duration, Viewers, ...) or an ads "
-                             f"report (Campaign name, Cost, ...); found {read_top_rows(path, 1)[0] if read_top_rows(path, 1) else []}")
-    mapping = folder / PRODUCT_IDS_FILE
-    product_ids = parse_table(mapping, PRODUCT_IDS, "fail").frame if mapping.is_file() else None
-    match = sku_matcher(products["sku"].astype(str), product_ids)
+    read = read_exports(folder, dates)
+    match = sku_matcher(products["sku"].astype(str), product_ids(folder))
     own = hand.loc[hand["type"] == "livestream_own", "creator"].dropna().astype(str) if len(hand) else []
-    live_rows, live_unmatched = live_campaigns(live_io.combine(lives), match, own)
-    ad_rows, ad_unmatched = ad_campaigns(ads_io.combine(ads), match)
+    live_rows, live_unmatched = live_campaigns(live_io.combine(read.get("live", [])), match, own)
+    ad_rows, ad_unmatched = ad_campaigns(ads_io.combine(read.get("ads", [])), match)
+    affiliate_rows, affiliate_unmatched = affiliate_campaigns(affiliate_io.combine(read.get("affiliate", [])), match)
     derived = pd.concat([f for f in (live_rows, ad_rows) if len(f)] or [live_rows], ignore_index=True)
+    if len(affiliate_rows):
+        derived, _ = merge_calendar(derived, affiliate_rows, products)
     merged, disagreements = merge_calendar(hand, derived, products)
-    unmatched = pd.concat([live_unmatched, ad_unmatched], ignore_index=True)
-    return ExportHistory(merged, derived, disagreements, unmatched, [p.name for p in files])
+    unmatched = pd.concat([live_unmatched, ad_unmatched, affiliate_unmatched], ignore_index=True)
+    files = [p.name for kind, paths in read.paths.items() if kind in ("live", "ads", "affiliate") for p in paths]
+    return ExportHistory(merged, derived, disagreements, unmatched, sorted(files))
+
+
+class Exports(dict):
+    """The exports of a folder read, by kind (EXPORT_KINDS): kind -> frames; ``paths``: kind -> files."""
+
+    paths: dict[str, list[Path]]
+
+
+_READERS = {
+    "live": lambda path, dates: live_io.read_live(path, "fail", dates),
+    "ads": lambda path, dates: ads_io.read_ads(path, "fail", dates).frame,
+    "affiliate": lambda path, dates: affiliate_io.read_affiliate(path, "fail", dates).frame,
+    "fbt_inventory": lambda path, dates: fbt_io.read_fbt_inventory(path, "fail", dates).frame,
+    "fbt_inbound": lambda path, dates: fbt_io.read_fbt_inbound(path, "fail", dates).frame,
+}
+
+
+def read_exports(folder: Path, dates: DateStyle = DAY_FIRST, kinds: Iterable[str] | None = None) -> Exports:
+    """Every export of ``folder`` of the ``kinds`` wanted (default: all), read; a file of no known kind
+    is an error naming what it holds."""
+    wanted = set(kinds) if kinds is not None else set(_READERS)
+    out = Exports()
+    out.paths = {}
+    for path in export_files(folder):
+        kind = export_kind(path)
+        if kind is None:
+            top = read_top_rows(path, 1)
+            raise InputError(path.name, "is not a LIVE export (LIVE start time, Duration, Viewers, ...), an ads "
+                             "report (Campaign name, Cost, ...), an affiliate order report (Order ID, Creator "
+                             "username, Content type, ...) or an FBT inventory (Warehouse, Available, ...) or "
+                             f"inbound export (Inbound request ID, ...); found {top[0] if top else []}")
+        if kind in wanted:
+            out.setdefault(kind, []).append(_READERS[kind](path, dates))
+            out.paths.setdefault(kind, []).append(path)
+    return out
+
+
+def product_ids(folder: Path) -> pd.DataFrame | None:
+    """exports/product_ids.csv (product_id, sku), None when there is none."""
+    mapping = Path(folder) / PRODUCT_IDS_FILE
+    return parse_table(mapping, PRODUCT_IDS, "fail").frame if mapping.is_file() else None
