@@ -402,8 +402,9 @@ def simulate_command(shop, model: str | None, service_level: float | None, start
     from planner.simulate.shop import review_count
 
     config = shop.config
-    settings = pipeline.plan_settings(config)
-    replay = shop_replay(pipeline.load_history(shop), shop.inputs(), settings, start_days=start_days, seed=seed)
+    inputs = shop.inputs()
+    settings = pipeline.plan_settings(config, inputs)
+    replay = shop_replay(pipeline.load_history(shop), inputs, settings, start_days=start_days, seed=seed)
     model = model or config.planning.model
     with progress_bar(4 * review_count(replay), "review", "simulate") as progress:  # the planner and 3 policies
         results = simulate_shop(replay, model=model, n_paths=n_paths, service_level=service_level or settings.service_level,
