@@ -324,3 +324,38 @@ def test_export_kinds_are_told_apart(tmp_path):
     found = {name: export_kind(write(tmp_path / name, text)) for name, text in kinds.items()}
     assert found == {"affiliate.csv": "affiliate", "inv.csv": "fbt_inventory", "ibr.csv": "fbt_inbound",
                      "live.csv": "live", "ads.csv": "ads"}
+
+
+# ------------------------------------------------------------------------------------ the shop
+
+def test_a_shop_reads_its_fbt_exports(tmp_path):
+    from click.testing import CliRunner
+
+    from planner.cli import main
+    from planner.shop import init_shop
+
+    shop = init_shop(tmp_path / "shop")
+    PRODUCTS.assign(name="x", unit_cost=1, price=2, supplier="S", fulfillment="fbt").to_csv(shop.root / "products.csv",
+                                                                                           index=False)
+    (shop.root / "inventory.csv").write_text("sku,location,on_hand,snapshot_date\nSERUM-30,own,7,2026-11-22\n"
+                                             "SERUM-30,fbt,999,2026-11-22\n", encoding="utf-8")
+    (shop.root / "exports").mkdir()
+    write(shop.root / "exports" / "fbt_inventory.csv", INVENTORY)
+    write(shop.root / "exports" / "fbt_inbound.csv", INBOUND)
+    inputs = shop.inputs()
+    assert inputs.fbt_receiving_days == round((3 + 9 + 3 * 5) / 5)
+    assert plan_settings(shop.config, inputs).fbt_receiving_days == inputs.fbt_receiving_days
+    assert plan_settings(shop.config, inputs).fbt_quota_used["2026-11"] == 60
+    fbt = inputs.inventory[inputs.inventory["location"] == "fbt"].set_index("sku")
+    assert fbt.loc["SERUM-30", "on_hand"] == 1210
+    assert "IBR:IBR3" in set(inputs.purchase_orders["po_id"])
+    result = CliRunner().invoke(main, ["check", "--shop", str(shop.root)])
+    assert result.exit_code == 0, result.output
+    assert "purchase_orders.csv         0 rows  ok" in result.output and "approved in restock" not in result.output
+    assert ("FBT exports                 2 files: 2 SKUs counted at fbt (2 warehouses), 1 inbound requests on order "
+            "(60 units), 1 closed") in result.output
+    assert "FBT receiving days          5  from 2 received requests (mean 6.0 days) and the stated 5" in result.output
+    assert "IBR4 (fbt_inbound.csv, row 5: created 2026-08-01, 30 units)" in result.output
+    (shop.root / "exports" / "notes.csv").write_text("what,when\nx,y\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--shop", str(shop.root)])
+    assert result.exit_code != 0 and "notes.csv: is not a LIVE export" in result.output
