@@ -359,3 +359,27 @@ def test_a_shop_reads_its_fbt_exports(tmp_path):
     (shop.root / "exports" / "notes.csv").write_text("what,when\nx,y\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["check", "--shop", str(shop.root)])
     assert result.exit_code != 0 and "notes.csv: is not a LIVE export" in result.output
+
+
+def test_the_sample_shop_ships_affiliate_and_fbt_exports(tmp_path):
+    """The generator's exports read back: the creator LIVEs the affiliate orders show are the calendar's
+    (none added, none listed as a disagreement), FBT's warehouses add up to inventory.csv's fbt rows, and
+    the measured receiving time is the stated 5 days the generator simulates."""
+    from planner.io.inputs import read_input
+    from planner.shop import init_shop
+
+    shop = init_shop(tmp_path / "shop", sample=True)
+    assert {p.name for p in (shop.root / "exports").iterdir()} == {"affiliate_orders.csv", "fbt_inventory.csv",
+                                                                   "fbt_inbound.csv"}
+    history = shop.export_history()
+    lives = history.derived[history.derived["type"] == "livestream_creator"]
+    assert len(lives) >= 10 and history.added == 0 and history.disagreements.empty
+    inputs = shop.inputs()
+    stated = read_input(shop.root / "inventory.csv", "inventory")
+    fbt = stated[stated["location"] == "fbt"].set_index("sku")
+    read = inputs.inventory[inputs.inventory["location"] == "fbt"].set_index("sku")
+    for column in ("on_hand", "reserved", "unfulfillable", "in_transit"):
+        pd.testing.assert_series_equal(read[column].astype(float).sort_index(), fbt[column].astype(float).sort_index(),
+                                       check_names=False)
+    assert inputs.fbt_receiving_days == 5 and inputs.fbt.closed.empty and inputs.fbt.on_order.empty
+    assert inputs.fbt_receiving_source.startswith("24 received requests")

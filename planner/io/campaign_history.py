@@ -187,6 +187,9 @@ def ad_campaigns(ads: pd.DataFrame, match: Callable[[str], list[str]]) -> tuple[
     return _campaign_frame(rows), pd.DataFrame(unmatched, columns=list(UNMATCHED_COLUMNS))
 
 
+AFFILIATE_PREFIX = "TT-AFF-"
+
+
 def affiliate_campaigns(orders: pd.DataFrame, match: Callable[[str], list[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Campaigns from affiliate orders (planner.io.affiliate), where the order export cannot tell them:
 
@@ -210,7 +213,7 @@ def affiliate_campaigns(orders: pd.DataFrame, match: Callable[[str], list[str]])
     orders["group"] = orders["content_id"].where(orders["content_id"] != "", day.dt.strftime("%Y-%m-%d"))
     for (creator, group), part in orders[orders["content_type"] == "live"].groupby(["creator", "group"], sort=True):
         start, end = part["created"].min(), max(part["created"].max(), part["created"].min() + pd.Timedelta(minutes=1))
-        rows.append(_affiliate_row(f"TT-AFF-LIVE-{creator}-{start:%Y%m%d%H%M}", "livestream_creator", start, end,
+        rows.append(_affiliate_row(f"{AFFILIATE_PREFIX}LIVE-{creator}-{start:%Y%m%d%H%M}", "livestream_creator", start, end,
                                    creator, part))
     video = orders[orders["content_type"] == "video"].assign(day=day)
     video["group"] = video["content_id"]
@@ -220,7 +223,7 @@ def affiliate_campaigns(orders: pd.DataFrame, match: Callable[[str], list[str]])
         for _, run in days.groupby(runs):
             first, last = run.min(), run.max()
             inside = part[part["day"].between(first, last)]
-            rows.append(_affiliate_row(f"TT-AFF-VIDEO-{creator}{'-' + group if group else ''}-{first:%Y%m%d}", "video",
+            rows.append(_affiliate_row(f"{AFFILIATE_PREFIX}VIDEO-{creator}{'-' + group if group else ''}-{first:%Y%m%d}", "video",
                                        first, last + pd.Timedelta(hours=23, minutes=59), creator, inside))
     return _campaign_frame(rows), pd.DataFrame(unmatched, columns=list(UNMATCHED_COLUMNS))
 
@@ -352,6 +355,11 @@ def read_export_history(folder: Path, hand: pd.DataFrame, products: pd.DataFrame
     if len(affiliate_rows):
         derived, _ = merge_calendar(derived, affiliate_rows, products)
     merged, disagreements = merge_calendar(hand, derived, products)
+    # affiliate orders bound a LIVE from inside (its first and last order, the SKUs that sold): they tell
+    # whether the calendar has it, not that its start, end or featured SKUs are wrong
+    only_affiliate = disagreements["export_campaigns"].str.split(";").map(
+        lambda ids: all(i.startswith(AFFILIATE_PREFIX) for i in ids)).astype(bool)
+    disagreements = disagreements[~only_affiliate].reset_index(drop=True)
     unmatched = pd.concat([live_unmatched, ad_unmatched, affiliate_unmatched], ignore_index=True)
     files = [p.name for kind, paths in read.paths.items() if kind in ("live", "ads", "affiliate") for p in paths]
     return ExportHistory(merged, derived, disagreements, unmatched, sorted(files))

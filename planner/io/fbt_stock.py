@@ -31,6 +31,9 @@ from planner.io.fbt import receiving_days
 #: page "FBT Inbound Request (IBR) Creation and Management Process"): a platform rule, not a tuned figure
 CLOSE_AFTER_DAYS = 75
 UNMATCHED_COLUMNS = ("file", "row", "product", "problem")
+#: the "supplier" of an open inbound request's on-order rows: FBT, not the goods' supplier (a scenario
+#: that delays a supplier's open orders does not delay stock already on its way to FBT)
+INBOUND_SUPPLIER = "FBT inbound"
 
 
 @dataclass
@@ -103,7 +106,8 @@ def _requests(inbound: pd.DataFrame, today: pd.Timestamp) -> tuple[pd.DataFrame,
     closed = arrived.isna() & (inbound["created"] < today - pd.Timedelta(days=CLOSE_AFTER_DAYS))
     left = inbound["quantity"] - inbound["received_quantity"].fillna(0.0)
     # a request received short is done: FBT allows no short delivery, the rest is not coming
-    open_rows = inbound[~closed & inbound["shipped"].notna() & inbound["received"].isna() & (left > 0)].assign(left=left)
+    still_open = ~closed & inbound["shipped"].notna() & inbound["received"].isna() & (left > 0)
+    open_rows = inbound[still_open].assign(left=left[still_open])
     return inbound[closed].reset_index(drop=True), open_rows
 
 
@@ -112,7 +116,7 @@ def _on_order(open_rows: pd.DataFrame, today: pd.Timestamp, receiving: float) ->
     due = due.where(due >= today, today).fillna(today) + pd.Timedelta(days=float(np.ceil(receiving)))
     return pd.DataFrame({"po_id": "IBR:" + open_rows["request_id"].astype(str), "sku": open_rows["sku"],
                          "quantity": open_rows["left"].astype(float), "expected_arrival": due.astype("datetime64[ns]"),
-                         "location": "fbt", "supplier": None, "_row": np.nan}).reset_index(drop=True)
+                         "location": "fbt", "supplier": INBOUND_SUPPLIER, "_row": np.nan}).reset_index(drop=True)
 
 
 def with_fbt_stock(inventory: pd.DataFrame, purchase_orders: pd.DataFrame, stock: FbtStock
