@@ -63,7 +63,8 @@ class Shop:
     def export_history(self, tables: dict | None = None):
         """campaigns.csv merged with the campaigns the exports/ folder shows (planner.io.campaign_history);
         None when the shop has no exports."""
-        from planner.io.campaign_history import export_files, read_export_history
+        from planner.io.campaign_history import read_export_history
+        from planner.io.exports import export_files
 
         if not export_files(self.exports):
             return None
@@ -89,7 +90,7 @@ class Shop:
         the fbt rows of the inventory, the open inbound requests as on order, and FBT's receiving days
         measured from the received requests."""
         from planner.io import fbt as fbt_io
-        from planner.io.campaign_history import export_files, product_ids, read_exports, sku_matcher
+        from planner.io.exports import export_files, product_ids, read_exports, sku_matcher
         from planner.io.fbt_stock import fbt_stock, with_fbt_stock
         from planner.plan.terms import measured_receiving_days
 

@@ -14,7 +14,8 @@ from planner.config import load_config
 from planner.errors import ConfigError, InputError
 from planner.io.affiliate import combine as combine_affiliate
 from planner.io.affiliate import read_affiliate
-from planner.io.campaign_history import affiliate_campaigns, export_kind, read_export_history, sku_matcher
+from planner.io.campaign_history import affiliate_campaigns, read_export_history
+from planner.io.exports import export_kind, sku_matcher
 from planner.io.fbt import combine_inbound, combine_inventory, read_fbt_inbound, read_fbt_inventory
 from planner.io.fbt_stock import fbt_stock, with_fbt_stock
 from planner.io.inputs import CAMPAIGNS, empty_table
@@ -383,3 +384,20 @@ def test_the_sample_shop_ships_affiliate_and_fbt_exports(tmp_path):
                                        check_names=False)
     assert inputs.fbt_receiving_days == 5 and inputs.fbt.closed.empty and inputs.fbt.on_order.empty
     assert inputs.fbt_receiving_source.startswith("24 received requests")
+
+
+def test_the_engine_learns_a_video_campaign_type():
+    """Affiliate videos are a campaign type of their own: a planted threefold video day is learnt."""
+    from forecast.models.campaign import CampaignForecaster
+    from tests.test_campaign_model import END, shop as planted_shop
+
+    history, calendar, products = planted_shop(uplift=3.0, lives=20)
+    calendar = calendar.assign(type="video", start=calendar["start"].dt.normalize(),
+                               end=calendar["start"].dt.normalize() + pd.Timedelta(hours=23, minutes=59))
+    model = CampaignForecaster().fit(history, calendar, products)
+    paths = model.sample_paths(14, n_paths=100, seed=0)
+    mean = paths.values.mean(axis=1)                                       # (sku, day)
+    day = (END + pd.Timedelta(days=5) - pd.Timestamp(paths.start)).days
+    featured = [list(paths.skus).index(s) for s in calendar.loc[calendar["campaign_id"] == "PLANNED", "sku"]]
+    ratio = mean[featured, day].sum() / mean[featured][:, [d for d in range(14) if d != day]].mean(axis=1).sum()
+    assert 2.0 < ratio < 4.5
