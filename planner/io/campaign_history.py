@@ -166,6 +166,8 @@ def ad_campaigns(ads: pd.DataFrame, match: Callable[[str], list[str]]) -> tuple[
 
 
 AFFILIATE_PREFIX = "TT-AFF-"
+#: the kinds of export (planner.io.exports.EXPORT_KINDS) the campaign history is built from
+CAMPAIGN_KINDS = ("live", "ads", "affiliate")
 
 
 def affiliate_campaigns(orders: pd.DataFrame, match: Callable[[str], list[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -294,7 +296,7 @@ def read_export_history(folder: Path, hand: pd.DataFrame, products: pd.DataFrame
     Affiliate campaigns a LIVE export already shows (same type, overlapping, a SKU shared) are left out.
     FBT exports in the folder are not campaigns (planner.io.fbt_stock reads them)."""
     folder = Path(folder)
-    read = read_exports(folder, dates)
+    read = read_exports(folder, dates, kinds=CAMPAIGN_KINDS)
     match = sku_matcher(products["sku"].astype(str), product_ids(folder))
     own = hand.loc[hand["type"] == "livestream_own", "creator"].dropna().astype(str) if len(hand) else []
     live_rows, live_unmatched = live_campaigns(live_io.combine(read.get("live", [])), match, own)
@@ -310,5 +312,5 @@ def read_export_history(folder: Path, hand: pd.DataFrame, products: pd.DataFrame
         lambda ids: all(i.startswith(AFFILIATE_PREFIX) for i in ids)).astype(bool)
     disagreements = disagreements[~only_affiliate].reset_index(drop=True)
     unmatched = pd.concat([live_unmatched, ad_unmatched, affiliate_unmatched], ignore_index=True)
-    files = [p.name for kind, paths in read.paths.items() if kind in ("live", "ads", "affiliate") for p in paths]
+    files = [p.name for paths in read.paths.values() for p in paths]
     return ExportHistory(merged, derived, disagreements, unmatched, sorted(files))
