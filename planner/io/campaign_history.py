@@ -244,10 +244,12 @@ def merge_calendar(hand: pd.DataFrame, derived: pd.DataFrame, products: pd.DataF
     covered = np.zeros(len(derived), dtype=bool)
     disagreements = []
     derived_skus = [set(str(s).split(";")) for s in derived["skus"]]
+    # the derived campaigns' fields once, not a pass over their rows per hand campaign
+    kinds, starts, ends = (derived[c].to_numpy() for c in ("type", "start", "end"))
     for h, campaign in enumerate(hand.itertuples(index=False)):
-        hits = [d for d, row in enumerate(derived.itertuples(index=False))
-                if row.type == campaign.type and row.start < campaign.end and campaign.start < row.end
-                and derived_skus[d] & hand_skus[h]]
+        overlapping = np.flatnonzero((kinds == campaign.type) & (starts < np.datetime64(campaign.end))
+                                     & (np.datetime64(campaign.start) < ends))
+        hits = [int(d) for d in overlapping if derived_skus[d] & hand_skus[h]]
         if not hits:
             continue
         covered[hits] = True
