@@ -1242,8 +1242,11 @@ def write_affiliate_fbt_exports(shop: ShopData, out_dir, seed: int = 11) -> list
         warehouses.to_csv(handle, index=False, lineterminator="\n")
 
     skus = fbt["sku"].to_numpy()
+    if len(skus) == 0:  # a shop without FBT SKUs: an inventory list with its header only, no requests
+        skus, n = np.array(["-"]), 0
+    else:
+        n = 24
     case = shop.products.set_index("sku")["case_pack"].reindex(skus).fillna(1).astype(int).to_numpy()
-    n = 24
     created = end.normalize() - pd.to_timedelta(np.sort(rng.integers(20, 180, n))[::-1], unit="D") \
         + pd.to_timedelta(rng.integers(8 * 60, 18 * 60, n), unit="min")
     shipped = created + pd.to_timedelta(rng.integers(12, 48, n), unit="h")
