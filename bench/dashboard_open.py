@@ -35,7 +35,7 @@ def build(shop_dir: Path, out: Path) -> dict:
     result = pipeline.run_forecast(shop, inputs)
     plan = pipeline.run_plan(shop, inputs, result)
     began = time.perf_counter()
-    build_dashboard(shop.config.shop.name, shop.config.shop.currency, inputs, result, plan, plan_settings(shop.config), out)
+    build_dashboard(shop.config.shop.name, shop.config.shop.currency, inputs, result, plan, plan_settings(shop.config, inputs), out)
     return {"skus": len(plan.plan), "build_s": round(time.perf_counter() - began, 2)}
 
 

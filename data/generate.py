@@ -1182,7 +1182,88 @@ def write_sample_shop(shop: ShopData, out_dir, export_days: int = 90, export_ste
             encoding = "utf-8-sig" if k % 2 == 0 else "utf-8"
             body.to_csv(path, index=False, lineterminator="\n", encoding=encoding)
         written.append(path)
+    written += write_affiliate_fbt_exports(shop, out / "exports")
     return written
+
+
+def write_affiliate_fbt_exports(shop: ShopData, out_dir, seed: int = 11) -> list[Path]:
+    """Write what TikTok Shop would give the seller beside the order exports, from the simulated shop,
+    into ``out_dir`` (the shop's exports/), as planner.io.affiliate / planner.io.fbt read them:
+
+    * ``affiliate_orders.csv``: the Affiliate orders download: every order line sold during a past creator
+      LIVE of its featured SKUs (content type LIVE, the creator, the LIVE's content ID), and about 2 % of
+      the other lines through creators' showcases; commission 10 %. No buyer columns;
+    * ``fbt_inventory.csv``: the FBT inventory list, a title row above the header: inventory.csv's fbt
+      rows split over two warehouses (the totals are inventory.csv's);
+    * ``fbt_inbound.csv``: the inbound requests of the last 180 days, every one received in full, FBT
+      taking 3 to 7 days (5 on average, the shop's stated receiving time) from arrival to receipt.
+
+    A random stream of its own (``seed``) draws them, so the rest of the sample shop is unchanged."""
+    rng = np.random.default_rng(seed)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    end = shop.dates[-1]
+    lines = shop.order_events
+    lives = shop.campaigns[(shop.campaigns["type"] == "livestream_creator") & (pd.to_datetime(shop.campaigns["start"]) <= end)]
+    live_rows = []
+    for k, row in enumerate(lives.itertuples(index=False)):
+        start, stop = pd.Timestamp(row.start), pd.Timestamp(row.end)
+        inside = lines[lines["sku"].isin(str(row.skus).split(";")) & lines["created"].between(start, stop)]
+        live_rows.append(inside.assign(_creator=row.creator, _type="LIVE", _content=f"72{9100000 + k * 613}"))
+    sold_live = pd.concat(live_rows) if live_rows else lines.iloc[:0]
+    others = lines[~lines.index.isin(sold_live.index) & (lines["created"] <= end + pd.Timedelta(days=1))]
+    showcase = others[rng.random(len(others)) < 0.02]
+    showcase = showcase.assign(_creator=np.asarray(_CREATORS)[rng.integers(0, len(_CREATORS), len(showcase))],
+                               _type="Showcase", _content="")
+    orders = pd.concat([sold_live, showcase]).sort_values(["created", "order_id"], kind="stable")
+    names = shop.products.set_index("sku")["name"]
+    affiliate = pd.DataFrame({
+        "Order ID": orders["order_id"], "Seller SKU": orders["sku"], "Product name": orders["sku"].map(names),
+        "Quantity": orders["quantity"], "Creator username": orders["_creator"], "Content type": orders["_type"],
+        "Content ID": orders["_content"], "Order created time": orders["created"].dt.strftime("%d/%m/%Y %H:%M:%S"),
+        "Estimated commission": [f"฿{v:,.2f}" for v in orders["subtotal_after"] * 0.10],
+    })
+    _csv(affiliate, out / "affiliate_orders.csv")
+
+    fbt = shop.inventory[shop.inventory["location"] == "fbt"]
+    available = (fbt["on_hand"] - fbt["reserved"] - fbt["unfulfillable"]).to_numpy()
+    first = available * 2 // 3
+    zeros = np.zeros(len(fbt), dtype=np.int64)
+    warehouses = pd.concat([
+        pd.DataFrame({"Warehouse name": "TH-BKK-FBT-01", "Seller SKU": fbt["sku"].to_numpy(), "Available": first,
+                      "Reserved": fbt["reserved"].to_numpy(), "Unfulfillable": fbt["unfulfillable"].to_numpy(),
+                      "In transit": fbt["in_transit"].to_numpy(), "Date": fbt["snapshot_date"].to_numpy()}),
+        pd.DataFrame({"Warehouse name": "TH-BKK-FBT-02", "Seller SKU": fbt["sku"].to_numpy(), "Available": available - first,
+                      "Reserved": zeros, "Unfulfillable": zeros, "In transit": zeros,
+                      "Date": fbt["snapshot_date"].to_numpy()}),
+    ], ignore_index=True)
+    with open(out / "fbt_inventory.csv", "w", encoding="utf-8-sig", newline="") as handle:
+        handle.write(f"FBT inventory list,exported {end + pd.Timedelta(days=1):%Y-%m-%d}\n")
+        warehouses.to_csv(handle, index=False, lineterminator="\n")
+
+    skus = fbt["sku"].to_numpy()
+    if len(skus) == 0:  # a shop without FBT SKUs: an inventory list with its header only, no requests
+        skus, n = np.array(["-"]), 0
+    else:
+        n = 24
+    case = shop.products.set_index("sku")["case_pack"].reindex(skus).fillna(1).astype(int).to_numpy()
+    created = end.normalize() - pd.to_timedelta(np.sort(rng.integers(20, 180, n))[::-1], unit="D") \
+        + pd.to_timedelta(rng.integers(8 * 60, 18 * 60, n), unit="min")
+    shipped = created + pd.to_timedelta(rng.integers(12, 48, n), unit="h")
+    arrived = shipped + pd.to_timedelta(rng.integers(36, 96, n), unit="h")
+    received = arrived + pd.to_timedelta(rng.uniform(3, 7, n) * 24 * 60, unit="min").round("min")
+    pick = rng.integers(0, len(skus), n)
+    quantity = case[pick] * rng.integers(2, 8, n)
+    inbound = pd.DataFrame({
+        "Inbound request ID": [f"IBR{260000 + 37 * k}" for k in range(n)],
+        "Inbound plan ID": [f"IP{8100 + k // 2}" for k in range(n)], "Seller SKU": skus[pick],
+        "Warehouse": np.where(np.arange(n) % 2 == 0, "TH-BKK-FBT-01", "TH-BKK-FBT-02"),
+        "Planned quantity": quantity, "Received quantity": quantity,
+        **{label: times.strftime("%Y-%m-%d %H:%M") for label, times in (
+            ("Created time", created), ("Shipped time", shipped), ("Arrival time", arrived), ("Received time", received))},
+    })
+    _csv(inbound, out / "fbt_inbound.csv")
+    return [out / "affiliate_orders.csv", out / "fbt_inventory.csv", out / "fbt_inbound.csv"]
 
 
 def write_generic(shop: ShopData, path, chunk_skus: int = 5_000) -> Path:

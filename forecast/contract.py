@@ -39,7 +39,7 @@ import pandas as pd
 
 DEMAND_COLUMNS = ("sku", "date", "units")
 HISTORY_COLUMNS = ("sku", "date", "units", "censored")
-CAMPAIGN_TYPES = ("livestream_own", "livestream_creator", "ad", "flash_sale", "mega_sale", "other")
+CAMPAIGN_TYPES = ("livestream_own", "livestream_creator", "ad", "flash_sale", "mega_sale", "video", "other")
 CAMPAIGN_COLUMNS = (
     "campaign_id", "type", "start", "end", "sku", "expected_viewers", "daily_budget", "discount_pct",
 )

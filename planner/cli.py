@@ -141,6 +141,20 @@ def history_command(shop, top: int) -> None:
     click.echo(history_summary(shop, top=top))
 
 
+def _echo_fbt(inputs) -> None:
+    """`restock check`'s lines on the FBT exports (planner.io.fbt_stock)."""
+    fbt = inputs.fbt
+    on_order = fbt.on_order
+    click.echo(f"{'FBT exports':<22} {len(fbt.files):>6} files: {fbt.inventory['sku'].nunique()} SKUs counted at fbt "
+               f"({fbt.warehouses['warehouse'].nunique()} warehouses), {on_order['po_id'].nunique()} inbound requests "
+               f"on order ({on_order['quantity'].sum():,.0f} units), {fbt.closed['request_id'].nunique()} closed")
+    click.echo(f"{'FBT receiving days':<22} {inputs.fbt_receiving_days if inputs.fbt_receiving_days is not None else '-':>6}"
+               f"  from {inputs.fbt_receiving_source}")
+    if len(fbt.unmatched):
+        click.echo(f"  {len(fbt.unmatched)} FBT export rows name products no SKU is known for "
+                   f"(map them in exports/product_ids.csv: product_id,sku)")
+
+
 @main.command("check")
 @shop_option
 def check_command(shop) -> None:
@@ -162,7 +176,8 @@ def check_command(shop) -> None:
         if table == "purchase_orders":  # the lines approved in restock come from the store, not the file
             rows = int(inputs.purchase_orders["_row"].notna().sum())
         click.echo(f"{table + '.csv':<22} {rows:>6} rows  ok")
-    approved = len(inputs.purchase_orders) - int(inputs.purchase_orders["_row"].notna().sum())
+    inbound = int(inputs.purchase_orders["po_id"].astype(str).str.startswith("IBR:").sum())
+    approved = len(inputs.purchase_orders) - int(inputs.purchase_orders["_row"].notna().sum()) - inbound
     if approved:
         click.echo(f"{'approved in restock':<22} {approved:>6} purchase-order lines on order (restock purchase-orders)")
     if exports is not None:
@@ -176,6 +191,8 @@ def check_command(shop) -> None:
         if len(exports.unmatched):
             click.echo(f"  {len(exports.unmatched)} export rows name products no SKU is known for "
                        f"(map them in exports/product_ids.csv: product_id,sku)")
+    if inputs.fbt is not None:
+        _echo_fbt(inputs)
     history = pipeline.load_history(shop) if shop.store_path.exists() else None
     if history is not None or inputs.snapshot_date is not None:
         today = pipeline.plan_today(inputs, history) if history is not None else inputs.snapshot_date
@@ -403,8 +420,9 @@ def simulate_command(shop, model: str | None, service_level: float | None, start
     from planner.simulate.shop import review_count
 
     config = shop.config
-    settings = pipeline.plan_settings(config)
-    replay = shop_replay(pipeline.load_history(shop), shop.inputs(), settings, start_days=start_days, seed=seed)
+    inputs = shop.inputs()
+    settings = pipeline.plan_settings(config, inputs)
+    replay = shop_replay(pipeline.load_history(shop), inputs, settings, start_days=start_days, seed=seed)
     model = model or config.planning.model
     with progress_bar(4 * review_count(replay), "review", "simulate") as progress:  # the planner and 3 policies
         results = simulate_shop(replay, model=model, n_paths=n_paths, service_level=service_level or settings.service_level,

@@ -37,6 +37,7 @@ class PlanningSettings:
     class_service_levels: dict = field(default_factory=lambda: {"A": 0.98, "B": 0.95, "C": 0.90})
     budget_cap: float | None = None
     fbt_inbound_capacity: int | None = None
+    fbt_monthly_inbound_quota: object = None   # FBT's monthly inbound quota: 6000, or { "2026-12" = 4000, ... }
     max_cover_days: int | None = 120
     overstock_days: int = 120
     no_sale_days: int = 60
@@ -203,6 +204,7 @@ def _check(file: str, config: ShopConfig) -> None:
                               f"classes are A, B, C with levels between 0.5 and 0.999")
     if planning.horizon_days < 7:
         raise ConfigError(f"{file}: 'planning.horizon_days' = {planning.horizon_days} should be at least 7")
+    _check_quota(file, planning.fbt_monthly_inbound_quota)
     checks = config.checks
     if checks.max_date_gap_days < 1 or checks.max_snapshot_age_days < 0 or checks.quantity_outlier_factor < 0:
         raise ConfigError(f"{file}: [checks] values should be positive (max_date_gap_days at least 1; "
@@ -214,6 +216,22 @@ def _check(file: str, config: ShopConfig) -> None:
         ZoneInfo(config.shop.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{file}: 'shop.timezone' = {config.shop.timezone!r} is not a time zone like 'Asia/Bangkok'") from None
+
+
+def _check_quota(file: str, quota) -> None:
+    """FBT's monthly inbound quota: one number of units for every month, or a table of months."""
+    key = "'planning.fbt_monthly_inbound_quota'"
+    if quota is None:
+        return
+    months = quota if isinstance(quota, dict) else {"": quota}
+    for month, units in months.items():
+        where = f"{key}.{month!r}" if month else key
+        if month and not (len(month) == 7 and month[4] == "-" and month[:4].isdigit() and month[5:].isdigit()
+                          and 1 <= int(month[5:]) <= 12):
+            raise ConfigError(f"{file}: {where} is not a month like \"2026-12\"")
+        if isinstance(units, bool) or not isinstance(units, (int, float)) or units < 0:
+            raise ConfigError(f"{file}: {where} = {units!r} should be a number of units, 0 or more "
+                              f"(e.g. 6000, or {{ \"2026-12\" = 4000 }})")
 
 
 def _check_calendar(file: str, calendar: CalendarSettings) -> None:

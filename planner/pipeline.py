@@ -207,7 +207,7 @@ def run_plan(shop: Shop, inputs: Inputs, result: ForecastResult, settings: PlanS
     """Positions from the inventory snapshot and open POs, then the plan on the forecast's paths, its
     lead-time demand calibrated on the forecast's own (``result.calibration``, set by a backtest earlier in
     the same run) or else the last backtest's errors (lead_time_calibration.csv) if there is one."""
-    settings = settings or plan_settings(shop.config)
+    settings = settings or plan_settings(shop.config, inputs)
     if inputs.products.empty:
         raise RestockError(f"{shop.path('products')}: no products; the plan needs each SKU's supplier, cost "
                            f"and lead time (see docs/inputs.md)")
@@ -249,7 +249,7 @@ def backtest_job(shop: Shop, inputs: Inputs, models: list[str], horizon: int | N
     result = run_backtest(shop, inputs, models, horizon=horizon, n_cutoffs=n_cutoffs, history=history, campaigns=campaigns,
                           progress=progress)
     point_choice = choose_point(result.forecasts, history, shop.config.planning.model)
-    return result, backtest_calibration(inputs, result, plan_settings(shop.config)), point_choice
+    return result, backtest_calibration(inputs, result, plan_settings(shop.config, inputs)), point_choice
 
 
 def report_job(shop: Shop, inputs: Inputs, forecast: ForecastResult, plan: Plan, out: Path,
@@ -262,7 +262,7 @@ def report_job(shop: Shop, inputs: Inputs, forecast: ForecastResult, plan: Plan,
     from planner.report.dashboard import build_dashboard
     from planner.report.document import build_report, shop_health
 
-    settings = plan_settings(shop.config)
+    settings = plan_settings(shop.config, inputs)
     with Store(shop.store_path, read_only=True) as store:
         past = store.runs(limit=30, status="succeeded")
     health = shop_health(inputs, forecast, plan, settings, backtest_metrics, shop.config.planning.model)

@@ -34,6 +34,7 @@ from planner.errors import LockedError, RestockError
 from planner.io.files import OWNER_ONLY_FOLDER, owner_only, write_failure
 from planner.plan.calibrate import BACKTEST_ORIGINS
 from planner.importer import file_sha256, stream_files
+from planner.io.exports import export_files
 from planner.shop import Shop
 from planner.store import Store
 
@@ -322,6 +323,8 @@ def step_forecast(context: RunContext) -> dict:
         if path.exists():
             context.record.inputs[path.name] = file_sha256(path)
     context.record.inputs["shop.toml"] = file_sha256(shop.root / "shop.toml")
+    for path in export_files(shop.exports):  # LIVE, ads, affiliate and FBT downloads the plan read
+        context.record.inputs[f"exports/{path.name}"] = file_sha256(path)
     params = {}
     model = context.options.get("model") or shop.config.planning.model
     if context.options.get("executor") and model in ("ets", "sarimax", "prophet"):

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+import pandas as pd
+
 from planner.config import SHOP_FILE, ShopConfig, load_config
 from planner.errors import ShopNotFound
 from planner.io.inputs import TABLES, Inputs, read_input, template_header
@@ -61,7 +63,8 @@ class Shop:
     def export_history(self, tables: dict | None = None):
         """campaigns.csv merged with the campaigns the exports/ folder shows (planner.io.campaign_history);
         None when the shop has no exports."""
-        from planner.io.campaign_history import export_files, read_export_history
+        from planner.io.campaign_history import read_export_history
+        from planner.io.exports import export_files
 
         if not export_files(self.exports):
             return None
@@ -74,12 +77,39 @@ class Shop:
         if history is not None:  # the hand calendar wins where both speak
             tables["campaigns"] = history.campaigns
         inputs = Inputs(**tables)
+        self._fbt_stock(inputs)
         if self.store_path.exists():  # POs approved with `restock approve` are on order too
             from planner.approve import with_approved_orders
 
             inputs.purchase_orders = with_approved_orders(inputs.purchase_orders, self.store_path, inputs.snapshot_date)
             inputs.suppliers = self._measured_suppliers(inputs.suppliers)
         return inputs
+
+    def _fbt_stock(self, inputs: Inputs) -> None:
+        """Fold the FBT inventory and inbound exports of exports/ into ``inputs`` (planner.io.fbt_stock):
+        the fbt rows of the inventory, the open inbound requests as on order, and FBT's receiving days
+        measured from the received requests."""
+        from planner.io import fbt as fbt_io
+        from planner.io.exports import export_files, product_ids, read_exports, sku_matcher
+        from planner.io.fbt_stock import fbt_stock, with_fbt_stock
+        from planner.plan.terms import measured_receiving_days
+
+        if not export_files(self.exports):
+            return
+        read = read_exports(self.exports, self.config.dates, kinds=("fbt_inventory", "fbt_inbound"))
+        if not read:
+            return
+        inbound = fbt_io.combine_inbound(read.get("fbt_inbound", []))
+        stated = self.config.lead_time.fbt_receiving_days
+        days, source = measured_receiving_days(fbt_io.receiving_days(inbound), stated)
+        inputs.fbt_receiving_days, inputs.fbt_receiving_source = int(round(days)), source
+        today = inputs.snapshot_date if inputs.snapshot_date is not None else pd.Timestamp.today().normalize()
+        match = sku_matcher(inputs.products["sku"].astype(str), product_ids(self.exports))
+        stock = fbt_stock(fbt_io.combine_inventory(read.get("fbt_inventory", [])), inbound, match, today,
+                          inputs.fbt_receiving_days)
+        stock.files = sorted(p.name for paths in read.paths.values() for p in paths)
+        inputs.fbt = stock
+        inputs.inventory, inputs.purchase_orders = with_fbt_stock(inputs.inventory, inputs.purchase_orders, stock)
 
     def _measured_suppliers(self, suppliers):
         """suppliers.csv's terms moved toward the lead times recorded with `restock receive` (one

@@ -197,6 +197,21 @@ def test_transfer_own_to_fbt_and_inbound_capacity(shop):
     assert "fbt_capacity" in set(capped.alerts["kind"])
 
 
+def test_monthly_inbound_quota_binds_transfers_through_the_plan(shop):
+    month = f"{TODAY + pd.Timedelta(days=7):%Y-%m}"
+    quota = run(shop, settings=PlanSettings(fbt_monthly_quota={month: 100}, fbt_quota_used={month: 70}))
+    assert quota.transfers["quantity"].sum() == 30                      # 100 less the 70 already requested
+    alert = quota.alerts[quota.alerts["kind"] == "fbt_quota"].iloc[0]
+    assert alert["sku"] == "SERUM" and f"FBT's inbound quota for {month} (100 units, 70 already requested)" in alert["message"]
+    assert list(quota.transfers["inbound_plan"]) == ["IBP-1"]
+    assert run(shop, settings=PlanSettings(fbt_monthly_quota=1000)).transfers["quantity"].sum() == 100
+
+
+def test_measured_fbt_receiving_days_move_the_transfer_receipt(shop):
+    slower = run(shop, settings=PlanSettings(fbt_receiving_days=9))
+    assert row(slower.transfers, "SERUM")["expected_receipt"] == TODAY + pd.Timedelta(days=2 + 9)
+
+
 def test_budget_cap_keeps_lines_with_most_lost_margin_per_money(shop):
     full = run(shop).orders.set_index("sku")
     assert len(full) == 2

@@ -320,6 +320,24 @@ def test_the_inputs_warnings_head_the_cover(sample_run, tmp_path):  # noqa: F811
     assert "Check the inputs" not in " ".join(_text(build_report(shop, inputs, result, plan, tmp_path / "n.pdf", top_skus=0))[0].split())
 
 
+def test_a_binding_fbt_quota_is_listed_with_the_risks(sample_run, tmp_path):  # noqa: F811
+    """Issue 19: a transfer FBT's monthly inbound quota cut is named on the risks pages; a plan no cap
+    bound has no such table."""
+    from planner.plan.reasons import alert_message
+
+    shop, inputs, result, plan = sample_run
+    cut = {"sku": plan.transfers["sku"].iloc[0], "location": "fbt", "kind": "fbt_quota",
+           "date": plan.transfers["ship_by"].iloc[0], "quantity": 36.0, "kept": 10.0, "month": "2026-12",
+           "quota": 500.0, "used": 490.0}
+    alerts = pd.concat([plan.alerts, pd.DataFrame([{**cut, "message": alert_message(cut)}])], ignore_index=True)
+    quota_plan = replace(plan, alerts=alerts)
+    text = " ".join(" ".join(_text(build_report(shop, inputs, result, quota_plan, tmp_path / "q.pdf", top_skus=0))).split())
+    assert "Cut by a cap: budget, FBT inbound capacity or FBT's monthly quota" in text
+    assert "transfer cut from 36 to 10 by FBT's inbound quota for 2026-12 (500 units, 490 already requested)" in text
+    plain = " ".join(" ".join(_text(build_report(shop, inputs, result, plan, tmp_path / "p.pdf", top_skus=0))).split())
+    assert "Cut by a cap" not in plain
+
+
 def test_moq_lines_to_negotiate_and_never_sold_skus_are_listed(report):
     """Issue 22: a line whose MOQ or case pack alone lifts cover past the cap is listed per supplier with
     the value beyond the cap; a SKU without any sale is named."""

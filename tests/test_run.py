@@ -87,6 +87,7 @@ def test_run_imports_forecasts_plans_and_records(small_shop):
     assert manifest["headline"]["health"]["stocked_skus"] > 0
     assert manifest["steps"]["import"]["files"] == 3 and manifest["steps"]["import"]["added"] > 0
     assert any(key.startswith("inbox/orders_") for key in manifest["inputs"])
+    assert {"exports/affiliate_orders.csv", "exports/fbt_inventory.csv", "exports/fbt_inbound.csv"} <= set(manifest["inputs"])
     assert len(manifest["inputs"]["products.csv"]) == 64                    # a sha256
     assert manifest["packages"]["pandas"] and manifest["settings"]["shop_toml"]["shop"]["market"] == "TH"
     assert not [p for p in small_shop.inbox.iterdir() if p.is_file()]         # moved to inbox/imported

@@ -60,7 +60,7 @@ def test_campaign_table_errors(tmp_path):
     with pytest.raises(InputError) as error:
         read_input(path, "campaigns")
     assert str(error.value) == ("campaigns.csv, row 3, column 'type': 'tv_show' is not one of livestream_own, "
-                                "livestream_creator, ad, flash_sale, mega_sale, other")
+                                "livestream_creator, ad, flash_sale, mega_sale, video, other")
     path.write_text("campaign_id,type,start,end,skus\nL1,ad,2026-12-15,2026-12-01,all\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"campaigns.csv, row 2, column 'end': end 2026-12-01 00:00:00 is not after start"):
         read_input(path, "campaigns")

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner.errors import InputError
-from planner.io.analytics import parse_amount, parse_count, read_export, typed
+from planner.io.analytics import first_text, parse_amount, stacked, parse_count, read_export, typed
 from planner.io.table import DAY_FIRST, Column, DateStyle, OnBadRows, Parsed, Problems, Schema, header_key, parse_frame
 
 ADS = Schema("TikTok ads report", (
@@ -72,10 +72,7 @@ def read_ads(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = DAY
 
     campaign_id = rows["campaign_id"].fillna("").astype(str)
     campaign_name = rows["campaign_name"].fillna("").astype(str)
-    product = pd.Series("", index=rows.index, dtype=object)
-    for column in ("product_id", "sku_id", "seller_sku"):
-        text = rows[column].fillna("").astype(str)
-        product = text.where(text != "", product)
+    product = first_text(rows, ("seller_sku", "sku_id", "product_id"))
     frame = pd.DataFrame({
         "campaign": campaign_id.where(campaign_id != "", campaign_name),
         "campaign_name": campaign_name.where(campaign_name != "", campaign_id),
@@ -91,10 +88,9 @@ def read_ads(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = DAY
 def combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Several ads reports as one: a campaign, product and day seen in more than one file (overlapping
     downloads) is kept once, from the file read last."""
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "date" else object) for c in AD_COLUMNS})
-    frame = pd.concat(frames, ignore_index=True)
+    frame = stacked(frames, AD_COLUMNS, ["date"])
+    if frame.empty:
+        return frame
     key = frame["date"].dt.strftime("%Y-%m-%d").fillna("period")
     frame = frame.assign(_key=frame["campaign"] + "|" + frame["product"] + "|" + key)
     return frame.drop_duplicates("_key", keep="last").drop(columns="_key").reset_index(drop=True)

@@ -60,6 +60,25 @@ def file_label(headers: list[str], column: Column) -> str:
     return next((h for h in headers if header_key(h) in wanted), column.file_names[0])
 
 
+def first_text(rows: pd.DataFrame, columns: Iterable[str]) -> pd.Series:
+    """Per row, the first of ``columns`` (in that order) that holds text; '' when none does."""
+    out = pd.Series("", index=rows.index, dtype=object)
+    for column in reversed(list(columns)):
+        text = rows[column].fillna("").astype(str)
+        out = text.where(text != "", out)
+    return out
+
+
+def stacked(frames: Iterable[pd.DataFrame], columns: Iterable[str], times: Iterable[str] = ()) -> pd.DataFrame:
+    """The non-empty ``frames`` (exports of one kind, in the order read) one under the other; with none,
+    an empty frame of ``columns`` (``times`` as datetimes)."""
+    frames = [f for f in frames if len(f)]
+    if frames:
+        return pd.concat(frames, ignore_index=True)
+    times = set(times)
+    return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c in times else object) for c in columns})
+
+
 def no_data(cells: pd.Series) -> pd.Series:
     return cells.fillna("").astype(str).str.strip().str.casefold().isin(NO_DATA)
 

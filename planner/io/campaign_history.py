@@ -1,18 +1,21 @@
 """The campaign history built from the files TikTok Shop gives a seller, merged with the hand calendar.
 
 No seller keeps two years of campaigns.csv by hand. The shop folder's optional ``exports/`` holds what
-the platform does give: LIVE session downloads (planner.io.live) and ads reports (planner.io.ads). From
-them:
+the platform does give (planner.io.exports reads the folder): LIVE session downloads (planner.io.live),
+ads reports (planner.io.ads) and affiliate order reports (planner.io.affiliate). From them:
 
 * every LIVE session becomes a ``livestream_own`` or ``livestream_creator`` campaign with its real start
   and end, ``expected_viewers`` = its viewers and the SKUs of its per-product table;
 * ad spend by day becomes ``ad`` campaigns, one per campaign and product over each run of consecutive
   spend days, ``daily_budget`` = the run's mean spend per day. A daily report without products takes its
-  campaign's products (and their shares of spend) from a GMV Max product report of the same campaign.
+  campaign's products (and their shares of spend) from a GMV Max product report of the same campaign;
+* a creator's affiliate orders become ``livestream_creator`` and ``video`` campaigns where no LIVE
+  download shows them (affiliate_campaigns).
 
 campaigns.csv wins where both speak: an export campaign of the same type that overlaps a hand campaign in
 time and shares a SKU with it is left out, and where the two disagree (times, SKUs, viewers, budget) the
-difference is listed for ``restock check``. A TikTok Product ID is not a Seller SKU: products are matched
+difference is listed for ``restock check`` (affiliate orders only say whether the calendar has a LIVE:
+they bound it from inside). A TikTok Product ID is not a Seller SKU: products are matched
 to SKUs directly when they are SKUs, else through ``exports/product_ids.csv`` (product_id, sku).
 """
 
@@ -20,19 +23,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from planner.errors import InputError
 from planner.io import ads as ads_io
+from planner.io import affiliate as affiliate_io
 from planner.io import live as live_io
-from planner.io.table import DAY_FIRST, Column, DateStyle, Schema, header_key, parse_table, read_top_rows
-
-EXPORTS_FOLDER = "exports"
-PRODUCT_IDS_FILE = "product_ids.csv"
-PRODUCT_IDS = Schema("product_ids", (Column("product_id"), Column("sku")))
+from planner.io.exports import product_ids, read_exports, sku_matcher
+from planner.io.table import DAY_FIRST, DateStyle
 
 DISAGREEMENT_COLUMNS = ("campaign_id", "type", "field", "calendar", "export", "export_campaigns")
 UNMATCHED_COLUMNS = ("file", "row", "product", "problem")
@@ -58,26 +58,6 @@ class ExportHistory:
         """Export campaigns the hand calendar does not speak for (added to it)."""
         return int(self.campaigns["campaign_id"].astype(str).isin(self.derived["campaign_id"].astype(str)).sum()) \
             if len(self.derived) else 0
-
-
-# ------------------------------------------------------------------------------------------ SKUs
-
-
-def sku_matcher(known: Iterable[str], product_ids: pd.DataFrame | None = None) -> Callable[[str], list[str]]:
-    """product (Seller SKU, SKU ID or Product ID) -> the shop's SKUs it stands for ([] when unknown)."""
-    known = set(map(str, known))
-    mapping: dict[str, list[str]] = {}
-    if product_ids is not None and len(product_ids):
-        for product, sku in zip(product_ids["product_id"].astype(str), product_ids["sku"].astype(str)):
-            mapping.setdefault(product, []).append(sku)
-
-    def match(product: str) -> list[str]:
-        product = str(product).strip()
-        if product in known:
-            return [product]
-        return [s for s in mapping.get(product, []) if s in known or not known]
-
-    return match
 
 
 # ------------------------------------------------------------------------------------- campaigns
@@ -185,6 +165,56 @@ def ad_campaigns(ads: pd.DataFrame, match: Callable[[str], list[str]]) -> tuple[
     return _campaign_frame(rows), pd.DataFrame(unmatched, columns=list(UNMATCHED_COLUMNS))
 
 
+AFFILIATE_PREFIX = "TT-AFF-"
+#: the kinds of export (planner.io.exports.EXPORT_KINDS) the campaign history is built from
+CAMPAIGN_KINDS = ("live", "ads", "affiliate")
+
+
+def affiliate_campaigns(orders: pd.DataFrame, match: Callable[[str], list[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Campaigns from affiliate orders (planner.io.affiliate), where the order export cannot tell them:
+
+    * a creator's LIVE orders of one LIVE (its content ID, else its day) become a ``livestream_creator``
+      campaign from the first order to the last (a minute at least), the SKUs they sold;
+    * a creator's video orders (per video when the content ID is given) become ``video`` campaigns over
+      each run of consecutive days with orders, whole days;
+    * showcase orders are the creator's standing shop window, not a campaign: left out."""
+    unmatched = []
+    rows = []
+    orders = orders[orders["content_type"].isin(["live", "video"])].copy()
+    skus = []
+    for row in orders.itertuples(index=False):
+        found = match(row.product)
+        if not found:
+            unmatched.append((row.file, int(row.source_row), row.product, "no SKU of the shop is this product"))
+        skus.append(found)
+    orders["skus"] = skus
+    orders = orders[orders["skus"].map(len) > 0]
+    day = orders["created"].dt.normalize()
+    orders["group"] = orders["content_id"].where(orders["content_id"] != "", day.dt.strftime("%Y-%m-%d"))
+    for (creator, group), part in orders[orders["content_type"] == "live"].groupby(["creator", "group"], sort=True):
+        start, end = part["created"].min(), max(part["created"].max(), part["created"].min() + pd.Timedelta(minutes=1))
+        rows.append(_affiliate_row(f"{AFFILIATE_PREFIX}LIVE-{creator}-{start:%Y%m%d%H%M}", "livestream_creator", start, end,
+                                   creator, part))
+    video = orders[orders["content_type"] == "video"].assign(day=day)
+    video["group"] = video["content_id"]
+    for (creator, group), part in video.groupby(["creator", "group"], sort=True):
+        days = part["day"].drop_duplicates().sort_values()
+        runs = (days.diff().dt.days != 1).cumsum()
+        for _, run in days.groupby(runs):
+            first, last = run.min(), run.max()
+            inside = part[part["day"].between(first, last)]
+            rows.append(_affiliate_row(f"{AFFILIATE_PREFIX}VIDEO-{creator}{'-' + group if group else ''}-{first:%Y%m%d}", "video",
+                                       first, last + pd.Timedelta(hours=23, minutes=59), creator, inside))
+    return _campaign_frame(rows), pd.DataFrame(unmatched, columns=list(UNMATCHED_COLUMNS))
+
+
+def _affiliate_row(campaign_id: str, kind: str, start, end, creator: str, part: pd.DataFrame) -> dict:
+    skus = list(dict.fromkeys(s for found in part["skus"] for s in found))
+    return {"campaign_id": campaign_id, "type": kind, "start": start, "end": end, "skus": ";".join(skus),
+            "creator": creator, "expected_viewers": np.nan, "daily_budget": np.nan, "discount_pct": np.nan,
+            "reserved_units": 0, "location": None, "_row": int(part["source_row"].min())}
+
+
 # ---------------------------------------------------------------------------------------- merging
 
 
@@ -214,10 +244,12 @@ def merge_calendar(hand: pd.DataFrame, derived: pd.DataFrame, products: pd.DataF
     covered = np.zeros(len(derived), dtype=bool)
     disagreements = []
     derived_skus = [set(str(s).split(";")) for s in derived["skus"]]
+    # the derived campaigns' fields once, not a pass over their rows per hand campaign
+    kinds, starts, ends = (derived[c].to_numpy() for c in ("type", "start", "end"))
     for h, campaign in enumerate(hand.itertuples(index=False)):
-        hits = [d for d, row in enumerate(derived.itertuples(index=False))
-                if row.type == campaign.type and row.start < campaign.end and campaign.start < row.end
-                and derived_skus[d] & hand_skus[h]]
+        overlapping = np.flatnonzero((kinds == campaign.type) & (starts < np.datetime64(campaign.end))
+                                     & (np.datetime64(campaign.start) < ends))
+        hits = [int(d) for d in overlapping if derived_skus[d] & hand_skus[h]]
         if not hits:
             continue
         covered[hits] = True
@@ -259,47 +291,28 @@ def _unique_id(campaign_id: str, taken: set[str]) -> str:
 # ------------------------------------------------------------------------------------ the folder
 
 
-def export_kind(path: Path) -> str | None:
-    """'live' or 'ads' from the file's header (found in its first rows), None when neither."""
-    keys = {header_key(cell) for row in read_top_rows(path, 10) for cell in row}
-    if keys & {header_key(h) for h in live_io.LIVE.column("start").file_names}:
-        return "live"
-    if keys & {header_key(h) for h in ads_io.ADS.column("spend").file_names}:
-        return "ads"
-    return None
-
-
-def export_files(folder: Path) -> list[Path]:
-    folder = Path(folder)
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.casefold() in (".csv", ".xlsx", ".xlsm")
-                  and p.name != PRODUCT_IDS_FILE and not p.name.startswith(("~$", ".")))
-
-
 def read_export_history(folder: Path, hand: pd.DataFrame, products: pd.DataFrame,
                         dates: DateStyle = DAY_FIRST) -> ExportHistory:
-    """Read every LIVE and ads export in ``folder`` (a bad row fails, naming file, row and column) and
-    merge the campaigns they show with the hand calendar ``hand`` (campaigns.csv as read)."""
+    """Read every LIVE, ads and affiliate export in ``folder`` (a bad row fails, naming file, row and
+    column) and merge the campaigns they show with the hand calendar ``hand`` (campaigns.csv as read).
+    Affiliate campaigns a LIVE export already shows (same type, overlapping, a SKU shared) are left out.
+    FBT exports in the folder are not campaigns (planner.io.fbt_stock reads them)."""
     folder = Path(folder)
-    lives, ads = [], []
-    files = export_files(folder)
-    for path in files:
-        kind = export_kind(path)
-        if kind == "live":
-            lives.append(live_io.read_live(path, "fail", dates))
-        elif kind == "ads":
-            ads.append(ads_io.read_ads(path, "fail", dates).frame)
-        else:
-            raise InputError(path.name, "is not a LIVE export (LIVE start time, Duration, Viewers, ...) or an ads "
-                             f"report (Campaign name, Cost, ...); found {read_top_rows(path, 1)[0] if read_top_rows(path, 1) else []}")
-    mapping = folder / PRODUCT_IDS_FILE
-    product_ids = parse_table(mapping, PRODUCT_IDS, "fail").frame if mapping.is_file() else None
-    match = sku_matcher(products["sku"].astype(str), product_ids)
+    read = read_exports(folder, dates, kinds=CAMPAIGN_KINDS)
+    match = sku_matcher(products["sku"].astype(str), product_ids(folder))
     own = hand.loc[hand["type"] == "livestream_own", "creator"].dropna().astype(str) if len(hand) else []
-    live_rows, live_unmatched = live_campaigns(live_io.combine(lives), match, own)
-    ad_rows, ad_unmatched = ad_campaigns(ads_io.combine(ads), match)
+    live_rows, live_unmatched = live_campaigns(live_io.combine(read.get("live", [])), match, own)
+    ad_rows, ad_unmatched = ad_campaigns(ads_io.combine(read.get("ads", [])), match)
+    affiliate_rows, affiliate_unmatched = affiliate_campaigns(affiliate_io.combine(read.get("affiliate", [])), match)
     derived = pd.concat([f for f in (live_rows, ad_rows) if len(f)] or [live_rows], ignore_index=True)
+    if len(affiliate_rows):
+        derived, _ = merge_calendar(derived, affiliate_rows, products)
     merged, disagreements = merge_calendar(hand, derived, products)
-    unmatched = pd.concat([live_unmatched, ad_unmatched], ignore_index=True)
-    return ExportHistory(merged, derived, disagreements, unmatched, [p.name for p in files])
+    # affiliate orders bound a LIVE from inside (its first and last order, the SKUs that sold): they tell
+    # whether the calendar has it, not that its start, end or featured SKUs are wrong
+    only_affiliate = disagreements["export_campaigns"].str.split(";").map(
+        lambda ids: all(i.startswith(AFFILIATE_PREFIX) for i in ids)).astype(bool)
+    disagreements = disagreements[~only_affiliate].reset_index(drop=True)
+    unmatched = pd.concat([live_unmatched, ad_unmatched, affiliate_unmatched], ignore_index=True)
+    files = [p.name for paths in read.paths.values() for p in paths]
+    return ExportHistory(merged, derived, disagreements, unmatched, sorted(files))

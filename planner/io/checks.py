@@ -220,6 +220,7 @@ def check_inputs(inputs: "Inputs", history: pd.DataFrame | None, planning_day: p
     if history is not None:
         warnings += _sold_not_in_products(inputs, history)
     warnings += _unknown_suppliers(inputs, default_lead_time_days)
+    warnings += _closed_inbound(inputs)
     return warnings
 
 
@@ -243,6 +244,21 @@ def unexplained_spikes_warning(spikes: pd.DataFrame) -> list[str]:
 def _sku_list(skus: str, count: int) -> str:
     names = skus.split(";")
     return names[0] if count == 1 else f"{count} SKUs ({', '.join(names[:3])}{', ...' if count > 3 else ''})"
+
+
+def _closed_inbound(inputs: "Inputs") -> list[str]:
+    """FBT inbound requests closed for want of an arrival (planner.io.fbt_stock): not on order."""
+    closed = getattr(inputs.fbt, "closed", None)
+    if closed is None or closed.empty:
+        return []
+    from planner.io.fbt_stock import CLOSE_AFTER_DAYS
+
+    requests = closed.groupby("request_id", sort=False).agg(file=("file", "first"), row=("source_row", "min"),
+                                                           created=("created", "min"), units=("quantity", "sum"))
+    listed = _listed([f"{r.Index} ({r.file}, row {r.row}: created {r.created:%Y-%m-%d}, {r.units:,.0f} units)"
+                      for r in requests.itertuples()])
+    return [f"FBT inbound request(s) with nothing arrived {CLOSE_AFTER_DAYS} days after creation are closed by FBT "
+            f"and not counted as on order: {listed}. Create a new inbound request for what is still to be sent"]
 
 
 def _overdue_orders(orders: pd.DataFrame, planning_day: pd.Timestamp) -> list[str]:

@@ -270,6 +270,11 @@ class Inputs:
     suppliers: pd.DataFrame
     bundles: pd.DataFrame
     events: pd.DataFrame = field(default_factory=lambda: empty_table(EVENTS))
+    #: what the FBT exports said (planner.io.fbt_stock.FbtStock), None without them
+    fbt: object | None = None
+    #: FBT's receiving days measured from the inbound history (shrunk to the stated), None without it
+    fbt_receiving_days: int | None = None
+    fbt_receiving_source: str = "stated"
 
     @property
     def snapshot_date(self) -> pd.Timestamp | None:

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.io.analytics import file_label, no_data, parse_amount, parse_count, parse_duration, read_export, typed
+from planner.io.analytics import file_label, first_text, no_data, parse_amount, parse_count, parse_duration, read_export, typed
 from planner.io.table import (
     DAY_FIRST, Column, DateStyle, OnBadRows, Problems, Schema, header_key, parse_frame,
 )
@@ -127,7 +127,7 @@ def read_live(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = DA
     account = rows["account"].fillna("").astype(str)
     live_id = rows["live_id"].fillna("").astype(str)
     key = live_id.where(live_id != "", account + "@" + rows["start"].dt.strftime("%Y-%m-%d %H:%M"))
-    product = _first_text(rows, ("seller_sku", "sku_id", "product_id"))
+    product = first_text(rows, ("seller_sku", "sku_id", "product_id"))
     sessions = pd.DataFrame({
         "session_key": key, "live_id": live_id.replace("", None), "account": account.replace("", None),
         "account_type": rows["account_type"], "start": rows["start"], "end": rows["end"],
@@ -145,14 +145,6 @@ def read_live(path: Path, on_bad_rows: OnBadRows = "fail", dates: DateStyle = DA
     else:
         products = pd.DataFrame(columns=list(PRODUCT_COLUMNS))
     return LiveExport(sessions[list(SESSION_COLUMNS)], products.reset_index(drop=True), checked.rejects)
-
-
-def _first_text(rows: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
-    out = pd.Series("", index=rows.index, dtype=object)
-    for column in reversed(columns):
-        text = rows[column].fillna("").astype(str)
-        out = text.where(text != "", out)
-    return out
 
 
 def combine(exports: list[LiveExport]) -> LiveExport:

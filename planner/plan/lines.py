@@ -9,7 +9,8 @@ Per SKU, at the network position (selling location + upstream):
 * the supplier order brings the position up to the target, rounded to MOQ and case pack, optionally
   raised to the EOQ and capped at a max days of cover (planner.inventory.policy.round_order_quantity);
 * a budget cap keeps the lines that avoid the most expected lost margin per unit of money, and FBT's
-  inbound capacity the transfers that avoid the most.
+  inbound capacity and monthly quota the transfers that avoid the most; transfers are grouped into
+  inbound plans that arrive within 14 days (planner.plan.inbound).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import pandas as pd
 from planner.inventory import policy
 from planner.plan.campaigns import records
 from planner.plan.demand import LeadTimeDemand
+from planner.plan.inbound import apply_monthly_quota, group_inbound_plans
 from planner.plan.network import Network
 from planner.plan.settings import PlanSettings
 from planner.plan.targets import Targets
@@ -31,7 +33,8 @@ from planner.plan.terms import LeadTimes
 #: order lines' columns as orders.csv shows them; the decision fields after them stay in memory
 ORDER_COLUMNS = ["supplier", "sku", "name", "location", "quantity", "case_pack", "cases", "unit_cost", "value",
                  "order_by", "expected_arrival", "lost_margin_avoided", "reason"]
-TRANSFER_COLUMNS = ["sku", "from_location", "to_location", "quantity", "ship_by", "expected_receipt", "reason"]
+TRANSFER_COLUMNS = ["sku", "from_location", "to_location", "quantity", "ship_by", "expected_receipt", "inbound_plan",
+                    "reason"]
 #: the decision fields of an order line and of a transfer (reasons.py writes the words from them)
 ORDER_FIELDS = ["i", "need", "position", "forecast_units", "supplier_lead_days", "fixed_days", "campaigns", "pre_build",
                 "moq", "moq_bound", "budget_cut", "planned_quantity", "cover_after_days", "beyond_cap_units"]
@@ -154,7 +157,9 @@ def decide_lines(terms: pd.DataFrame, net: Network, lead: LeadTimes, demand: Lea
     transfers = pd.DataFrame(transfer_rows, columns=[c for c in TRANSFER_COLUMNS if c != "reason"] + TRANSFER_FIELDS)
     orders, cut = apply_budget(orders, terms, settings.budget_cap)
     transfers, capped = apply_inbound_capacity(transfers, settings.fbt_inbound_capacity)
-    return Lines(sku_rows, orders, transfers, cut + capped)
+    transfers, quota_cut = apply_monthly_quota(transfers, settings.fbt_monthly_quota, settings.fbt_quota_used)
+    transfers["inbound_plan"] = group_inbound_plans(transfers["expected_receipt"]) if len(transfers) else None
+    return Lines(sku_rows, orders, transfers, cut + capped + quota_cut)
 
 
 def _eoq(t: dict, mean_daily: float, settings: PlanSettings) -> float | None:

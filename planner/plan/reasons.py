@@ -163,9 +163,16 @@ def _fbt_capacity(a: dict) -> str:
     return f"transfer cut from {a['quantity']:.0f} to {a['kept']:.0f} by FBT inbound capacity {a['capacity']:.0f}"
 
 
+def _fbt_quota(a: dict) -> str:
+    return (f"transfer cut from {a['quantity']:.0f} to {a['kept']:.0f} by FBT's inbound quota for {a['month']} "
+            f"({a['quota']:,.0f} units, {a['used']:,.0f} already requested): ship the rest when the next month's "
+            f"quota opens, or ask FBT for more")
+
+
 _MESSAGES = {
     "stockout_before_arrival": _stockout_before_arrival, "overstock": _overstock, "no_sales": _no_sales,
     "ad_into_stockout": _ad_into_stockout, "campaign_not_covered": _campaign_not_covered,
     "post_campaign_overhang": _post_campaign_overhang, "budget_cut": _budget_cut, "fbt_capacity": _fbt_capacity,
+    "fbt_quota": _fbt_quota,
     "lot_overstock": _lot_overstock, "no_history": _no_history,
 }

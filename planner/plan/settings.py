@@ -25,6 +25,9 @@ class PlanSettings:
     default_lead_time_days when neither the product nor its supplier gives one
     budget_cap           money for this cycle's purchases (None: no cap)
     fbt_inbound_capacity units FBT accepts inbound this cycle (None: no cap)
+    fbt_monthly_quota    FBT's monthly inbound quota in units: one figure for every month, or per month
+                         {'2026-12': 4000, ...} (None: none); planner.plan.inbound
+    fbt_quota_used       units of inbound requests already made per month ('YYYY-MM'), from the FBT exports
     max_cover_days       an order never lifts cover above this many days of mean demand (MOQ excepted)
     overstock_days       cover beyond this is an overstock alert
     no_sale_days         no sale for this many days (needs history) is a clearance alert
@@ -53,6 +56,8 @@ class PlanSettings:
     default_lead_time_days: float = 14.0
     budget_cap: float | None = None
     fbt_inbound_capacity: float | None = None
+    fbt_monthly_quota: float | dict | None = None
+    fbt_quota_used: dict = field(default_factory=dict)
     max_cover_days: float | None = 120.0
     overstock_days: float = 120.0
     no_sale_days: int = 60
@@ -79,15 +84,24 @@ class PlanSettings:
                 raise ValueError(f"service level {name} must be strictly between 0 and 1; got {level}")
 
 
-def plan_settings(config: ShopConfig, **overrides) -> PlanSettings:
-    """The shop's PlanSettings (shop.toml's [planning] and [lead_time]), with ``overrides``."""
+def plan_settings(config: ShopConfig, inputs=None, **overrides) -> PlanSettings:
+    """The shop's PlanSettings (shop.toml's [planning] and [lead_time]), with ``overrides``; FBT's
+    receiving days measured from the inbound history of ``inputs`` (planner.io.inputs.Inputs) when
+    it has one."""
     planning, lead = config.planning, config.lead_time
+    measured = getattr(inputs, "fbt_receiving_days", None)
+    if measured is not None and "fbt_receiving_days" not in overrides:
+        overrides = {**overrides, "fbt_receiving_days": measured}
+    used = getattr(getattr(inputs, "fbt", None), "quota_used", None)
+    if used and "fbt_quota_used" not in overrides:
+        overrides = {**overrides, "fbt_quota_used": dict(used)}
     settings = PlanSettings(
         service_level=planning.service_level, service_measure=planning.service_measure,
         class_service_levels=dict(planning.class_service_levels), review_period_days=planning.review_period_days,
         horizon_days=planning.horizon_days, fbt_receiving_days=lead.fbt_receiving_days,
         receiving_buffer_days=lead.receiving_buffer_days, default_lead_time_days=lead.default_days,
         budget_cap=planning.budget_cap, fbt_inbound_capacity=planning.fbt_inbound_capacity,
+        fbt_monthly_quota=planning.fbt_monthly_inbound_quota,
         max_cover_days=planning.max_cover_days, overstock_days=planning.overstock_days,
         no_sale_days=planning.no_sale_days, fill_rate_scope=planning.fill_rate_scope,
         min_sku_service=planning.min_sku_service, campaign_service=planning.campaign_service or None,

@@ -47,7 +47,7 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
     """
     from planner.scenarios import campaigns_at_risk, evaluate_plan
 
-    settings = settings or plan_settings(shop.config)
+    settings = settings or plan_settings(shop.config, inputs)
     config = shop.config
     today = pd.Timestamp(forecast_result.today).normalize()
     if health is None:

@@ -1,6 +1,6 @@
 """The risks pages: SKUs that run out before the next arrival, campaigns not covered, order lines whose
 MOQ or case pack alone buys more than the cover cap (per supplier: lines to negotiate, skip or bundle),
-SKUs without any sale, and overstock and clearance candidates; each table shows its first
+SKUs without any sale, lines a budget or FBT inbound cap or quota cut (when one bound), and overstock and clearance candidates; each table shows its first
 MAX_RISK_ROWS rows (alerts.csv holds them all)."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ def risk_pages(pdf: Document, r: ReportContext) -> None:
     _stockout_table(pdf, r)
     _campaign_table(pdf, r)
     _lot_table(pdf, r)
+    _cap_table(pdf, r)
     _overstock_table(pdf, r)
 
 
@@ -51,6 +52,25 @@ def _campaign_table(pdf: Document, r: ReportContext) -> None:
         _more(pdf, len(campaign_alerts), "the soonest first")
         pdf.table_of(["SKU", "Name", "From", "Campaign and what to do"], rows, [28, 45, 20, 182],
                      ["LEFT", "LEFT", "LEFT", "LEFT"], size=7)
+
+
+#: the alerts of lines a cap cut: the budget, FBT's inbound capacity per cycle, FBT's monthly inbound quota
+CAP_KINDS = ("budget_cut", "fbt_capacity", "fbt_quota")
+
+
+def _cap_table(pdf: Document, r: ReportContext) -> None:
+    """Order lines and transfers a cap cut (CAP_KINDS), when one bound; nothing when none did."""
+    alerts = r.plan.alerts
+    cut = alerts[alerts["kind"].isin(CAP_KINDS)]
+    if cut.empty:
+        return
+    pdf.ensure_space(25)
+    pdf.heading("Cut by a cap: budget, FBT inbound capacity or FBT's monthly quota", size=11, space=1)
+    rows = [[str(a.sku), r.names.get(str(a.sku), ""), day(a.date), str(a.message)]
+            for a in cut.sort_values(["date", "sku"]).head(MAX_RISK_ROWS).itertuples()]
+    _more(pdf, len(cut), "the soonest first")
+    pdf.table_of(["SKU", "Name", "Ship or order by", "What the cap cut"], rows, [28, 45, 20, 182],
+                 ["LEFT", "LEFT", "LEFT", "LEFT"], size=7)
 
 
 def _lot_table(pdf: Document, r: ReportContext) -> None:

@@ -73,7 +73,7 @@ def run_scenario(shop, inputs: Inputs, forecast_result, scenario: Scenario, sett
                  window_days: pd.Series | None = None):
     """(scenario inputs, scenario forecast result, its plan, its evaluation) for one scenario;
     ``window_days`` as in evaluate_plan."""
-    settings = settings or plan_settings(shop.config)
+    settings = settings or plan_settings(shop.config, inputs)
     s_inputs, s_settings, changes = apply_scenario(scenario, inputs, settings)
     s_result = scenario_forecast(forecast_result, s_inputs, changes)
     supply = Supply(s_inputs.products, s_inputs.suppliers, s_inputs.inventory, s_inputs.purchase_orders, s_inputs.bundles)
@@ -94,7 +94,7 @@ def compare_scenarios(shop, inputs: Inputs, forecast_result, scenarios: list[Sce
     the scenario changes that start after those days (campaign_timing_notes), so that a row of zeros
     says why.
     """
-    settings = settings or plan_settings(shop.config)
+    settings = settings or plan_settings(shop.config, inputs)
     baseline = run_scenario(shop, inputs, forecast_result, Scenario("baseline"), settings)
     base = plan_metrics(baseline[2], baseline[3])
     window = baseline[3].set_index("sku")["window_days"]

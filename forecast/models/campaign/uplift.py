@@ -33,12 +33,13 @@ PRIOR_UPLIFT = {
     "ad": (np.log(1.3), 0.5),
     "flash_sale": (np.log(1.8), 0.6),
     "mega_sale": (np.log(2.5), 0.8),
+    "video": (np.log(1.5), 0.6),  # a creator's shoppable video: no evidence to set it apart from "other"
     "other": (np.log(1.5), 0.6),
 }
 #: which intensity column drives the uplift of each type
 INTENSITY = {
     "livestream_own": "log_viewers", "livestream_creator": "log_viewers", "ad": "log_budget",
-    "flash_sale": "discount_pct", "mega_sale": "discount_pct", "other": "discount_pct",
+    "flash_sale": "discount_pct", "mega_sale": "discount_pct", "video": "discount_pct", "other": "discount_pct",
 }
 MAX_CAMPAIGN_DAY = 7  # days of a campaign beyond the 7th share the 7th day's profile
 
