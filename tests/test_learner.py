@@ -13,6 +13,7 @@ from forecast.models import get_model
 from forecast.models.learner import ModelUnavailable
 from forecast.models.learner.features import Matrices, training_grid
 from tests.test_models_contract import HORIZON, LAST_DAY, N_PATHS, make_shop
+from tests.test_run import small_shop as run_shop, small_shop_template  # noqa: F401  (a 20-SKU generated shop)
 
 pytest.importorskip("lightgbm")
 
@@ -114,3 +115,35 @@ def test_without_lightgbm_the_cli_names_the_option_and_plans_keep_the_default(wi
     np.testing.assert_array_equal(paths.values, base.values)
     assert (models == "moving_average").all()
     assert "keep moving_average although the backtest chose learner" in caplog.text
+
+
+def with_planning(shop_root, line: str) -> None:
+    path = shop_root / "shop.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("[planning]\n", f"[planning]\n{line}\n", 1), encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_restock_run_backtests_the_learner_and_plans_each_sku_with_its_choice(run_shop):
+    """shop.toml planning.backtest_models adds the learner to the run's backtest; the forecast the run
+    writes uses, per SKU, the model its backtest chose."""
+    from tests.test_run import run_cli
+
+    with_planning(run_shop.root, 'backtest_models = ["learner"]')
+    result = run_cli(run_shop, "--backtest")
+    assert result.exit_code == 0, result.output
+    run = run_shop.root / "runs" / "latest"
+    metrics = pd.read_csv(run / "backtest_metrics.csv")
+    assert "learner" in set(metrics["model"])
+    choice = pd.read_csv(run / "model_choice.csv", dtype={"sku": str}).set_index("sku")["model"]
+    forecast = pd.read_csv(run / "forecast.csv", dtype={"sku": str}).drop_duplicates("sku").set_index("sku")["model"]
+    assert forecast.reindex(choice.index).fillna("campaign").to_dict() == choice.to_dict()
+
+
+def test_a_shop_asking_for_the_learner_without_lightgbm_is_told_how_to_get_it(without_lightgbm, run_shop):
+    from tests.test_run import run_cli
+
+    with_planning(run_shop.root, 'backtest_models = ["learner"]')
+    result = run_cli(run_shop, "--backtest")
+    assert result.exit_code == 2
+    assert "shop.toml 'planning.backtest_models': the 'learner' model needs LightGBM" in result.output
