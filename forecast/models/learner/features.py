@@ -118,7 +118,8 @@ class Matrices:
         same_weekday = day - 7 * -(-ahead // 7)
         weekly = self.weekday_mean(sku, same_weekday, 13)
         last_year = self.window_mean(sku, np.minimum(day - 364 + 3, origin), 7)
-        year_ago_level = self.window_mean(sku, origin - 364, 28)
+        with np.errstate(invalid="ignore", divide="ignore"):  # no sale a year ago: inf or NaN, both kept
+            shape = np.where(day - 364 + 3 <= origin, last_year / self.window_mean(sku, origin - 364, 28), np.nan)
         columns = {
             "ahead": ahead, "weekday": dates.day_of_week, "day_of_month": dates.day, "month": dates.month,
             "log_scale": np.log(scale), "recent_7": ratio(self.window_mean(sku, origin, 7)),
@@ -126,7 +127,7 @@ class Matrices:
             "year_level": ratio(self.window_mean(sku, origin, 365)),
             "zero_share": self._zero_share(sku, origin), "weekday_ratio": ratio(weekly),
             "last_year": ratio(np.where(day - 364 + 3 <= origin, last_year, np.nan)),
-            "last_year_shape": np.where(day - 364 + 3 <= origin, last_year / year_ago_level, np.nan),
+            "last_year_shape": shape,
             "campaign_lift": ratio(self.window_mean(sku, origin, 365, self.campaign_sums, self.campaign_counts)),
         }
         m = self.campaign
