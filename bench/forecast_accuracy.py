@@ -54,7 +54,7 @@ from forecast.models import get_model  # noqa: E402
 
 ROSSMANN_CUTOFF = pd.Timestamp("2015-06-19")
 ROSSMANN_HORIZON = 42
-ROSSMANN_PEERS = ("campaign", "campaign+events", "seasonal_naive", "ets", "prophet")
+ROSSMANN_PEERS = ("campaign", "campaign+events", "seasonal_naive", "ets", "prophet", "learner", "learner+events")
 #: StateHoliday codes -> event types
 ROSSMANN_HOLIDAYS = {"a": "public_holiday", "b": "easter", "c": "christmas"}
 
@@ -112,7 +112,7 @@ def model_params(name: str, market=None) -> dict:
     params: dict = {}
     if name == "campaign":
         params["market"] = market
-    if name in ("prophet", "sarimax"):
+    if name in ("prophet", "sarimax", "learner"):
         params["market"] = market
     return params
 
@@ -166,7 +166,7 @@ def bench_rossmann_origins(models=ROSSMANN_PEERS) -> tuple[pd.DataFrame, pd.Data
 
 # ------------------------------------------------------------------------------------------ carparts
 CARPARTS_HOLDOUT = 6
-CARPARTS_PEERS = ("campaign", "croston", "sba", "tsb")
+CARPARTS_PEERS = ("campaign", "croston", "sba", "tsb", "learner")
 #: the engine's settings for monthly data, chosen a priori (not tuned on the holdout): no weekly or
 #: calendar profiles; a level half-life of 6 steps (about Croston's alpha = 0.1), 24 at most
 CARPARTS_ENGINE = {"season_length": 1, "yearly": False, "monthly": False, "half_life": 6.0, "max_half_life": 24.0}

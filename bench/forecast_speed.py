@@ -2,12 +2,15 @@
 
     python bench/forecast_speed.py                       # 1k, 10k, 100k SKUs; Prophet on 20 SKUs
     python bench/forecast_speed.py --skus 1000,10000 --prophet-skus 10
+    python bench/forecast_speed.py --skus 10000 --prophet-skus 0 --learner-skus 10000   # the learner's weekly fit
 
 Each measurement runs in a fresh subprocess (``--child``) so that peak memory (ru_maxrss of that process,
 input frames included) belongs to that run alone. The engine fits 730 days of daily history per SKU
 and forecasts 90 days with 200 sample paths, mean and P50/P80/P90/P95/P99 (``predict``). Prophet runs
 the same data, one SKU at a time in one process (the executor's ``local`` back end), and is scaled per
 SKU; with both cores in use (``processes``) it would be about twice as fast, which the table also shows.
+The global learner (``learner``, LightGBM) runs the same data at ``--learner-skus``: its fit is the
+weekly refit, its predict the daily forecast from the fitted trees (it needs the ``learner`` extra).
 
 The shop: SKU levels lognormal (median 3 units a day), weekly profile, negative-binomial noise, a
 livestream every ~9 days featuring 1 % of SKUs, a 14-day ad every month on 2 %, four mega-sales on all;
@@ -119,7 +122,8 @@ def measure(model: str, n_sku: int) -> dict:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--skus", default="1000,10000,100000")
-    parser.add_argument("--prophet-skus", type=int, default=20)
+    parser.add_argument("--prophet-skus", type=int, default=20, help="0: no Prophet")
+    parser.add_argument("--learner-skus", default="", help="sizes to run the global learner at, e.g. 1000,10000")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -132,18 +136,29 @@ def main(argv=None) -> None:
     for n in [int(x) for x in args.skus.split(",")]:
         rows.append(measure("campaign", n))
         print(f"  campaign {n}: {rows[-1]['total_s']:.1f}s, {rows[-1]['peak_mb']:.0f} MB", file=sys.stderr, flush=True)
-    prophet = measure("prophet", args.prophet_skus)
-    print(f"  prophet {args.prophet_skus}: {prophet['total_s']:.1f}s", file=sys.stderr)
-    table = pd.DataFrame(rows + [prophet])
+    for n in [int(x) for x in args.learner_skus.split(",") if x]:
+        rows.append(measure("learner", n))
+        print(f"  learner {n}: fit {rows[-1]['fit_s']:.1f}s, predict {rows[-1]['predict_s']:.1f}s", file=sys.stderr, flush=True)
+    if args.prophet_skus:
+        rows.append(measure("prophet", args.prophet_skus))
+        print(f"  prophet {args.prophet_skus}: {rows[-1]['total_s']:.1f}s", file=sys.stderr)
+    table = pd.DataFrame(rows)
     table["s_per_sku"] = table["total_s"] / table["skus"]
     engine_10k = table[(table["model"] == "campaign")]
     per_sku_engine = float(engine_10k.loc[engine_10k["skus"].idxmax() if 10000 not in set(engine_10k["skus"]) else engine_10k.index[engine_10k["skus"] == 10000][0], "s_per_sku"])
-    prophet_per_sku = float(prophet["total_s"] / prophet["skus"])
-    print("\n## Default engine vs Prophet: 730 days of history, horizon 90, 200 paths, mean + 5 quantiles\n")
+    print("\n## Default engine vs its peers: 730 days of history, horizon 90, 200 paths, mean + 5 quantiles\n")
     print("| model | SKUs | fit s | predict s | total s | s per SKU | peak MB |")
     print("|---|---|---|---|---|---|---|")
     for r in table.itertuples(index=False):
         print(f"| {r.model} | {r.skus:,} | {r.fit_s:.1f} | {r.predict_s:.1f} | {r.total_s:.1f} | {r.s_per_sku:.5f} | {r.peak_mb:,.0f} |")
+    for r in table[table["model"] == "learner"].itertuples(index=False):
+        same = engine_10k[engine_10k["skus"] == r.skus]
+        if len(same):
+            print(f"\nlearner at {r.skus:,} SKUs / engine: fit + predict {r.total_s / float(same['total_s'].iloc[0]):.1f}x, "
+                  f"predict alone (the daily run, trees fitted weekly) {r.predict_s / float(same['total_s'].iloc[0]):.1f}x")
+    if not args.prophet_skus:
+        return
+    prophet_per_sku = float(rows[-1]["total_s"] / rows[-1]["skus"])
     print(f"\nProphet per SKU / engine per SKU (10k run): {prophet_per_sku / per_sku_engine:,.0f}x "
           f"(one process); with 2 worker processes about {prophet_per_sku / 2 / per_sku_engine:,.0f}x")
     print(f"Prophet scaled to 10,000 SKUs: {prophet_per_sku * 10000 / 60:,.0f} min in one process")

@@ -43,6 +43,7 @@ class PlanningSettings:
     no_sale_days: int = 60
     model: str = "campaign"
     backtest_every_days: int = 7
+    backtest_models: list = field(default_factory=list)  # more candidates per SKU in restock run's backtest
 
 
 @dataclass(frozen=True)

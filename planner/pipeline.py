@@ -182,6 +182,9 @@ def known_model(name: str, source: str) -> None:
 
     if name not in MODELS:
         raise ConfigError(f"{source}: unknown model {name!r}; known models: {', '.join(sorted(MODELS))}")
+    why = MODELS[name].unavailable()
+    if why:
+        raise ConfigError(f"{source}: {why}")
 
 
 def apply_model_choice(paths: SamplePaths, default: str, choice: pd.DataFrame, history: pd.DataFrame,
@@ -191,13 +194,24 @@ def apply_model_choice(paths: SamplePaths, default: str, choice: pd.DataFrame, h
     with that model's paths. The shop's model is still fitted on every SKU first: it pools campaign
     uplift across SKUs, so leaving a SKU out of its fit would weaken the others. Returns the paths and
     the model of each SKU."""
+    from forecast.models import MODELS
+
     row_of = {sku: i for i, sku in enumerate(paths.skus)}
     models = pd.Series(default, index=pd.Index(paths.skus, dtype=object))
     chosen = choice[choice["sku"].isin(row_of) & (choice["model"] != default)]
     for model_name, group in chosen.groupby("model", sort=True):
         skus = sorted(group["sku"])
-        part = get_model(model_name).fit(history[history["sku"].isin(skus)], campaigns[campaigns["sku"].isin(skus)],
-                                         products, events).sample_paths(days, n_paths=n_paths, seed=seed)
+        why = MODELS[model_name].unavailable() if model_name in MODELS else f"no model {model_name!r} in this version"
+        if why:  # e.g. an optional library removed since the backtest chose the model: the default plans them
+            log.warning("%d SKU(s) keep %s although the backtest chose %s: %s", len(skus), default, model_name, why)
+            continue
+        if MODELS[model_name].fits_all_skus:  # a global model learns from every SKU, then gives the chosen rows
+            part = get_model(model_name).fit(history, campaigns, products, events).sample_paths(days, n_paths=n_paths, seed=seed)
+            rows = pd.Index(part.skus).get_indexer(skus)
+            part = SamplePaths(np.asarray(skus, dtype=object), part.start, part.values[rows])
+        else:
+            part = get_model(model_name).fit(history[history["sku"].isin(skus)], campaigns[campaigns["sku"].isin(skus)],
+                                             products, events).sample_paths(days, n_paths=n_paths, seed=seed)
         paths = paths.with_rows([row_of[sku] for sku in part.skus], part.values)
         models[list(part.skus)] = model_name
     return paths, models

@@ -393,7 +393,9 @@ def step_backtest(context: RunContext) -> dict:
         return {"ran": False, "reused_from": when.isoformat(timespec="seconds") if when is not None else None,
                 "reused_run": pipeline.latest_backtest_run(shop)}
     model = context.options.get("model") or shop.config.planning.model
-    models = list(dict.fromkeys([model, "seasonal_naive"]))
+    for extra in shop.config.planning.backtest_models:
+        pipeline.known_model(extra, "shop.toml 'planning.backtest_models'")
+    models = list(dict.fromkeys([model, "seasonal_naive", *shop.config.planning.backtest_models]))
     state = context.state
     forecast = state.forecast
     origins = backtest_origins(len(forecast.paths.skus))

@@ -308,7 +308,7 @@ def test_an_export_whose_rows_are_all_skipped_imports_nothing(shop, tmp_path):
 
 
 def test_an_unknown_model_is_a_usage_error_naming_where_it_came_from(shop):
-    known = "campaign, croston, ets, moving_average, prophet, sarimax, sba, seasonal_naive, tsb"
+    known = "campaign, croston, ets, learner, moving_average, prophet, sarimax, sba, seasonal_naive, tsb"
     result = CliRunner().invoke(main, ["plan", "--shop", str(shop.root), "--model", "nosuch"])
     assert result.exit_code == 2
     assert result.output.endswith(f"Error: --model: unknown model 'nosuch'; known models: {known}\n")

@@ -2,7 +2,7 @@
 
 from forecast.models.base import MODELS, Forecaster, SamplePaths, WhatIfForecaster, register
 from forecast.models import campaign  # noqa: F401  (register the default engine)
-from forecast.models import baselines, ets, intermittent, prophet_model, sarimax  # noqa: F401  (register)
+from forecast.models import baselines, ets, intermittent, learner, prophet_model, sarimax  # noqa: F401  (register)
 
 
 def get_model(name: str, **params) -> Forecaster:

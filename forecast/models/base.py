@@ -254,6 +254,15 @@ class Forecaster:
     #: sample paths (then it does not depend on ``n_paths`` or ``seed``)
     exact_quantiles: ClassVar[bool] = False
 
+    #: True for a model that pools every SKU, so it is fitted on all of them even when the backtest
+    #: chose it for a few (planner.pipeline.apply_model_choice)
+    fits_all_skus: ClassVar[bool] = False
+
+    @classmethod
+    def unavailable(cls) -> str | None:
+        """Why this model cannot run here (an optional library is missing), as a sentence; None if it can."""
+        return None
+
     def fit(
         self,
         history: pd.DataFrame,
