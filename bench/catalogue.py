@@ -16,7 +16,10 @@ generator:
 * each SKU's supplier lead time (5 to 60 days, three supplier kinds) in ``OUT.products.csv`` beside it.
 
 With ``--generic`` the same sales are written as the generic table instead (sku, date, units: one row
-per SKU and day with a sale, cancelled lines left out; about 3 M rows for 10,000 SKUs).
+per SKU and day with a sale, cancelled lines left out; about 3 M rows for 10,000 SKUs). ``catalogue_shop``
+makes a whole shop folder of it for the run benches (bench/run_scale.py --catalogue): the generic table in
+its inbox, products and suppliers from the catalogue, an inventory snapshot and the double days as
+campaigns.
 
 Lines are written in time order, ``--block-days`` days at a time, so memory holds one block.
 """
@@ -173,6 +176,44 @@ def write_export(path: Path, n_skus: int, days: int = 730, seed: int = 5, end: d
     recent = calendar[-60]
     return {"skus": n_skus, "days": days, "lines": lines, "rows": rows, "mb": round(path.stat().st_size / 1e6, 1),
             "kinds": skus["kind"].value_counts().to_dict(), "no_sales_since": f"{recent:%Y-%m-%d}"}
+
+
+def catalogue_shop(folder: Path, n_skus: int, days: int = 730, seed: int = 5, end: date = date(2026, 11, 30)) -> dict:
+    """A shop folder of the catalogue (restock init, then its tables): the generic sales table in the
+    inbox, products (price, category, supplier, lead time; cost 45 % of the price, case packs 1 / 6 / 12),
+    the three suppliers, a snapshot of 0 to 40 days of each SKU's usual sales on the day after ``end``,
+    and every double day (1.1 .. 12.12) of the history and the next 90 days as a mega sale of all SKUs.
+    Returns write_export's figures."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from planner.shop import init_shop
+
+    shop = init_shop(Path(folder))
+    toml = shop.root / "shop.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('market = "US"', 'market = "TH"')
+                    .replace('currency = "USD"', 'currency = "THB"')
+                    .replace('timezone = "UTC"', 'timezone = "Asia/Bangkok"'), encoding="utf-8")
+    figures = write_export(shop.inbox / "sales.csv", n_skus, days, seed, end, generic=True)
+    skus = pd.read_csv(shop.inbox / "sales.products.csv")
+    (shop.inbox / "sales.products.csv").unlink()
+    rng = np.random.default_rng(seed + 3)
+    pd.DataFrame({
+        "sku": skus["sku"], "name": "Product " + skus["sku"], "category": skus["category"],
+        "unit_cost": np.round(skus["price"] * 0.45, 2), "price": skus["price"], "supplier": skus["supplier"],
+        "lead_time_days": skus["lead_time_days"], "moq": 1, "case_pack": rng.choice([1, 6, 12], len(skus)),
+        "fulfillment": "own", "status": "active",
+    }).to_csv(shop.root / "products.csv", index=False)
+    pd.DataFrame({"supplier": list(SUPPLIERS), "lead_time_days": [(lo + hi) / 2 for _, lo, hi in SUPPLIERS.values()],
+                  "lead_time_sd_days": [(hi - lo) / 4 for _, lo, hi in SUPPLIERS.values()],
+                  "ordering_cost": [300, 800, 1500]}).to_csv(shop.root / "suppliers.csv", index=False)
+    usual = catalogue(n_skus, seed)["rate"].to_numpy() * 1.5  # units a day: lines x their mean quantity
+    snapshot = end + timedelta(days=1)
+    pd.DataFrame({"sku": skus["sku"], "location": "own", "on_hand": np.round(usual * rng.uniform(0, 40, len(skus))).astype(int),
+                  "snapshot_date": snapshot.isoformat()}).to_csv(shop.root / "inventory.csv", index=False)
+    double_days = [d for d in pd.date_range(end - timedelta(days=days - 1), end + timedelta(days=90)) if d.month == d.day]
+    pd.DataFrame({"campaign_id": [f"DOUBLE-{d:%Y-%m-%d}" for d in double_days], "type": "mega_sale",
+                  "start": [f"{d:%Y-%m-%d} 00:00" for d in double_days], "end": [f"{d:%Y-%m-%d} 23:59" for d in double_days],
+                  "skus": "all"}).to_csv(shop.root / "campaigns.csv", index=False)
+    return figures
 
 
 def main(argv: list[str] | None = None) -> int:

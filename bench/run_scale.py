@@ -2,9 +2,12 @@
 
     python bench/run_scale.py                 # 1,000 and 10,000 SKUs
     python bench/run_scale.py 1000 10000 100000
+    python bench/run_scale.py 10000 --catalogue --tree /work/main --tree .   # the other catalogue; two trees side by side
 
 Each size is a shop generated with the sample generator (data/generate.py, seeded): its tables, and
-its two years of sales as one generic Parquet file in the inbox. `restock run` then runs in a child
+its two years of sales as one generic Parquet file in the inbox; with ``--catalogue``, one of the
+independent catalogue (bench/catalogue.py's catalogue_shop, a generic CSV in the inbox). With ``--tree``
+(repeated) each tree's code runs on its own copy of the same shop, one after the other in one run. `restock run` then runs in a child
 process (the way cron runs it); the bench reads the time of each step from the run's manifest and the
 child's peak memory (max RSS) from the OS. Target (issue 6): 10k SKUs end to end, import excluded,
 under 2 minutes on the 2-core machine; memory growing no faster than the data.
@@ -12,10 +15,10 @@ under 2 minutes on the 2-core machine; memory growing no faster than the data.
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -53,39 +56,64 @@ def build_shop(n_skus: int, folder: Path, seed: int = 11) -> dict:
             "sales_rows": int((data.sales_matrix > 0).sum()), "parquet_mb": round(parquet.stat().st_size / 1e6, 1)}
 
 
-def run_once(folder: Path) -> dict:
-    """`restock run` in a child process: step seconds from the manifest, peak RSS of the child."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def catalogue_shop(n_skus: int, folder: Path) -> dict:
+    """A shop folder of n_skus from the independent catalogue (bench/catalogue.py, seed 5)."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from catalogue import catalogue_shop as build
+
     began = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "planner.cli", "run", "--shop", str(folder), "--log-format", "json"],
-                          capture_output=True, text=True, cwd=REPO)
-    wall = time.perf_counter() - began
-    if done.returncode != 0:
-        raise SystemExit(f"restock run failed ({done.returncode}):\n{done.stdout}\n{done.stderr[-3000:]}")
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    figures = build(folder, n_skus)
+    return {"generate_s": round(time.perf_counter() - began, 1), "sku_days": n_skus * figures["days"],
+            "sales_rows": figures["rows"], "csv_mb": figures["mb"]}
+
+
+def run_once(folder: Path, tree: Path = REPO) -> dict:
+    """`restock run` in a child process with ``tree``'s code: step seconds from the manifest, the child's
+    own peak RSS and CPU seconds (os.wait4: this child's, not the largest of all children)."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    began = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as log:
+        child = subprocess.Popen([sys.executable, "-m", "planner.cli", "run", "--shop", str(folder), "--log-format", "json"],
+                                 stdout=log, stderr=subprocess.STDOUT, text=True, cwd=tree, env=env)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - began
+        if os.waitstatus_to_exitcode(status) != 0:
+            log.seek(0)
+            raise SystemExit(f"restock run failed ({os.waitstatus_to_exitcode(status)}):\n{log.read()[-3000:]}")
     manifest = json.loads((folder / "runs" / "latest" / "manifest.json").read_text(encoding="utf-8"))
     steps = {name: info["seconds"] for name, info in manifest["steps"].items()}
     return {"wall_s": round(wall, 1), **{f"{k}_s": v for k, v in steps.items()},
             "beyond_import_s": round(sum(v for k, v in steps.items() if k != "import"), 1),
-            # ru_maxrss of children is the largest child so far: each size runs larger than the last
-            "peak_rss_gb": round(max(peak_kb, before) / 1e6, 2),
-            "order_lines": manifest["headline"].get("order_lines")}
+            "cpu_s": round(usage.ru_utime + usage.ru_stime, 1), "peak_rss_gb": round(usage.ru_maxrss / 1e6, 2),
+            "order_lines": manifest["headline"].get("order_lines"),
+            "backtest_cutoffs": manifest["steps"].get("backtest", {}).get("cutoffs")}
 
 
-def main(sizes: list[int]) -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sizes", type=int, nargs="*", default=[1000, 10000])
+    parser.add_argument("--catalogue", action="store_true", help="shops from bench/catalogue.py, not data/generate.py")
+    parser.add_argument("--tree", type=Path, action="append",
+                        help="run this tree's code (repeat: each tree on its own copy of the same shop, side by side)")
+    args = parser.parse_args(argv)
+    trees = [t.resolve() for t in args.tree] if args.tree else [REPO]
     rows = []
-    for n in sizes:
+    for n in args.sizes:
         folder = Path(tempfile.mkdtemp(prefix=f"restock-scale-{n}-"))
         try:
-            shop_dir = folder / "shop"
-            built = build_shop(n, shop_dir)
-            measured = run_once(shop_dir)
-            rows.append({"skus": n, **built, **measured})
-            print(json.dumps(rows[-1]), flush=True)
+            built = (catalogue_shop if args.catalogue else build_shop)(n, folder / "shop")
+            for tree in trees:
+                shop_dir = folder / f"run-{len(rows)}"
+                shutil.copytree(folder / "shop", shop_dir)
+                measured = run_once(shop_dir, tree)
+                rows.append({"skus": n, "tree": str(tree), **built, **measured})
+                print(json.dumps(rows[-1]), flush=True)
+                shutil.rmtree(shop_dir, ignore_errors=True)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
     print(f"\nmachine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at the end")
-    header = ["skus", "sku_days", "sales_rows", "import_s", "forecast_s", "plan_s", "beyond_import_s", "wall_s", "peak_rss_gb"]
+    header = ["skus", "tree", "import_s", "forecast_s", "backtest_s", "plan_s", "report_s", "beyond_import_s", "cpu_s",
+              "peak_rss_gb", "backtest_cutoffs"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for row in rows:
@@ -94,4 +122,4 @@ def main(sizes: list[int]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main([int(a) for a in sys.argv[1:]] or [1000, 10000]))
+    sys.exit(main())

@@ -363,20 +363,8 @@ def step_purchase_orders(context: RunContext) -> dict:
     return {"purchase_orders": len(proposals), "numbers": [p.number for p in proposals]}
 
 
-#: the backtest origins of the calibration (planner.plan.calibrate.BACKTEST_ORIGINS); above LARGE_SHOP_SKUS
-#: two: the backtest holds each origin's scored frames, and with two origins a 100,000-SKU run already
-#: peaked at 19 GB of a 24 GB machine (4 at 10,000 SKUs took 3.75 GB where 2 took 3.07 GB).
+#: the backtest origins of the calibration (planner.plan.calibrate.BACKTEST_ORIGINS), at any catalogue size
 RUN_BACKTEST_CUTOFFS = BACKTEST_ORIGINS
-LARGE_SHOP_SKUS = 25_000
-
-
-def backtest_origins(n_skus: int) -> int:
-    """Origins of `restock run`'s weekly backtest for a shop of ``n_skus`` SKUs (RUN_BACKTEST_CUTOFFS).
-
-    >>> backtest_origins(10_000), backtest_origins(100_000)
-    (4, 2)
-    """
-    return RUN_BACKTEST_CUTOFFS if n_skus <= LARGE_SHOP_SKUS else 2
 
 
 def step_backtest(context: RunContext) -> dict:
@@ -398,11 +386,7 @@ def step_backtest(context: RunContext) -> dict:
     models = list(dict.fromkeys([model, "seasonal_naive", *shop.config.planning.backtest_models]))
     state = context.state
     forecast = state.forecast
-    origins = backtest_origins(len(forecast.paths.skus))
-    if origins < RUN_BACKTEST_CUTOFFS:
-        log.info("backtest from %d origins, not %d: %d SKUs (memory; planner.run.LARGE_SHOP_SKUS)",
-                 origins, RUN_BACKTEST_CUTOFFS, len(forecast.paths.skus))
-    result, calibration, point_choice = pipeline.backtest_job(shop, state.inputs, models, n_cutoffs=origins,
+    result, calibration, point_choice = pipeline.backtest_job(shop, state.inputs, models, n_cutoffs=RUN_BACKTEST_CUTOFFS,
                                                               history=forecast.history, campaigns=forecast.campaigns)
     pipeline.write_backtest(result, context.folder, calibration, point_choice)
     state.backtest_metrics = result.metrics

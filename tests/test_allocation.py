@@ -169,3 +169,40 @@ def test_discrete_quantile_table_gives_scipys_discrete_quantiles(mean, dispersio
     means, variances = np.array([mean, mean]), np.array([mean * dispersion, mean])
     services = np.array([service, service])
     assert DiscreteQuantiles(means, variances).at(services).tolist() == discrete_reorder_points(means, variances, services).tolist()
+
+
+def test_the_grid_allocation_equals_each_targets_own_allocation():
+    """levels_at_targets shares the samples' sort, moments and CDFs across the grid's targets and
+    computes a bisection step's shortage only where a level moved: the levels are exactly those of an
+    allocation made for each target alone (slow and fast movers, lots, groups, per-SKU floors)."""
+    from planner.inventory.levels import levels_at_targets
+
+    rng = np.random.default_rng(4)
+    means = np.concatenate([rng.uniform(0.05, 0.8, 20), rng.uniform(2.0, 12.0, 20)])
+    lead, cycle = samples(means, n_paths=200, seed=5, lumpy=rng.uniform(0.3, 3.0, len(means)))
+    lots = rng.integers(1, 12, len(means)).astype(float)
+    values = rng.uniform(0.5, 3.0, len(means))
+    groups = rng.integers(0, 3, len(means))
+    floors = rng.uniform(0.3, 0.7, len(means))
+    grid = (0.5, 0.9, 0.95, 0.99)
+    shared = levels_at_targets(lead, cycle, grid, "fill_rate", 20.0, lots, values, groups, floors)
+    for k, target in enumerate(grid):
+        alone = allocated_levels(lead, cycle, np.full(len(means), target), values, 20.0, lots, groups, floors)
+        assert shared[:, k].tolist() == alone.level.tolist()
+
+
+def test_the_shortage_cache_equals_a_fresh_computation_at_every_step():
+    """The bisection's shortage, kept from step to step for rows whose level did not move, is at each
+    call what expected_cycle_shortage computes afresh."""
+    from planner.inventory.levels import _ShortageCache
+
+    lead, cycle = samples(np.array([0.5, 3.0, 8.0, 1.0]), n_paths=300, seed=2)
+    rows = np.array([0, 1, 2, 3, 2, 0])
+    lots = np.array([1.0, 6.0, 1.0, 12.0, 3.0, 2.0])
+    cache = _ShortageCache(lead, cycle, rows, lots)
+    rng = np.random.default_rng(3)
+    levels = np.zeros(len(rows))
+    for _ in range(8):
+        levels = np.where(rng.uniform(size=len(rows)) < 0.5, rng.integers(0, 200, len(rows)), levels).astype(float)
+        fresh = expected_cycle_shortage(lead[rows], cycle[rows], levels, lots)
+        assert cache(levels).tolist() == fresh.tolist()

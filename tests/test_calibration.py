@@ -117,6 +117,27 @@ def test_backtest_errors_use_each_skus_chosen_model_and_its_lead_time():
         backtest_errors(forecasts.drop(columns="actual"), pd.Series({"A": 7.0}), 7)
 
 
+
+def test_backtest_errors_read_categorical_labels_as_their_strings():
+    """The backtest hands SKUs and models as categoricals (codes, not millions of strings): the windows
+    are the ones the same frame with string columns gives, a SKU without a chosen model keeps every
+    model's rows and a SKU without a lead time is left out."""
+    rng = np.random.default_rng(8)
+    dates = pd.date_range("2026-03-01", periods=40)
+    cutoffs = [pd.Timestamp("2026-01-30"), pd.Timestamp("2026-02-28")]
+    rows = [{"sku": sku, "date": d + (c - cutoffs[1]), "cutoff": c, "model": model, "mean": rng.uniform(0, 4),
+             "actual": float(rng.poisson(2))}
+            for c in cutoffs for model in ("seasonal_naive", "campaign") for sku in ("B", "A", "C", "D") for d in dates]
+    plain = pd.DataFrame(rows).sample(frac=0.95, random_state=1)  # shuffled, some days censored
+    coded = plain.assign(sku=pd.Categorical(plain["sku"], categories=["D", "C", "B", "A", "E"]),
+                         model=pd.Categorical(plain["model"]))
+    choice = pd.DataFrame({"sku": ["A", "B", "C"], "model": ["campaign", "seasonal_naive", "campaign"]})
+    lead = pd.Series({"A": 7.0, "B": 14.0, "D": 3.0})
+    for chosen in (choice, None):
+        expected = backtest_errors(plain, lead, 7, chosen)
+        pd.testing.assert_frame_equal(backtest_errors(coded, lead, 7, chosen), expected, check_exact=True)
+        assert set(expected["sku"]) == {"A", "B", "D"}
+
 def test_calibration_table_round_trip_and_words():
     believed, demand = world(seed=4, bias=1.2, lumpiness=0.5, n=30, days=200)
     errors, skus = errors_at(believed, demand, range(0, 170, 7))

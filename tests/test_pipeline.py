@@ -85,6 +85,34 @@ def test_backtest_windows_are_featured_when_a_campaign_falls_in_their_lead_time_
     assert windows_featured(errors, campaigns, 7, pd.Series({"A": 5})).tolist() == [False] * 4
 
 
+
+def test_windows_featured_agree_with_checking_each_window_against_each_campaign():
+    """windows_featured counts campaign days per SKU and day (one pass over the windows): a window is
+    featured exactly when one of its SKU's campaigns overlaps its days, as a loop over the pairs finds,
+    for campaigns of part days, running over midnight, without an end, and windows without a lead time."""
+    from forecast.features import campaign_last_day
+    from planner.plan.calibrate import windows_featured
+
+    rng = np.random.default_rng(11)
+    for _ in range(30):
+        n, m = int(rng.integers(1, 40)), int(rng.integers(1, 20))
+        skus = ["A", "B", "C", "D"]
+        errors = pd.DataFrame({"sku": rng.choice(skus, n), "lead_days": rng.choice([0.0, 4.0, 9.5, 20.0, np.nan], n),
+                               "origin": pd.Timestamp("2025-06-01") + pd.to_timedelta(rng.integers(0, 120, n), unit="D")})
+        start = pd.Timestamp("2025-05-20") + pd.to_timedelta(rng.integers(0, 150 * 86400, m), unit="s")
+        end = (start + pd.to_timedelta(rng.integers(-3600, 4 * 86400, m), unit="s")).where(rng.uniform(size=m) > 0.2)
+        campaigns = pd.DataFrame({"sku": rng.choice(skus + ["Z"], m), "start": start, "end": end})
+        last_day = campaign_last_day(campaigns["start"], campaigns["end"])
+        expected = []
+        for row in errors.itertuples():
+            if np.isnan(row.lead_days):
+                expected.append(False)
+                continue
+            last = row.origin + pd.Timedelta(days=np.ceil(row.lead_days) + 7 - 1)
+            expected.append(bool(((campaigns["sku"] == row.sku) & (campaigns["start"].dt.normalize() <= last)
+                                  & (last_day >= row.origin)).any()))
+        assert windows_featured(errors, campaigns, 7).tolist() == expected
+
 def test_the_library_entry_point_plans_the_levels_restock_plan_plans(small_shop_template, tmp_path):  # noqa: F811
     """plan_from_history, given the shop's history, tables, campaign calendar and settings, sets the levels
     and orders `restock plan` writes to plan.csv and orders.csv: one plan, whichever door it is asked by."""

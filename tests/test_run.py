@@ -242,10 +242,25 @@ def test_a_first_run_plans_what_restock_plan_then_plans(tmp_path_factory):
         assert (second / name).read_bytes() == (small_shop.root / "later" / name).read_bytes(), name
 
 
-def test_the_weekly_backtest_holds_a_year_of_windows_but_two_origins_at_a_large_shop():
+def test_the_weekly_backtest_holds_a_year_of_windows_at_any_catalogue_size(monkeypatch):
     """Four origins a 90-day horizon apart (a seasonal shop's whole year for the service step's
-    verdict); two above LARGE_SHOP_SKUS, where each origin's scored frames cost memory."""
-    from planner.run import LARGE_SHOP_SKUS, backtest_origins
+    verdict), at 100,000 SKUs too: the run no longer drops to two above a size."""
+    from types import SimpleNamespace
 
-    assert backtest_origins(150) == backtest_origins(LARGE_SHOP_SKUS) == 4
-    assert backtest_origins(LARGE_SHOP_SKUS + 1) == backtest_origins(100_000) == 2
+    from planner import run
+
+    asked = {}
+
+    def backtest_job(shop, inputs, models, n_cutoffs, **kwargs):
+        asked["origins"] = n_cutoffs
+        raise KeyboardInterrupt  # stop here: only the request is checked
+
+    monkeypatch.setattr(pipeline, "latest_backtest", lambda shop: (None, None))
+    monkeypatch.setattr(pipeline, "backtest_job", backtest_job)
+    planning = SimpleNamespace(model="campaign", backtest_every_days=7)
+    forecast = SimpleNamespace(paths=SimpleNamespace(skus=[f"S{i}" for i in range(100_000)]), history=None, campaigns=None)
+    context = SimpleNamespace(shop=SimpleNamespace(config=SimpleNamespace(planning=planning)), options={"backtest": True},
+                              state=SimpleNamespace(forecast=forecast, inputs=None))
+    with pytest.raises(KeyboardInterrupt):
+        run.step_backtest(context)
+    assert asked["origins"] == run.RUN_BACKTEST_CUTOFFS == 4

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+DAY_NS = 86_400 * 10**9
 ERROR_COLUMNS = ("sku", "origin", "forecast_lead", "forecast_cycle", "realised_lead", "realised_cycle", "censored")
 
 
@@ -64,22 +65,32 @@ def backtest_errors(forecasts: pd.DataFrame, lead_days: pd.Series, review_days: 
     missing = [c for c in ("sku", "date", "cutoff", "model", "mean", "actual") if c not in forecasts.columns]
     if missing:
         raise ValueError(f"backtest forecasts: missing column(s) {missing}; found {list(forecasts.columns)}")
-    frame = forecasts.assign(sku=forecasts["sku"].astype(str))
-    if choice is not None and len(choice):
-        chosen = choice.assign(sku=choice["sku"].astype(str)).set_index("sku")["model"]
-        frame = frame[frame["model"].to_numpy() == frame["sku"].map(chosen).fillna(frame["model"]).to_numpy()]
+    sku_code, sku_names = _codes(forecasts["sku"])  # codes per row, strings per SKU
+    sku_names = np.asarray(pd.Index(sku_names).astype(str), dtype=object)
     lead = pd.Series(lead_days).rename(index=str)
-    frame = frame[frame["sku"].isin(lead.index)]
+    wanted = pd.Index(sku_names).isin(lead.index)[sku_code] & (sku_code >= 0)
+    if choice is not None and len(choice):
+        wanted &= _chosen_rows(forecasts["model"], sku_code, sku_names, choice)
+    cutoff_code, cutoffs = pd.factorize(forecasts["cutoff"], sort=True)
+    stamps = pd.to_datetime(forecasts["date"]).to_numpy().astype("datetime64[ns]").astype(np.int64)
+    means, actuals = forecasts["mean"].to_numpy(float), forecasts["actual"].to_numpy(float)
     parts = []
-    for cutoff, part in frame.groupby("cutoff", sort=True):
+    for k, cutoff in enumerate(cutoffs):
+        at = np.flatnonzero(wanted & (cutoff_code == k))
+        if not len(at):
+            continue
         cutoff = pd.Timestamp(cutoff)
-        day = (pd.to_datetime(part["date"]) - cutoff).dt.days.to_numpy() - 1
-        skus = np.sort(part["sku"].unique())
-        row = np.searchsorted(skus, part["sku"].to_numpy())
+        day = (stamps[at] - cutoff.value) // DAY_NS - 1
+        present = np.unique(sku_code[at])
+        order = np.argsort(sku_names[present], kind="stable")
+        skus = sku_names[present][order]
+        position = np.zeros(len(sku_names), dtype=np.int64)
+        position[present[order]] = np.arange(len(present))
+        row = position[sku_code[at]]
         horizon = int(day.max()) + 1
         mean, actual = np.zeros((len(skus), horizon)), np.zeros((len(skus), horizon))
         seen = np.zeros((len(skus), horizon), dtype=bool)
-        mean[row, day], actual[row, day], seen[row, day] = part["mean"].to_numpy(float), part["actual"].to_numpy(float), True
+        mean[row, day], actual[row, day], seen[row, day] = means[at], actuals[at], True
         # the backtest leaves censored days out, their forecast too: take the SKU's mean forecast per day
         typical = mean.sum(axis=1) / np.maximum(seen.sum(axis=1), 1)
         mean = np.where(seen, mean, typical[:, None])
@@ -88,6 +99,27 @@ def backtest_errors(forecasts: pd.DataFrame, lead_days: pd.Series, review_days: 
             parts.append(window_errors(mean[:, offset:], actual[:, offset:], ~seen[:, offset:], sku_lead, review_days,
                                        skus, cutoff + pd.Timedelta(days=offset)).assign(cutoff=cutoff))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(ERROR_COLUMNS))
+
+
+def _chosen_rows(models: pd.Series, sku_code: np.ndarray, sku_names: np.ndarray, choice: pd.DataFrame) -> np.ndarray:
+    """Per forecast row: is its model the one ``choice`` gives its SKU (a SKU ``choice`` does not name:
+    every model's rows). Looked up once per SKU and model, not per row."""
+    chosen = choice.assign(sku=choice["sku"].astype(str)).set_index("sku")["model"]
+    model_code, model_names = _codes(models)
+    per_sku = chosen.reindex(sku_names)
+    named = per_sku.notna().to_numpy()
+    want = pd.Index(model_names).get_indexer(per_sku.where(named, None))  # -1: a model without rows here
+    ok = ~named[sku_code] | (want[sku_code] == model_code)
+    return ok & (sku_code >= 0)
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of a column's values and the values they number (-1: missing); a categorical's own
+    codes (the backtest's SKU and model columns: millions of rows, a few thousand labels)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(np.int64), column.cat.categories
+    codes, uniques = pd.factorize(column)
+    return codes, pd.Index(uniques)
 
 
 __all__ = ["ERROR_COLUMNS", "backtest_errors", "window_errors"]

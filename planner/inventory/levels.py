@@ -103,6 +103,12 @@ class DiscreteQuantiles:
             p = self.mean[negative] / self.variance[negative]
             self.cdf[negative] = stats.nbinom.cdf(levels, (self.mean[negative] * p / (1 - p))[:, None], p[:, None])
 
+    def taken(self, rows: np.ndarray) -> DiscreteQuantiles:
+        """These quantiles' rows ``rows`` (a row may repeat), their CDFs not computed again."""
+        out = object.__new__(DiscreteQuantiles)
+        out.mean, out.variance, out.cdf = self.mean[rows], self.variance[rows], self.cdf[rows]
+        return out
+
     def at(self, service: np.ndarray) -> np.ndarray:
         service = np.broadcast_to(np.asarray(service, dtype=float), self.mean.shape)
         policy._check_probabilities(service, "service_level")
@@ -161,26 +167,33 @@ def allocated_levels(
     return AllocatedLevels(level, np.minimum(reorder, level), method, service, fill)
 
 
-def _allocate(lead, cycle, targets, unit_values, slow_units, lot_sizes, groups, floor):
+def _allocate(lead, cycle, targets, unit_values, slow_units, lot_sizes, groups, floor, rows=None):
     """allocated_levels' cycle service, order-up-to level and expected fill rate per SKU (no reorder
     points: the service grid of the backtest needs only the levels). One bisection for every group of
     SKUs sharing a group and a target (allocation.allocate_fill_rates); the samples are sorted once and
-    each step reads its levels off them."""
-    n = lead.shape[0]
+    each step reads its levels off them. ``rows``: the allocated rows are the sample rows ``rows`` (a
+    row repeated once per target of a grid; default each row once): what depends on the samples alone
+    is computed once per sample row. Each step computes the shortage of the rows whose level moved only
+    (_ShortageCache)."""
+    rows = np.arange(lead.shape[0]) if rows is None else np.asarray(rows)
+    n = len(rows)
     targets = np.broadcast_to(np.asarray(targets, dtype=float), (n,))
     codes = pd.DataFrame({"group": 0 if groups is None else np.asarray(groups), "target": targets}).groupby(
         ["group", "target"], sort=False).ngroup().to_numpy()
     group_targets = np.zeros(codes.max() + 1 if n else 0)
     group_targets[codes] = targets
     values = np.asarray(unit_values, dtype=float)
-    review = np.maximum(cycle.mean(1) - lead.mean(1), 0.0)
     lots = None if lot_sizes is None else np.maximum(np.asarray(lot_sizes, dtype=float), 1.0)
     floors = np.broadcast_to(np.asarray(floor, dtype=float), (n,))
     if n == 0:
         return np.zeros(0), np.zeros(0), np.ones(0)
-    ordered, mean, variance = np.sort(cycle, axis=1), cycle.mean(1), cycle.var(1)
-    slow = mean < slow_units
-    discrete = DiscreteQuantiles(mean[slow], variance[slow])
+    sample_mean, sample_variance = cycle.mean(1), cycle.var(1)
+    review = np.maximum(sample_mean - lead.mean(1), 0.0)[rows]
+    sample_slow = sample_mean < slow_units
+    ordered, mean, variance, slow = np.sort(cycle, axis=1)[rows], sample_mean[rows], sample_variance[rows], sample_slow[rows]
+    # the slow rows' CDFs once per sample row; each allocated slow row reads its sample row's
+    discrete = DiscreteQuantiles(sample_mean[sample_slow], sample_variance[sample_slow]).taken(
+        np.cumsum(sample_slow)[rows[slow]] - 1)
     # an order is placed only below S: with lots, S is at least 1
     at_least_one = (mean > 0) & (lots > 1) if lots is not None else np.zeros(n, dtype=bool)
 
@@ -188,12 +201,32 @@ def _allocate(lead, cycle, targets, unit_values, slow_units, lot_sizes, groups, 
         at = cycle_service_levels(ordered, mean, variance, p, slow, discrete)
         return np.where(at_least_one, np.maximum(at, 1), at)
 
-    def shortage_at(s):
-        return expected_cycle_shortage(lead, cycle, s, lots)
-
-    allocation = allocate_fill_rates(levels_at, shortage_at, review, values, codes, group_targets, floor=floors)
+    allocation = allocate_fill_rates(levels_at, _ShortageCache(lead, cycle, rows, lots), review, values, codes,
+                                     group_targets, floor=floors)
     fill = np.where(review > 0, 1 - allocation.shortage / np.maximum(review, 1e-12), 1.0)
     return allocation.service, allocation.levels, fill
+
+
+class _ShortageCache:
+    """expected_cycle_shortage of the sample rows ``rows`` at the levels an allocation's bisection asks,
+    computed only for the rows whose level differs from the last call's: as the groups converge most
+    levels stop moving, and this shortage had been most of the calibration's time. A row's figure is the
+    one expected_cycle_shortage gives it (row by row, the same arithmetic)."""
+
+    def __init__(self, lead: np.ndarray, cycle: np.ndarray, rows: np.ndarray, lots: np.ndarray | None):
+        self.lead, self.cycle, self.rows, self.lots = lead, cycle, rows, lots
+        self.levels = np.full(len(rows), np.nan)  # nothing computed yet
+        self.shortage = np.zeros(len(rows))
+
+    def __call__(self, levels: np.ndarray) -> np.ndarray:
+        levels = np.asarray(levels, dtype=float)
+        moved = np.flatnonzero(levels != self.levels)
+        if len(moved):
+            at = self.rows[moved]
+            self.shortage[moved] = expected_cycle_shortage(self.lead[at], self.cycle[at], levels[moved],
+                                                           None if self.lots is None else self.lots[moved])
+            self.levels[moved] = levels[moved]
+        return self.shortage.copy()
 
 
 def expected_cycle_shortage(lead: np.ndarray, cycle: np.ndarray, levels: np.ndarray,
@@ -221,9 +254,9 @@ def levels_at_targets(lead: np.ndarray, cycle: np.ndarray, grid, measure: str, s
         k = len(grid)
         rows = np.tile(np.arange(n), k)
         expand = lambda a: None if a is None else np.broadcast_to(np.asarray(a), (n,))[rows]  # noqa: E731
-        levels = _allocate(lead[rows], cycle[rows], np.repeat(np.asarray(grid, dtype=float), n), expand(unit_values),
+        levels = _allocate(lead, cycle, np.repeat(np.asarray(grid, dtype=float), n), expand(unit_values),
                            slow_units, expand(lot_sizes), expand(np.zeros(n) if groups is None else groups),
-                           expand(np.asarray(floor, dtype=float)))[1]
+                           expand(np.asarray(floor, dtype=float)), rows=rows)[1]
         return levels.reshape(k, n).T
     return np.column_stack([order_up_to_levels(lead, cycle, np.full(n, g), measure, slow_units, lot_sizes)[0]
                             for g in grid])

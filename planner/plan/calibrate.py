@@ -75,15 +75,37 @@ def windows_featured(errors: pd.DataFrame, campaigns: pd.DataFrame, review_days:
     featured = np.zeros(len(errors), dtype=bool)
     if campaigns is None or len(campaigns) == 0 or len(errors) == 0 or "lead_days" not in errors.columns:
         return featured
-    windows = pd.DataFrame({"row": np.arange(len(errors)), "sku": errors["sku"].astype(str).to_numpy(),
-                            "first": pd.to_datetime(errors["origin"]).dt.normalize().to_numpy()})
+    skus, first = errors["sku"].astype(str).to_numpy(), _days(errors["origin"])
     lead = errors["lead_days"].to_numpy(float)
     if reach_days is not None:
-        lead = np.fmax(windows["sku"].map(reach_days).to_numpy(float), lead)
-    windows["last"] = windows["first"] + pd.to_timedelta(np.ceil(lead) + review_days - 1, unit="D")
-    rows = campaigns.assign(sku=campaigns["sku"].astype(str), start=pd.to_datetime(campaigns["start"]).dt.normalize(),
-                            end=campaign_last_day(campaigns["start"], campaigns["end"]))[["sku", "start", "end"]]
-    pairs = windows.merge(rows, on="sku")
-    hit = pairs.loc[(pairs["start"] <= pairs["last"]) & (pairs["end"] >= pairs["first"]), "row"].to_numpy()
-    featured[hit] = True
+        lead = np.fmax(pd.Series(skus).map(reach_days).to_numpy(float), lead)
+    span = np.ceil(lead) + review_days - 1
+    known = np.isfinite(span) & (first != NO_DAY)  # a window without a lead time or a day features nothing
+    if not known.any():
+        return featured
+    last = first + np.where(known, span, 0).astype(np.int64)
+    start, end = _days(campaigns["start"]), _days(campaign_last_day(campaigns["start"], campaigns["end"]))
+    code, names = pd.factorize(skus)
+    at = pd.Index(names).get_indexer(campaigns["sku"].astype(str))
+    lo, hi = int(first[known].min()), int(last[known].max())
+    rows = (at >= 0) & (start != NO_DAY) & (end != NO_DAY)
+    start, end = np.maximum(start, lo), np.minimum(end, hi)  # the days the windows span
+    rows &= start <= end
+    # per SKU and day: is a campaign on (a difference array summed), then how many such days up to each day
+    on = np.zeros((len(names), hi - lo + 2), dtype=np.int32)
+    np.add.at(on, (at[rows], start[rows] - lo), 1)
+    np.add.at(on, (at[rows], end[rows] - lo + 1), -1)
+    days_on = np.concatenate([np.zeros((len(names), 1), np.int64), np.cumsum(np.cumsum(on, axis=1) > 0, axis=1)], axis=1)
+    inside = np.flatnonzero(known)
+    count = days_on[code[inside], last[inside] - lo + 1] - days_on[code[inside], first[inside] - lo]
+    featured[inside] = count > 0
     return featured
+
+
+NO_DAY = np.iinfo(np.int64).min
+
+
+def _days(stamps) -> np.ndarray:
+    """Whole days since 1970-01-01 of each stamp's calendar day (NO_DAY for a missing one)."""
+    values = pd.to_datetime(pd.Series(stamps)).dt.normalize().to_numpy().astype("datetime64[D]")
+    return np.where(np.isnat(values), NO_DAY, values.astype(np.int64))
