@@ -42,6 +42,8 @@ PLANNER_TARGETS = sorted(TARGETS + [0.87, 0.92, 0.93, 0.995, 0.998])
 TEXTBOOK_Z = [1.28, 1.65, 2.33, 3.0, 4.0, 5.0]
 COVER_DAYS = [15.0, 30.0, 45.0, 60.0, 90.0, 120.0]
 MINMAX_UNITS = [10.0, 20.0, 40.0, 80.0, 120.0, 200.0]
+SHORT_NAMES = {"min/max + fixed safety": "min/max", "velocity x days of cover": "cover",
+               "textbook mu L + z sigma sqrt(L)": "textbook"}
 DEFAULT_KNOBS = {"min/max + fixed safety": 20.0, "velocity x days of cover": 30.0, "textbook mu L + z sigma sqrt(L)": 1.65}
 
 
@@ -156,7 +158,7 @@ def frontier_table(results: pd.DataFrame) -> list[str]:
     its runs) and the share saved (issue 17: at least 15 % inside the planner's range); a run outside the
     planner's range is listed with no figure (not measured)."""
     planner = results[results["policy"] == "planner"]
-    rules = results[results["policy"].isin(["textbook", "cover", "min/max"])]
+    rules = results[results["policy"].isin(DEFAULT_KNOBS)]
     if planner.empty or rules.empty:
         return []
     rows = ["", "| rule | knob | fill | average value | planner needs | saved |", "|---|---|---|---|---|---|"]
@@ -166,10 +168,10 @@ def frontier_table(results: pd.DataFrame) -> list[str]:
         saved = 1 - need / row.average_value if np.isfinite(need) else np.nan
         if np.isfinite(saved):
             savings.setdefault(row.policy, []).append(saved)
-        rows.append(f"| {row.policy} | {row.knob:g} | {row.fill_rate:.2%} | {row.average_value:,.0f} | "
+        rows.append(f"| {SHORT_NAMES[row.policy]} | {row.knob:g} | {row.fill_rate:.2%} | {row.average_value:,.0f} | "
                     + (f"{need:,.0f} | {saved:+.1%} |" if np.isfinite(saved) else "outside the planner's range | |"))
     rows += ["", "Least saved per rule inside the planner's range: " + ("; ".join(
-        f"{rule} {min(s):+.1%} ({sum(v >= 0.15 for v in s)} of {len(s)} knobs at 15 % or more)"
+        f"{SHORT_NAMES[rule]} {min(s):+.1%} ({sum(v >= 0.15 for v in s)} of {len(s)} knobs at 15 % or more)"
         for rule, s in savings.items()) or "none inside the range")]
     return rows
 

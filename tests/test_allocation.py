@@ -158,6 +158,23 @@ def test_raised_floors_give_way_to_the_promise_and_stay_the_best_protected():
     assert np.ptp(held.service[featured]) < 1e-9  # one share for every raised floor: all at the same lowered floor
 
 
+def test_when_every_sku_is_featured_the_floors_give_way_toward_the_base_floor():
+    """A promotion on every SKU (Rossmann's stores): every floor raised, none lower to give way toward
+    within the group; ``base_floor`` (the plan's min_sku_service) is where they yield to."""
+    rng = np.random.default_rng(12)
+    n = 20
+    lead, cycle = samples(rng.uniform(2.0, 8.0, n), n_paths=800)
+    values = rng.uniform(5.0, 60.0, n)
+    floors = np.full(n, 0.95)
+    at_floors, _, _ = order_up_to_levels(lead, cycle, floors, "cycle", 0.0)
+    promise = round(group_fill(lead, cycle, at_floors) - 0.03, 2)
+    stuck = allocated_levels(lead, cycle, np.full(n, promise), values, slow_units=0.0, floor=floors)
+    assert group_fill(lead, cycle, stuck.level) > promise + 0.02  # no base: nothing to give way toward
+    held = allocated_levels(lead, cycle, np.full(n, promise), values, slow_units=0.0, floor=floors, base_floor=0.4)
+    assert promise <= group_fill(lead, cycle, held.level) < promise + 0.005
+    assert 0.4 < held.service.min()
+
+
 @settings(max_examples=40, deadline=None)
 @given(mean=st.one_of(st.just(0.0), st.floats(1e-3, 25.0)), dispersion=st.floats(0.5, 8.0),
        service=st.floats(0.01, 0.999))

@@ -126,7 +126,8 @@ def _origin_levels(windows: pd.DataFrame, calibration: Calibration, order_terms:
         if "group" in windows.columns:  # e.g. the plan's ABC classes: a target is kept over each one's windows
             groups_of = groups_of + "|" + windows["group"].astype(str).to_numpy()
     floors = windows["floor"].to_numpy(float) if "floor" in windows.columns else floor
-    levels = levels_at_targets(lead, cycle, SERVICE_GRID, "fill_rate", slow_units, lot, values, groups_of, floors)
+    levels = levels_at_targets(lead, cycle, SERVICE_GRID, "fill_rate", slow_units, lot, values, groups_of, floors,
+                               base_floor=floor)
     chain = None if review_days is None else _window_chain(windows, review_days)
     return _OriginLevels(windows, levels, lead, cycle, lot, chain)
 

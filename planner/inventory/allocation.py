@@ -117,11 +117,14 @@ def allocate_fill_rates(
     floor: float | np.ndarray = 0.5,
     cap: float = 0.999,
     tolerance: float = 1e-4,
+    base_floor: float | None = None,
 ) -> Allocations:
     """allocate_fill_rate for many groups at once: ``groups`` (n,) codes 0 .. G - 1 and ``targets`` (G,),
     one lambda per group, each bisected as the one-group function bisects it (the same steps, the same
     levels); every step evaluates all groups' SKUs in one call of ``levels_at`` and ``shortage_at``
-    (row-wise functions), so a backtest's hundreds of groups cost about one group's Python steps."""
+    (row-wise functions), so a backtest's hundreds of groups cost about one group's Python steps.
+    ``base_floor``: the floor raised floors give way toward (_yield_floors; the plan's min_sku_service);
+    None: the lowest floor of each group."""
     values = np.asarray(unit_values, dtype=float)
     if (values <= 0).any() or not np.isfinite(values).all():
         raise ValueError("unit_values must be positive and finite (planner.inventory.allocation.value_weights)")
@@ -146,7 +149,7 @@ def allocate_fill_rates(
     np.maximum.at(high, groups, values / (1 - cap))  # everyone at the cap
     best = list(evaluate(low))
     done = best[4].copy()  # reached at the floor: nothing to bisect, unless raised floors overshoot
-    _yield_floors(best, evaluate, values, groups, floor, targets, done, tolerance)
+    _yield_floors(best, evaluate, values, groups, floor, targets, done, tolerance, base_floor)
     at_high = evaluate(high)
     _take(best, at_high, ~done, groups)
     done |= ~at_high[4]  # not reached even at the cap: the cap it is
@@ -164,24 +167,29 @@ def allocate_fill_rates(
 
 
 def _yield_floors(best: list, evaluate: Callable, values: np.ndarray, groups: np.ndarray, floor: np.ndarray,
-                  targets: np.ndarray, reached: np.ndarray, tolerance: float) -> None:
+                  targets: np.ndarray, reached: np.ndarray, tolerance: float, base_floor: float | None) -> None:
     """Raised floors (a campaign's) give way to the promise: where a group reaches its target with every
-    SKU at its floor and some floors stand above the group's lowest, those lift the group's fill past
-    what was promised. Each raised floor is then lowered toward the group's lowest by one common share,
-    the least share that still reaches the target (bisected), every SKU at its floor: the featured SKUs
-    stay the best protected, and the group is served what was promised, not more. Updates ``best``."""
+    SKU at its floor and some floors stand above the base (``base_floor``, else the group's lowest),
+    those lift the group's fill past what was promised. Each raised floor is then lowered toward the base
+    by one common share, the least share that still reaches the target (bisected), every SKU at its
+    floor: the featured SKUs stay the best protected, and the group is served what was promised, not
+    more. Updates ``best``."""
     g = len(targets)
-    base = np.full(g, np.inf)
-    np.minimum.at(base, groups, floor)
+    if base_floor is None:
+        lowest = np.full(g, np.inf)
+        np.minimum.at(lowest, groups, floor)
+        base = lowest[groups]
+    else:
+        base = np.minimum(float(base_floor), floor)
     raised = np.zeros(g, dtype=bool)
-    np.logical_or.at(raised, groups, floor > base[groups] + 1e-12)
+    np.logical_or.at(raised, groups, floor > base + 1e-12)
     active = reached & raised & (best[3] > targets + tolerance)
     if not active.any():
         return
     low, high = np.zeros(g), np.ones(g)  # the share of each raised floor's height kept: 1 reaches
 
     def at_share(share):
-        floors = base[groups] + share[groups] * (floor - base[groups])
+        floors = base + share[groups] * (floor - base)
         lam = np.full(g, np.inf)
         np.minimum.at(lam, groups, values / (1 - floors))  # every SKU at its (lowered) floor
         return evaluate(lam, floors)

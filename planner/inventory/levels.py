@@ -151,6 +151,7 @@ class AllocatedLevels:
 def allocated_levels(
     lead: np.ndarray, cycle: np.ndarray, targets: np.ndarray, unit_values: np.ndarray, slow_units: float,
     lot_sizes: np.ndarray | None = None, groups: np.ndarray | None = None, floor: float | np.ndarray = 0.5,
+    base_floor: float | None = None,
 ) -> AllocatedLevels:
     """Fill-rate targets kept over the units of each group of SKUs (default: the SKUs sharing a target),
     at the least stock value (planner.allocation): each SKU is planned at the cycle service
@@ -161,13 +162,15 @@ def allocated_levels(
     lead, cycle : (n, paths) demand samples over lead time and lead time + review.
     unit_values : (n,) value of a unit held (allocation.value_weights).
     floor : no SKU is planned below this cycle service (one for all, or per SKU).
+    base_floor : where raised floors alone would serve a group past its target, they give way toward this
+        (allocation.allocate_fill_rates; None: the group's lowest floor).
     """
-    service, level, fill = _allocate(lead, cycle, targets, unit_values, slow_units, lot_sizes, groups, floor)
+    service, level, fill = _allocate(lead, cycle, targets, unit_values, slow_units, lot_sizes, groups, floor, base_floor)
     _, reorder, method = order_up_to_levels(lead, cycle, service, "cycle", slow_units)
     return AllocatedLevels(level, np.minimum(reorder, level), method, service, fill)
 
 
-def _allocate(lead, cycle, targets, unit_values, slow_units, lot_sizes, groups, floor, rows=None):
+def _allocate(lead, cycle, targets, unit_values, slow_units, lot_sizes, groups, floor, base_floor=None, rows=None):
     """allocated_levels' cycle service, order-up-to level and expected fill rate per SKU (no reorder
     points: the service grid of the backtest needs only the levels). One bisection for every group of
     SKUs sharing a group and a target (allocation.allocate_fill_rates); the samples are sorted once and
@@ -202,7 +205,7 @@ def _allocate(lead, cycle, targets, unit_values, slow_units, lot_sizes, groups, 
         return np.where(at_least_one, np.maximum(at, 1), at)
 
     allocation = allocate_fill_rates(levels_at, _ShortageCache(lead, cycle, rows, lots), review, values, codes,
-                                     group_targets, floor=floors)
+                                     group_targets, floor=floors, base_floor=base_floor)
     fill = np.where(review > 0, 1 - allocation.shortage / np.maximum(review, 1e-12), 1.0)
     return allocation.service, allocation.levels, fill
 
@@ -244,10 +247,11 @@ def expected_cycle_shortage(lead: np.ndarray, cycle: np.ndarray, levels: np.ndar
 
 def levels_at_targets(lead: np.ndarray, cycle: np.ndarray, grid, measure: str, slow_units: float,
                       lot_sizes: np.ndarray | None = None, unit_values: np.ndarray | None = None,
-                      groups: np.ndarray | None = None, floor: float | np.ndarray = 0.5) -> np.ndarray:
+                      groups: np.ndarray | None = None, floor: float | np.ndarray = 0.5,
+                      base_floor: float | None = None) -> np.ndarray:
     """S per SKU at each target of ``grid`` (every SKU at the same target): (n, len(grid)); with
-    ``unit_values`` (fill rate), the target is kept over each group's units (allocated_levels), else
-    every SKU meets it on its own (order_up_to_levels)."""
+    ``unit_values`` (fill rate), the target is kept over each group's units (allocated_levels, raised
+    floors giving way toward ``base_floor``), else every SKU meets it on its own (order_up_to_levels)."""
     n = lead.shape[0]
     if unit_values is not None and measure == "fill_rate":
         # every grid target's allocation at once: the SKUs repeated once per target, one bisection
@@ -256,7 +260,7 @@ def levels_at_targets(lead: np.ndarray, cycle: np.ndarray, grid, measure: str, s
         expand = lambda a: None if a is None else np.broadcast_to(np.asarray(a), (n,))[rows]  # noqa: E731
         levels = _allocate(lead, cycle, np.repeat(np.asarray(grid, dtype=float), n), expand(unit_values),
                            slow_units, expand(lot_sizes), expand(np.zeros(n) if groups is None else groups),
-                           expand(np.asarray(floor, dtype=float)), rows=rows)[1]
+                           expand(np.asarray(floor, dtype=float)), base_floor, rows=rows)[1]
         return levels.reshape(k, n).T
     return np.column_stack([order_up_to_levels(lead, cycle, np.full(n, g), measure, slow_units, lot_sizes)[0]
                             for g in grid])

@@ -95,7 +95,7 @@ def set_targets(terms: pd.DataFrame, demand: LeadTimeDemand, camp: pd.DataFrame,
     if settings.service_measure == "fill_rate" and settings.fill_rate_scope == "class":
         # the class's fill rate over its units at the least stock value (planner.inventory.allocation)
         spread = allocated_levels(demand.lead, demand.cycle, planned, unit_values, settings.slow_mover_units, lots,
-                                  groups=classes.to_numpy(), floor=floors)
+                                  groups=classes.to_numpy(), floor=floors, base_floor=settings.min_sku_service)
         levels, reorders, methods = spread.level, spread.reorder, spread.method
         service, fill = spread.service, spread.fill_rate
     else:
