@@ -502,22 +502,24 @@ def test_calibrated_plan_draws_lead_time_demand_from_past_errors_and_says_where_
             f"{target:.0%} served {target - 0.03:.1%} of the last backtest's lead-time windows") in serum["reason"]
 
 
-def test_a_sku_featured_in_a_campaign_its_order_covers_is_held_at_the_campaign_service(shop):
-    """At an 80 % target every SKU here sits on the 40 % floor of the class allocation; the livestream
-    and the ad fall in the days SERUM's and TONER's orders cover, so campaign_service holds them at 97 %
-    and the order line says which campaign; MASK has none and stays where it was."""
+def test_a_sku_featured_in_a_campaign_its_order_covers_is_raised_within_its_classs_promise(shop):
+    """The livestream and the ad fall in the days SERUM's and TONER's orders cover: campaign_service 0.97
+    raises them, but each is alone in its class and the class's 80 % promise is met lower, so the raised
+    floor gives way to the promise (planner.inventory.allocation): the plan serves what was promised, not
+    the floor's 97 %, and the order line says so and names the campaign. MASK has none."""
     def plan_at(campaign_service):
         return run(shop, settings=PlanSettings(class_service_levels={}, service_level=0.8, campaign_service=campaign_service))
 
     off, on = plan_at(None), plan_at(0.97)
     for sku in ("SERUM", "TONER"):
-        assert row(off.plan, sku)["cycle_service"] < 0.97 <= row(on.plan, sku)["cycle_service"]
-        assert row(on.plan, sku)["order_up_to"] > row(off.plan, sku)["order_up_to"]
+        assert row(on.plan, sku)["cycle_service"] < 0.97
+        assert row(on.plan, sku)["expected_fill_rate"] < 0.85  # the 80 % promise, not the floor's
+        assert row(on.plan, sku)["cycle_service"] >= row(off.plan, sku)["cycle_service"]
     assert row(on.plan, "MASK")["cycle_service"] == row(off.plan, "MASK")["cycle_service"]
     # SERUM's supplier: 28 +- 4 days, 33.1 at its 90th percentile
-    assert ("(at least 97%: the days this order may cover, with the supplier's lead time up to 34 days, include "
-            "LIVE-2026-12-15)") in row(on.orders, "SERUM")["reason"]
-    assert "at least" not in row(off.orders, "SERUM")["reason"]
+    assert ("(raised toward 97%, as far as class A's 80% promise allows: the days this order may cover, with the "
+            "supplier's lead time up to 34 days, include LIVE-2026-12-15)") in row(on.orders, "SERUM")["reason"]
+    assert "raised toward" not in row(off.orders, "SERUM")["reason"]
     with pytest.raises(ValueError, match="campaign_service"):
         PlanSettings(campaign_service=1.0)
 
@@ -525,17 +527,18 @@ def test_a_sku_featured_in_a_campaign_its_order_covers_is_held_at_the_campaign_s
 def test_a_campaign_only_a_late_delivery_reaches_still_sets_the_floor(shop):
     """MASK's supplier takes 5 to 12 days, most often 7: 8 on average, 10.1 at its 90th percentile. A
     flash sale 17 days from today lies past the order's mean window (8 + 7-day review) but on a day the
-    order may cover (11 + 7): a late delivery must still find MASK stocked. One 18 days out does not."""
-    def mask_service(days_out):
+    order may cover (11 + 7): a late delivery must still find MASK stocked, and its order line names the
+    sale. One 18 days out does not."""
+    inventory = shop["inventory"].assign(on_hand=lambda f: np.where(f["sku"] == "MASK", 0, f["on_hand"]))
+
+    def mask_reason(days_out):
         flash = pd.DataFrame({"campaign_id": ["FLASH"], "type": ["flash_sale"], "start": [day(days_out - 1, 12)],
                               "end": [day(days_out - 1, 15)], "skus": ["MASK"]})
         settings = PlanSettings(class_service_levels={}, service_level=0.8, campaign_service=0.97)
-        return row(run(shop, settings=settings, campaigns=flash).plan, "MASK")["cycle_service"]
+        return row(run(shop, settings=settings, campaigns=flash, inventory=inventory).orders, "MASK")["reason"]
 
-    alone = row(run(shop, settings=PlanSettings(class_service_levels={}, service_level=0.8, campaign_service=0.97),
-                    campaigns=shop["campaigns"].iloc[:0]).plan, "MASK")["cycle_service"]
-    assert alone < 0.97 <= mask_service(17)
-    assert mask_service(18) == alone
+    assert "up to 11 days, include FLASH" in mask_reason(17)
+    assert "FLASH" not in mask_reason(18)
 
 
 def test_lead_time_quantile_is_the_quantile_of_the_lead_times_the_plan_draws():

@@ -249,7 +249,9 @@ def test_a_plan_with_many_suppliers_summarises_the_smaller_ones(sample_run, tmp_
 
     shop, inputs, result, plan = sample_run
     big = _many_lines(plan, 120, 0)
-    big = replace(big, orders=big.orders.assign(supplier=[f"Supplier {k % 40:02d}" for k in range(120)]))
+    # a cent more per line down the list: no two suppliers' totals tie, so the largest 25 are one set
+    big = replace(big, orders=big.orders.assign(supplier=[f"Supplier {k % 40:02d}" for k in range(120)],
+                                                value=big.orders["value"] + 0.01 * pd.RangeIndex(120)))
     pages = _text(build_report(shop, inputs, result, big, tmp_path / "many.pdf", top_skus=0))
     flat = " ".join(" ".join(pages).split())
     assert f"{40 - MAX_SUPPLIER_TABLES} more suppliers" in flat
@@ -431,7 +433,7 @@ def test_a_scenario_that_buys_far_less_for_the_same_fill_says_why(report):
 def test_many_moq_lines_are_summed_per_supplier_above_their_table(sample_run, tmp_path):  # noqa: F811
     shop, inputs, result, plan = sample_run
     lots = plan.alerts[plan.alerts["kind"] == "lot_overstock"]
-    many = pd.concat([lots] * 3, ignore_index=True)
+    many = pd.concat([lots] * (20 // len(lots) + 1), ignore_index=True)
     assert len(many) > 20
     pages = _text(build_report(shop, inputs, result, replace(plan, alerts=pd.concat([plan.alerts, many], ignore_index=True)),
                                tmp_path / "lots.pdf", top_skus=0))

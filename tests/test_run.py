@@ -257,7 +257,7 @@ def test_the_weekly_backtest_holds_a_year_of_windows_at_any_catalogue_size(monke
 
     monkeypatch.setattr(pipeline, "latest_backtest", lambda shop: (None, None))
     monkeypatch.setattr(pipeline, "backtest_job", backtest_job)
-    planning = SimpleNamespace(model="campaign", backtest_every_days=7)
+    planning = SimpleNamespace(model="campaign", backtest_every_days=7, backtest_models=[])
     forecast = SimpleNamespace(paths=SimpleNamespace(skus=[f"S{i}" for i in range(100_000)]), history=None, campaigns=None)
     context = SimpleNamespace(shop=SimpleNamespace(config=SimpleNamespace(planning=planning)), options={"backtest": True},
                               state=SimpleNamespace(forecast=forecast, inputs=None))

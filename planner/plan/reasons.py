@@ -43,8 +43,13 @@ def service_words(sku: dict) -> str:
                   f"{sku['unit_value']:,.2f}) is planned at {sku['sku_service']:.1%} "
                   f"cycle service, expected fill {sku['sku_fill']:.1%}")
         if sku["campaign_floor"]:
-            words += (f" (at least {sku['floor']:.0%}: the days this order may cover, with the supplier's lead "
-                      f"time up to {sku['reach_lead_days']} days, include {', '.join(sku['floor_campaigns'])})")
+            reach = (f"the days this order may cover, with the supplier's lead time up to {sku['reach_lead_days']} "
+                     f"days, include {', '.join(sku['floor_campaigns'])}")
+            if sku["sku_service"] >= sku["floor"] - 1e-6:
+                words += f" (at least {sku['floor']:.0%}: {reach})"
+            else:  # the raised floor gave way to the class's promise (planner.inventory.allocation)
+                words += (f" (raised toward {sku['floor']:.0%}, as far as class {sku['class']}'s {target:.0%} promise "
+                          f"allows: {reach})")
     return words
 
 

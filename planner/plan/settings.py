@@ -41,7 +41,9 @@ class PlanSettings:
     campaign_service     with scope 'class', a SKU featured in a campaign on a day its order covers (lead
                          time at its 90th percentile + review: campaign_reach_days) is planned at least at
                          this cycle service (None: as any other);
-                         the rest of its class carries less of the target, so the class's promise is kept
+                         the rest of its class carries less of the target, so the class's promise is kept;
+                         where the floors alone would serve the class more than its promise, they give way
+                         toward min_sku_service by one common share (planner.inventory.allocation)
     seed                 seed of the lead-time draws
     block_skus           SKUs whose sample paths are read at once (bounds memory; the plan does not depend on it)
     """
