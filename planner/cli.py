@@ -171,7 +171,7 @@ def check_command(shop) -> None:
     inputs = shop.inputs()
     exports = shop.export_history()
     added = exports.added if exports is not None else 0
-    for table in ("products", "suppliers", "bundles", "inventory", "purchase_orders", "campaigns"):
+    for table in ("products", "suppliers", "bundles", "inventory", "purchase_orders", "campaigns", "events", "overrides"):
         rows = len(getattr(inputs, table)) - (added if table == "campaigns" else 0)
         if table == "purchase_orders":  # the lines approved in restock come from the store, not the file
             rows = int(inputs.purchase_orders["_row"].notna().sum())
@@ -299,7 +299,7 @@ def plan_command(shop, out: Path | None, model: str | None) -> None:
 
     inputs = shop.inputs()
     result = pipeline.run_forecast(shop, inputs, model=model)
-    warnings = pipeline.input_warnings(shop, inputs, result.history, result.today, result.spikes)
+    warnings = pipeline.input_warnings(shop, inputs, result.history, result.today, result.spikes, result.overrides)
     plan = pipeline.run_plan(shop, inputs, result)
     folder = _out_folder(shop, out)
     files = pipeline.write_forecast(result, folder) + pipeline.write_plan(plan, folder)

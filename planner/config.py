@@ -99,6 +99,7 @@ class PathSettings:
     suppliers: str = "suppliers.csv"
     bundles: str = "bundles.csv"
     events: str = "events.csv"
+    overrides: str = "overrides.csv"
     inbox: str = "inbox"
     runs: str = "runs"
     store: str = "restock.duckdb"

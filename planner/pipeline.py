@@ -21,6 +21,7 @@ from forecast.point import choose_point, point_frame
 from planner.errors import ConfigError, RestockError
 from planner.io.files import spreadsheet_safe_column
 from planner.io.inputs import Inputs, expand_campaigns
+from planner.overrides import apply_overrides, overridden_points, override_warnings
 from planner.calibration import Calibration, backtest_errors
 from planner.plan import Plan, PlanSettings, supply_terms
 from planner.plan.calibrate import plan_calibration
@@ -62,6 +63,8 @@ class ForecastResult:
     point_choice: pd.DataFrame | None = None
     # the history's unexplained spikes (forecast.spikes; the engine's own when it found them in its fit)
     spikes: pd.DataFrame | None = None
+    # the overrides applied (planner.overrides: one row per override and SKU), None without overrides.csv rows
+    overrides: pd.DataFrame | None = None
 
 
 def load_history(shop: Shop) -> pd.DataFrame:
@@ -87,15 +90,16 @@ def plan_today(inputs: Inputs, history: pd.DataFrame) -> pd.Timestamp:
 
 
 def input_warnings(shop: Shop, inputs: Inputs, history: pd.DataFrame | None, today: pd.Timestamp,
-                   spikes: pd.DataFrame | None = None) -> list[str]:
+                   spikes: pd.DataFrame | None = None, overrides: pd.DataFrame | None = None) -> list[str]:
     """What looks wrong across the input tables (planner.io.checks.check_inputs), with the shop's thresholds,
-    and the history's unexplained spikes (``spikes``, else found here when there is a history)."""
+    the history's unexplained spikes (``spikes``, else found here when there is a history) and the
+    forecast overrides far from the statistics (``overrides``: ForecastResult.overrides)."""
     from planner.io.checks import check_inputs
 
     if spikes is None and history is not None and len(history):
         spikes = shop_spikes(shop, inputs, history)
     return check_inputs(inputs, history, today, shop.config.checks.max_snapshot_age_days,
-                        shop.config.lead_time.default_days, spikes=spikes)
+                        shop.config.lead_time.default_days, spikes=spikes) + override_warnings(overrides)
 
 
 def shop_spikes(shop: Shop, inputs: Inputs, history: pd.DataFrame) -> pd.DataFrame:
@@ -152,12 +156,16 @@ def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None
         paths, models = apply_model_choice(paths, name, choice, history, campaigns, products, days, n_paths, seed,
                                            events)
     forecast = paths.to_frame()
+    overrides = None
+    if len(inputs.overrides):  # the planner's own figures over the statistics (planner.overrides)
+        paths, overrides = apply_overrides(paths, forecast, inputs.overrides, inputs.products)
+        forecast = paths.to_frame()
     forecast.insert(2, "model", forecast["sku"].map(models).fillna(name))
     if model is not None:
         point_choice = None
     elif point_choice is None:
         point_choice = latest_point_choice(shop)
-    forecast = with_point(forecast, history, campaigns, point_choice)
+    forecast = overridden_points(with_point(forecast, history, campaigns, point_choice), overrides)
     log.info("forecast %s: %d SKUs x %d days, %d paths; %s", name, len(paths.skus), days, n_paths,
              ", ".join(f"{m} {n}" for m, n in models.value_counts().items()))
     spikes = getattr(fitted, "spikes_", None)
@@ -165,7 +173,7 @@ def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None
         spikes = shop_spikes(shop, inputs, history)
     # read once here, not by every plan on this forecast (the plan and each scenario)
     return ForecastResult(history, fitted, paths, forecast, campaigns, today, choice, latest_calibration(shop),
-                          point_choice, spikes)
+                          point_choice, spikes, overrides)
 
 
 def with_point(forecast: pd.DataFrame, history: pd.DataFrame, campaigns: pd.DataFrame,
@@ -281,7 +289,7 @@ def report_job(shop: Shop, inputs: Inputs, forecast: ForecastResult, plan: Plan,
         past = store.runs(limit=30, status="succeeded")
     health = shop_health(inputs, forecast, plan, settings, backtest_metrics, shop.config.planning.model)
     if warnings is None:
-        warnings = input_warnings(shop, inputs, forecast.history, forecast.today, forecast.spikes)
+        warnings = input_warnings(shop, inputs, forecast.history, forecast.today, forecast.spikes, forecast.overrides)
     out.parent.mkdir(parents=True, exist_ok=True)
     path = build_report(shop, inputs, forecast, plan, out, scenarios_table=scenarios, backtest_table=backtest_metrics,
                         history_of_runs=past, settings=settings, health=health, warnings=warnings)
@@ -424,6 +432,7 @@ def _csv_column(column: pd.Series, decimals: int | None = 4):
 
 
 SPIKES_FILE = "unexplained_spikes.csv"  # the likely unlogged campaigns, one row per SKU-day (forecast.spikes)
+OVERRIDES_FILE = "overrides_applied.csv"  # the forecast overrides applied, one row per override and SKU
 
 
 def write_forecast(result: ForecastResult, folder: Path) -> list[Path]:
@@ -431,6 +440,8 @@ def write_forecast(result: ForecastResult, folder: Path) -> list[Path]:
     written = [write_frame(result.forecast, folder / "forecast.csv"), write_frame(result.forecast, folder / "forecast.parquet")]
     if result.spikes is not None:
         written.append(write_frame(result.spikes, folder / SPIKES_FILE, decimals=2, bom=True))
+    if result.overrides is not None:
+        written.append(write_frame(result.overrides, folder / OVERRIDES_FILE, decimals=4, bom=True))
     return written
 
 

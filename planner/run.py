@@ -35,6 +35,7 @@ from planner.io.files import OWNER_ONLY_FOLDER, owner_only, write_failure
 from planner.plan.calibrate import BACKTEST_ORIGINS
 from planner.importer import file_sha256, stream_files
 from planner.io.exports import export_files
+from planner.io.inputs import TABLES
 from planner.shop import Shop
 from planner.store import Store
 
@@ -318,7 +319,7 @@ def step_forecast(context: RunContext) -> dict:
     shop = context.shop
     inputs = shop.inputs()
     context.state.scenario_files = pipeline.load_scenarios(shop)  # a bad file fails before the long steps
-    for table in ("campaigns", "inventory", "purchase_orders", "products", "suppliers", "bundles"):
+    for table in TABLES:  # every input table the plan read, overrides.csv and events.csv too
         path = shop.path(table)
         if path.exists():
             context.record.inputs[path.name] = file_sha256(path)
@@ -330,7 +331,7 @@ def step_forecast(context: RunContext) -> dict:
     if context.options.get("executor") and model in ("ets", "sarimax", "prophet"):
         params = {"executor": context.options["executor"], "scheduler": context.options.get("scheduler")}
     result = pipeline.run_forecast(shop, inputs, model=context.options.get("model"), model_params=params)
-    for warning in pipeline.input_warnings(shop, inputs, result.history, result.today, result.spikes):
+    for warning in pipeline.input_warnings(shop, inputs, result.history, result.today, result.spikes, result.overrides):
         context.warn(warning)
     pipeline.write_forecast(result, context.folder)
     context.state.inputs, context.state.forecast, context.state.forecast_params = inputs, result, params

@@ -92,9 +92,21 @@ EVENTS = Schema("events", (
     Column("magnitude", "number", required=False, nullable=True, default=1.0, min_value=0),
 ))
 
+#: a planner's own figure for days the statistics cannot know (a confirmed wholesale order, a creator's
+#: booked live), laid over the forecast with who set it and why (planner.overrides)
+OVERRIDES = Schema("overrides", (
+    Column("scope"),  # a SKU, SKUs separated by ';', 'category:NAME' or 'all'
+    Column("start", "date"),
+    Column("end", "date", required=False, nullable=True),  # empty: one day
+    Column("units", "number", required=False, nullable=True, min_value=0),  # units per day
+    Column("pct", "number", required=False, nullable=True, min_value=-100),  # or a change in percent
+    Column("reason"),
+    Column("author"),
+))
+
 TABLES: dict[str, Schema] = {
     "campaigns": CAMPAIGNS, "inventory": INVENTORY, "purchase_orders": PURCHASE_ORDERS,
-    "products": PRODUCTS, "suppliers": SUPPLIERS, "bundles": BUNDLES, "events": EVENTS,
+    "products": PRODUCTS, "suppliers": SUPPLIERS, "bundles": BUNDLES, "events": EVENTS, "overrides": OVERRIDES,
 }
 
 
@@ -150,13 +162,31 @@ def _check_table(file: str, table: str, frame: pd.DataFrame) -> None:
         _unique(file, frame, ["sku", "location"], "SKU and location")
     elif table == "bundles":
         _no_cycle(file, frame)
+    elif table == "overrides":
+        _one_figure(file, frame)
+        _day_range(file, frame)
     elif table == "events":
-        frame["end"] = frame["end"].fillna(frame["start"])
-        backwards = frame["end"] < frame["start"]
-        if backwards.any():
-            row = frame.loc[backwards.idxmax()]
-            raise InputError(file, f"end {row['end']:%Y-%m-%d} is before start {row['start']:%Y-%m-%d}",
-                             row=int(row["_row"]), column="end")
+        _day_range(file, frame)
+
+
+def _day_range(file: str, frame: pd.DataFrame) -> None:
+    """An empty end is the start's day; an end before the start is an error naming the row."""
+    frame["end"] = frame["end"].fillna(frame["start"])
+    backwards = frame["end"] < frame["start"]
+    if backwards.any():
+        row = frame.loc[backwards.idxmax()]
+        raise InputError(file, f"end {row['end']:%Y-%m-%d} is before start {row['start']:%Y-%m-%d}",
+                         row=int(row["_row"]), column="end")
+
+
+def _one_figure(file: str, overrides: pd.DataFrame) -> None:
+    """An override gives units per day or a percent change, exactly one of them."""
+    both, neither = overrides["units"].notna() & overrides["pct"].notna(), overrides["units"].isna() & overrides["pct"].isna()
+    for wrong, words in ((both, "gives both units and pct"), (neither, "gives neither units nor pct")):
+        if wrong.any():
+            row = overrides.loc[wrong.idxmax()]
+            raise InputError(file, f"the override {words}: give units per day (e.g. 40) or a change in percent "
+                             f"(e.g. -30), not both", row=int(row["_row"]), column="units")
 
 
 def _no_cycle(file: str, bundles: pd.DataFrame) -> None:
@@ -270,6 +300,7 @@ class Inputs:
     suppliers: pd.DataFrame
     bundles: pd.DataFrame
     events: pd.DataFrame = field(default_factory=lambda: empty_table(EVENTS))
+    overrides: pd.DataFrame = field(default_factory=lambda: empty_table(OVERRIDES))
     #: what the FBT exports said (planner.io.fbt_stock.FbtStock), None without them
     fbt: object | None = None
     #: FBT's receiving days measured from the inbound history (shrunk to the stated), None without it
