@@ -76,12 +76,22 @@ def override_warnings(applied: pd.DataFrame | None) -> list[str]:
         return []
     flagged = applied[applied["flagged"]]
     listed = [f"{r.sku} {pd.Timestamp(r.start):%Y-%m-%d} to {pd.Timestamp(r.end):%Y-%m-%d} by {r.author}: "
-              f"{r.override_units:,.0f} units against a forecast of {r.forecast_units:,.0f} "
-              f"({'new demand' if not np.isfinite(r.change) else f'{r.change:+.0%}'}; {r.reason})"
-              for r in flagged.head(5).itertuples()]
+              f"{_units(r.override_units)} units against a forecast of {_units(r.forecast_units)} "
+              f"({_change(r.change)}; {r.reason})" for r in flagged.head(5).itertuples()]
     more = f" and {len(flagged) - 5} more" if len(flagged) > 5 else ""
     return [f"{len(flagged)} forecast override(s) more than {FLAG_CHANGE:.0%} away from the statistical forecast: "
             f"{'; '.join(listed)}{more}. The plan uses the overrides (overrides_applied.csv lists every one)"]
+
+
+def _units(units: float) -> str:
+    return f"{units:,.0f}" if units >= 10 else f"{units:.1f}"
+
+
+def _change(change: float) -> str:
+    """+25 %, -40 %, 3.0x the forecast, or new demand (a forecast of zero)."""
+    if not np.isfinite(change):
+        return "new demand"
+    return f"{1 + change:.1f}x the forecast" if change >= 1 else f"{change:+.0%}"
 
 
 def overridden_points(forecast: pd.DataFrame, applied: pd.DataFrame | None) -> pd.DataFrame:

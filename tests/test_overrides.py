@@ -73,7 +73,9 @@ def test_an_override_far_from_the_statistics_is_flagged_and_a_near_one_is_not():
                             "flagged": [True, False], "reason": ["live booked", "small push"], "author": "Nok"})
     [warning] = override_warnings(applied)
     assert warning.startswith(f"1 forecast override(s) more than {FLAG_CHANGE:.0%} away")
-    assert "A 2026-12-01 to 2026-12-03 by Nok: 30 units against a forecast of 15 (+100%; live booked)" in warning
+    assert "A 2026-12-01 to 2026-12-03 by Nok: 30 units against a forecast of 15 (2.0x the forecast; live booked)" in warning
+    [lower] = override_warnings(applied.assign(override_units=[6.0, 18.0], change=[-0.6, 0.2]))
+    assert "6.0 units against a forecast of 15 (-60%; live booked)" in lower
     assert "B 2026" not in warning
     assert override_warnings(applied.assign(flagged=False)) == []
 
