@@ -95,14 +95,19 @@ def _change(change: float) -> str:
 
 
 def overridden_points(forecast: pd.DataFrame, applied: pd.DataFrame | None) -> pd.DataFrame:
-    """The forecast frame's point columns on overridden SKU-days: the overridden mean, and who set it."""
+    """The forecast frame's point columns on overridden SKU-days: the overridden mean, and who set it (a
+    SKU-day two overrides cover: the later one's, as the paths take it)."""
     if applied is None or applied.empty or "point" not in forecast.columns:
         return forecast
+    cells = (applied.assign(date=[pd.date_range(start, end) for start, end in zip(applied["start"], applied["end"])])
+             .explode("date").drop_duplicates(["sku", "date"], keep="last"))
+    at = pd.MultiIndex.from_frame(forecast[["sku", "date"]].astype({"sku": str})).get_indexer(
+        pd.MultiIndex.from_arrays([cells["sku"].astype(str), pd.to_datetime(cells["date"])]))
+    cells, at = cells[at >= 0], at[at >= 0]  # days past the horizon are not in the frame
     forecast = forecast.assign(point_method=forecast["point_method"].astype(object),
                                point_reason=forecast["point_reason"].astype(object))
-    for row in applied.itertuples():
-        days = (forecast["sku"] == row.sku) & forecast["date"].between(pd.Timestamp(row.start), pd.Timestamp(row.end))
-        forecast.loc[days, "point"] = forecast.loc[days, "mean"]
-        forecast.loc[days, "point_method"] = "override"
-        forecast.loc[days, "point_reason"] = f"overrides.csv by {row.author}: {row.reason}"
+    forecast.iloc[at, forecast.columns.get_loc("point")] = forecast["mean"].to_numpy()[at]
+    forecast.iloc[at, forecast.columns.get_loc("point_method")] = "override"
+    forecast.iloc[at, forecast.columns.get_loc("point_reason")] = [
+        f"overrides.csv by {author}: {reason}" for author, reason in zip(cells["author"], cells["reason"])]
     return forecast
