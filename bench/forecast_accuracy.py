@@ -237,12 +237,9 @@ def run_backtest_settings() -> tuple[int, int]:
 def uci_frames(split: str, days_back: int = 0, path: Path | None = None):
     """History (every day from the first, 0 without a sale) and the held-out days of a seeded sample of
     UCI_SAMPLE SKUs of one split half; ``days_back``: the data cut that many days before its end."""
-    lines = pd.read_parquet(path or DATA / "online_retail" / "online_retail_II_2009-12_2010-12_raw.parquet",
-                            columns=["Invoice", "StockCode", "Quantity", "InvoiceDate", "Price"])
-    lines = lines[~lines["Invoice"].astype(str).str.startswith("C") & (lines["Quantity"] > 0) & (lines["Price"] > 0)]
-    lines = lines[lines["StockCode"].astype(str).str.match(r"^\d")]  # drop POST, DOT, M, BANK CHARGES ...
-    lines = lines.assign(sku=lines["StockCode"].astype(str), date=pd.to_datetime(lines["InvoiceDate"]).dt.normalize())
-    daily = lines.groupby(["sku", "date"], as_index=False)["Quantity"].sum().rename(columns={"Quantity": "units"})
+    from replays import uci_daily, uci_lines  # the policy replay's reading of the same file
+
+    daily = uci_daily(uci_lines(path or DATA / "online_retail" / "online_retail_II_2009-12_2010-12_raw.parquet"))
     daily = daily[daily["date"] <= daily["date"].max() - pd.Timedelta(days=days_back)]
     cutoff = daily["date"].max() - pd.Timedelta(days=UCI_HOLDOUT)
     days_sold = daily[daily["date"] <= cutoff].groupby("sku").size()

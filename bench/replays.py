@@ -65,13 +65,24 @@ def split_half(eligible: np.ndarray, split: str) -> np.ndarray:
 #: at their highest knob; "confirmation" replayed 2010-06-01 on, the months "all" had been tuned on.)
 
 
+def uci_lines(path: Path = UCI) -> pd.DataFrame:
+    """UCI's order lines that are demand for a product: not cancelled (invoice 'C...'), positive quantity
+    and price, a product code (not POST, DOT, M, BANK CHARGES ...); with ``sku`` and the order's ``date``."""
+    lines = pd.read_parquet(path, columns=["Invoice", "StockCode", "Quantity", "InvoiceDate", "Price"])
+    lines = lines[~lines["Invoice"].astype(str).str.startswith("C") & (lines["Quantity"] > 0) & (lines["Price"] > 0)]
+    lines = lines[lines["StockCode"].astype(str).str.match(r"^\d")]
+    return lines.assign(sku=lines["StockCode"].astype(str), date=pd.to_datetime(lines["InvoiceDate"]).dt.normalize())
+
+
+def uci_daily(lines: pd.DataFrame) -> pd.DataFrame:
+    """Units per SKU and day of ``uci_lines``."""
+    return lines.groupby(["sku", "date"], as_index=False)["Quantity"].sum().rename(columns={"Quantity": "units"})
+
+
 def uci_replay(n_skus: int, seed: int, history_days: int = 180, last_day: str | None = None,
                split: str = "all") -> Replay:
-    lines = pd.read_parquet(UCI, columns=["Invoice", "StockCode", "Quantity", "InvoiceDate", "Price"])
-    lines = lines[~lines["Invoice"].astype(str).str.startswith("C") & (lines["Quantity"] > 0) & (lines["Price"] > 0)]
-    lines = lines[lines["StockCode"].astype(str).str.match(r"^\d")]  # drop POST, DOT, M, BANK CHARGES ...
-    lines = lines.assign(sku=lines["StockCode"].astype(str), date=pd.to_datetime(lines["InvoiceDate"]).dt.normalize())
-    daily = lines.groupby(["sku", "date"], as_index=False)["Quantity"].sum().rename(columns={"Quantity": "units"})
+    lines = uci_lines()
+    daily = uci_daily(lines)
     # established SKUs: sold on 20+ days of the history window (launching a product is not replenishment)
     cutoff = daily["date"].min() + pd.Timedelta(days=history_days)
     days_sold = daily[daily["date"] < cutoff].groupby("sku").size()
