@@ -3,9 +3,10 @@
 A row of overrides.csv (planner.io.inputs.OVERRIDES) names a scope (a SKU, SKUs separated by ';',
 'category:NAME' or 'all'), days (start, end), and either ``units`` per day or ``pct``, a change in
 percent, with its ``reason`` and ``author``. On each SKU-day it covers the sample paths are scaled so
-that their mean is the override's figure: ``units`` sets the day's mean (paths times units / the model's
-mean; a day the model forecast at zero gets the units on every path), ``pct`` moves it by that percent.
-The spread scales with the level: an override says how much, not how uncertain. Where two rows cover
+that their mean is the override's figure. ``units`` above the model's mean adds the difference to
+every path (a confirmed order is known demand on top of the uncertain one: the spread stays the
+model's), below it scales the paths down (less of the same uncertain demand); ``pct`` scales them by
+that percent. Where two rows cover
 the same SKU-day the later row wins. Days past the forecast horizon are not planned and are not
 counted.
 
@@ -53,8 +54,9 @@ def apply_overrides(paths, forecast: pd.DataFrame, overrides: pd.DataFrame, prod
                 factor[i, days], added[i, days] = 1 + float(override["pct"]) / 100, 0.0
             else:
                 units = float(override["units"])
-                factor[i, days] = np.where(stat > 0, units / np.where(stat > 0, stat, 1.0), 0.0)
-                added[i, days] = np.where(stat > 0, 0.0, units)
+                raise_ = units >= stat
+                factor[i, days] = np.where(raise_, 1.0, units / np.where(raise_, 1.0, stat))
+                added[i, days] = np.where(raise_, units - stat, 0.0)
             rows.append(_applied_row(sku, override, stat, stat * factor[i, days] + added[i, days]))
     changed = paths.transformed(lambda lo, hi, values: (values * factor[lo:hi, None, :]
                                                         + added[lo:hi, None, :]).astype(values.dtype))

@@ -47,6 +47,10 @@ def test_units_and_pct_set_the_days_mean_and_the_plan_orders_for_it(shop):
     before = plain.forecast.set_index(["sku", "date"])["mean"]
     days = pd.date_range(first + pd.Timedelta(days=3), periods=7)
     assert np.allclose(mine.loc[sku].reindex(days), 40, rtol=1e-4)
+    # a confirmed order is known demand on top: the model's spread, not a scaled-up one
+    spread = lambda r: r.forecast.set_index(["sku", "date"]).loc[sku].reindex(days)  # noqa: E731
+    assert np.allclose(spread(result)["p90"] - spread(result)["p50"], spread(plain)["p90"] - spread(plain)["p50"],
+                       atol=0.02)
     untouched = [d for d in before.loc[sku].index if d not in days]
     assert np.allclose(mine.loc[sku].reindex(untouched), before.loc[sku].reindex(untouched))
     month = pd.date_range(first, periods=30)
@@ -132,4 +136,6 @@ def test_an_override_naming_an_unknown_sku_is_an_error_naming_its_row():
     assert "overrides.csv" in str(error.value) and "row 3" in str(error.value) and "TYPO" in str(error.value)
     changed, applied = apply_overrides(paths, paths.to_frame(), overrides.assign(scope="A"), products)
     assert np.allclose(changed.values[0, :, :2], 4.0) and np.allclose(changed.values[0, :, 2], 1.0)
+    lowered, _ = apply_overrides(paths, paths.to_frame(), overrides.assign(scope="A", units=0.5), products)
+    assert np.allclose(lowered.values[0, :, :2], 0.5) and np.allclose(lowered.values[0, :, 2], 1.0)
     assert applied.loc[0, "days"] == 2 and applied.loc[0, "override_units"] == pytest.approx(8.0)
