@@ -30,7 +30,7 @@ class PlanningSettings:
     service_level: float = 0.95
     service_measure: str = "fill_rate"   # 'fill_rate' (type 2) or 'cycle' (type 1)
     fill_rate_scope: str = "class"       # 'class': over the class's units, least stock value; 'sku': each SKU
-    min_sku_service: float = 0.4         # with 'class': no SKU planned below this cycle service
+    min_sku_service: float = 0.4         # with 'class': no SKU planned below this cycle service, unless the promise is lower
     campaign_service: float = 0.95       # with 'class': a SKU in a campaign its order may cover, at least this (0: off)
     review_period_days: int = 7
     horizon_days: int = 90

@@ -168,11 +168,29 @@ def test_when_every_sku_is_featured_the_floors_give_way_toward_the_base_floor():
     floors = np.full(n, 0.95)
     at_floors, _, _ = order_up_to_levels(lead, cycle, floors, "cycle", 0.0)
     promise = round(group_fill(lead, cycle, at_floors) - 0.03, 2)
-    stuck = allocated_levels(lead, cycle, np.full(n, promise), values, slow_units=0.0, floor=floors)
-    assert group_fill(lead, cycle, stuck.level) > promise + 0.02  # no base: nothing to give way toward
     held = allocated_levels(lead, cycle, np.full(n, promise), values, slow_units=0.0, floor=floors, base_floor=0.4)
     assert promise <= group_fill(lead, cycle, held.level) < promise + 0.005
     assert 0.4 < held.service.min()
+    assert np.ptp(held.service) < 1e-9  # every floor lowered by the same share
+
+
+def test_a_promise_below_what_the_least_service_serves_is_kept_by_lowering_every_floor():
+    """A low promise on steady SKUs (80 % where every SKU at min_sku_service already serves about 90 %):
+    a featured SKU's raised floor gives way first, then every floor by one common factor, until the group
+    is served its promise. Before, the plan delivered the floors' fill whatever was promised."""
+    rng = np.random.default_rng(13)
+    n = 20
+    lead, cycle = samples(rng.uniform(2.0, 8.0, n), n_paths=800)
+    values = rng.uniform(5.0, 60.0, n)
+    featured = np.arange(n) < 3
+    floors = np.where(featured, 0.97, 0.4)
+    at_floors, _, _ = order_up_to_levels(lead, cycle, floors, "cycle", 0.0)
+    promise = round(group_fill(lead, cycle, at_floors) - 0.08, 2)
+    held = allocated_levels(lead, cycle, np.full(n, promise), values, slow_units=0.0, floor=floors, base_floor=0.4)
+    assert promise <= group_fill(lead, cycle, held.level) < promise + 0.005
+    assert held.service.max() < 0.4  # the raised floors went first, then every floor
+    assert held.service[featured].min() >= held.service[~featured].max() - 1e-12
+    assert np.ptp(held.service[~featured]) < 1e-9
 
 
 @settings(max_examples=40, deadline=None)

@@ -25,7 +25,9 @@ proportion to unit value. A cheap unit is protected more, a costly one less; a `
 at a minimum cycle service so none is left to run out by design. A floor set higher for some SKUs (a
 campaign inside their window) protects those first, within the promise: when the floors alone would
 serve the group more than its target, the raised ones are lowered by a common share until the group is
-served its target (``_yield_floors``); a plan holds the promise it was given, not the floors' sum.
+served its target (``_yield_floors``), and where every SKU at the base floor still serves more than a
+low promise (80 % on fast, steady SKUs, which a 0.4 cycle service serves at about 90 %), every floor is
+lowered by one common factor; a plan holds the promise it was given, not the floors' sum.
 
 Pure functions on sample arrays; planner.plan supplies the level and shortage functions (sample paths
 for fast movers, negative binomial quantiles for slow movers, MOQ / case-pack lots).
@@ -37,6 +39,11 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+
+#: the least cycle service a floor gives way to when even every SKU at ``min_sku_service`` serves a group
+#: more than its promise (a low promise on fast, steady SKUs): not a tuned figure, only above 0 so every
+#: SKU keeps a level (a quantile of its demand) to plan at
+MIN_FLOOR = 0.01
 
 
 @dataclass(frozen=True)
@@ -168,12 +175,13 @@ def allocate_fill_rates(
 
 def _yield_floors(best: list, evaluate: Callable, values: np.ndarray, groups: np.ndarray, floor: np.ndarray,
                   targets: np.ndarray, reached: np.ndarray, tolerance: float, base_floor: float | None) -> None:
-    """Raised floors (a campaign's) give way to the promise: where a group reaches its target with every
-    SKU at its floor and some floors stand above the base (``base_floor``, else the group's lowest),
-    those lift the group's fill past what was promised. Each raised floor is then lowered toward the base
-    by one common share, the least share that still reaches the target (bisected), every SKU at its
-    floor: the featured SKUs stay the best protected, and the group is served what was promised, not
-    more. Updates ``best``."""
+    """Floors give way to the promise: where a group reaches its target with every SKU at its floor, the
+    floors lift the group's fill past what was promised. First the raised floors (a campaign's, above the
+    base: ``base_floor``, else the group's lowest) are lowered toward the base by one common share; where
+    the group still overshoots with every SKU at the base, every floor is then scaled down by one common
+    factor toward MIN_FLOOR. Each is the least share that still reaches the target (bisected), every SKU
+    at its floor: the featured SKUs stay the best protected, the cheap SKUs above the expensive, and the
+    group is served what was promised, not more. Updates ``best``."""
     g = len(targets)
     if base_floor is None:
         lowest = np.full(g, np.inf)
@@ -183,13 +191,28 @@ def _yield_floors(best: list, evaluate: Callable, values: np.ndarray, groups: np
         base = np.minimum(float(base_floor), floor)
     raised = np.zeros(g, dtype=bool)
     np.logical_or.at(raised, groups, floor > base + 1e-12)
-    active = reached & raised & (best[3] > targets + tolerance)
+    over = reached & (best[3] > targets + tolerance)
+    kept = _bisect_floors(best, evaluate, values, groups, over & raised, tolerance,
+                          lambda share: base + share[groups] * (floor - base))
+    at_base = ~raised | (kept <= tolerance)  # every SKU at the base floor still reaches the target
+    over = reached & at_base & (best[3] > targets + tolerance)
+    bottom = np.minimum(MIN_FLOOR, base)
+    _bisect_floors(best, evaluate, values, groups, over, tolerance,
+                   lambda share: bottom + share[groups] * (base - bottom))
+
+
+def _bisect_floors(best: list, evaluate: Callable, values: np.ndarray, groups: np.ndarray, active: np.ndarray,
+                   tolerance: float, floors_at: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """For the ``active`` groups, the least share in [0, 1] of ``floors_at(share)`` (share 1: today's
+    floors, which reach the target) whose floors, every SKU at its floor, still reach it; per group the
+    share kept (1 where not active)."""
+    g = len(active)
+    low, high = np.zeros(g), np.ones(g)
     if not active.any():
-        return
-    low, high = np.zeros(g), np.ones(g)  # the share of each raised floor's height kept: 1 reaches
+        return high
 
     def at_share(share):
-        floors = base + share[groups] * (floor - base)
+        floors = floors_at(share)
         lam = np.full(g, np.inf)
         np.minimum.at(lam, groups, values / (1 - floors))  # every SKU at its (lowered) floor
         return evaluate(lam, floors)
@@ -204,6 +227,7 @@ def _yield_floors(best: list, evaluate: Callable, values: np.ndarray, groups: np
         _take(best, trial, better, groups)
         high = np.where(better, middle, high)
         low = np.where(open_ & ~trial[4], middle, low)
+    return high
 
 
 def _take(best: list, trial: tuple, which: np.ndarray, groups: np.ndarray) -> None:

@@ -37,13 +37,16 @@ class PlanSettings:
     fill_rate_scope      'class': a fill-rate target holds over all units of the class's SKUs, at the least
                          stock value (planner.allocation: cheap units protected more); 'sku': every SKU
                          meets it on its own
-    min_sku_service      with scope 'class', no SKU is planned below this cycle service
+    min_sku_service      with scope 'class', no SKU is planned below this cycle service, unless the class's
+                         promise is lower than what every SKU at it serves (a low promise on steady SKUs):
+                         then every floor gives way by one common factor until the promise is kept
     campaign_service     with scope 'class', a SKU featured in a campaign on a day its order covers (lead
                          time at its 90th percentile + review: campaign_reach_days) is planned at least at
                          this cycle service (None: as any other);
                          the rest of its class carries less of the target, so the class's promise is kept;
                          where the floors alone would serve the class more than its promise, they give way
-                         toward min_sku_service by one common share (planner.inventory.allocation)
+                         toward min_sku_service by one common share, then below it as above
+                         (planner.inventory.allocation)
     seed                 seed of the lead-time draws
     block_skus           SKUs whose sample paths are read at once (bounds memory; the plan does not depend on it)
     """
