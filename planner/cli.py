@@ -428,7 +428,7 @@ def simulate_command(shop, model: str | None, service_level: float | None, start
         results = simulate_shop(replay, model=model, n_paths=n_paths, service_level=service_level or settings.service_level,
                                 service_measure=settings.service_measure, fill_rate_scope=settings.fill_rate_scope,
                                 min_sku_service=settings.min_sku_service, campaign_service=settings.campaign_service,
-                                model_params={"market": config.shop.market} if model == "campaign" else None,
+                                model_params=pipeline.model_calendar(config, model),
                                 progress=progress)
     folder = _out_folder(shop, out)
     folder.mkdir(parents=True, exist_ok=True)

@@ -139,12 +139,9 @@ def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None
     campaigns = campaign_rows(inputs, history)
     events = event_rows(inputs, history)
     name = model or config.planning.model
-    params = dict(model_params or {})
-    if name == "campaign":
-        params = {"market": config.shop.market, **config.calendar.model_params(config.shop.market), **params}
     products = inputs.products[["sku", "category"]]
     if fitted is None:
-        fitted = get_model(name, **params).fit(history, campaigns, products, events)
+        fitted = model_maker(config, name, model_params)().fit(history, campaigns, products, events)
     # drawn a chunk of SKUs at a time when read: the forecast frame here, the plan's blocks later
     paths = fitted.chunked_paths(days, n_paths=n_paths, seed=seed)
     models = pd.Series(name, index=pd.Index(paths.skus, dtype=object))
@@ -154,7 +151,7 @@ def run_forecast(shop: Shop, inputs: Inputs, history: pd.DataFrame | None = None
         choice = latest_model_choice(shop)
     if choice is not None and len(choice):
         paths, models = apply_model_choice(paths, name, choice, history, campaigns, products, days, n_paths, seed,
-                                           events)
+                                           events, maker=lambda m: model_maker(config, m))
     forecast = paths.to_frame()
     overrides = None
     if len(inputs.overrides):  # the planner's own figures over the statistics (planner.overrides)
@@ -184,6 +181,27 @@ def with_point(forecast: pd.DataFrame, history: pd.DataFrame, campaigns: pd.Data
     return point_frame(forecast, history, point_choice, campaign_days(campaigns, dates) if len(dates) else None)
 
 
+def model_calendar(config, name: str) -> dict:
+    """The shop's calendar (market, its holidays, paydays and mega-sale days: shop.toml [shop] market and
+    [calendar]) as the parameters forecast model ``name`` takes of it (none for a model without them)."""
+    import inspect
+
+    from forecast.models import MODELS
+
+    calendar = {"market": config.shop.market, **config.calendar.model_params(config.shop.market)}
+    accepted = inspect.signature(MODELS[name].__init__).parameters if name in MODELS else {}
+    return {key: value for key, value in calendar.items() if key in accepted}
+
+
+def model_maker(config, name: str, model_params: dict | None = None):
+    """A zero-argument builder of forecast model ``name`` with the shop's calendar (model_calendar) and
+    ``model_params`` over it. The forecast, the backtest that judges and calibrates it, the per-SKU model
+    choice and `restock simulate` all build their models with it, so the errors the plan is calibrated on
+    are the errors of the model it plans with."""
+    params = {**model_calendar(config, name), **(model_params or {})}
+    return lambda: get_model(name, **params)
+
+
 def known_model(name: str, source: str) -> None:
     """A ConfigError naming where an unknown forecast model name came from, and the known ones."""
     from forecast.models import MODELS
@@ -197,11 +215,13 @@ def known_model(name: str, source: str) -> None:
 
 def apply_model_choice(paths: SamplePaths, default: str, choice: pd.DataFrame, history: pd.DataFrame,
                        campaigns: pd.DataFrame, products: pd.DataFrame, days: int, n_paths: int, seed: int,
-                       events: pd.DataFrame | None = None):
+                       events: pd.DataFrame | None = None, maker=None):
     """Replace the paths of SKUs whose backtest chose another model (forecast.backtest.choose_models)
     with that model's paths. The shop's model is still fitted on every SKU first: it pools campaign
-    uplift across SKUs, so leaving a SKU out of its fit would weaken the others. Returns the paths and
-    the model of each SKU."""
+    uplift across SKUs, so leaving a SKU out of its fit would weaken the others. ``maker``: model name
+    -> zero-argument builder (model_maker with the shop's calendar; default: the model's defaults).
+    Returns the paths and the model of each SKU."""
+    maker = maker or (lambda model_name: lambda: get_model(model_name))
     from forecast.models import MODELS
 
     row_of = {sku: i for i, sku in enumerate(paths.skus)}
@@ -214,11 +234,11 @@ def apply_model_choice(paths: SamplePaths, default: str, choice: pd.DataFrame, h
             log.warning("%d SKU(s) keep %s although the backtest chose %s: %s", len(skus), default, model_name, why)
             continue
         if MODELS[model_name].fits_all_skus:  # a global model learns from every SKU, then gives the chosen rows
-            part = get_model(model_name).fit(history, campaigns, products, events).sample_paths(days, n_paths=n_paths, seed=seed)
+            part = maker(model_name)().fit(history, campaigns, products, events).sample_paths(days, n_paths=n_paths, seed=seed)
             rows = pd.Index(part.skus).get_indexer(skus)
             part = SamplePaths(np.asarray(skus, dtype=object), part.start, part.values[rows])
         else:
-            part = get_model(model_name).fit(history[history["sku"].isin(skus)], campaigns[campaigns["sku"].isin(skus)],
+            part = maker(model_name)().fit(history[history["sku"].isin(skus)], campaigns[campaigns["sku"].isin(skus)],
                                              products, events).sample_paths(days, n_paths=n_paths, seed=seed)
         paths = paths.with_rows([row_of[sku] for sku in part.skus], part.values)
         models[list(part.skus)] = model_name
@@ -257,7 +277,9 @@ def run_backtest(shop: Shop, inputs: Inputs, models: list[str], horizon: int | N
     n_cutoffs = max(1, min(n_cutoffs, (span - 28) // horizon))
     campaigns = campaign_rows(inputs, history) if campaigns is None else campaigns
     products = inputs.products[["sku", "category", "price"]] if len(inputs.products) else None
-    return backtest(history, models=models, campaigns=campaigns, products=products, horizon=horizon,
+    # built with the shop's calendar, as the forecast builds them (model_maker)
+    specs = [model_maker(shop.config, name) for name in models]
+    return backtest(history, models=specs, campaigns=campaigns, products=products, horizon=horizon,
                     n_cutoffs=n_cutoffs, n_paths=n_paths, default_model=shop.config.planning.model, progress=progress,
                     events=event_rows(inputs, history))
 

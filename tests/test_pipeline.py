@@ -143,3 +143,29 @@ def test_the_library_entry_point_plans_the_levels_restock_plan_plans(small_shop_
     mine = plan.plan[["sku", "reorder_point", "order_up_to", "order_quantity"]].reset_index(drop=True)
     pd.testing.assert_frame_equal(mine, written[mine.columns].reset_index(drop=True), check_dtype=False)
     assert mine["order_quantity"].sum() > 0
+
+
+def test_the_backtest_judges_the_model_the_forecast_plans_with_the_shops_calendar(small_shop_template, tmp_path,  # noqa: F811
+                                                                                   monkeypatch):
+    """The backtest that calibrates the plan fits the shop's model with the shop's market and calendar
+    switches, as the forecast does (before, it fitted the engine with its defaults: no market holidays)."""
+    import shutil
+
+    from planner import pipeline
+    from planner.importer import import_files
+    from planner.shop import Shop
+
+    shutil.copytree(small_shop_template, tmp_path / "shop")
+    shop = Shop.open(tmp_path / "shop")
+    import_files(shop, sorted(p for p in shop.inbox.iterdir() if p.is_file()))
+    inputs = shop.inputs()
+    built = []
+    real = pipeline.get_model
+    monkeypatch.setattr(pipeline, "get_model", lambda name, **params: built.append((name, params)) or real(name, **params))
+    pipeline.run_forecast(shop, inputs, horizon=14, n_paths=20)
+    pipeline.run_backtest(shop, inputs, ["campaign", "seasonal_naive"], horizon=14, n_cutoffs=1, n_paths=20)
+    expected = pipeline.model_calendar(shop.config, "campaign")
+    assert expected["market"] == shop.config.shop.market and "mega_sales" in expected
+    campaign_builds = [params for name, params in built if name == "campaign"]
+    assert len(campaign_builds) == 2 and all(params == expected for params in campaign_builds)
+    assert [params for name, params in built if name == "seasonal_naive"] == [{}]  # a model without a calendar
