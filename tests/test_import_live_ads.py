@@ -369,3 +369,14 @@ def test_the_markets_past_mega_sales_join_a_calendar_that_plans_mega_sales(tmp_p
     assert market["discount_pct"].isna().all()
     without = read_export_history(folder, empty_hand(), PRODUCTS, mega_sales=("3.3", "3.8"))
     assert not (without.campaigns["type"] == "mega_sale").any()
+
+
+def test_a_campaign_running_beyond_the_exports_last_day_is_no_disagreement(tmp_path):
+    """The ad running on the day of the download ends there in the exports, not in the plan."""
+    hand = hand_calendar([{"campaign_id": "AD-RUNNING", "type": "ad", "start": "2026-03-05 00:00",
+                           "end": "2026-03-20 23:59", "skus": "SERUM-30;TONER-100", "daily_budget": 500},
+                          {"campaign_id": "AD-EARLY", "type": "ad", "start": "2026-03-01 00:00",
+                           "end": "2026-03-04 23:59", "skus": "SERUM-30;TONER-100", "daily_budget": 1000}])
+    history = read_export_history(shop_exports(tmp_path / "exports"), hand, PRODUCTS)
+    assert history.disagreements[["campaign_id", "field", "calendar", "export"]].values.tolist() == [
+        ["AD-EARLY", "end", "2026-03-04 23:59", "2026-03-02 23:59"]]  # inside what the exports show: listed

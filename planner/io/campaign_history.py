@@ -265,13 +265,18 @@ def merge_calendar(hand: pd.DataFrame, derived: pd.DataFrame, products: pd.DataF
 
     An export campaign is left out when a hand campaign of the same type overlaps it in time and shares
     a SKU with it. Per hand campaign, what its overlapping export campaigns say together (their first
-    start, last end, SKUs, largest viewers, summed daily budgets) is compared with what it says."""
+    start, last end, SKUs, largest viewers, summed daily budgets) is compared with what it says; a start
+    or end the exports cut (a campaign running on the first or last day they show, as the ad running on
+    the day of the download does) is no disagreement."""
     hand_skus = [_hand_skus(s, products) for s in hand["skus"]]
     covered = np.zeros(len(derived), dtype=bool)
     disagreements = []
     derived_skus = [_hand_skus(s, products) for s in derived["skus"]]
     # the derived campaigns' fields once, not a pass over their rows per hand campaign
     kinds, starts, ends = (derived[c].to_numpy() for c in ("type", "start", "end"))
+    # the first and last day the exports of each type show: a campaign running beyond them is cut there
+    first_day = derived.groupby("type")["start"].min().dt.normalize()
+    last_day = derived.groupby("type")["end"].max().dt.normalize()
     for h, campaign in enumerate(hand.itertuples(index=False)):
         overlapping = np.flatnonzero((kinds == campaign.type) & (starts < np.datetime64(campaign.end))
                                      & (np.datetime64(campaign.start) < ends))
@@ -287,10 +292,13 @@ def merge_calendar(hand: pd.DataFrame, derived: pd.DataFrame, products: pd.DataF
         def note(field_name: str, calendar: object, export: object) -> None:
             disagreements.append((campaign.campaign_id, campaign.type, field_name, str(calendar), str(export), ids))
 
-        if abs(part["start"].min() - campaign.start) > tolerance:
-            note("start", f"{campaign.start:%Y-%m-%d %H:%M}", f"{part['start'].min():%Y-%m-%d %H:%M}")
-        if abs(part["end"].max() - campaign.end) > tolerance:
-            note("end", f"{campaign.end:%Y-%m-%d %H:%M}", f"{part['end'].max():%Y-%m-%d %H:%M}")
+        start, end = part["start"].min(), part["end"].max()
+        cut_start = start.normalize() <= first_day[campaign.type] and campaign.start < start
+        cut_end = end.normalize() >= last_day[campaign.type] and campaign.end > end
+        if abs(start - campaign.start) > tolerance and not cut_start:
+            note("start", f"{campaign.start:%Y-%m-%d %H:%M}", f"{start:%Y-%m-%d %H:%M}")
+        if abs(end - campaign.end) > tolerance and not cut_end:
+            note("end", f"{campaign.end:%Y-%m-%d %H:%M}", f"{end:%Y-%m-%d %H:%M}")
         explicit = not str(campaign.skus).strip().casefold().startswith(("all", "category:"))
         if said - hand_skus[h] or (explicit and hand_skus[h] - said):
             note("skus", campaign.skus, ";".join(sorted(said)))
