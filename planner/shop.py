@@ -69,8 +69,7 @@ class Shop:
         if not export_files(self.exports):
             return None
         tables = tables or {t: read_input(self.path(t), t, self.config.dates) for t in ("campaigns", "products")}
-        return read_export_history(self.exports, tables["campaigns"], tables["products"], self.config.dates,
-                                   self.config.calendar.mega_sale_days(self.config.shop.market))
+        return read_export_history(self.exports, tables["campaigns"], tables["products"], self.config.dates)
 
     def inputs(self) -> Inputs:
         tables = {table: read_input(self.path(table), table, self.config.dates) for table in TABLES}
