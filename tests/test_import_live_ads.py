@@ -355,6 +355,22 @@ def test_check_lists_the_disagreements(tmp_path):
     assert "1 export rows name products no SKU is known for" in result.output
 
 
+def test_the_markets_past_mega_sales_join_a_calendar_that_plans_mega_sales(tmp_path):
+    """A calendar planning mega-sales as campaigns gets the market's past ones over the span the exports
+    show (else the engine learns the type from nothing and reads 3.3's spike into the ad on it); a calendar
+    without them gets none, and a day the calendar already has is its own."""
+    folder = shop_exports(tmp_path / "exports")
+    planned = hand_calendar([{"campaign_id": "MEGA-3.3", "type": "mega_sale", "start": "2026-03-03 00:00",
+                              "end": "2026-03-03 23:59", "skus": "all", "discount_pct": 20}])
+    with_sales = read_export_history(folder, planned, PRODUCTS, mega_sales=("3.3", "3.8", "12.12"))
+    market = with_sales.campaigns[with_sales.campaigns["campaign_id"].str.startswith("MARKET-")]
+    assert market[["campaign_id", "type", "start", "skus"]].values.tolist() == [
+        ["MARKET-3.8-2026-03-08", "mega_sale", pd.Timestamp("2026-03-08"), "all"]]  # 3.3: the calendar's; 12.12: beyond the exports
+    assert market["discount_pct"].isna().all()
+    without = read_export_history(folder, empty_hand(), PRODUCTS, mega_sales=("3.3", "3.8"))
+    assert not (without.campaigns["type"] == "mega_sale").any()
+
+
 def test_a_campaign_running_beyond_the_exports_last_day_is_no_disagreement(tmp_path):
     """The ad running on the day of the download ends there in the exports, not in the plan."""
     hand = hand_calendar([{"campaign_id": "AD-RUNNING", "type": "ad", "start": "2026-03-05 00:00",

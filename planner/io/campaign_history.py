@@ -24,11 +24,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
+from forecast.features import mega_sale_dates
 from planner.io import ads as ads_io
 from planner.io import affiliate as affiliate_io
 from planner.io import live as live_io
@@ -218,6 +219,28 @@ def _affiliate_row(campaign_id: str, kind: str, start, end, creator: str, part: 
             "reserved_units": 0, "location": None, "_row": int(part["source_row"].min())}
 
 
+MARKET_PREFIX = "MARKET-"
+
+
+def market_sale_campaigns(hand: pd.DataFrame, derived: pd.DataFrame, mega_sales: Iterable[str]) -> pd.DataFrame:
+    """The market's past mega-sale days as ``mega_sale`` campaigns over every SKU, when the hand calendar
+    plans mega-sales as campaigns (it has a ``mega_sale`` row): the days of ``mega_sales`` (names as
+    forecast.features.mega_sale_dates reads them: the shop's market list) from the first day the exports
+    show to the last. They are the platform's calendar, not the shop's record: without them the engine
+    would learn the planned rows' type from no past one, and read those days' spikes into whatever ad or
+    LIVE ran on them. The discount is not known (an export does not say it)."""
+    names = tuple(mega_sales)
+    if not names or not len(derived) or not (hand["type"] == "mega_sale").any():
+        return _campaign_frame([])
+    first, last = derived["start"].min().normalize(), derived["end"].max().normalize()
+    days = mega_sale_dates(range(first.year, last.year + 1), names)
+    rows = [{"campaign_id": f"{MARKET_PREFIX}{name}-{day:%Y-%m-%d}", "type": "mega_sale", "start": day,
+             "end": day + pd.Timedelta(hours=23, minutes=59), "skus": "all", "creator": None, "expected_viewers": np.nan,
+             "daily_budget": np.nan, "discount_pct": np.nan, "reserved_units": 0, "location": None, "_row": 0}
+            for day, name in days.items() if first <= day <= last]
+    return _campaign_frame(rows)
+
+
 # ---------------------------------------------------------------------------------------- merging
 
 
@@ -248,7 +271,7 @@ def merge_calendar(hand: pd.DataFrame, derived: pd.DataFrame, products: pd.DataF
     hand_skus = [_hand_skus(s, products) for s in hand["skus"]]
     covered = np.zeros(len(derived), dtype=bool)
     disagreements = []
-    derived_skus = [set(str(s).split(";")) for s in derived["skus"]]
+    derived_skus = [_hand_skus(s, products) for s in derived["skus"]]
     # the derived campaigns' fields once, not a pass over their rows per hand campaign
     kinds, starts, ends = (derived[c].to_numpy() for c in ("type", "start", "end"))
     # the first and last day the exports of each type show: a campaign running beyond them is cut there
@@ -303,11 +326,12 @@ def _unique_id(campaign_id: str, taken: set[str]) -> str:
 
 
 def read_export_history(folder: Path, hand: pd.DataFrame, products: pd.DataFrame,
-                        dates: DateStyle = DAY_FIRST) -> ExportHistory:
+                        dates: DateStyle = DAY_FIRST, mega_sales: Iterable[str] = ()) -> ExportHistory:
     """Read every LIVE, ads and affiliate export in ``folder`` (a bad row fails, naming file, row and
     column) and merge the campaigns they show with the hand calendar ``hand`` (campaigns.csv as read).
     Affiliate campaigns a LIVE export already shows (same type, overlapping, a SKU shared) are left out.
-    FBT exports in the folder are not campaigns (planner.io.fbt_stock reads them)."""
+    ``mega_sales``: the market's mega-sale days (market_sale_campaigns). FBT exports in the folder are
+    not campaigns (planner.io.fbt_stock reads them)."""
     folder = Path(folder)
     read = read_exports(folder, dates, kinds=CAMPAIGN_KINDS)
     match = sku_matcher(products["sku"].astype(str), product_ids(folder))
@@ -318,6 +342,9 @@ def read_export_history(folder: Path, hand: pd.DataFrame, products: pd.DataFrame
     derived = pd.concat([f for f in (live_rows, ad_rows) if len(f)] or [live_rows], ignore_index=True)
     if len(affiliate_rows):
         derived, _ = merge_calendar(derived, affiliate_rows, products)
+    market = market_sale_campaigns(hand, derived, mega_sales)
+    if len(market):
+        derived = pd.concat([derived, market], ignore_index=True)
     merged, disagreements = merge_calendar(hand, derived, products)
     # affiliate orders bound a LIVE from inside (its first and last order, the SKUs that sold): they tell
     # whether the calendar has it, not that its start, end or featured SKUs are wrong
