@@ -227,8 +227,9 @@ def market_sale_campaigns(hand: pd.DataFrame, derived: pd.DataFrame, mega_sales:
     plans mega-sales as campaigns (it has a ``mega_sale`` row): the days of ``mega_sales`` (names as
     forecast.features.mega_sale_dates reads them: the shop's market list) from the first day the exports
     show to the last. They are the platform's calendar, not the shop's record: without them the engine
-    would learn the planned rows' type from no past one, and read those days' spikes into whatever ad or
-    LIVE ran on them. The discount is not known (an export does not say it)."""
+    would learn the planned rows' type from no past one and read those days as ordinary ones, into the
+    level (the sample shop's forecast from ten days after 11.11 rose 8.9 %) and into whatever ad or LIVE
+    ran on them (bench/campaign_history.py). The discount is not known (an export does not say it)."""
     names = tuple(mega_sales)
     if not names or not len(derived) or not (hand["type"] == "mega_sale").any():
         return _campaign_frame([])
