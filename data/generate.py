@@ -1141,7 +1141,9 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
 
 
 def write_sample_shop(shop: ShopData, out_dir, export_days: int = 90, export_step_days: int = 75) -> list[Path]:
-    """Write the shop folder: shop.toml, the tables, and the TikTok exports in inbox/.
+    """Write the shop folder: shop.toml, the tables (campaigns.csv: only what is planned, planned_campaigns),
+    the TikTok order exports in inbox/, and in exports/ the LIVE, ads, affiliate and FBT downloads the past
+    campaigns and stock show (write_campaign_exports, write_affiliate_fbt_exports).
 
     Exports cover `export_days` each and start every `export_step_days`, as a seller downloads them; each
     shows the statuses as of the morning after its last day. Their quirks rotate: UTF-8 BOM, a
@@ -1158,9 +1160,13 @@ def write_sample_shop(shop: ShopData, out_dir, export_days: int = 90, export_ste
     written = []
     (out / "shop.toml").write_text(_SHOP_TOML, encoding="utf-8")
     written.append(out / "shop.toml")
-    for name in ("products", "suppliers", "bundles", "campaigns", "inventory", "purchase_orders"):
+    for name in ("products", "suppliers", "bundles", "inventory", "purchase_orders"):
         _csv(getattr(shop, name), out / f"{name}.csv")
         written.append(out / f"{name}.csv")
+    # the past campaigns come from TikTok's files (exports/), as a seller's do; the hand calendar keeps
+    # what is planned
+    _csv(planned_campaigns(shop.campaigns, shop.dates[-1].date()), out / "campaigns.csv")
+    written.append(out / "campaigns.csv")
 
     lines = shop.order_events
     created_day = lines["created"].dt.normalize()
@@ -1182,11 +1188,23 @@ def write_sample_shop(shop: ShopData, out_dir, export_days: int = 90, export_ste
             encoding = "utf-8-sig" if k % 2 == 0 else "utf-8"
             body.to_csv(path, index=False, lineterminator="\n", encoding=encoding)
         written.append(path)
-    written += write_affiliate_fbt_exports(shop, out / "exports")
+    exports = out / "exports"
+    for old in exports.glob("*"):  # what an earlier generator wrote there and this one no longer does
+        old.unlink()
+    written += write_campaign_exports(shop.campaigns, shop.dates[-1].date(), exports, lines=shop.order_events)
+    written += write_affiliate_fbt_exports(shop, exports)
     return written
 
 
-def write_affiliate_fbt_exports(shop: ShopData, out_dir, seed: int = 11) -> list[Path]:
+def planned_campaigns(campaigns: pd.DataFrame, last_day: date) -> pd.DataFrame:
+    """The hand calendar a seller keeps: the campaigns of ``campaigns`` still to come after ``last_day``
+    (the last day of history), and any running on it. Past ones are in the LIVE, ads and affiliate
+    exports (write_campaign_exports, write_affiliate_fbt_exports)."""
+    ends = pd.to_datetime(campaigns["end"]).dt.date
+    return campaigns[ends >= last_day].reset_index(drop=True)
+
+
+def write_affiliate_fbt_exports(shop: ShopData, out_dir, seed: int = 11, end: date | None = None) -> list[Path]:
     """Write what TikTok Shop would give the seller beside the order exports, from the simulated shop,
     into ``out_dir`` (the shop's exports/), as planner.io.affiliate / planner.io.fbt read them:
 
@@ -1198,13 +1216,14 @@ def write_affiliate_fbt_exports(shop: ShopData, out_dir, seed: int = 11) -> list
     * ``fbt_inbound.csv``: the inbound requests of the last 180 days, every one received in full, FBT
       taking 3 to 7 days (5 on average, the shop's stated receiving time) from arrival to receipt.
 
-    A random stream of its own (``seed``) draws them, so the rest of the sample shop is unchanged."""
+    A random stream of its own (``seed``) draws them, so the rest of the sample shop is unchanged. ``end``:
+    the last day the downloads cover (default the last day of history; earlier for a backtest's origin)."""
     rng = np.random.default_rng(seed)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    end = shop.dates[-1]
+    end = pd.Timestamp(end) if end is not None else shop.dates[-1]
     lines = shop.order_events
-    lives = shop.campaigns[(shop.campaigns["type"] == "livestream_creator") & (pd.to_datetime(shop.campaigns["start"]) <= end)]
+    lives = shop.campaigns[(shop.campaigns["type"] == "livestream_creator") & (pd.to_datetime(shop.campaigns["start"]).dt.normalize() <= end.normalize())]
     live_rows = []
     for k, row in enumerate(lives.itertuples(index=False)):
         start, stop = pd.Timestamp(row.start), pd.Timestamp(row.end)
@@ -1300,14 +1319,17 @@ def product_id_of(sku: str) -> str:
     return f"17{zlib.crc32(sku.encode()) % 10**16:016d}"
 
 
-def write_campaign_exports(campaigns: pd.DataFrame, end: date, out_dir, seed: int = 7) -> list[Path]:
+def write_campaign_exports(campaigns: pd.DataFrame, end: date, out_dir, seed: int = 7,
+                           lines: pd.DataFrame | None = None) -> list[Path]:
     """Write what TikTok Shop would give the seller for the past LIVE and ad campaigns of ``campaigns``
     (campaigns.csv as generate_shop makes it) into ``out_dir``, as planner.io.live / planner.io.ads read
     them:
 
     * ``live_sessions.csv``: LIVE Performance download, a title and a date range above the header, own
       (linked) and affiliate accounts, durations like ``2h 15min``, viewers within 15 % of the calendar's;
-    * ``live_products.xlsx``: the per-product LIVE download, products by Product ID;
+    * ``live_products.xlsx``: the per-product LIVE download, products by Product ID: every featured
+      product, with the orders, items and GMV of the order lines (``lines``: ShopData.order_events)
+      created during the LIVE (drawn when no lines are given), the sessions' totals their sums;
     * ``ads_daily.csv``: an Ads Manager custom report by day (spend within 10 % of the daily budget),
       ending with its ``Total`` row;
     * ``gmv_max_products.csv``: the GMV Max product report over the whole period (cost, orders (SKU),
@@ -1328,21 +1350,28 @@ def write_campaign_exports(campaigns: pd.DataFrame, end: date, out_dir, seed: in
         minutes = int((row.end - row.start).total_seconds() // 60)
         viewers = int(float(row.expected_viewers) * rng.uniform(0.85, 1.15)) if pd.notna(row.expected_viewers) else 0
         skus = str(row.skus).split(";")
-        orders = rng.integers(5, 60, size=len(skus))
-        gmv = orders * rng.integers(150, 600, size=len(skus))
+        if lines is not None:
+            inside = lines[lines["sku"].isin(skus) & lines["created"].between(row.start, row.end)]
+            sold = inside.groupby("sku").agg(orders=("order_id", "nunique"), items=("quantity", "sum"),
+                                             gmv=("subtotal_after", "sum")).reindex(skus).fillna(0)
+            orders, items, gmv = (sold[c].to_numpy() for c in ("orders", "items", "gmv"))
+        else:
+            orders = rng.integers(5, 60, size=len(skus))
+            items, gmv = orders, orders * rng.integers(150, 600, size=len(skus))
         sessions.append({
             "LIVE ID": live_id, "LIVE title": f"LIVE {row.start:%d %b}", "Creator name": row.creator,
             "Account type": "Linked account" if row.type == "livestream_own" else "Affiliate",
             "LIVE start time": f"{row.start:%Y-%m-%d %H:%M}", "Duration": f"{minutes // 60}h {minutes % 60}min",
-            "GMV": f"฿{gmv.sum():,.2f}", "SKU orders": int(orders.sum()), "Items sold": int(orders.sum() * 1.1),
+            "GMV": f"฿{gmv.sum():,.2f}", "SKU orders": int(orders.sum()), "Items sold": int(items.sum()),
             "Views": int(viewers * rng.uniform(1.5, 2.5)), "Viewers": viewers, "Product CTR": f"{rng.uniform(1, 9):.1f}%",
         })
-        for sku, n, value in zip(skus, orders, gmv):
+        for sku, n, k, value in zip(skus, orders, items, gmv):
             skus_seen.add(sku)
             products.append({"LIVE ID": live_id, "LIVE start time": f"{row.start:%Y-%m-%d %H:%M}",
                              "Creator name": row.creator, "Product ID": product_id_of(sku),
-                             "Product name": f"Product {sku}", "Creator LIVE-attributed GMV": float(value),
-                             "LIVE-attributed orders": int(n), "LIVE-attributed items sold": int(n)})
+                             "Product name": f"Product {sku}", "Creator LIVE-attributed GMV": f"{value:.2f}",
+                             # as text: a product that sold nothing shows 0, not an empty cell
+                             "LIVE-attributed orders": str(int(n)), "LIVE-attributed items sold": str(int(k))})
     first = past["start"].min() if len(past) else pd.Timestamp(end)
     preamble = ["LIVE performance", f"Date range: {first:%Y-%m-%d} ~ {end:%Y-%m-%d}"]
     session_frame = pd.DataFrame(sessions, columns=["LIVE ID", "LIVE title", "Creator name", "Account type",

@@ -55,12 +55,16 @@ class CalendarSettings:
     mega_sales: bool = True               # the market's mega-sale days (forecast.features.MEGA_SALES_BY_MARKET)
     extra_mega_sales: list = field(default_factory=list)  # more: "6.6", "7.7", "black_friday" ...
 
-    def model_params(self, market: str) -> dict:
-        """The campaign engine's parameters these switches set for ``market``."""
+    def mega_sale_days(self, market: str) -> tuple[str, ...]:
+        """The names of the mega-sale days these switches give ``market``."""
         from forecast.features import market_mega_sales  # the planner's one source of the market lists
 
         days = market_mega_sales(market) if self.mega_sales else ()
-        days = tuple(dict.fromkeys(days + tuple(str(d) for d in self.extra_mega_sales)))
+        return tuple(dict.fromkeys(days + tuple(str(d) for d in self.extra_mega_sales)))
+
+    def model_params(self, market: str) -> dict:
+        """The campaign engine's parameters these switches set for ``market``."""
+        days = self.mega_sale_days(market)
         if self.mega_sales and not self.extra_mega_sales:
             days = True  # the market's list: the engine's default
         return {"market_holidays": self.market_holidays, "monthly": self.paydays, "mega_sales": days}

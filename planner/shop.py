@@ -69,7 +69,8 @@ class Shop:
         if not export_files(self.exports):
             return None
         tables = tables or {t: read_input(self.path(t), t, self.config.dates) for t in ("campaigns", "products")}
-        return read_export_history(self.exports, tables["campaigns"], tables["products"], self.config.dates)
+        return read_export_history(self.exports, tables["campaigns"], tables["products"], self.config.dates,
+                                   self.config.calendar.mega_sale_days(self.config.shop.market))
 
     def inputs(self) -> Inputs:
         tables = {table: read_input(self.path(table), table, self.config.dates) for table in TABLES}

@@ -363,18 +363,20 @@ def test_a_shop_reads_its_fbt_exports(tmp_path):
 
 
 def test_the_sample_shop_ships_affiliate_and_fbt_exports(tmp_path):
-    """The generator's exports read back: the creator LIVEs the affiliate orders show are the calendar's
-    (none added, none listed as a disagreement), FBT's warehouses add up to inventory.csv's fbt rows, and
-    the measured receiving time is the stated 5 days the generator simulates."""
+    """The generator's exports read back: the creator LIVEs the affiliate orders show are the LIVE
+    downloads' (none added twice), nothing disagrees with the planned calendar, FBT's warehouses add up to
+    inventory.csv's fbt rows, and the measured receiving time is the stated 5 days the generator simulates."""
     from planner.io.inputs import read_input
     from planner.shop import init_shop
 
     shop = init_shop(tmp_path / "shop", sample=True)
-    assert {p.name for p in (shop.root / "exports").iterdir()} == {"affiliate_orders.csv", "fbt_inventory.csv",
-                                                                   "fbt_inbound.csv"}
+    assert {p.name for p in (shop.root / "exports").iterdir()} == {
+        "affiliate_orders.csv", "fbt_inventory.csv", "fbt_inbound.csv", "live_sessions.csv", "live_products.xlsx",
+        "ads_daily.csv", "gmv_max_products.csv", "product_ids.csv"}
     history = shop.export_history()
     lives = history.derived[history.derived["type"] == "livestream_creator"]
-    assert len(lives) >= 10 and history.added == 0 and history.disagreements.empty
+    assert len(lives) >= 10 and not history.campaigns["campaign_id"].str.startswith("TT-AFF-").any()
+    assert history.disagreements.empty and history.unmatched.empty
     inputs = shop.inputs()
     stated = read_input(shop.root / "inventory.csv", "inventory")
     fbt = stated[stated["location"] == "fbt"].set_index("sku")

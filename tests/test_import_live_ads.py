@@ -189,22 +189,37 @@ def test_indonesian_gmv_max_report(tmp_path):
     assert pd.isna(row["date"])
 
 
-def test_daily_spend_becomes_ad_campaigns_per_run_and_product(tmp_path):
-    daily = read_ads(write(tmp_path / "ads.csv", ADS_DAILY)).frame
-    period = read_ads(write(tmp_path / "gmv.csv", GMV_MAX)).frame
+def spring_ads(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """ADS_DAILY and GMV_MAX read and combined as the history reads them, and who the products are."""
     from planner.io.ads import combine as combine_ads
 
+    daily = read_ads(write(folder / "ads.csv", ADS_DAILY)).frame
+    period = read_ads(write(folder / "gmv.csv", GMV_MAX)).frame
     match = sku_matcher(PRODUCTS["sku"], pd.DataFrame({"product_id": ["1729001", "1729002"],
                                                        "sku": ["SERUM-30", "TONER-100"]}))
-    campaigns, unmatched = ad_campaigns(combine_ads([daily, period]), match)
+    return ad_campaigns(combine_ads([daily, period]), match)
+
+
+def test_daily_spend_becomes_ad_campaigns_per_run(tmp_path):
+    campaigns, unmatched = spring_ads(tmp_path)
     got = campaigns[["campaign_id", "type", "start", "end", "skus", "daily_budget"]].values.tolist()
     assert got == [
-        ["TT-AD-1801-SERUM-30-20260301", "ad", pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-02 23:59"), "SERUM-30", 750.0],
-        ["TT-AD-1801-SERUM-30-20260305", "ad", pd.Timestamp("2026-03-05"), pd.Timestamp("2026-03-05 23:59"), "SERUM-30", 375.0],
-        ["TT-AD-1801-TONER-100-20260301", "ad", pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-02 23:59"), "TONER-100", 250.0],
-        ["TT-AD-1801-TONER-100-20260305", "ad", pd.Timestamp("2026-03-05"), pd.Timestamp("2026-03-05 23:59"), "TONER-100", 125.0],
-    ]  # spend split 3:1 as the GMV Max report's costs; the day of 0 spend is no campaign day
+        ["TT-AD-1801-20260301", "ad", pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-02 23:59"), "SERUM-30;TONER-100", 1000.0],
+        ["TT-AD-1801-20260305", "ad", pd.Timestamp("2026-03-05"), pd.Timestamp("2026-03-05 23:59"), "SERUM-30;TONER-100", 500.0],
+    ]  # the campaign's spend per day, as campaigns.csv's daily_budget; the day of 0 spend is no campaign day
     assert campaigns["expected_viewers"].isna().all() and unmatched.empty
+
+
+def test_ad_budget_is_the_campaigns_on_the_scale_a_planned_ad_is_read(tmp_path):
+    """A planned ad's daily_budget reaches each featured SKU whole (expand_campaigns): a past one too."""
+    from planner.io.inputs import expand_campaigns
+
+    past, _ = spring_ads(tmp_path)
+    planned = hand_calendar([{"campaign_id": "AD-NEXT", "type": "ad", "start": "2026-04-01 00:00",
+                              "end": "2026-04-02 23:59", "skus": "SERUM-30;TONER-100", "daily_budget": 1000}])
+    rows = expand_campaigns(pd.concat([past.iloc[:1], planned], ignore_index=True), PRODUCTS)
+    assert rows.groupby("campaign_id")["daily_budget"].apply(list).to_dict() == {
+        "TT-AD-1801-20260301": [1000.0, 1000.0], "AD-NEXT": [1000.0, 1000.0]}
 
 
 def test_ad_orders_are_never_demand(tmp_path):
@@ -213,7 +228,7 @@ def test_ad_orders_are_never_demand(tmp_path):
                             .replace("1801,1729", "1801,2026-03-01,1729"))).frame
     campaigns, _ = ad_campaigns(period, sku_matcher(["1729001", "1729002"]))
     assert set(campaigns.columns) >= {"daily_budget"} and not {"orders", "gross_revenue", "units"} & set(campaigns.columns)
-    assert campaigns["daily_budget"].tolist() == [1875.0, 625.0]
+    assert campaigns["daily_budget"].tolist() == [2500.0]  # both products' spend that day: the campaign's
 
 
 # -------------------------------------------------------------------------------- the history
@@ -254,9 +269,9 @@ def test_live_and_ads_exports_give_the_expected_campaigns(tmp_path):
         ["TT-LIVE-7003", "livestream_own", pd.Timestamp("2026-03-09 20:00"), pd.Timestamp("2026-03-09 21:30"),
          "SERUM-30", "@mintandco.th", 8.0],
     ]
-    assert (history.campaigns["type"] == "ad").sum() == 4
+    assert (history.campaigns["type"] == "ad").sum() == 2
     assert history.unmatched[["file", "row", "product"]].values.tolist() == [["live_products.csv", 6, "999"]]
-    assert history.added == 7 and history.disagreements.empty
+    assert history.added == 5 and history.disagreements.empty
 
 
 def test_hand_calendar_wins_on_overlap_and_disagreements_are_listed(tmp_path):
@@ -275,7 +290,7 @@ def test_hand_calendar_wins_on_overlap_and_disagreements_are_listed(tmp_path):
     assert "TT-LIVE-7001" not in ids                         # the calendar speaks for it
     assert {"TT-LIVE-7002", "TT-LIVE-7003"} <= set(ids)      # other type / other time: added
     assert not any(i.startswith("TT-AD-1801") and i.endswith("20260301") for i in ids)
-    assert "TT-AD-1801-SERUM-30-20260305" in ids
+    assert "TT-AD-1801-20260305" in ids
     assert history.disagreements[["campaign_id", "field", "calendar", "export"]].values.tolist() == [
         ["LIVE-OWN-0308", "end", "2026-03-08 23:00", "2026-03-08 21:15"],
         ["LIVE-OWN-0308", "skus", "SERUM-30", "SERUM-30;TONER-100"],
@@ -312,12 +327,12 @@ def test_generator_exports_round_trip(tmp_path):
                                          "gmv_max_products.csv", "product_ids.csv"}
     history = read_export_history(tmp_path / "exports", empty_hand(), PRODUCTS)
     derived = history.derived.set_index("campaign_id")
-    assert sorted(derived["type"]) == ["ad", "ad", "livestream_creator", "livestream_own"]  # the future LIVE is not past
+    assert sorted(derived["type"]) == ["ad", "livestream_creator", "livestream_own"]  # the future LIVE is not past
     live = derived[derived["type"] == "livestream_own"].iloc[0]
     assert live["skus"] == "SERUM-30;TONER-100" and 0.85 * 4000 <= live["expected_viewers"] <= 1.15 * 4000
     ads = derived[derived["type"] == "ad"]
     assert (ads["start"] == pd.Timestamp("2026-03-02")).all() and (ads["end"] == pd.Timestamp("2026-03-15 23:59")).all()
-    assert 0.9 * 2000 <= ads["daily_budget"].sum() <= 1.1 * 2000
+    assert ads["skus"].tolist() == ["SERUM-30;MASK-5"] and 0.9 * 2000 <= ads["daily_budget"].iloc[0] <= 1.1 * 2000
     assert product_id_of("SERUM-30") in (tmp_path / "exports" / "product_ids.csv").read_text()
     # with the true calendar as campaigns.csv every export campaign is already spoken for
     calendar_read = hand_calendar(calendar.to_dict("records"))
@@ -334,7 +349,34 @@ def test_check_lists_the_disagreements(tmp_path):
     result = CliRunner().invoke(main, ["check", "--shop", str(shop.root)])
     assert result.exit_code == 0, result.output
     assert "campaigns.csv               1 rows  ok" in result.output
-    assert "exports/                    4 files: 7 campaigns, 6 added to the calendar, 1 already in campaigns.csv" in result.output
+    assert "exports/                    4 files: 5 campaigns, 4 added to the calendar, 1 already in campaigns.csv" in result.output
     assert ("LIVE-OWN-0308: expected_viewers is 5000 in campaigns.csv, 950 in the exports (TT-LIVE-7001); "
             "campaigns.csv wins") in result.output
     assert "1 export rows name products no SKU is known for" in result.output
+
+
+def test_the_markets_past_mega_sales_join_a_calendar_that_plans_mega_sales(tmp_path):
+    """A calendar planning mega-sales as campaigns gets the market's past ones over the span the exports
+    show (else the engine learns the type from nothing and reads 3.3's spike into the ad on it); a calendar
+    without them gets none, and a day the calendar already has is its own."""
+    folder = shop_exports(tmp_path / "exports")
+    planned = hand_calendar([{"campaign_id": "MEGA-3.3", "type": "mega_sale", "start": "2026-03-03 00:00",
+                              "end": "2026-03-03 23:59", "skus": "all", "discount_pct": 20}])
+    with_sales = read_export_history(folder, planned, PRODUCTS, mega_sales=("3.3", "3.8", "12.12"))
+    market = with_sales.campaigns[with_sales.campaigns["campaign_id"].str.startswith("MARKET-")]
+    assert market[["campaign_id", "type", "start", "skus"]].values.tolist() == [
+        ["MARKET-3.8-2026-03-08", "mega_sale", pd.Timestamp("2026-03-08"), "all"]]  # 3.3: the calendar's; 12.12: beyond the exports
+    assert market["discount_pct"].isna().all()
+    without = read_export_history(folder, empty_hand(), PRODUCTS, mega_sales=("3.3", "3.8"))
+    assert not (without.campaigns["type"] == "mega_sale").any()
+
+
+def test_a_campaign_running_beyond_the_exports_last_day_is_no_disagreement(tmp_path):
+    """The ad running on the day of the download ends there in the exports, not in the plan."""
+    hand = hand_calendar([{"campaign_id": "AD-RUNNING", "type": "ad", "start": "2026-03-05 00:00",
+                           "end": "2026-03-20 23:59", "skus": "SERUM-30;TONER-100", "daily_budget": 500},
+                          {"campaign_id": "AD-EARLY", "type": "ad", "start": "2026-03-01 00:00",
+                           "end": "2026-03-04 23:59", "skus": "SERUM-30;TONER-100", "daily_budget": 1000}])
+    history = read_export_history(shop_exports(tmp_path / "exports"), hand, PRODUCTS)
+    assert history.disagreements[["campaign_id", "field", "calendar", "export"]].values.tolist() == [
+        ["AD-EARLY", "end", "2026-03-04 23:59", "2026-03-02 23:59"]]  # inside what the exports show: listed

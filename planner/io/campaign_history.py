@@ -6,9 +6,10 @@ ads reports (planner.io.ads) and affiliate order reports (planner.io.affiliate).
 
 * every LIVE session becomes a ``livestream_own`` or ``livestream_creator`` campaign with its real start
   and end, ``expected_viewers`` = its viewers and the SKUs of its per-product table;
-* ad spend by day becomes ``ad`` campaigns, one per campaign and product over each run of consecutive
-  spend days, ``daily_budget`` = the run's mean spend per day. A daily report without products takes its
-  campaign's products (and their shares of spend) from a GMV Max product report of the same campaign;
+* ad spend by day becomes ``ad`` campaigns, one per ads campaign over each run of consecutive spend
+  days, featuring its products, ``daily_budget`` = the campaign's mean spend per day (a planned ad's in
+  campaigns.csv is its campaign's too). A daily report without products takes its campaign's products
+  from a GMV Max product report of the same campaign;
 * a creator's affiliate orders become ``livestream_creator`` and ``video`` campaigns where no LIVE
   download shows them (affiliate_campaigns).
 
@@ -23,11 +24,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
+from forecast.features import mega_sale_dates
 from planner.io import ads as ads_io
 from planner.io import affiliate as affiliate_io
 from planner.io import live as live_io
@@ -120,47 +122,49 @@ def live_campaigns(live: live_io.LiveExport, match: Callable[[str], list[str]],
 
 
 def ad_campaigns(ads: pd.DataFrame, match: Callable[[str], list[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``ad`` campaigns from daily spend: one per campaign and SKU over each run of consecutive spend
-    days, ``daily_budget`` = the run's mean spend per day. Orders and revenue are not used."""
+    """``ad`` campaigns from daily spend, in campaigns.csv's terms: one per ads campaign over each run of
+    consecutive spend days, featuring the products it promoted on them, ``daily_budget`` = the campaign's
+    mean spend per day over the run. A planned ad's ``daily_budget`` is its campaign's, the same for every
+    SKU it features (planner.io.inputs.expand_campaigns): the past ones must be on that scale, or the
+    engine learns uplift per unit of spend from a product's share of it and reads a plan's whole budget
+    with it. A daily report without products takes its campaign's products from a period (GMV Max
+    product) report of the same campaign. Orders and revenue are not used."""
     unmatched = []
     daily = ads[ads["date"].notna() & (ads["spend"] > 0)]
     period = ads[ads["date"].isna() & (ads["product"] != "")]
-    shares: dict[str, list[tuple[str, float]]] = {}  # campaign -> (sku, share of its spend)
-    for campaign, part in period.groupby("campaign", sort=False):
-        per_sku: dict[str, float] = {}
-        for row in part.itertuples(index=False):
-            skus = match(row.product)
-            if not skus:
-                unmatched.append((row.file, int(row.source_row), row.product, "no SKU of the shop is this product"))
-            for sku in skus:
-                per_sku[sku] = per_sku.get(sku, 0.0) + (row.spend if row.spend > 0 else 0.0) / len(skus)
-        total = sum(per_sku.values())
-        shares[campaign] = [(s, v / total if total > 0 else 1 / len(per_sku)) for s, v in per_sku.items()]
-    spend_rows = []
+    promoted: dict[str, list[str]] = {}  # campaign -> the SKUs of its products
+    for row in period.itertuples(index=False):
+        skus = match(row.product)
+        if not skus:
+            unmatched.append((row.file, int(row.source_row), row.product, "no SKU of the shop is this product"))
+        known = promoted.setdefault(row.campaign, [])
+        known += [s for s in skus if s not in known]
+    day_rows = []
     for row in daily.itertuples(index=False):
         if row.product:
-            skus = match(row.product)
-            split = [(s, 1 / len(skus)) for s in skus]
-            problem = "no SKU of the shop is this product"
+            skus, problem = match(row.product), "no SKU of the shop is this product"
         else:
-            split = shares.get(row.campaign, [])
+            skus = promoted.get(row.campaign, [])
             problem = "no product known for this campaign (a GMV Max product report of it names them)"
-        if not split:
+        if not skus:
             unmatched.append((row.file, int(row.source_row), row.product, problem))
-        for sku, share in split:
-            spend_rows.append((row.campaign, sku, row.date, row.spend * share, int(row.source_row)))
-    spend = pd.DataFrame(spend_rows, columns=["campaign", "sku", "date", "spend", "source_row"])
-    spend = spend.groupby(["campaign", "sku", "date"], as_index=False).agg(spend=("spend", "sum"), source_row=("source_row", "min"))
+        day_rows.append((row.campaign, row.date, row.spend, skus, int(row.source_row)))
+    spend = pd.DataFrame(day_rows, columns=["campaign", "date", "spend", "skus", "source_row"])
     rows = []
-    for (campaign, sku), part in spend.sort_values("date").groupby(["campaign", "sku"], sort=True):
-        run = (part["date"].diff().dt.days != 1).cumsum()
-        for _, days in part.groupby(run):
-            first, last = days["date"].min(), days["date"].max()
+    for campaign, part in spend.sort_values("date", kind="stable").groupby("campaign", sort=True):
+        days = part.groupby("date", sort=True).agg(spend=("spend", "sum"), skus=("skus", "sum"),
+                                                   source_row=("source_row", "min")).reset_index()
+        run = (days["date"].diff().dt.days != 1).cumsum()
+        for _, stretch in days.groupby(run):
+            skus = list(dict.fromkeys(s for found in stretch["skus"] for s in found))
+            if not skus:  # spend on products the shop does not know (listed in unmatched)
+                continue
+            first, last = stretch["date"].min(), stretch["date"].max()
             rows.append({
-                "campaign_id": f"TT-AD-{campaign}-{sku}-{first:%Y%m%d}", "type": "ad", "start": first,
-                "end": last + pd.Timedelta(hours=23, minutes=59), "skus": sku, "creator": None,
-                "expected_viewers": np.nan, "daily_budget": round(float(days["spend"].sum()) / len(days), 2),
-                "discount_pct": np.nan, "reserved_units": 0, "location": None, "_row": int(days["source_row"].min()),
+                "campaign_id": f"TT-AD-{campaign}-{first:%Y%m%d}", "type": "ad", "start": first,
+                "end": last + pd.Timedelta(hours=23, minutes=59), "skus": ";".join(skus), "creator": None,
+                "expected_viewers": np.nan, "daily_budget": round(float(stretch["spend"].sum()) / len(stretch), 2),
+                "discount_pct": np.nan, "reserved_units": 0, "location": None, "_row": int(stretch["source_row"].min()),
             })
     return _campaign_frame(rows), pd.DataFrame(unmatched, columns=list(UNMATCHED_COLUMNS))
 
@@ -215,6 +219,29 @@ def _affiliate_row(campaign_id: str, kind: str, start, end, creator: str, part: 
             "reserved_units": 0, "location": None, "_row": int(part["source_row"].min())}
 
 
+MARKET_PREFIX = "MARKET-"
+
+
+def market_sale_campaigns(hand: pd.DataFrame, derived: pd.DataFrame, mega_sales: Iterable[str]) -> pd.DataFrame:
+    """The market's past mega-sale days as ``mega_sale`` campaigns over every SKU, when the hand calendar
+    plans mega-sales as campaigns (it has a ``mega_sale`` row): the days of ``mega_sales`` (names as
+    forecast.features.mega_sale_dates reads them: the shop's market list) from the first day the exports
+    show to the last. They are the platform's calendar, not the shop's record: without them the engine
+    would learn the planned rows' type from no past one and read those days as ordinary ones, into the
+    level (the sample shop's forecast from ten days after 11.11 rose 8.9 %) and into whatever ad or LIVE
+    ran on them (bench/campaign_history.py). The discount is not known (an export does not say it)."""
+    names = tuple(mega_sales)
+    if not names or not len(derived) or not (hand["type"] == "mega_sale").any():
+        return _campaign_frame([])
+    first, last = derived["start"].min().normalize(), derived["end"].max().normalize()
+    days = mega_sale_dates(range(first.year, last.year + 1), names)
+    rows = [{"campaign_id": f"{MARKET_PREFIX}{name}-{day:%Y-%m-%d}", "type": "mega_sale", "start": day,
+             "end": day + pd.Timedelta(hours=23, minutes=59), "skus": "all", "creator": None, "expected_viewers": np.nan,
+             "daily_budget": np.nan, "discount_pct": np.nan, "reserved_units": 0, "location": None, "_row": 0}
+            for day, name in days.items() if first <= day <= last]
+    return _campaign_frame(rows)
+
+
 # ---------------------------------------------------------------------------------------- merging
 
 
@@ -239,13 +266,18 @@ def merge_calendar(hand: pd.DataFrame, derived: pd.DataFrame, products: pd.DataF
 
     An export campaign is left out when a hand campaign of the same type overlaps it in time and shares
     a SKU with it. Per hand campaign, what its overlapping export campaigns say together (their first
-    start, last end, SKUs, largest viewers, summed daily budgets) is compared with what it says."""
+    start, last end, SKUs, largest viewers, summed daily budgets) is compared with what it says; a start
+    or end the exports cut (a campaign running on the first or last day they show, as the ad running on
+    the day of the download does) is no disagreement."""
     hand_skus = [_hand_skus(s, products) for s in hand["skus"]]
     covered = np.zeros(len(derived), dtype=bool)
     disagreements = []
-    derived_skus = [set(str(s).split(";")) for s in derived["skus"]]
+    derived_skus = [_hand_skus(s, products) for s in derived["skus"]]
     # the derived campaigns' fields once, not a pass over their rows per hand campaign
     kinds, starts, ends = (derived[c].to_numpy() for c in ("type", "start", "end"))
+    # the first and last day the exports of each type show: a campaign running beyond them is cut there
+    first_day = derived.groupby("type")["start"].min().dt.normalize()
+    last_day = derived.groupby("type")["end"].max().dt.normalize()
     for h, campaign in enumerate(hand.itertuples(index=False)):
         overlapping = np.flatnonzero((kinds == campaign.type) & (starts < np.datetime64(campaign.end))
                                      & (np.datetime64(campaign.start) < ends))
@@ -261,10 +293,13 @@ def merge_calendar(hand: pd.DataFrame, derived: pd.DataFrame, products: pd.DataF
         def note(field_name: str, calendar: object, export: object) -> None:
             disagreements.append((campaign.campaign_id, campaign.type, field_name, str(calendar), str(export), ids))
 
-        if abs(part["start"].min() - campaign.start) > tolerance:
-            note("start", f"{campaign.start:%Y-%m-%d %H:%M}", f"{part['start'].min():%Y-%m-%d %H:%M}")
-        if abs(part["end"].max() - campaign.end) > tolerance:
-            note("end", f"{campaign.end:%Y-%m-%d %H:%M}", f"{part['end'].max():%Y-%m-%d %H:%M}")
+        start, end = part["start"].min(), part["end"].max()
+        cut_start = start.normalize() <= first_day[campaign.type] and campaign.start < start
+        cut_end = end.normalize() >= last_day[campaign.type] and campaign.end > end
+        if abs(start - campaign.start) > tolerance and not cut_start:
+            note("start", f"{campaign.start:%Y-%m-%d %H:%M}", f"{start:%Y-%m-%d %H:%M}")
+        if abs(end - campaign.end) > tolerance and not cut_end:
+            note("end", f"{campaign.end:%Y-%m-%d %H:%M}", f"{end:%Y-%m-%d %H:%M}")
         explicit = not str(campaign.skus).strip().casefold().startswith(("all", "category:"))
         if said - hand_skus[h] or (explicit and hand_skus[h] - said):
             note("skus", campaign.skus, ";".join(sorted(said)))
@@ -292,11 +327,12 @@ def _unique_id(campaign_id: str, taken: set[str]) -> str:
 
 
 def read_export_history(folder: Path, hand: pd.DataFrame, products: pd.DataFrame,
-                        dates: DateStyle = DAY_FIRST) -> ExportHistory:
+                        dates: DateStyle = DAY_FIRST, mega_sales: Iterable[str] = ()) -> ExportHistory:
     """Read every LIVE, ads and affiliate export in ``folder`` (a bad row fails, naming file, row and
     column) and merge the campaigns they show with the hand calendar ``hand`` (campaigns.csv as read).
     Affiliate campaigns a LIVE export already shows (same type, overlapping, a SKU shared) are left out.
-    FBT exports in the folder are not campaigns (planner.io.fbt_stock reads them)."""
+    ``mega_sales``: the market's mega-sale days (market_sale_campaigns). FBT exports in the folder are
+    not campaigns (planner.io.fbt_stock reads them)."""
     folder = Path(folder)
     read = read_exports(folder, dates, kinds=CAMPAIGN_KINDS)
     match = sku_matcher(products["sku"].astype(str), product_ids(folder))
@@ -307,6 +343,9 @@ def read_export_history(folder: Path, hand: pd.DataFrame, products: pd.DataFrame
     derived = pd.concat([f for f in (live_rows, ad_rows) if len(f)] or [live_rows], ignore_index=True)
     if len(affiliate_rows):
         derived, _ = merge_calendar(derived, affiliate_rows, products)
+    market = market_sale_campaigns(hand, derived, mega_sales)
+    if len(market):
+        derived = pd.concat([derived, market], ignore_index=True)
     merged, disagreements = merge_calendar(hand, derived, products)
     # affiliate orders bound a LIVE from inside (its first and last order, the SKUs that sold): they tell
     # whether the calendar has it, not that its start, end or featured SKUs are wrong
