@@ -32,6 +32,7 @@ import pandas as pd
 
 from planner.errors import InputError, PurchaseOrderError
 from planner.io.purchase_orders import PurchaseOrder, proposed_orders, read_po_file, write_supplier_files
+from planner.plan.terms import RECEIPT_COLUMNS, receipt_lead_times
 from planner.store import Store
 
 PO_PREFIX = "PO-R"
@@ -362,14 +363,15 @@ def purchase_order_status(store_path: Path) -> pd.DataFrame:
 
 
 def measured_lead_times(store_path: Path) -> pd.DataFrame:
-    """Lead times measured from deliveries: per receipt, the days from placing the order to receiving it
-    and how late against the expected arrival. Shop.inputs moves each supplier's stated lead time
-    toward them (planner.plan.terms.measured_supplier_terms)."""
-    return _read(store_path, """
-        SELECT r.po_number, r.sku, p.supplier, r.ordered_at, r.expected_arrival, r.received_at,
-               date_diff('day', r.ordered_at, r.received_at) AS lead_time_days,
-               date_diff('day', r.expected_arrival, r.received_at) AS days_late, r.received_quantity
+    """Lead times measured from deliveries: per receipt (planner.plan.terms.RECEIPT_COLUMNS), the days
+    from placing the order to receiving it and how late against the expected arrival
+    (planner.plan.terms.receipt_lead_times). Shop.inputs moves each supplier's stated lead time toward
+    them (planner.plan.terms.suppliers_with_receipts)."""
+    receipts = _read(store_path, """
+        SELECT r.po_number, r.sku, p.supplier, r.ordered_at, r.expected_arrival, r.received_at, r.ordered_quantity,
+               r.received_quantity
         FROM po_receipts r JOIN purchase_orders p USING (po_number)
         ORDER BY r.received_at, r.po_number, r.sku
-    """, ["po_number", "sku", "supplier", "ordered_at", "expected_arrival", "received_at", "lead_time_days",
-          "days_late", "received_quantity"])
+    """, list(RECEIPT_COLUMNS))
+    return receipt_lead_times(receipts)[["po_number", "sku", "supplier", "ordered_at", "expected_arrival", "received_at",
+                                         "lead_time_days", "days_late", "received_quantity"]]

@@ -116,13 +116,11 @@ class Shop:
         """suppliers.csv's terms moved toward the lead times recorded with `restock receive` (one
         delivery per PO and day received); the file is not changed."""
         from planner.approve import measured_lead_times
-        from planner.plan.terms import measured_supplier_terms
+        from planner.plan.terms import suppliers_with_receipts
 
-        deliveries = measured_lead_times(self.store_path).drop_duplicates(["po_number", "received_at"])
-        if deliveries.empty:
-            return suppliers
         terms = self.config.lead_time
-        return measured_supplier_terms(suppliers, deliveries, terms.default_days, terms.default_sd_days)
+        return suppliers_with_receipts(suppliers, measured_lead_times(self.store_path), terms.default_days,
+                                       terms.default_sd_days)
 
 
 def init_shop(root: Path | str, sample: bool = False) -> Shop:

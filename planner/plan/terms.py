@@ -69,7 +69,10 @@ def measured_supplier_terms(suppliers: pd.DataFrame | None, deliveries: pd.DataF
     Bayesian Data Analysis, 3rd ed., sec. 2.5; the variance pooled the same way):
         lead_time = (n m + k L) / (n + k),   sd^2 = (n v + k S^2) / (n + k).
     A supplier with deliveries but no row gets one; ``lead_time_source`` says where each term comes from.
-    Min / max ranges are kept (the blended lead time becomes their mode).
+    A measured supplier's min / max range gives way to normal(lead_time, sd), its stated spread read
+    from the range as (max - min) / 4.9 (the sd of a triangular(min, mode, max)): a range kept with the
+    blended term as its mode would hold the draws inside the stated range, so a supplier 8 days late on
+    a 25-45 day range would be planned at 38 days, not 43.
 
     >>> suppliers = pd.DataFrame({"supplier": ["A", "B"], "lead_time_days": [20.0, 10.0], "lead_time_sd_days": [2.0, 1.0]})
     >>> deliveries = pd.DataFrame({"supplier": ["A"] * 3, "lead_time_days": [30.0, 30.0, 30.0]})
@@ -87,18 +90,58 @@ def measured_supplier_terms(suppliers: pd.DataFrame | None, deliveries: pd.DataF
     missing = sorted(set(stats.index) - set(frame["supplier"]))
     if missing:
         frame = pd.concat([frame, pd.DataFrame({"supplier": missing, "lead_time_source": "stated"})], ignore_index=True)
-    for column in ("lead_time_days", "lead_time_sd_days"):
+    for column in ("lead_time_days", "lead_time_sd_days", "lead_time_min_days", "lead_time_max_days"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float) if column in frame.columns else np.nan
     row = frame["supplier"].isin(stats.index).to_numpy()
     own = stats.reindex(frame.loc[row, "supplier"])
     n, k = own["n"].to_numpy(float), STATED_AS_DELIVERIES
     stated = frame.loc[row, "lead_time_days"].fillna(default_days).to_numpy(float)
-    stated_sd = frame.loc[row, "lead_time_sd_days"].fillna(default_sd_days).to_numpy(float)
+    ranged = (frame.loc[row, "lead_time_max_days"] - frame.loc[row, "lead_time_min_days"]) / TRIANGULAR_RANGE_PER_SD
+    stated_sd = frame.loc[row, "lead_time_sd_days"].fillna(ranged.where(ranged > 0)).fillna(default_sd_days).to_numpy(float)
     frame.loc[row, "lead_time_days"] = (n * own["mean"].to_numpy() + k * stated) / (n + k)
     frame.loc[row, "lead_time_sd_days"] = np.sqrt((n * own["var"].to_numpy() + k * stated_sd**2) / (n + k))
+    frame.loc[row, ["lead_time_min_days", "lead_time_max_days"]] = np.nan
     frame.loc[row, "lead_time_source"] = [f"{int(c)} deliveries (mean {m:.1f} days) and the stated {t:.0f}"
                                           for c, m, t in zip(n, own["mean"], stated)]
     return frame
+
+
+#: a lead-time range (max - min) per sd of the triangular(min, mode, max) it describes (about 4.9 for a
+#: symmetric one: sd = (max - min) / sqrt(24)); the replay reads a range's spread the same way
+TRIANGULAR_RANGE_PER_SD = 4.9
+
+#: the columns of a purchase-order receipt as `restock receive` records it (table po_receipts, with the
+#: PO's supplier); the replay records its deliveries in them too
+RECEIPT_COLUMNS = ("po_number", "sku", "supplier", "ordered_at", "expected_arrival", "received_at",
+                   "ordered_quantity", "received_quantity")
+
+
+def receipt_lead_times(receipts: pd.DataFrame) -> pd.DataFrame:
+    """Receipts (RECEIPT_COLUMNS) with the days from placing the order to receiving it
+    (``lead_time_days``) and how late against the expected arrival (``days_late``).
+
+    >>> receipts = pd.DataFrame({"po_number": ["P1"], "sku": ["A"], "supplier": ["S"], "ordered_at": ["2026-10-01"],
+    ...                          "expected_arrival": ["2026-10-11"], "received_at": ["2026-10-19"],
+    ...                          "ordered_quantity": [12.0], "received_quantity": [12.0]})
+    >>> receipt_lead_times(receipts)[["lead_time_days", "days_late"]].values.tolist()
+    [[18, 8]]
+    """
+    day = {c: pd.to_datetime(receipts[c]).dt.normalize() for c in ("ordered_at", "expected_arrival", "received_at")}
+    return receipts.assign(lead_time_days=(day["received_at"] - day["ordered_at"]).dt.days.astype("Int64"),
+                           days_late=(day["received_at"] - day["expected_arrival"]).dt.days.astype("Int64"))
+
+
+def suppliers_with_receipts(suppliers: pd.DataFrame | None, receipts: pd.DataFrame, default_days: float,
+                            default_sd_days: float) -> pd.DataFrame | None:
+    """suppliers.csv's terms moved toward the lead times of the deliveries ``receipts`` record
+    (RECEIPT_COLUMNS; one delivery per PO and day received, whatever its lines), by
+    measured_supplier_terms; ``suppliers`` as it is when nothing was received. `restock plan` (Shop.inputs,
+    from po_receipts) and the replay (from the deliveries it received) both measure through here."""
+    if receipts is None or receipts.empty:
+        return suppliers
+    deliveries = receipt_lead_times(receipts).drop_duplicates(["po_number", "received_at"])
+    deliveries = deliveries.assign(lead_time_days=deliveries["lead_time_days"].astype(float))
+    return measured_supplier_terms(suppliers, deliveries, default_days, default_sd_days)
 
 
 def measured_receiving_days(days: np.ndarray, stated: float) -> tuple[float, str]:

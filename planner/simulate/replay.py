@@ -6,8 +6,11 @@
 2. on a review day the policy sees only what was *sold* up to yesterday (its own stockouts censor it)
    and returns a reorder level s and an order-up-to level S per SKU; when the inventory position is at
    or below s it orders S - position, rounded to MOQ and case pack (planner.policy); the order lands
-   after the actual lead time (fixed, or drawn from the supplier's spread). A ``Planner`` (the plan,
-   policies.PlannerPolicy) instead hands back the plan's order lines, placed on their order-by days;
+   after the actual lead time (the stated one + the supplier's true lateness, ``Replay.late_days``, +
+   its spread's draw). A ``Planner`` (the plan, policies.PlannerPolicy) instead hands back the plan's
+   order lines, placed on their order-by days. Every delivery received is recorded as a purchase-order
+   receipt, as `restock receive` records one (planner.plan.terms.RECEIPT_COLUMNS), for the plan to
+   measure its suppliers' lead times from;
 3. the day's demand is served from stock; what cannot be served is lost. A day that closes with no
    stock is a stockout day for the policies, as a shop's stock report shows it, whether or not demand
    came after the last unit went: marking only days with unmet demand would tell the planner that an
@@ -21,7 +24,7 @@ campaign_day_mask) and read sweep curves (interpolate_value_at_fill).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Protocol
 
 import numpy as np
@@ -31,6 +34,7 @@ from forecast.features import campaign_last_day
 from planner.inventory import policy as inventory
 from planner.inventory.lost_sales import serve_day
 from planner.plan import classify_abc
+from planner.plan.terms import RECEIPT_COLUMNS
 
 
 @dataclass
@@ -53,6 +57,17 @@ class Replay:
     seed: int = 0
     censored: np.ndarray | None = None  # bool (n_sku, n_days): the shop ran out that day, demand = what sold
     excluded: pd.DataFrame | None = field(default=None, repr=False)  # sku, reason: SKUs left out (shop_replay)
+    # (n_sku,) the supplier whose stated term lead_time_days / lead_time_sd_days is (SKUs of one supplier
+    # share them); None: each SKU's terms are its own, as a product's lead time in products.csv
+    supplier: np.ndarray | None = None
+    # (n_sku,) bool: the product states its own lead time (products.csv), which its supplier's measured
+    # term does not move, as in `restock plan`; None: none does
+    own_lead_time: np.ndarray | None = None
+    # (n_sku,) days the supplier's true lead time is longer than the stated one: the world's, unknown to
+    # the planner, which can only measure it from the deliveries it receives
+    late_days: np.ndarray | None = None
+    # receipts before the replay (planner.plan.terms.RECEIPT_COLUMNS): the shop's past deliveries
+    receipts: pd.DataFrame | None = field(default=None, repr=False)
 
     def __post_init__(self):
         n = len(self.skus)
@@ -60,6 +75,7 @@ class Replay:
         self.moq = ones if self.moq is None else np.asarray(self.moq, dtype=int)
         self.case_pack = ones if self.case_pack is None else np.asarray(self.case_pack, dtype=int)
         self.lead_time_sd_days = np.zeros(n) if self.lead_time_sd_days is None else np.asarray(self.lead_time_sd_days, float)
+        self.late_days = np.zeros(n) if self.late_days is None else np.broadcast_to(np.asarray(self.late_days, float), (n,))
         if self.campaign_days is None:
             self.campaign_days = np.zeros(self.demand.shape, dtype=bool)
         if self.margin is None:
@@ -68,12 +84,14 @@ class Replay:
 
 @dataclass
 class Observed:
-    """What a policy may look at on review day ``t``: sales and stockout flags of days < t."""
+    """What a policy may look at on review day ``t``: sales and stockout flags of days < t, and the
+    deliveries received up to day t (``receipts``, planner.plan.terms.RECEIPT_COLUMNS; None: not asked)."""
 
     replay: Replay
     t: int
     sales: np.ndarray  # (n_sku, t)
     censored: np.ndarray  # (n_sku, t) bool: ran out that day (sales understate demand)
+    receipts: pd.DataFrame | None = None
 
     def velocity(self, days: int) -> np.ndarray:
         return self.sales[:, -days:].mean(axis=1) if self.t else np.zeros(len(self.replay.skus))
@@ -162,13 +180,15 @@ def simulate(replay: Replay, rule: Policy | Planner, knob: float = float("nan"),
     plans = hasattr(rule, "decide")  # a Planner gives order lines, a seller's rule (s, S)
     on_hand = None if initial_stock is None else np.asarray(initial_stock, dtype=float).copy()
     for t in range(r.start, days):
-        seen = Observed(r, t, sales[:, :t], censored[:, :t])
         levels = None
+        received = book.receive(t)
+        review = (t - r.start) % r.review_period_days == 0
+        seen = Observed(r, t, sales[:, :t], censored[:, :t], book.receipt_frame() if plans and review else None)
         if on_hand is None:  # the first day: its review uses the same levels (asked once, recorded once)
             levels = rule.decide(seen, np.zeros(n), book.open_orders(t)).level if plans else rule.levels(seen)
             on_hand = np.maximum(np.ceil(levels if plans else levels[1]), 0.0)
-        on_hand += book.receive(t)
-        if (t - r.start) % r.review_period_days == 0:
+        on_hand += received
+        if review:
             if plans and levels is None:
                 decision = rule.decide(seen, on_hand.copy(), book.open_orders(t))
                 book.schedule(decision.rows, decision.quantities, decision.days)
@@ -192,8 +212,9 @@ def simulate(replay: Replay, rule: Policy | Planner, knob: float = float("nan"),
 
 class _OrderBook:
     """The replay's purchase orders: placed on a day, received after the supplier's actual lead time
-    (the mean lead time + its spread times the day's common random delay), known to the plan as open
-    purchase orders expected after the mean lead time."""
+    (the stated mean lead time + the supplier's true lateness + its spread times the day's common random
+    delay), known to the plan as open purchase orders expected after the stated mean lead time. A PO is
+    a supplier's lines placed on one day; each line received is a receipt row (RECEIPT_COLUMNS)."""
 
     def __init__(self, r: Replay, delay: np.ndarray):
         n, days = r.demand.shape
@@ -203,6 +224,8 @@ class _OrderBook:
         self.orders = np.zeros(n, dtype=int)
         self.pending: list[tuple[int, int, float]] = []  # (day to place, SKU row, quantity)
         self.open: list[tuple[int, int, float, int]] = []  # (SKU row, placed day, quantity, arrival day)
+        self.supplier = np.full(n, "replay", dtype=object) if r.supplier is None else np.asarray(r.supplier, dtype=object)
+        self.receipts: list[tuple] = []  # RECEIPT_COLUMNS, in order of receipt
 
     def schedule(self, rows: np.ndarray, quantities: np.ndarray, place_days: np.ndarray) -> None:
         self.pending += [(int(d), int(i), float(q)) for i, q, d in zip(rows, quantities, place_days) if q > 0]
@@ -212,7 +235,7 @@ class _OrderBook:
         due = [p for p in self.pending if p[0] <= t]
         self.pending = [p for p in self.pending if p[0] > t]
         for _, i, quantity in due:
-            lead = self.r.lead_time_days[i] + self.r.lead_time_sd_days[i] * self.delay[i, t]
+            lead = self.r.lead_time_days[i] + self.r.late_days[i] + self.r.lead_time_sd_days[i] * self.delay[i, t]
             arrive = t + max(int(round(lead)), 1)
             if arrive < self.days:
                 self.arrivals[i, arrive] += quantity
@@ -223,18 +246,45 @@ class _OrderBook:
     def receive(self, t: int) -> np.ndarray:
         received = self.arrivals[:, t]
         self.on_order -= received
+        self.receipts += [self._receipt(i, placed, quantity, t) for i, placed, quantity, arrive in self.open if arrive == t]
         self.open = [o for o in self.open if o[3] > t]
         return received
+
+    def _receipt(self, i: int, placed: int, quantity: float, t: int) -> tuple:
+        """A line received in full on day ``t``, as `restock receive` records it (RECEIPT_COLUMNS)."""
+        return (f"R{placed:05d}-{self.supplier[i]}", str(self.r.skus[i]), self.supplier[i], self._date(placed),
+                self._expected(i, placed), self.r.dates[t], quantity, quantity)
+
+    def _date(self, day: int) -> pd.Timestamp:
+        return self.r.dates[min(day, len(self.r.dates) - 1)]
+
+    def _expected(self, i: int, placed: int) -> pd.Timestamp:
+        """The arrival the plan expects of a line: placed + the stated mean lead time."""
+        return self._date(placed) + pd.Timedelta(days=int(round(self.r.lead_time_days[i])))
+
+    def receipt_frame(self) -> pd.DataFrame:
+        """The deliveries received so far after the replay's own past ones (Replay.receipts)."""
+        frame = pd.DataFrame(self.receipts, columns=list(RECEIPT_COLUMNS))
+        past = self.r.receipts
+        return frame if past is None or past.empty else pd.concat([past[list(RECEIPT_COLUMNS)], frame], ignore_index=True)
 
     def open_orders(self, t: int) -> pd.DataFrame:
         """The orders placed and not yet received, as purchase_orders.csv rows (expected after the mean
         lead time)."""
         rows = [i for i, *_ in self.open]
-        expected = [self.r.dates[min(placed, len(self.r.dates) - 1)] + pd.Timedelta(days=int(round(self.r.lead_time_days[i])))
-                    for i, placed, *_ in self.open]
+        expected = [self._expected(i, placed) for i, placed, *_ in self.open]
         return pd.DataFrame({"po_id": [f"R{k}" for k in range(len(rows))], "sku": self.r.skus[rows].astype(str),
                              "quantity": [q for _, _, q, _ in self.open], "location": "own",
                              "expected_arrival": pd.to_datetime(pd.Series(expected, dtype="datetime64[ns]"))})
+
+
+def with_late_suppliers(r: Replay, late_days: float, suppliers: list[str] | None = None) -> Replay:
+    """``r`` with the true lead time of ``suppliers`` (None: every one) ``late_days`` longer than stated:
+    the orders arrive that much later, the plan is told the stated terms as before."""
+    if suppliers is not None and r.supplier is None:
+        raise ValueError("the replay has no supplier names (Replay.supplier) to make one of them late")
+    late = np.ones(len(r.skus), bool) if suppliers is None else np.isin(r.supplier, list(suppliers))
+    return replace(r, late_days=np.where(late, float(late_days), 0.0))
 
 
 def abc_classes(r: Replay) -> np.ndarray:
@@ -324,5 +374,5 @@ def interpolate_value_at_fill(curve: pd.DataFrame, fill_rate: float) -> float:
 
 __all__ = [
     "Observed", "Outcome", "Planner", "Policy", "Replay", "ReviewDecision", "abc_classes", "campaign_day_mask",
-    "daily_demand_matrix", "interpolate_value_at_fill", "simulate", "sweep",
+    "daily_demand_matrix", "interpolate_value_at_fill", "simulate", "sweep", "with_late_suppliers",
 ]

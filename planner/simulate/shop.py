@@ -14,6 +14,7 @@ import pandas as pd
 from planner.errors import RestockError
 from planner.io.inputs import Inputs, expand_campaigns
 from planner.plan import PlanSettings, supply_terms
+from planner.plan.terms import RECEIPT_COLUMNS, TRIANGULAR_RANGE_PER_SD
 from planner.simulate.policies import CoverPolicy, MinMaxPolicy, PlannerPolicy, TextbookPolicy
 from planner.simulate.replay import Outcome, Replay, abc_classes, campaign_day_mask, simulate
 
@@ -30,7 +31,7 @@ class ShortHistory(RestockError):
 
 
 def shop_replay(history: pd.DataFrame, inputs: Inputs, settings: PlanSettings, start_days: int | None = None,
-                seed: int = 0) -> Replay:
+                seed: int = 0, receipts: pd.DataFrame | None = None) -> Replay:
     """A shop's own history as a Replay: its observed daily demand, its costs, suppliers and campaigns.
 
     Parameters
@@ -45,6 +46,10 @@ def shop_replay(history: pd.DataFrame, inputs: Inputs, settings: PlanSettings, s
     start_days : days of history before the first replayed day; default half the history. At least
         MIN_HISTORY_DAYS (90), and MIN_REPLAY_DAYS (28) must remain to replay, else ShortHistory.
     seed : seed of the replay's lead-time draws.
+    receipts : the shop's purchase-order receipts (planner.plan.terms.RECEIPT_COLUMNS, e.g.
+        planner.approve.measured_lead_times); those received before the replay's first day are its
+        warm-up (Replay.receipts), the plan measures its suppliers from them and from the replay's own
+        deliveries. Give ``inputs`` the stated supplier terms then, not terms already measured from them.
 
     The replay:
 
@@ -54,7 +59,8 @@ def shop_replay(history: pd.DataFrame, inputs: Inputs, settings: PlanSettings, s
     * unit value = unit cost (price where the cost is unknown), margin = price - unit cost;
     * lead time = the product's, else its supplier's, else the shop default (planner.plan.supply_terms),
       plus transit and FBT receiving days for FBT SKUs; its spread = the sd, or (max - min) / 4.9 when a
-      min/max range is given (the sd of a triangular(min, mean, max));
+      min/max range is given (the sd of a triangular(min, mean, max)); ``supplier``: whose term it is
+      (_supplier_routes);
     * MOQ and case pack as the plan rounds orders;
     * campaigns expanded to one row per featured SKU (planner.io.inputs.expand_campaigns); a kit's
       campaign features its components too, and ``campaign_days`` marks the featured days (not ads).
@@ -86,7 +92,18 @@ def shop_replay(history: pd.DataFrame, inputs: Inputs, settings: PlanSettings, s
         skus=replay_skus, dates=dates, demand=days.demand[rows], **terms,
         campaigns=campaigns, campaign_days=campaign_day_mask(campaigns, replay_skus, dates), start=start,
         review_period_days=int(settings.review_period_days), seed=seed, censored=days.stockout[rows], excluded=excluded,
+        receipts=_past_receipts(receipts, dict(zip(keep, terms["supplier"])), dates[start]),
     )
+
+
+def _past_receipts(receipts: pd.DataFrame | None, route: dict[str, str], first_day: pd.Timestamp) -> pd.DataFrame | None:
+    """The receipts received before the replay's first day, each under its SKU's supplier in the replay
+    (_supplier_routes); None when there are none."""
+    if receipts is None or receipts.empty:
+        return None
+    past = receipts[pd.to_datetime(receipts["received_at"]) < first_day]
+    past = past.assign(supplier=past["sku"].astype(str).map(route).fillna(past["supplier"]))
+    return past[list(RECEIPT_COLUMNS)].reset_index(drop=True) if len(past) else None
 
 
 def _replay_start(dates: pd.DatetimeIndex, start_days: int | None) -> int:
@@ -174,14 +191,32 @@ def _replay_terms(products: pd.DataFrame, suppliers: pd.DataFrame | None, settin
                   keep: list[str]) -> dict[str, np.ndarray]:
     """Replay fields of the ``keep`` SKUs: unit value, margin, lead time and its spread, MOQ, case pack."""
     terms = supply_terms(products, suppliers, settings).drop_duplicates("sku").set_index("sku").loc[keep]
+    stated = products.drop_duplicates("sku").set_index("sku").reindex(keep)
+    own = (pd.to_numeric(stated["lead_time_days"], errors="coerce").notna() if "lead_time_days" in stated
+           else pd.Series(False, index=terms.index))
     low, high = terms["lead_time_min_days"], terms["lead_time_max_days"]
     # a min/max range as a spread: the sd of a triangular(min, mean, max) is about (max - min) / 4.9
-    spread = terms["lead_time_sd_days"].where(~(low.notna() & high.notna()), (high - low) / 4.9)
+    spread = terms["lead_time_sd_days"].where(~(low.notna() & high.notna()), (high - low) / TRIANGULAR_RANGE_PER_SD)
     lead = terms["lead_time_days"] + terms["transit_days"] + terms["receiving_days"]
     cost, price = terms["unit_cost"].to_numpy(float), terms["price"].to_numpy(float)
+    spread = spread.fillna(0)
     return {"unit_value": np.where(cost > 0, cost, price), "margin": price - cost, "lead_time_days": lead.to_numpy(float),
-            "lead_time_sd_days": spread.fillna(0).to_numpy(float), "moq": terms["moq"].to_numpy(int),
-            "case_pack": terms["case_pack"].to_numpy(int)}
+            "lead_time_sd_days": spread.to_numpy(float), "moq": terms["moq"].to_numpy(int),
+            "case_pack": terms["case_pack"].to_numpy(int),
+            "supplier": _supplier_routes(terms["supplier"], lead, spread, own.to_numpy()), "own_lead_time": own.to_numpy()}
+
+
+def _supplier_routes(supplier: pd.Series, lead: pd.Series, spread: pd.Series, own: np.ndarray) -> np.ndarray:
+    """Replay.supplier per SKU: its supplier, or, where the supplier's SKUs differ in lead time (FBT's
+    transit and receiving), the supplier and the term, e.g. "GZ Cosmetics, 38 +- 6 d": the replay holds
+    stock at one place, so each such route is measured on its own deliveries. A product with its own
+    lead time (``own``), which the measured supplier terms do not move, is a route of its own ("..., own
+    term"), so its deliveries do not move its supplier's either."""
+    name = supplier.fillna("").astype(str).str.strip().replace("", "(no supplier)")
+    term = (lead.round(2).astype(str) + "/" + spread.round(2).astype(str)).where(~own)
+    mixed = term.groupby(name.to_numpy()).transform("nunique").to_numpy() > 1
+    route = np.where(mixed, name + ", " + lead.map("{:g}".format) + " +- " + spread.map("{:.2g}".format) + " d", name)
+    return np.where(own, name + ", own term", route).astype(object)
 
 
 def _replay_campaigns(campaigns: pd.DataFrame | None, products: pd.DataFrame, skus: list[str], kits: dict[str, list[str]],
