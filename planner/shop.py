@@ -83,7 +83,7 @@ class Shop:
             from planner.approve import with_approved_orders
 
             inputs.purchase_orders = with_approved_orders(inputs.purchase_orders, self.store_path, inputs.snapshot_date)
-            inputs.suppliers = self._measured_suppliers(inputs.suppliers)
+            inputs.suppliers, inputs.supplier_deliveries = self._measured_suppliers(inputs.suppliers)
         return inputs
 
     def _fbt_stock(self, inputs: Inputs) -> None:
@@ -114,13 +114,15 @@ class Shop:
 
     def _measured_suppliers(self, suppliers):
         """suppliers.csv's terms moved toward the lead times recorded with `restock receive` (one
-        delivery per PO and day received); the file is not changed."""
+        delivery per PO and day received; the file is not changed), and per supplier with deliveries
+        what it said against what it did (planner.plan.terms.supplier_deliveries)."""
         from planner.approve import measured_lead_times
-        from planner.plan.terms import suppliers_with_receipts
+        from planner.plan.terms import supplier_deliveries, suppliers_with_receipts
 
         terms = self.config.lead_time
-        return suppliers_with_receipts(suppliers, measured_lead_times(self.store_path), terms.default_days,
-                                       terms.default_sd_days)
+        receipts = measured_lead_times(self.store_path)
+        measured = suppliers_with_receipts(suppliers, receipts, terms.default_days, terms.default_sd_days)
+        return measured, supplier_deliveries(receipts, suppliers, measured, terms.default_days)
 
 
 def init_shop(root: Path | str, sample: bool = False) -> Shop:

@@ -210,3 +210,18 @@ def test_received_deliveries_move_the_suppliers_lead_time_the_plan_uses(shop):
     theirs = plan[plan["supplier"] == order.supplier]
     theirs = theirs[theirs["sku"].map(own_term).isna() & theirs["location"].eq("own")]
     assert len(theirs) and theirs["lead_time_days"].tolist() == pytest.approx([measured["lead_time_days"]] * len(theirs))
+    # the buyer sees the same figures: stated against measured per supplier, on a page of the report
+    row = shop.inputs().supplier_deliveries.set_index("supplier").loc[order.supplier]
+    assert (row["deliveries"], row["stated_days"], row["measured_days"]) == (1, old, took)
+    assert row["planned_days"] == pytest.approx(round(measured["lead_time_days"], 1))
+    from planner.approve import measured_lead_times
+
+    late = int(measured_lead_times(shop.store_path)["days_late"].iloc[0])
+    assert (row["on_time"], row["mean_delay_days"]) == (float(late <= 0), float(max(late, 0)))
+    reported = cli("report", shop.root, "--out", str(shop.root / "measured" / "report.pdf"))
+    assert reported.exit_code == 0, reported.output
+    from pypdf import PdfReader
+
+    pages = [page.extract_text() for page in PdfReader(shop.root / "measured" / "report.pdf").pages]
+    page = next(text for text in pages if "stated and measured lead times" in text)
+    assert order.supplier in page and f"{float(took):.1f}" in page and f"{row['planned_days']:.1f}" in page

@@ -306,6 +306,9 @@ class Inputs:
     #: FBT's receiving days measured from the inbound history (shrunk to the stated), None without it
     fbt_receiving_days: int | None = None
     fbt_receiving_source: str = "stated"
+    #: per supplier with deliveries recorded by `restock receive`: stated against measured lead time
+    #: (planner.plan.terms.supplier_deliveries); empty without them
+    supplier_deliveries: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def snapshot_date(self) -> pd.Timestamp | None:

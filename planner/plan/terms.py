@@ -144,6 +144,48 @@ def suppliers_with_receipts(suppliers: pd.DataFrame | None, receipts: pd.DataFra
     return measured_supplier_terms(suppliers, deliveries, default_days, default_sd_days)
 
 
+def supplier_deliveries(receipts: pd.DataFrame, stated: pd.DataFrame | None, planned: pd.DataFrame | None,
+                        default_days: float) -> pd.DataFrame:
+    """Per supplier with deliveries: what it said against what it did, for the buyer (the report's
+    supplier page). ``receipts``: RECEIPT_COLUMNS, one row per PO line received; ``stated``: suppliers.csv
+    as written; ``planned``: the terms the plan uses (suppliers_with_receipts). One delivery per PO and
+    day received, as suppliers_with_receipts counts them. Columns: supplier, deliveries, stated_days
+    (suppliers.csv, else the shop default), measured_days (mean ordered -> received), measured_sd_days,
+    on_time (share received on or before the expected day), mean_delay_days (days after the expected
+    day, early deliveries counting as 0), planned_days.
+
+    >>> receipts = pd.DataFrame({"po_number": ["P1", "P2"], "sku": ["A", "A"], "supplier": ["S", "S"],
+    ...     "ordered_at": ["2026-10-01", "2026-10-08"], "expected_arrival": ["2026-10-11", "2026-10-18"],
+    ...     "received_at": ["2026-10-19", "2026-10-17"], "ordered_quantity": [12.0, 6.0], "received_quantity": [12.0, 6.0]})
+    >>> stated = pd.DataFrame({"supplier": ["S"], "lead_time_days": [10.0]})
+    >>> row = supplier_deliveries(receipts, stated, suppliers_with_receipts(stated, receipts, 21, 4), 21).iloc[0]
+    >>> row[["deliveries", "stated_days", "measured_days", "on_time", "mean_delay_days", "planned_days"]].astype(float).tolist()
+    [2.0, 10.0, 13.5, 0.5, 4.0, 11.4]
+    """
+    columns = ["supplier", "deliveries", "stated_days", "measured_days", "measured_sd_days", "on_time",
+               "mean_delay_days", "planned_days"]
+    if receipts is None or receipts.empty:
+        return pd.DataFrame(columns=columns)
+    deliveries = receipt_lead_times(receipts).drop_duplicates(["po_number", "received_at"])
+    deliveries = deliveries.assign(supplier=deliveries["supplier"].astype(str),
+                                   lead=deliveries["lead_time_days"].astype(float),
+                                   late=deliveries["days_late"].astype(float))
+    by = deliveries.groupby("supplier", sort=True)
+    out = pd.DataFrame({"deliveries": by.size(), "measured_days": by["lead"].mean(),
+                        "measured_sd_days": by["lead"].std(ddof=0),
+                        "on_time": by["late"].apply(lambda late: float((late <= 0).mean())),
+                        "mean_delay_days": by["late"].apply(lambda late: float(late.clip(lower=0).mean()))})
+
+    def term(frame: pd.DataFrame | None) -> pd.Series:
+        if frame is None or frame.empty or "lead_time_days" not in frame.columns:
+            return pd.Series(dtype=float)
+        return pd.to_numeric(frame.set_index(frame["supplier"].astype(str))["lead_time_days"], errors="coerce")
+
+    out["stated_days"] = term(stated).reindex(out.index).fillna(float(default_days)).to_numpy(float)
+    out["planned_days"] = term(planned).reindex(out.index).round(1).to_numpy(float)
+    return out.reset_index(names="supplier")[columns]
+
+
 def measured_receiving_days(days: np.ndarray, stated: float) -> tuple[float, str]:
     """FBT's receiving time (days from a request's arrival to its receipt) moved from the ``stated``
     one toward the measured ``days``, the stated counting as STATED_AS_DELIVERIES requests (the same

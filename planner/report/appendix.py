@@ -79,4 +79,22 @@ def accuracy_page(pdf: Document, metrics: pd.DataFrame, cutoffs) -> None:
     pdf.figure(figures.accuracy_figure(shown))
 
 
-__all__ = ["purchase_note", "accuracy_page", "scenario_page"]
+def supplier_page(pdf: Document, deliveries: pd.DataFrame) -> None:
+    """Stated against measured lead time per supplier with deliveries (planner.plan.terms.supplier_deliveries):
+    what the plan uses, and how each supplier kept its word."""
+    pdf.add_page()
+    pdf.heading("Suppliers: stated and measured lead times")
+    pdf.text_line("From the deliveries recorded with `restock receive`: days from placing the order to receiving it. "
+                  "The plan uses the stated lead time moved toward the measured one, the stated counting as three "
+                  "deliveries. On time = received on or before the expected day; delay = days after it (early = 0).",
+                  size=8, color=MUTED)
+    rows = [[str(r["supplier"]), f"{int(r['deliveries'])}", f"{float(r['stated_days']):.0f}",
+             f"{float(r['measured_days']):.1f}", f"{float(r['measured_sd_days']):.1f}", pct(r["on_time"], 0),
+             f"{float(r['mean_delay_days']):.1f}", f"{float(r['planned_days']):.1f}"]
+            for r in deliveries.to_dict("records")]
+    pdf.table_of(["Supplier", "Deliveries", "Stated days", "Measured days", "Spread (sd)", "On time", "Mean delay",
+                  "Planned days"], rows, [46, 20, 20, 22, 20, 18, 20, 22],
+                 ["LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"], size=8)
+
+
+__all__ = ["purchase_note", "accuracy_page", "scenario_page", "supplier_page"]

@@ -3,7 +3,8 @@ forward, risks, a page per top SKU by value at risk, the scenario comparison and
 
 ``build_report`` is the one entry point: it works out the figures every page reads once
 (measures.ReportContext) and lays out the pages in order, one module each: cover.py, orders.py,
-risks.py, skus.py, appendix.py (scenarios and accuracy). The numbers come from the plan's own frames
+risks.py, skus.py, appendix.py (scenarios, accuracy and, once deliveries are recorded, suppliers' lead
+times). The numbers come from the plan's own frames
 (the ones pipeline.write_plan writes), formatted once (formats.py): money with 2 decimals, units as
 whole numbers. Same inputs give the same bytes: the creation date is the planning day, fonts are the
 ones shipped in ``planner/report/fonts`` (Noto Sans, Noto Sans Thai, a GB 2312 subset of Noto Sans CJK;
@@ -19,7 +20,7 @@ import pandas as pd
 
 from planner.plan import Plan, PlanSettings
 from planner.plan.settings import plan_settings
-from planner.report.appendix import accuracy_page, scenario_page
+from planner.report.appendix import accuracy_page, scenario_page, supplier_page
 from planner.report.cover import cover_page
 from planner.report.formats import day, money, pct, plan_number, units
 from planner.report.layout import Document, printable
@@ -70,6 +71,9 @@ def build_report(shop, inputs, forecast_result, plan: Plan, out_path, scenarios_
     metrics = backtest_metrics(backtest_table)
     if metrics is not None:
         accuracy_page(pdf, metrics, getattr(backtest_table, "cutoffs", None))
+    deliveries = getattr(inputs, "supplier_deliveries", None)
+    if deliveries is not None and len(deliveries):
+        supplier_page(pdf, deliveries)
 
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
