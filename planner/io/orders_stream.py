@@ -19,6 +19,7 @@ for the store. Only the declared columns are read (no buyer's name, phone or add
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -33,7 +34,10 @@ from planner.io.orders import (
     CHECKED, GENERIC, LINE_COLUMNS, ONLINE_RETAIL, TIKTOK, generic_frame, online_retail_frame, tiktok_frame,
     tiktok_lines, tiktok_raw,
 )
+from planner.io.orders_csv import NotFast, stage_csv
 from planner.io.table import DAY_FIRST, DateStyle, OnBadRows, Problems, Schema, iter_raw, parse_frame, raise_first_of
+
+log = logging.getLogger("restock.import")
 
 #: rows typed in pandas at a time: ~100 MB of text columns for a TikTok export
 CHUNK_ROWS = 100_000
@@ -102,13 +106,12 @@ def stage_order_file(db: duckdb.DuckDBPyConnection, path: Path, fmt: str, source
     ``Store.upsert_from``. Raises the reader's InputError with ``on_bad_rows='fail'``."""
     path, name, checks = Path(path), Path(path).name, checks or OrderChecks()
     spec = FORMATS[fmt]
-    seen: dict = {}
-    while True:
-        parse_rejects, problems = _stage_chunks(db, path, name, spec, dates, seen, chunk_rows)
-        # a chunk read day/month order before a later one settled it otherwise: read again, settled
-        orders = [column.pop("orders", ()) for column in seen.values()]
-        if all(len(used) <= 1 for used in orders):
-            break
+    try:
+        parse_rejects, problems = stage_csv(db, path, name, fmt, spec.schema, dates, spec.chunk,
+                                            lambda lines: _insert(db, lines), STAGED, _COLUMNS, CHUNK_ROWS)
+    except NotFast as reason:
+        log.debug("%s: read in pandas chunks (%s)", name, reason)
+        parse_rejects, problems = _stage_all_chunks(db, path, name, spec, dates, chunk_rows)
     if on_bad_rows == "fail" and len(parse_rejects):
         raise_first_of(parse_rejects)
     if spec.numbered == "tiktok":
@@ -135,30 +138,49 @@ def stage_order_file(db: duckdb.DuckDBPyConnection, path: Path, fmt: str, source
     return Staged(_count(db), all_rejects, warnings)
 
 
+def _stage_all_chunks(db, path: Path, name: str, spec: _Format, dates: DateStyle,
+                      chunk_rows: int) -> tuple[pd.DataFrame, Problems]:
+    """:func:`_stage_chunks` until every chunk was read with its columns' day/month order settled."""
+    seen: dict = {}
+    while True:
+        parse_rejects, problems = _stage_chunks(db, path, name, spec, dates, seen, chunk_rows)
+        # a chunk read day/month order before a later one settled it otherwise: read again, settled
+        orders = [column.pop("orders", ()) for column in seen.values()]
+        if all(len(used) <= 1 for used in orders):
+            return parse_rejects, problems
+
+
 def _stage_chunks(db, path: Path, name: str, spec: _Format, dates: DateStyle, seen: dict,
                   chunk_rows: int) -> tuple[pd.DataFrame, Problems]:
     """Type and check each chunk, append its lines to ``STAGED``; the rows rejected cell by cell, and the
     problems of whole lines found so far."""
-    columns = ", ".join(f"{c} {t}" for c, t in _COLUMNS.items())
-    db.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} ({columns}, dropped BOOLEAN DEFAULT FALSE)")
+    _create_staged(db)
     wanted = [h for c in spec.schema.columns for h in c.file_names]
     headers, chunks = iter_raw(path, wanted, name, chunk_rows)
     problems, rejects = Problems(name), []
-    insert = ", ".join(_COLUMNS)
-    select = ", ".join(f"CAST({c} AS {t})" for c, t in _COLUMNS.items())
     for number, raw in enumerate(chunks):
         lines, parse_rejects = spec.chunk(raw, headers, name, dates, seen, number == 0, problems)
         if len(parse_rejects):
             rejects.append(parse_rejects)
-        if lines is None:
-            continue
-        chunk = lines.reindex(columns=list(_COLUMNS))
-        db.register("chunk_lines", chunk)
-        try:
-            db.execute(f"INSERT INTO {STAGED} ({insert}) SELECT {select} FROM chunk_lines")
-        finally:
-            db.unregister("chunk_lines")
+        if lines is not None:
+            _insert(db, lines)
     return (pd.concat(rejects, ignore_index=True) if rejects else Problems(name).frame()), problems
+
+
+def _create_staged(db) -> None:
+    columns = ", ".join(f"{c} {t}" for c, t in _COLUMNS.items())
+    db.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} ({columns}, dropped BOOLEAN DEFAULT FALSE)")
+
+
+def _insert(db, lines: pd.DataFrame) -> None:
+    """Append a frame of typed lines (a format's chunk reader's) to ``STAGED``."""
+    chunk = lines.reindex(columns=list(_COLUMNS))
+    select = ", ".join(f"CAST({c} AS {t})" for c, t in _COLUMNS.items())
+    db.register("chunk_lines", chunk)
+    try:
+        db.execute(f"INSERT INTO {STAGED} ({', '.join(_COLUMNS)}, dropped) SELECT {select}, FALSE FROM chunk_lines")
+    finally:
+        db.unregister("chunk_lines")
 
 
 def _copies(db) -> pd.DataFrame:
