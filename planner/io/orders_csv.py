@@ -62,7 +62,6 @@ class _Typed:
     value: str
     ok: str
     shape: str | None = None
-    month_first: str | None = None  # a time read month first (where its day/month order matters)
     kind: str | None = None  # a time's kind (SLASHED ... US), for its column's order
 
 
@@ -108,21 +107,25 @@ def _typed_time(column: Column, s: str, shape: str) -> _Typed:
     whens = " ".join(f"WHEN regexp_full_match({s}, '{pattern}') THEN {code}" for code, pattern, _ in _TIME_SHAPES)
     day = column.kind == "date"
 
-    def read(order: str, every: bool) -> str:
-        cases = " ".join(f"WHEN {code} THEN " + (f"TRY_CAST({s} AS TIMESTAMP)" if form is None else
-                                                   f"try_strptime({s}, '{form.format(order=order)}')")
-                         for code, _, form in _TIME_SHAPES if every or "{order}" in (form or ""))
-        return f"date_trunc('day', CASE {shape} {cases} END)" if day else f"CASE {shape} {cases} END"
+    def read(form: str | None) -> str:
+        if form is None:
+            return f"TRY_CAST({s} AS TIMESTAMP)"
+        if "{order}" not in form:
+            return f"try_strptime({s}, '{form}')"
+        # day first where that reads; else month first (the second field above 12): its kind says which
+        return (f"coalesce(try_strptime({s}, '{form.format(order='%d/%m/%Y')}'), "
+                f"try_strptime({s}, '{form.format(order='%m/%d/%Y')}'))")
 
-    name = column.name
+    cases = " ".join(f"WHEN {code} THEN {read(form)}" for code, _, form in _TIME_SHAPES)
+    value = f"date_trunc('day', CASE {shape} {cases} END)" if day else f"CASE {shape} {cases} END"
     year = f"CASE WHEN {shape} = 2 THEN left({s}, 4) ELSE substr({s}, 7, 4) END BETWEEN '1900' AND '2199'"
-    fine = f"{shape} BETWEEN 1 AND 4 AND {year} AND ({name} IS NOT NULL OR {name}__mf IS NOT NULL)"
+    fine = f"{shape} BETWEEN 1 AND 4 AND {year} AND {column.name} IS NOT NULL"
     kind = (f"CASE WHEN {shape} = 3 THEN {US} WHEN {shape} NOT IN (1, 4) THEN 0 "
             f"WHEN substr({s}, 1, 2)::INT > 12 THEN {FIRST_BIG} WHEN substr({s}, 4, 2)::INT > 12 THEN {SECOND_BIG} "
             f"ELSE {SLASHED} END")
     empty_ok = "TRUE" if column.nullable else "FALSE"
-    return _Typed(read("%d/%m/%Y", True), f"(CASE WHEN {s} = '' THEN {empty_ok} ELSE {fine} END)",
-                  f"CASE WHEN {s} = '' THEN 0 {whens} ELSE 9 END", read("%m/%d/%Y", False), kind)
+    return _Typed(value, f"(CASE WHEN {s} = '' THEN {empty_ok} ELSE {fine} END)",
+                  f"CASE WHEN {s} = '' THEN 0 {whens} ELSE 9 END", kind)
 
 
 def _status(word: str) -> str:
@@ -208,8 +211,8 @@ def stage_csv(db: duckdb.DuckDBPyConnection, path: Path, name: str, fmt: str, sc
     rejects, problems = _pandas_rows(db, staged, headers, keep, name, dates, seen, chunk, insert, shape,
                                      max_pandas_rows)
     month_first = [c for c, first in _settled(db, staged, seen, dates, shape).items() if first]
-    if month_first:  # rare: the SQL-typed rows were staged day first
-        t = (lambda c: f"(CASE WHEN {c}__kind IN ({SLASHED}, {FIRST_BIG}, {SECOND_BIG}) THEN {c}__mf "
+    if month_first:  # rare: a slashed time with both fields up to 12 was staged day first
+        t = (lambda c: f"(CASE WHEN {c}__kind = {SLASHED} THEN {_swapped(shape.day_first[c])} "
                        f"ELSE {shape.day_first[c]} END)" if c in month_first else shape.day_first[c])
         moved = ", ".join(f"{c} = {sql}" for c, sql in shape.times(t).items())
         db.execute(f"UPDATE {staged} SET {moved} WHERE by_pandas IS FALSE")
@@ -258,15 +261,14 @@ def _type_rows(db, path: Path, width: int, keep: list[int], schema: Schema, colu
     extra, known = shape.rows(cells) if shape.rows else ({}, "TRUE")
     shapes = [f"{t.shape} AS {n}__shape" for n, t in typed.items() if t.shape] + [f"{sql} AS {n}" for n, sql in extra.items()]
     values = [f"{t.value} AS {n}" for n, t in typed.items()]
-    values += [f"{t.month_first} AS {n}__mf" for n, t in typed.items() if t.kind]
     values += [f"{_literal(c.default)}::{_SQL_TYPES[c.kind]} AS {c.name}" for c in schema.columns if c.name not in columns]
     values += [f"{cells[c.name] + ' <> ' + repr('') if c.name in columns else 'FALSE'} AS {c.name}__given"
                for c in schema.columns if c.kind in ("timestamp", "date")]  # whatever its day/month order
     fine = " AND ".join([t.ok for t in typed.values()] + [known] + (["row_number > 1"] if shape.first_row_apart else []))
     kinds = [f"{t.kind}::UTINYINT AS {n}__kind" for n, t in typed.items() if t.kind]
     lines = shape.lines(lambda c: c)
-    line = [f"CAST({lines[c]} AS {kind}) AS {c}" for c, kind in staged_columns.items()]
-    times = [f"{n}__mf, {n}__kind" for n, t in typed.items() if t.kind]
+    line = [f"CAST({lines.get(c, 'NULL')} AS {kind}) AS {c}" for c, kind in staged_columns.items()]
+    times = [f"{n}__kind" for n, t in typed.items() if t.kind]
     text = f"to_json(list_value({', '.join(f's{i}' for i in keep)}))"
     trimmed = ", ".join(f"{_trimmed(f'c{i}')} AS s{i}" for i in keep)
     blank = " AND ".join(f"coalesce(c{i}, '') = ''" for i in keep)
@@ -322,6 +324,12 @@ def _pandas_rows(db, staged: str, headers: list[str], keep: list[int], name: str
     return rejects, problems
 
 
+def _swapped(time: str) -> str:
+    """A time read day first, read month first (both fields up to 12: it reads either way)."""
+    return (f"make_timestamp(year({time}), day({time}), month({time}), hour({time}), minute({time}), "
+            f"second({time}))")
+
+
 def _settled(db, staged: str, seen: dict, dates: DateStyle, shape: _Shape) -> dict[str, bool]:
     """Per time column, whether it reads month first, settled by the whole column as
     table._settled_order settles it; :class:`NotFast` if that leaves a SQL-typed cell unreadable."""
@@ -330,9 +338,8 @@ def _settled(db, staged: str, seen: dict, dates: DateStyle, shape: _Shape) -> di
         first, second = flags.get("first", False), flags.get("second", False)
         month_first = True if second and not first else False if first else dates.month_first
         orders[column] = month_first
-        chosen = f"{column}__mf" if month_first else shape.day_first[column]
-        slashed = f"{column}__kind IN ({SLASHED}, {FIRST_BIG}, {SECOND_BIG})"
-        unreadable.append(f"{slashed} AND {'TRUE' if flags.get('ampm') else f'{chosen} IS NULL'}")
+        unreadable.append(f"{column}__kind IN ({SLASHED}, {FIRST_BIG}, {SECOND_BIG})" if flags.get("ampm") else
+                          f"{column}__kind = {FIRST_BIG if month_first else SECOND_BIG}")
     if unreadable and db.execute(f"SELECT count(*) FROM {staged} WHERE by_pandas IS FALSE AND "
                                  f"(({') OR ('.join(unreadable)}))").fetchone()[0]:
         raise NotFast("a time column's settled order leaves cells unreadable (or mixes AM/PM and 24 h)")
