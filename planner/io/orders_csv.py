@@ -118,10 +118,10 @@ def _typed_time(column: Column, s: str, shape: str) -> _Typed:
 
     cases = " ".join(f"WHEN {code} THEN {read(form)}" for code, _, form in _TIME_SHAPES)
     value = f"date_trunc('day', CASE {shape} {cases} END)" if day else f"CASE {shape} {cases} END"
-    year = f"CASE WHEN {shape} = 2 THEN left({s}, 4) ELSE substr({s}, 7, 4) END BETWEEN '1900' AND '2199'"
-    fine = f"{shape} BETWEEN 1 AND 4 AND {year} AND {column.name} IS NOT NULL"
+    fine = (f"{shape} BETWEEN 1 AND 4 AND {column.name} BETWEEN TIMESTAMP '1900-01-01' "
+            f"AND TIMESTAMP '2199-12-31 23:59:59'")  # pandas' nanosecond times end in 2262
     kind = (f"CASE WHEN {shape} = 3 THEN {US} WHEN {shape} NOT IN (1, 4) THEN 0 "
-            f"WHEN substr({s}, 1, 2)::INT > 12 THEN {FIRST_BIG} WHEN substr({s}, 4, 2)::INT > 12 THEN {SECOND_BIG} "
+            f"WHEN substr({s}, 1, 2) > '12' THEN {FIRST_BIG} WHEN substr({s}, 4, 2) > '12' THEN {SECOND_BIG} "
             f"ELSE {SLASHED} END")
     empty_ok = "TRUE" if column.nullable else "FALSE"
     return _Typed(value, f"(CASE WHEN {s} = '' THEN {empty_ok} ELSE {fine} END)",
@@ -279,7 +279,7 @@ def _type_rows(db, path: Path, width: int, keep: list[int], schema: Schema, colu
         db.execute(f"""CREATE OR REPLACE TEMP TABLE {staged} AS
             SELECT {', '.join(line + times)}, FALSE AS dropped, NOT by_sql AS by_pandas,
                    CASE WHEN NOT by_sql THEN {text} END AS text
-            FROM (SELECT *, row_number + 1 AS source_row, {fine} AS by_sql, {', '.join(kinds) or 'NULL AS no_times'}
+            FROM (SELECT *, row_number + 1 AS source_row, coalesce({fine}, FALSE) AS by_sql, {', '.join(kinds) or 'NULL AS no_times'}
                   FROM (SELECT *, {', '.join(values)}
                         FROM (SELECT *{''.join(', ' + x for x in shapes)}
                               FROM (SELECT ordinality AS row_number, {trimmed}
