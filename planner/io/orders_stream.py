@@ -184,13 +184,18 @@ def _insert(db, lines: pd.DataFrame) -> None:
         db.unregister("chunk_lines")
 
 
+#: the staged rows whose order lists their SKU more than once: the only ones a copy or a line number concerns
+_REPEATED = (f"{STAGED} SEMI JOIN (SELECT order_id, sku FROM {STAGED} GROUP BY ALL HAVING count(*) > 1) repeated "
+             f"USING (order_id, sku)")
+
+
 def _copies(db) -> pd.DataFrame:
     """Rows repeating an earlier row's TikTok order line with another quantity (checks.conflicting_copies)."""
     return db.execute(f"""
         SELECT source_row AS row, quantity, first_row, first_quantity, order_id, sku FROM (
             SELECT source_row, quantity, order_id, sku,
                    first_value(source_row) OVER line AS first_row, first_value(quantity) OVER line AS first_quantity
-            FROM {STAGED}
+            FROM {_REPEATED}
             WINDOW line AS (PARTITION BY order_id, sku, k_sku_id, k_package_id, created_at, paid_at, k_subtotal
                             ORDER BY source_row))
         WHERE quantity <> first_quantity ORDER BY source_row
@@ -234,8 +239,7 @@ def _number_lines(db, prefix: str | None, source_file: str) -> None:
     if prefix:
         db.execute(f"""UPDATE {STAGED} SET line_no = numbered.n FROM (
             SELECT source_row, row_number() OVER (PARTITION BY order_id, sku ORDER BY source_row) - 1 AS n
-            FROM {STAGED} SEMI JOIN (SELECT order_id, sku FROM {STAGED} GROUP BY ALL HAVING count(*) > 1) repeated
-                 USING (order_id, sku)) numbered
+            FROM {_REPEATED}) numbered
             WHERE {STAGED}.source_row = numbered.source_row""")
     keep_staged(db, STAGED, INCOMING, prefix, source_file)
 
