@@ -69,6 +69,7 @@ def stream_files(store: Store, paths: list[Path], rejects_dir: Path, on_bad_rows
     ``restock run`` imports its inbox so; ``restock import`` calls it a file at a time."""
     limit = store.db.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     store.db.execute(f"SET memory_limit = '{STREAM_MEMORY}'")  # DuckDB spills the staged lines to disk beyond it
+    store.db.execute("SET enable_progress_bar = false")  # reading a large CSV is one query: no bar in the output
     staged, sha256s = [], sha256s or [None] * len(paths)
     try:
         for k, path in enumerate(map(Path, paths)):
