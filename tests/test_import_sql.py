@@ -125,3 +125,11 @@ def test_the_chunked_path_still_reads_every_quirk(tmp_path, paths, monkeypatch):
     monkeypatch.setattr(orders_stream, "stage_csv", not_fast)
     assert_same(bad_export(tmp_path), tmp_path, "skip")
     assert paths and set(paths) == {"chunks"}
+
+
+def test_a_generic_table_read_month_first_has_its_days_and_keys_moved(tmp_path, paths):
+    """11/13/2026 settles the column month first: 03/04/2026 is 4 March, in its line key too."""
+    path = tmp_path / "d.csv"
+    path.write_text("sku,date,units\nA,03/04/2026,1\nA,03/04/2026,2\nB,11/13/2026,1\nC,2026-03-05,4\n", encoding="utf-8")
+    result = same(path, tmp_path, paths, dates=DateStyle(month_first=False))
+    assert "generic:A:2026-03-04:own" in set(result[1]["line_key"]) and result[1]["quantity"].sum() == 8
