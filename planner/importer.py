@@ -12,7 +12,7 @@ import pandas as pd
 from planner.io.checks import OrderChecks
 from planner.io.files import spreadsheet_safe_frame
 from planner.io.orders import order_format
-from planner.io.orders_stream import CHUNK_ROWS, INCOMING, STAGED, stage_order_file
+from planner.io.orders_stream import CHUNK_ROWS, INCOMING, STAGED, keep_staged, stage_order_file
 from planner.io.table import DAY_FIRST, DateStyle, OnBadRows, Parsed
 from planner.shop import Shop
 from planner.store import Store, UpsertCounts
@@ -69,13 +69,14 @@ def stream_files(store: Store, paths: list[Path], rejects_dir: Path, on_bad_rows
     ``restock run`` imports its inbox so; ``restock import`` calls it a file at a time."""
     limit = store.db.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     store.db.execute(f"SET memory_limit = '{STREAM_MEMORY}'")  # DuckDB spills the staged lines to disk beyond it
+    store.db.execute("SET enable_progress_bar = false")  # reading a large CSV is one query: no bar in the output
     staged, sha256s = [], sha256s or [None] * len(paths)
     try:
         for k, path in enumerate(map(Path, paths)):
             file_format = fmt or order_format(path)
             lines = stage_order_file(store.db, path, file_format, path.name, on_bad_rows, dates, checks, chunk_rows)
-            store.db.execute(f"CREATE OR REPLACE TEMP TABLE staged_file_{k} AS SELECT * FROM {INCOMING}")
-            store.db.execute(f"DROP VIEW IF EXISTS {INCOMING}; DROP TABLE IF EXISTS {STAGED}")
+            store.db.execute(f"DROP VIEW IF EXISTS {INCOMING}; ALTER TABLE {STAGED} RENAME TO staged_lines_{k}")
+            keep_staged(store.db, f"staged_lines_{k}", f"staged_file_{k}", lines.numbered, path.name)
             staged.append((path, file_format, lines))
         return [_recorded(store, path, file_format, store.upsert_from(f"staged_file_{k}", lines.lines), lines.rejects,
                           lines.warnings, rejects_dir, sha256s[k])
@@ -83,7 +84,7 @@ def stream_files(store: Store, paths: list[Path], rejects_dir: Path, on_bad_rows
     finally:
         store.db.execute(f"DROP VIEW IF EXISTS {INCOMING}; DROP TABLE IF EXISTS {STAGED}")
         for k in range(len(paths)):
-            store.db.execute(f"DROP TABLE IF EXISTS staged_file_{k}")
+            store.db.execute(f"DROP VIEW IF EXISTS staged_file_{k}; DROP TABLE IF EXISTS staged_lines_{k}")
         store.db.execute(f"SET memory_limit = '{limit}'")
 
 

@@ -241,52 +241,27 @@ class Store:
 
     def upsert_from(self, incoming: str, count: int) -> UpsertCounts:
         """:meth:`upsert_lines` from the table or view ``incoming`` (``count`` lines, the store's columns
-        up to ``source_file``, each line key once), e.g. lines a streamed import staged in the store."""
+        up to ``source_file``, each line key once), e.g. lines a streamed import staged in the store.
+
+        The lines already stored are merged in a temporary table and the changed ones replaced; the new
+        ones go straight into ``order_lines`` (a first import of 4.5 M lines copied them all once more)."""
         now = _now()
-        ranks = " ".join(f"WHEN '{status}' THEN {rank}" for status, rank in STATUS_RANK.items())
         differs = " OR ".join(f"m.{c} IS DISTINCT FROM o.{c}" for c in _COMPARED)
+        columns = ", ".join(c for c in _store_columns() if c != "updated_at")
         try:
             self.db.execute("BEGIN")
-            self.db.execute(f"""
-                CREATE OR REPLACE TEMP TABLE merged AS
-                SELECT i.line_key, i.channel, i.order_id, i.sku,
-                       CASE WHEN wins THEN i.location ELSE o.location END AS location,
-                       CASE WHEN wins THEN i.status ELSE o.status END AS status,
-                       CASE WHEN wins THEN i.demand_date::DATE ELSE o.demand_date END AS demand_date,
-                       coalesce(o.created_at, i.created_at::TIMESTAMP) AS created_at,
-                       coalesce(i.paid_at::TIMESTAMP, o.paid_at) AS paid_at,
-                       coalesce(i.shipped_at::TIMESTAMP, o.shipped_at) AS shipped_at,
-                       CASE WHEN wins THEN i.quantity ELSE o.quantity END AS quantity,
-                       CASE WHEN i.channel = 'generic' THEN i.returned_quantity
-                            ELSE greatest(i.returned_quantity, coalesce(o.returned_quantity, 0)) END AS returned_quantity,
-                       CASE WHEN NOT wins THEN o.is_demand
-                            WHEN i.channel = 'tiktok' AND i.status = 'cancelled' AND o.shipped_at IS NOT NULL THEN TRUE
-                            ELSE i.is_demand END AS is_demand,
-                       CASE WHEN wins THEN i.unit_price ELSE o.unit_price END AS unit_price,
-                       CASE WHEN wins THEN i.revenue ELSE o.revenue END AS revenue,
-                       coalesce(i.product_name, o.product_name) AS product_name,
-                       coalesce(i.category, o.category) AS category,
-                       CASE WHEN wins THEN i.source_file ELSE o.source_file END AS source_file,
-                       CASE WHEN wins THEN i.source_row ELSE o.source_row END AS source_row,
-                       coalesce(o.first_imported_at, ?::TIMESTAMP) AS first_imported_at,
-                       o.line_key IS NULL AS is_new
-                FROM (SELECT *, (CASE status {ranks} ELSE 0 END) AS rank FROM {incoming}) i
-                LEFT JOIN order_lines o USING (line_key)
-                CROSS JOIN LATERAL (SELECT o.line_key IS NULL OR i.channel = 'generic'
-                                    OR i.rank >= (CASE o.status {ranks} ELSE 0 END) AS wins)
-            """, [now])
+            self.db.execute(f"CREATE OR REPLACE TEMP TABLE merged AS {_merged(incoming, 'JOIN')}", [now])
             self.db.execute(f"""
                 CREATE OR REPLACE TEMP TABLE changed AS
                 SELECT m.* FROM merged m JOIN order_lines o USING (line_key) WHERE {differs}
             """)
-            added = self._one("SELECT count(*) FROM merged WHERE is_new")[0]
             updated = self._one("SELECT count(*) FROM changed")[0]
-            columns = ", ".join(c for c in _store_columns() if c != "updated_at")
             self.db.execute("DELETE FROM order_lines WHERE line_key IN (SELECT line_key FROM changed)")
             self.db.execute(f"INSERT INTO order_lines ({columns}, updated_at) "
                             f"SELECT {columns}, ?::TIMESTAMP FROM changed", [now])
-            self.db.execute(f"INSERT INTO order_lines ({columns}, updated_at) "
-                            f"SELECT {columns}, ?::TIMESTAMP FROM merged WHERE is_new", [now])
+            added = self.db.execute(f"INSERT INTO order_lines ({columns}, updated_at) SELECT {columns}, ?::TIMESTAMP "
+                                    f"FROM ({_merged(incoming, 'LEFT JOIN')}) WHERE is_new",
+                                    [now, now]).fetchone()[0]
             self.db.execute("COMMIT")
         except Exception:
             self.db.execute("ROLLBACK")
@@ -353,6 +328,39 @@ class Store:
 def _damaged(path: Path, exc: Exception) -> StoreError:
     return StoreError(f"{path.name}: the store file is damaged ({exc}). Move it aside and import the "
                       f"exports in inbox/imported/ again to rebuild it (restock import inbox/imported/*)")
+
+
+def _merged(incoming: str, join: str) -> str:
+    """SQL of the lines of ``incoming`` merged with the stored ones (``join``: 'JOIN' for the lines
+    stored already, 'LEFT JOIN' for all): a line's status only moves forward, and what a later export
+    lacks is kept. Takes the time of the import as its parameter."""
+    ranks = " ".join(f"WHEN '{status}' THEN {rank}" for status, rank in STATUS_RANK.items())
+    return f"""
+        SELECT i.line_key, i.channel, i.order_id, i.sku,
+               CASE WHEN wins THEN i.location ELSE o.location END AS location,
+               CASE WHEN wins THEN i.status ELSE o.status END AS status,
+               CASE WHEN wins THEN i.demand_date::DATE ELSE o.demand_date END AS demand_date,
+               coalesce(o.created_at, i.created_at::TIMESTAMP) AS created_at,
+               coalesce(i.paid_at::TIMESTAMP, o.paid_at) AS paid_at,
+               coalesce(i.shipped_at::TIMESTAMP, o.shipped_at) AS shipped_at,
+               CASE WHEN wins THEN i.quantity ELSE o.quantity END AS quantity,
+               CASE WHEN i.channel = 'generic' THEN i.returned_quantity
+                    ELSE greatest(i.returned_quantity, coalesce(o.returned_quantity, 0)) END AS returned_quantity,
+               CASE WHEN NOT wins THEN o.is_demand
+                    WHEN i.channel = 'tiktok' AND i.status = 'cancelled' AND o.shipped_at IS NOT NULL THEN TRUE
+                    ELSE i.is_demand END AS is_demand,
+               CASE WHEN wins THEN i.unit_price ELSE o.unit_price END AS unit_price,
+               CASE WHEN wins THEN i.revenue ELSE o.revenue END AS revenue,
+               coalesce(i.product_name, o.product_name) AS product_name,
+               coalesce(i.category, o.category) AS category,
+               CASE WHEN wins THEN i.source_file ELSE o.source_file END AS source_file,
+               CASE WHEN wins THEN i.source_row ELSE o.source_row END AS source_row,
+               coalesce(o.first_imported_at, ?::TIMESTAMP) AS first_imported_at,
+               o.line_key IS NULL AS is_new
+        FROM (SELECT *, (CASE status {ranks} ELSE 0 END) AS rank FROM {incoming}) i
+        {join} order_lines o USING (line_key)
+        CROSS JOIN LATERAL (SELECT o.line_key IS NULL OR i.channel = 'generic'
+                            OR i.rank >= (CASE o.status {ranks} ELSE 0 END) AS wins)"""
 
 
 def _store_columns() -> tuple[str, ...]:

@@ -19,6 +19,7 @@ for the store. Only the declared columns are read (no buyer's name, phone or add
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -33,7 +34,10 @@ from planner.io.orders import (
     CHECKED, GENERIC, LINE_COLUMNS, ONLINE_RETAIL, TIKTOK, generic_frame, online_retail_frame, tiktok_frame,
     tiktok_lines, tiktok_raw,
 )
+from planner.io.orders_csv import NotFast, stage_csv
 from planner.io.table import DAY_FIRST, DateStyle, OnBadRows, Problems, Schema, iter_raw, parse_frame, raise_first_of
+
+log = logging.getLogger("restock.import")
 
 #: rows typed in pandas at a time: ~100 MB of text columns for a TikTok export
 CHUNK_ROWS = 100_000
@@ -46,7 +50,7 @@ _TYPES = {"demand_date": "TIMESTAMP", "created_at": "TIMESTAMP", "paid_at": "TIM
           "quantity": "DOUBLE", "returned_quantity": "DOUBLE", "is_demand": "BOOLEAN", "unit_price": "DOUBLE",
           "revenue": "DOUBLE", "source_row": "BIGINT"}
 #: the staged columns beyond the store's: what makes two TikTok rows one order line, and a dropped mark
-_KEYS = {"k_sku_id": "VARCHAR", "k_package_id": "VARCHAR", "k_subtotal": "DOUBLE"}
+_KEYS = {"k_sku_id": "VARCHAR", "k_package_id": "VARCHAR", "k_subtotal": "DOUBLE", "line_no": "BIGINT"}
 _COLUMNS = {**{c: _TYPES.get(c, "VARCHAR") for c in LINE_COLUMNS}, **_KEYS}
 
 
@@ -57,6 +61,7 @@ class Staged:
     lines: int
     rejects: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    numbered: str | None = None  # the line keys' prefix when numbered per order and SKU (keep_staged)
 
 
 @dataclass(frozen=True)
@@ -102,13 +107,12 @@ def stage_order_file(db: duckdb.DuckDBPyConnection, path: Path, fmt: str, source
     ``Store.upsert_from``. Raises the reader's InputError with ``on_bad_rows='fail'``."""
     path, name, checks = Path(path), Path(path).name, checks or OrderChecks()
     spec = FORMATS[fmt]
-    seen: dict = {}
-    while True:
-        parse_rejects, problems = _stage_chunks(db, path, name, spec, dates, seen, chunk_rows)
-        # a chunk read day/month order before a later one settled it otherwise: read again, settled
-        orders = [column.pop("orders", ()) for column in seen.values()]
-        if all(len(used) <= 1 for used in orders):
-            break
+    try:
+        parse_rejects, problems = stage_csv(db, path, name, fmt, spec.schema, dates, spec.chunk,
+                                            lambda lines: _insert(db, lines), STAGED, _COLUMNS, CHUNK_ROWS)
+    except NotFast as reason:
+        log.debug("%s: read in pandas chunks (%s)", name, reason)
+        parse_rejects, problems = _stage_all_chunks(db, path, name, spec, dates, chunk_rows)
     if on_bad_rows == "fail" and len(parse_rejects):
         raise_first_of(parse_rejects)
     if spec.numbered == "tiktok":
@@ -132,33 +136,57 @@ def stage_order_file(db: duckdb.DuckDBPyConnection, path: Path, fmt: str, source
     rejects += [date_rejects] if len(date_rejects) else []
     warnings = _quantity_outliers(db, name, quantity, checks)
     all_rejects = pd.concat(rejects, ignore_index=True) if rejects else Problems(name).frame()
-    return Staged(_count(db), all_rejects, warnings)
+    return Staged(_count(db), all_rejects, warnings, spec.numbered)
+
+
+def _stage_all_chunks(db, path: Path, name: str, spec: _Format, dates: DateStyle,
+                      chunk_rows: int) -> tuple[pd.DataFrame, Problems]:
+    """:func:`_stage_chunks` until every chunk was read with its columns' day/month order settled."""
+    seen: dict = {}
+    while True:
+        parse_rejects, problems = _stage_chunks(db, path, name, spec, dates, seen, chunk_rows)
+        # a chunk read day/month order before a later one settled it otherwise: read again, settled
+        orders = [column.pop("orders", ()) for column in seen.values()]
+        if all(len(used) <= 1 for used in orders):
+            return parse_rejects, problems
 
 
 def _stage_chunks(db, path: Path, name: str, spec: _Format, dates: DateStyle, seen: dict,
                   chunk_rows: int) -> tuple[pd.DataFrame, Problems]:
     """Type and check each chunk, append its lines to ``STAGED``; the rows rejected cell by cell, and the
     problems of whole lines found so far."""
-    columns = ", ".join(f"{c} {t}" for c, t in _COLUMNS.items())
-    db.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} ({columns}, dropped BOOLEAN DEFAULT FALSE)")
+    _create_staged(db)
     wanted = [h for c in spec.schema.columns for h in c.file_names]
     headers, chunks = iter_raw(path, wanted, name, chunk_rows)
     problems, rejects = Problems(name), []
-    insert = ", ".join(_COLUMNS)
-    select = ", ".join(f"CAST({c} AS {t})" for c, t in _COLUMNS.items())
     for number, raw in enumerate(chunks):
         lines, parse_rejects = spec.chunk(raw, headers, name, dates, seen, number == 0, problems)
         if len(parse_rejects):
             rejects.append(parse_rejects)
-        if lines is None:
-            continue
-        chunk = lines.reindex(columns=list(_COLUMNS))
-        db.register("chunk_lines", chunk)
-        try:
-            db.execute(f"INSERT INTO {STAGED} ({insert}) SELECT {select} FROM chunk_lines")
-        finally:
-            db.unregister("chunk_lines")
+        if lines is not None:
+            _insert(db, lines)
     return (pd.concat(rejects, ignore_index=True) if rejects else Problems(name).frame()), problems
+
+
+def _create_staged(db) -> None:
+    columns = ", ".join(f"{c} {t}" for c, t in _COLUMNS.items())
+    db.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} ({columns}, dropped BOOLEAN DEFAULT FALSE)")
+
+
+def _insert(db, lines: pd.DataFrame) -> None:
+    """Append a frame of typed lines (a format's chunk reader's) to ``STAGED``."""
+    chunk = lines.reindex(columns=list(_COLUMNS))
+    select = ", ".join(f"CAST({c} AS {t})" for c, t in _COLUMNS.items())
+    db.register("chunk_lines", chunk)
+    try:
+        db.execute(f"INSERT INTO {STAGED} ({', '.join(_COLUMNS)}, dropped) SELECT {select}, FALSE FROM chunk_lines")
+    finally:
+        db.unregister("chunk_lines")
+
+
+#: the staged rows whose order lists their SKU more than once: the only ones a copy or a line number concerns
+_REPEATED = (f"{STAGED} SEMI JOIN (SELECT order_id, sku FROM {STAGED} GROUP BY ALL HAVING count(*) > 1) repeated "
+             f"USING (order_id, sku)")
 
 
 def _copies(db) -> pd.DataFrame:
@@ -167,7 +195,7 @@ def _copies(db) -> pd.DataFrame:
         SELECT source_row AS row, quantity, first_row, first_quantity, order_id, sku FROM (
             SELECT source_row, quantity, order_id, sku,
                    first_value(source_row) OVER line AS first_row, first_value(quantity) OVER line AS first_quantity
-            FROM {STAGED}
+            FROM {_REPEATED}
             WINDOW line AS (PARTITION BY order_id, sku, k_sku_id, k_package_id, created_at, paid_at, k_subtotal
                             ORDER BY source_row))
         WHERE quantity <> first_quantity ORDER BY source_row
@@ -205,13 +233,25 @@ def _sum_repeats(db) -> None:
 
 def _number_lines(db, prefix: str | None, source_file: str) -> None:
     """``INCOMING``: the staged lines not dropped, their keys numbering an order's lines of one SKU in file
-    order (counting the rows the date checks drop later, as the readers do), with the source file."""
+    order (counting the rows the date checks drop later, as the readers do), with the source file. Only
+    the lines whose order lists the SKU more than once are numbered here (``line_no``; the others are 0):
+    a window over every line of a 4.5 M-line file took longer than reading it."""
+    if prefix:
+        db.execute(f"""UPDATE {STAGED} SET line_no = numbered.n FROM (
+            SELECT source_row, row_number() OVER (PARTITION BY order_id, sku ORDER BY source_row) - 1 AS n
+            FROM {_REPEATED}) numbered
+            WHERE {STAGED}.source_row = numbered.source_row""")
+    keep_staged(db, STAGED, INCOMING, prefix, source_file)
+
+
+def keep_staged(db, table: str, view: str, prefix: str | None, source_file: str) -> None:
+    """``view``: the lines of ``table`` (staged and numbered) as the store takes them: ``INCOMING``, or a
+    staged file kept under another name until it is upserted."""
     columns = ", ".join(c for c in LINE_COLUMNS if c != "line_key")
-    key = (f"'{prefix}:' || order_id || ':' || sku || ':' || "
-           f"(row_number() OVER (PARTITION BY order_id, sku ORDER BY source_row) - 1)") if prefix else "line_key"
-    db.execute(f"""CREATE OR REPLACE TEMP VIEW {INCOMING} AS
-        SELECT line_key, {columns}, '{source_file.replace("'", "''")}' AS source_file FROM (
-            SELECT {key} AS line_key, * EXCLUDE (line_key) FROM {STAGED}) WHERE NOT dropped""")
+    key = f"'{prefix}:' || order_id || ':' || sku || ':' || coalesce(line_no, 0)" if prefix else "line_key"
+    db.execute(f"""CREATE OR REPLACE TEMP VIEW {view} AS
+        SELECT {key} AS line_key, {columns}, '{source_file.replace("'", "''")}' AS source_file
+        FROM {table} WHERE NOT dropped""")
 
 
 def _count(db) -> int:

@@ -318,7 +318,8 @@ def parse_whole(raw: pd.Series) -> tuple[pd.Series, pd.Series, str]:
     text = raw.astype(str).str.replace(",", "", regex=False)
     ok = text.str.match(_WHOLE.pattern)
     values = pd.to_numeric(text.where(ok), errors="coerce")
-    return values, ~ok.astype(bool), "is not a whole number"
+    # '๓' matches \d but is no number pandas reads: bad, not a NaN quantity that fails in the store
+    return values, ~ok.astype(bool) | (values.isna() & ok.astype(bool)), "is not a whole number"
 
 
 def parse_number(raw: pd.Series) -> tuple[pd.Series, pd.Series, str]:
@@ -346,10 +347,12 @@ def parse_timestamp(raw: pd.Series, dates: DateStyle = DAY_FIRST,
     A column read in chunks passes the same ``seen`` dict with each: the order is then settled by what
     the chunks so far hold, and ``seen['orders']`` collects the orders used (more than one: the file
     must be read again with the ``seen`` the last chunk left, to read every chunk as the whole column).
+    ``seen['ampm']``: the column holds AM/PM times (so are its slashed times read, as the whole column).
     """
     text = raw.astype(str)
     month_first = dates.month_first
-    fixed = _fixed_width_times(text)
+    us = seen is not None and seen.get("ampm", False)
+    fixed = None if us else _fixed_width_times(text)
     if fixed is not None:  # every cell is dd/dd/yyyy hh:mm:ss (or empty): read as numbers, not as text
         values = _slashed_times(*fixed, dates, seen)
         return values, values.isna(), TIMESTAMP_EXPECTED
@@ -364,7 +367,9 @@ def parse_timestamp(raw: pd.Series, dates: DateStyle = DAY_FIRST,
     slashed = values.isna() & text.str.contains("/", regex=False)
     if slashed.any():
         part = text[slashed]
-        if part.str.contains(_AMPM.pattern, regex=True).any():
+        if us or part.str.contains(_AMPM.pattern, regex=True).any():
+            if seen is not None:
+                seen["ampm"] = True
             formats = ["%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y"]
         else:
             fields = part.str.extract(r"^(\d{1,2})/(\d{1,2})/")
