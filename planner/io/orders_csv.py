@@ -36,9 +36,6 @@ from planner.io.orders import TIKTOK
 from planner.io.table import Column, DateStyle, Problems, Schema, header_key, read_headers
 from planner.io.tiktok_status import STATUS_WORDS
 
-#: the formats typed here; the others (and XLSX and Parquet files) go the chunked pandas path
-FAST_FORMATS = ("tiktok", "generic")
-
 #: what planner.io.table._stripped strips around a cell
 _SPACE = "' ' || chr(9) || chr(13) || chr(10) || chr(65279)"
 #: an amount whose reading by table.parse_money is certain: no digit, dot or minus around one number
@@ -141,7 +138,8 @@ def _tiktok_rows(cells: dict[str, str]) -> tuple[dict[str, str], str]:
     """The status and SKU of a TikTok row, and the SQL true where both are known."""
     seller, sku_id = cells.get("seller_sku", "''"), cells.get("sku_id", "''")
     sku = f"CASE WHEN {seller} <> '' THEN {seller} ELSE {sku_id} END"
-    return {"status": _status(cells["status_word"]), "sku": sku}, f"{_status(cells['status_word'])} IS NOT NULL AND {sku} <> ''"
+    status = _status(cells["status_word"])
+    return {"status": status, "sku": sku}, f"{status} IS NOT NULL AND {sku} <> ''"
 
 
 def _tiktok_lines(t: Callable[[str], str]) -> dict[str, str]:
@@ -150,7 +148,8 @@ def _tiktok_lines(t: Callable[[str], str]) -> dict[str, str]:
         "line_key": "NULL", "channel": "'tiktok'", "order_id": "order_id", "sku": "sku",
         "location": "CASE WHEN contains(lower(fulfillment), 'tiktok') THEN 'fbt' ELSE 'own' END", "status": "status",
         **_tiktok_times(t), "quantity": "quantity", "returned_quantity": "returned_quantity",
-        "is_demand": "NOT (status = 'cancelled' AND NOT shipped_at__given AND NOT contains(lower(coalesce(cancel_type, '')), 'return'))",
+        "is_demand": "NOT (status = 'cancelled' AND NOT shipped_at__given "
+                     "AND NOT contains(lower(coalesce(cancel_type, '')), 'return'))",
         "unit_price": "unit_price", "revenue": "coalesce(subtotal, unit_price * quantity)", "product_name": "product_name",
         "category": "category", "source_row": "source_row", "k_sku_id": "sku_id", "k_package_id": "package_id",
         "k_subtotal": "subtotal"}
@@ -184,6 +183,7 @@ class _Shape:
     first_row_apart: bool  # the first row may be a description row: the pandas path judges it
 
 
+#: the formats typed here; the others (and XLSX and Parquet files) go the chunked pandas path
 SHAPES = {
     "tiktok": _Shape(_tiktok_rows, _tiktok_lines, _tiktok_times,
                      {"created_at": "created_at", "paid_at": "paid_at", "shipped_at": "shipped_at"}, True),
@@ -253,9 +253,10 @@ def _trimmed(c: str) -> str:
 def _type_rows(db, path: Path, width: int, keep: list[int], schema: Schema, columns: dict[str, int], shape: _Shape,
                staged: str, staged_columns: dict[str, str]) -> None:
     """``staged``: every non-blank row of the file as its line, with whether the pandas path reads it
-    instead (``by_pandas``; then its cells as text, in ``text``) and each time column's month-first
-    reading and kind. The query's layers: the trimmed cells, their shapes, their values, what of them
-    is certain, the line; each costly test runs once per cell."""
+    instead (``by_pandas``; then its cells as text, in ``text``) and each time column's kind (times are
+    staged day first where that reads, else month first; :func:`stage_csv` settles them). The query's
+    layers: the trimmed cells, their shapes, their values, what of them is certain, the line; each
+    costly test runs once per cell."""
     cells = {name: f"s{i}" for name, i in columns.items()}
     typed = {c.name: _typed(c, cells[c.name], f"{c.name}__shape") for c in schema.columns if c.name in columns}
     extra, known = shape.rows(cells) if shape.rows else ({}, "TRUE")
@@ -279,7 +280,8 @@ def _type_rows(db, path: Path, width: int, keep: list[int], schema: Schema, colu
         db.execute(f"""CREATE OR REPLACE TEMP TABLE {staged} AS
             SELECT {', '.join(line + times)}, FALSE AS dropped, NOT by_sql AS by_pandas,
                    CASE WHEN NOT by_sql THEN {text} END AS text
-            FROM (SELECT *, row_number + 1 AS source_row, coalesce({fine}, FALSE) AS by_sql, {', '.join(kinds) or 'NULL AS no_times'}
+            FROM (SELECT *, row_number + 1 AS source_row, coalesce({fine}, FALSE) AS by_sql,
+                         {', '.join(kinds) or 'NULL AS no_times'}
                   FROM (SELECT *, {', '.join(values)}
                         FROM (SELECT *{''.join(', ' + x for x in shapes)}
                               FROM (SELECT ordinality AS row_number, {trimmed}
