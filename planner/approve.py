@@ -362,16 +362,22 @@ def purchase_order_status(store_path: Path) -> pd.DataFrame:
     """, ["po_number", "supplier", "location", "status", "approved_at", "approved_by", "lines", "ordered", "received"])
 
 
-def measured_lead_times(store_path: Path) -> pd.DataFrame:
-    """Lead times measured from deliveries: per receipt (planner.plan.terms.RECEIPT_COLUMNS), the days
-    from placing the order to receiving it and how late against the expected arrival
-    (planner.plan.terms.receipt_lead_times). Shop.inputs moves each supplier's stated lead time toward
-    them (planner.plan.terms.suppliers_with_receipts)."""
-    receipts = _read(store_path, """
+def recorded_receipts(store_path: Path) -> pd.DataFrame:
+    """The deliveries recorded with `restock receive`, one row per PO line and day received
+    (planner.plan.terms.RECEIPT_COLUMNS, with the PO's supplier)."""
+    return _read(store_path, """
         SELECT r.po_number, r.sku, p.supplier, r.ordered_at, r.expected_arrival, r.received_at, r.ordered_quantity,
                r.received_quantity
         FROM po_receipts r JOIN purchase_orders p USING (po_number)
         ORDER BY r.received_at, r.po_number, r.sku
     """, list(RECEIPT_COLUMNS))
+
+
+def measured_lead_times(store_path: Path) -> pd.DataFrame:
+    """Lead times measured from deliveries: per receipt (recorded_receipts), the days from placing the
+    order to receiving it and how late against the expected arrival
+    (planner.plan.terms.receipt_lead_times). Shop.inputs moves each supplier's stated lead time toward
+    them (planner.plan.terms.suppliers_with_receipts)."""
+    receipts = recorded_receipts(store_path)
     return receipt_lead_times(receipts)[["po_number", "sku", "supplier", "ordered_at", "expected_arrival", "received_at",
                                          "lead_time_days", "days_late", "received_quantity"]]

@@ -420,9 +420,17 @@ def simulate_command(shop, model: str | None, service_level: float | None, start
     from planner.simulate.shop import review_count
 
     config = shop.config
-    inputs = shop.inputs()
+    # suppliers as stated, and the deliveries recorded before the replay's first day as its warm-up: the
+    # replay measures lead times day by day, never from deliveries after the day it plans
+    inputs = shop.inputs(measure_suppliers=False)
+    receipts = None
+    if shop.store_path.exists():
+        from planner.approve import recorded_receipts
+
+        receipts = recorded_receipts(shop.store_path)
     settings = pipeline.plan_settings(config, inputs)
-    replay = shop_replay(pipeline.load_history(shop), inputs, settings, start_days=start_days, seed=seed)
+    replay = shop_replay(pipeline.load_history(shop), inputs, settings, start_days=start_days, seed=seed,
+                         receipts=receipts)
     model = model or config.planning.model
     with progress_bar(4 * review_count(replay), "review", "simulate") as progress:  # the planner and 3 policies
         results = simulate_shop(replay, model=model, n_paths=n_paths, service_level=service_level or settings.service_level,

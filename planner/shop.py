@@ -72,7 +72,10 @@ class Shop:
         return read_export_history(self.exports, tables["campaigns"], tables["products"], self.config.dates,
                                    self.config.calendar.mega_sale_days(self.config.shop.market))
 
-    def inputs(self) -> Inputs:
+    def inputs(self, measure_suppliers: bool = True) -> Inputs:
+        """Every input table, read and checked; with ``measure_suppliers`` (default) suppliers' terms moved
+        toward the deliveries recorded with `restock receive` (off: as suppliers.csv states them, for a
+        replay that measures them itself day by day, without seeing later deliveries)."""
         tables = {table: read_input(self.path(table), table, self.config.dates) for table in TABLES}
         history = self.export_history(tables)
         if history is not None:  # the hand calendar wins where both speak
@@ -83,7 +86,8 @@ class Shop:
             from planner.approve import with_approved_orders
 
             inputs.purchase_orders = with_approved_orders(inputs.purchase_orders, self.store_path, inputs.snapshot_date)
-            inputs.suppliers, inputs.supplier_deliveries = self._measured_suppliers(inputs.suppliers)
+            if measure_suppliers:
+                inputs.suppliers, inputs.supplier_deliveries = self._measured_suppliers(inputs.suppliers)
         return inputs
 
     def _fbt_stock(self, inputs: Inputs) -> None:

@@ -225,3 +225,30 @@ def test_received_deliveries_move_the_suppliers_lead_time_the_plan_uses(shop):
     pages = [page.extract_text() for page in PdfReader(shop.root / "measured" / "report.pdf").pages]
     page = next(text for text in pages if "stated and measured lead times" in text)
     assert order.supplier in page and f"{float(took):.1f}" in page and f"{row['planned_days']:.1f}" in page
+
+
+def test_simulate_replays_on_stated_terms_with_the_deliveries_before_it_as_warm_up(shop, monkeypatch):
+    """`restock simulate` measures lead times day by day inside the replay: it is given the suppliers as
+    suppliers.csv states them and the recorded deliveries (which the replay keeps only before its first
+    day), not terms already measured from deliveries that come after the days it replays."""
+    import planner.simulate
+
+    path = next(iter(po_files(shop).values()))
+    (order,) = read_po_file(path)
+    assert cli("approve", shop.root, order.number, "--date", "2026-10-01").exit_code == 0
+    sku = order.lines["sku"].iloc[0]
+    assert cli("receive", shop.root, order.number, "--sku", sku, "--quantity", "1", "--date", "2026-11-10").exit_code == 0
+    seen = {}
+
+    def capture(history, inputs, settings, **options):
+        seen.update(inputs=inputs, **options)
+        raise RuntimeError("captured")
+
+    monkeypatch.setattr(planner.simulate, "shop_replay", capture)
+    cli("simulate", shop.root)
+    stated = pd.read_csv(shop.root / "suppliers.csv", dtype={"supplier": str}).set_index("supplier")
+    given = seen["inputs"].suppliers.set_index("supplier")
+    assert given.loc[order.supplier, "lead_time_days"] == stated.loc[order.supplier, "lead_time_days"]
+    assert seen["receipts"][["po_number", "sku"]].values.tolist() == [[order.number, sku]]
+    measured = shop.inputs().suppliers.set_index("supplier")
+    assert measured.loc[order.supplier, "lead_time_days"] != stated.loc[order.supplier, "lead_time_days"]
