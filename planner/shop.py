@@ -120,11 +120,11 @@ class Shop:
         """suppliers.csv's terms moved toward the lead times recorded with `restock receive` (one
         delivery per PO and day received; the file is not changed), and per supplier with deliveries
         what it said against what it did (planner.plan.terms.supplier_deliveries)."""
-        from planner.approve import measured_lead_times
+        from planner.approve import recorded_receipts
         from planner.plan.terms import supplier_deliveries, suppliers_with_receipts
 
         terms = self.config.lead_time
-        receipts = measured_lead_times(self.store_path)
+        receipts = recorded_receipts(self.store_path)
         measured = suppliers_with_receipts(suppliers, receipts, terms.default_days, terms.default_sd_days)
         return measured, supplier_deliveries(receipts, suppliers, measured, terms.default_days)
 

@@ -139,9 +139,16 @@ def suppliers_with_receipts(suppliers: pd.DataFrame | None, receipts: pd.DataFra
     from po_receipts) and the replay (from the deliveries it received) both measure through here."""
     if receipts is None or receipts.empty:
         return suppliers
+    return measured_supplier_terms(suppliers, receipt_deliveries(receipts), default_days, default_sd_days)
+
+
+def receipt_deliveries(receipts: pd.DataFrame) -> pd.DataFrame:
+    """The deliveries ``receipts`` (RECEIPT_COLUMNS) record: one per PO and day received, whatever its
+    lines, with float ``lead_time_days`` and ``days_late`` (receipt_lead_times) and ``supplier`` as text."""
     deliveries = receipt_lead_times(receipts).drop_duplicates(["po_number", "received_at"])
-    deliveries = deliveries.assign(lead_time_days=deliveries["lead_time_days"].astype(float))
-    return measured_supplier_terms(suppliers, deliveries, default_days, default_sd_days)
+    return deliveries.assign(supplier=deliveries["supplier"].astype(str),
+                             lead_time_days=deliveries["lead_time_days"].astype(float),
+                             days_late=deliveries["days_late"].astype(float))
 
 
 def supplier_deliveries(receipts: pd.DataFrame, stated: pd.DataFrame | None, planned: pd.DataFrame | None,
@@ -166,15 +173,13 @@ def supplier_deliveries(receipts: pd.DataFrame, stated: pd.DataFrame | None, pla
                "mean_delay_days", "planned_days"]
     if receipts is None or receipts.empty:
         return pd.DataFrame(columns=columns)
-    deliveries = receipt_lead_times(receipts).drop_duplicates(["po_number", "received_at"])
-    deliveries = deliveries.assign(supplier=deliveries["supplier"].astype(str),
-                                   lead=deliveries["lead_time_days"].astype(float),
-                                   late=deliveries["days_late"].astype(float))
+    deliveries = receipt_deliveries(receipts)
+    deliveries = deliveries.assign(on_time=(deliveries["days_late"] <= 0).astype(float),
+                                   delay=deliveries["days_late"].clip(lower=0))
     by = deliveries.groupby("supplier", sort=True)
-    out = pd.DataFrame({"deliveries": by.size(), "measured_days": by["lead"].mean(),
-                        "measured_sd_days": by["lead"].std(ddof=0),
-                        "on_time": by["late"].apply(lambda late: float((late <= 0).mean())),
-                        "mean_delay_days": by["late"].apply(lambda late: float(late.clip(lower=0).mean()))})
+    out = pd.DataFrame({"deliveries": by.size(), "measured_days": by["lead_time_days"].mean(),
+                        "measured_sd_days": by["lead_time_days"].std(ddof=0), "on_time": by["on_time"].mean(),
+                        "mean_delay_days": by["delay"].mean()})
 
     def term(frame: pd.DataFrame | None) -> pd.Series:
         if frame is None or frame.empty or "lead_time_days" not in frame.columns:

@@ -47,7 +47,7 @@ def shop_replay(history: pd.DataFrame, inputs: Inputs, settings: PlanSettings, s
         MIN_HISTORY_DAYS (90), and MIN_REPLAY_DAYS (28) must remain to replay, else ShortHistory.
     seed : seed of the replay's lead-time draws.
     receipts : the shop's purchase-order receipts (planner.plan.terms.RECEIPT_COLUMNS, e.g.
-        planner.approve.measured_lead_times); those received before the replay's first day are its
+        planner.approve.recorded_receipts); those received before the replay's first day are its
         warm-up (Replay.receipts), the plan measures its suppliers from them and from the replay's own
         deliveries. Give ``inputs`` the stated supplier terms then, not terms already measured from them.
 
